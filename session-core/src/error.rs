@@ -1,0 +1,150 @@
+//! Error types. None of them carries secret material or cookie values.
+
+/// How to make a secret, quoted by every message that asks for one.
+pub const GENERATE_HINT: &str = "generate one with `openssl rand -base64 32` \
+     (or `head -c 32 /dev/urandom | base64`)";
+
+/// A session secret could not be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SecretError {
+    /// The environment variable holding the secret is not set.
+    #[error("{var} is not set: {hint}", hint = GENERATE_HINT)]
+    Missing {
+        /// The variable that was read.
+        var: &'static str,
+    },
+    /// The text is not base64 (standard or URL-safe alphabet, padding optional).
+    #[error("the session secret is not valid base64 (standard or URL-safe alphabet); {hint}", hint = GENERATE_HINT)]
+    NotBase64,
+    /// The secret is shorter than the minimum.
+    #[error("the session secret has {len} bytes but needs at least {min}; {hint}", hint = GENERATE_HINT)]
+    TooShort {
+        /// Bytes supplied.
+        len: usize,
+        /// Bytes required.
+        min: usize,
+    },
+}
+
+/// A [`Keyring`](crate::Keyring) could not be built from the environment.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyringError {
+    /// Production tier (the default when `SESSION_SEAL_ENV` is unset) requires a secret.
+    #[error(
+        "SESSION_SEAL_SECRET must be set in production: {hint}; \
+         for local development set SESSION_SEAL_ENV=development to use an ephemeral key",
+        hint = GENERATE_HINT
+    )]
+    MissingInProduction,
+    /// The primary secret is invalid.
+    #[error("SESSION_SEAL_SECRET: {0}")]
+    Primary(#[source] SecretError),
+    /// One of the previous secrets is invalid (counted from 1, left to right).
+    #[error("SESSION_SEAL_PREVIOUS_SECRETS, entry {position}: {source}")]
+    Previous {
+        /// 1-based position in the comma-separated list.
+        position: usize,
+        /// What is wrong with it.
+        #[source]
+        source: SecretError,
+    },
+}
+
+/// A payload could not be sealed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SealError {
+    /// The `Set-Cookie` header would exceed what browsers keep; they drop such
+    /// cookies silently, so we refuse at insert time instead.
+    #[error("session cookie would be {size} bytes, over the {limit}-byte browser limit")]
+    TooLarge {
+        /// Bytes of `name=value` plus attributes.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// serde_json refused the payload (e.g. a map with non-string keys).
+    #[error("session payload could not be serialized: {0}")]
+    Serialize(#[source] serde_json::Error),
+}
+
+/// A cookie value could not be opened. Each variant is a reason to treat the
+/// session as absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// Longer than the limit; rejected before any decoding.
+    #[error("session cookie is {size} bytes, over the {limit}-byte limit")]
+    TooLarge {
+        /// Bytes received.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Not three base64url parts of the right sizes, an unknown format byte, or
+    /// (after the signature checked out) a payload that is not valid JSON for the type.
+    #[error("session cookie is malformed")]
+    Malformed,
+    /// The signature does not verify, or the key id is not in the keyring.
+    #[error("session cookie signature is invalid")]
+    BadSignature,
+    /// The session's lifetime ended.
+    #[error("session expired at unix time {expired_at}")]
+    Expired {
+        /// Unix seconds at which it expired.
+        expired_at: u64,
+    },
+    /// Sealed under a schema version that is neither current nor a declared migration.
+    #[error("session has schema version {found}, this build reads version {current}")]
+    UnknownVersion {
+        /// Version in the cookie.
+        found: u32,
+        /// The type's current version.
+        current: u32,
+    },
+}
+
+impl OpenError {
+    /// A short stable label for logs and metrics (`"bad_signature"`, …).
+    pub const fn label(&self) -> &'static str {
+        match self {
+            OpenError::TooLarge { .. } => "too_large",
+            OpenError::Malformed => "malformed",
+            OpenError::BadSignature => "bad_signature",
+            OpenError::Expired { .. } => "expired",
+            OpenError::UnknownVersion { .. } => "unknown_version",
+        }
+    }
+}
+
+/// Two session types of one registry collide.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// Two types use the same cookie name.
+    #[error(
+        "session cookie name collision: `{first}` and `{second}` both use the cookie name `{cookie}`"
+    )]
+    DuplicateCookie {
+        /// First type.
+        first: &'static str,
+        /// Second type.
+        second: &'static str,
+        /// The shared cookie name.
+        cookie: &'static str,
+    },
+    /// Two types use the same namespace.
+    #[error(
+        "session namespace collision: `{first}` and `{second}` both use the namespace `{namespace}`"
+    )]
+    DuplicateNamespace {
+        /// First type.
+        first: &'static str,
+        /// Second type.
+        second: &'static str,
+        /// The shared namespace.
+        namespace: &'static str,
+    },
+}

@@ -1,0 +1,395 @@
+//! [`Keyring`]: the primary secret, previous secrets for rotation, and the
+//! per-namespace keys derived from them.
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use hkdf::Hkdf;
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::envelope::{self, Header, HmacSha256, MAX_SET_COOKIE_LEN};
+use crate::error::{KeyringError, OpenError, SealError, SecretError};
+use crate::opened::Opened;
+use crate::payload::SessionPayload;
+use crate::secret::SessionSecret;
+use crate::spec::SessionSpec;
+use crate::tier::{self, Tier};
+use crate::time::unix_now;
+
+/// Environment variable with previous secrets, comma-separated base64.
+pub const PREVIOUS_SECRETS_VAR: &str = "SESSION_SEAL_PREVIOUS_SECRETS";
+
+/// HKDF salt of every key derived from a secret.
+const HKDF_SALT: &[u8] = b"session-seal/v1";
+/// HKDF info of the key id.
+const KID_INFO: &[u8] = b"session-seal/v1 kid";
+/// HKDF info prefix of a namespace key; the namespace follows.
+const MAC_INFO_PREFIX: &[u8] = b"session-seal/v1 mac ";
+
+/// The public 4-byte identifier of a secret, carried in every cookie header so
+/// that opening picks the key directly instead of trying each one.
+///
+/// Derived from the secret by HKDF, so it reveals nothing about it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyId(pub(crate) [u8; 4]);
+
+impl KeyId {
+    /// The raw bytes.
+    pub const fn to_bytes(self) -> [u8; 4] {
+        self.0
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+/// Which cached MAC state: namespace and cookie name of a spec.
+type Binding = (&'static str, &'static str);
+
+/// One secret with its key id and its cache of bound MAC states.
+struct Key {
+    kid: KeyId,
+    secret: SessionSecret,
+    /// Pre-keyed, prefix-absorbed HMAC states per (namespace, cookie). Filled
+    /// once per binding (at `prepare` or first use); read-locked on the hot path.
+    states: RwLock<HashMap<Binding, HmacSha256>>,
+}
+
+impl Clone for Key {
+    /// Same secret, empty cache (MAC states are cheap to derive again).
+    fn clone(&self) -> Self {
+        Key::new(self.secret.clone())
+    }
+}
+
+impl Key {
+    fn new(secret: SessionSecret) -> Self {
+        let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), secret.expose());
+        let mut kid = [0u8; 4];
+        #[allow(clippy::expect_used)] // HKDF-SHA256 fails only above 8160 output bytes.
+        hkdf.expand(KID_INFO, &mut kid)
+            .expect("4 bytes is a valid HKDF-SHA256 output length");
+        Key {
+            kid: KeyId(kid),
+            secret,
+            states: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn state(&self, spec: &SessionSpec) -> HmacSha256 {
+        let binding = (spec.namespace(), spec.cookie());
+        // A poisoned lock only means another thread panicked while holding it;
+        // the map itself is always consistent (entries are inserted whole).
+        if let Some(state) = self
+            .states
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&binding)
+        {
+            return state.clone();
+        }
+        let state = self.derive_state(spec);
+        self.states
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(binding)
+            .or_insert(state)
+            .clone()
+    }
+
+    fn derive_state(&self, spec: &SessionSpec) -> HmacSha256 {
+        let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), self.secret.expose());
+        let mut namespace_key = Zeroizing::new([0u8; 32]);
+        #[allow(clippy::expect_used)] // HKDF-SHA256 fails only above 8160 output bytes.
+        hkdf.expand_multi_info(
+            &[MAC_INFO_PREFIX, spec.namespace().as_bytes()],
+            namespace_key.as_mut(),
+        )
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+        envelope::bound_state(namespace_key.as_ref(), spec.namespace(), spec.cookie())
+    }
+}
+
+#[derive(Clone)]
+struct Inner {
+    tier: Tier,
+    ephemeral: bool,
+    primary: Key,
+    previous: Vec<Key>,
+}
+
+/// The keys of one application: a primary secret that seals, and previous
+/// secrets that still open during a rotation.
+///
+/// Cloning is cheap (an `Arc`). Every session type gets its own key, derived
+/// with HKDF-SHA256 from the secret and the type's namespace, and every MAC also
+/// binds the cookie name, schema version and expiry, so a cookie issued for
+/// one type never opens as another.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use session_core::{Keyring, SessionPayload, SessionSecret, SessionSpec};
+///
+/// #[derive(Serialize, Deserialize, Debug, PartialEq)]
+/// struct Admin { user_id: u64 }
+/// impl SessionPayload for Admin {
+///     const SPEC: SessionSpec = SessionSpec::builder("Admin", "admin_sid", "admin").build();
+/// }
+///
+/// let keyring = Keyring::new(SessionSecret::generate());
+/// let cookie = keyring.seal(&Admin { user_id: 7 })?;
+/// let opened = keyring.open::<Admin>(&cookie)?;
+/// assert_eq!(opened.payload(), &Admin { user_id: 7 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Keyring {
+    inner: Arc<Inner>,
+}
+
+impl Keyring {
+    /// A keyring with `primary` as its only key, in the [`Tier::Production`] tier.
+    pub fn new(primary: SessionSecret) -> Self {
+        Keyring {
+            inner: Arc::new(Inner {
+                tier: Tier::Production,
+                ephemeral: false,
+                primary: Key::new(primary),
+                previous: Vec::new(),
+            }),
+        }
+    }
+
+    /// Adds a previous secret: cookies sealed with it still open (and are
+    /// flagged for re-issue), but it never seals. A secret whose key id is
+    /// already in the keyring is ignored.
+    pub fn with_previous(mut self, secret: SessionSecret) -> Self {
+        let key = Key::new(secret);
+        let inner = self.inner_mut();
+        let known = std::iter::once(&inner.primary)
+            .chain(&inner.previous)
+            .any(|k| k.kid == key.kid);
+        if !known {
+            inner.previous.push(key);
+        }
+        self
+    }
+
+    /// Sets the tier (used by the axum layer for its default `Secure` policy).
+    pub fn with_tier(mut self, tier: Tier) -> Self {
+        self.inner_mut().tier = tier;
+        self
+    }
+
+    /// Reads the environment:
+    ///
+    /// - `SESSION_SEAL_ENV` decides the [`Tier`] (unset means production);
+    /// - `SESSION_SEAL_SECRET` is the primary secret (base64). In production it
+    ///   is required; in development a missing secret is replaced by a random
+    ///   one (sessions then end with the process) and a warning is logged;
+    /// - `SESSION_SEAL_PREVIOUS_SECRETS`, optional, comma-separated base64
+    ///   secrets that still open cookies during a rotation.
+    pub fn from_env() -> Result<Self, KeyringError> {
+        Self::from_lookup(|name| std::env::var_os(name))
+    }
+
+    /// Like [`from_env`](Self::from_env), reading variables through `lookup`.
+    pub fn from_lookup<F>(lookup: F) -> Result<Self, KeyringError>
+    where
+        F: Fn(&str) -> Option<OsString>,
+    {
+        let tier = Tier::parse(lookup(tier::ENV_VAR).as_deref());
+        let (primary, ephemeral) = match SessionSecret::from_lookup(&lookup) {
+            Ok(secret) => (secret, false),
+            Err(SecretError::Missing { .. }) if tier == Tier::Development => {
+                tracing::warn!(
+                    "SESSION_SEAL_SECRET is not set: using an ephemeral random key \
+                     (development tier); sessions will not survive a restart"
+                );
+                (SessionSecret::generate(), true)
+            }
+            Err(SecretError::Missing { .. }) => return Err(KeyringError::MissingInProduction),
+            Err(error) => return Err(KeyringError::Primary(error)),
+        };
+        let mut keyring = Keyring::new(primary).with_tier(tier);
+        keyring.inner_mut().ephemeral = ephemeral;
+        if let Some(list) = lookup(PREVIOUS_SECRETS_VAR) {
+            let list = Zeroizing::new(list.into_string().map_err(|_| KeyringError::Previous {
+                position: 1,
+                source: SecretError::NotBase64,
+            })?);
+            for (index, entry) in list.split(',').enumerate() {
+                if entry.trim().is_empty() {
+                    continue;
+                }
+                let secret =
+                    SessionSecret::from_base64(entry).map_err(|source| KeyringError::Previous {
+                        position: index + 1,
+                        source,
+                    })?;
+                keyring = keyring.with_previous(secret);
+            }
+        }
+        Ok(keyring)
+    }
+
+    /// The tier this keyring was built for.
+    pub fn tier(&self) -> Tier {
+        self.inner.tier
+    }
+
+    /// Whether the primary secret was generated because none was configured
+    /// (development tier): sessions will not survive a restart.
+    pub fn is_ephemeral(&self) -> bool {
+        self.inner.ephemeral
+    }
+
+    /// The key id of the primary secret: the only one that ever seals.
+    pub fn primary_key_id(&self) -> KeyId {
+        self.inner.primary.kid
+    }
+
+    /// The key ids of the previous secrets, in the order given.
+    pub fn previous_key_ids(&self) -> Vec<KeyId> {
+        self.inner.previous.iter().map(|key| key.kid).collect()
+    }
+
+    /// Derives and caches the keys of `specs` now, so the first request of each
+    /// type does no key derivation. Optional: keys are otherwise derived on first use.
+    pub fn prepare(&self, specs: &[SessionSpec]) {
+        for spec in specs {
+            for key in self.keys() {
+                key.state(spec);
+            }
+        }
+    }
+
+    /// Seals `payload` now; see [`seal_at`](Self::seal_at).
+    pub fn seal<T: SessionPayload>(&self, payload: &T) -> Result<String, SealError> {
+        self.seal_at(payload, unix_now())
+    }
+
+    /// Seals `payload` as issued at `now` (unix seconds), expiring
+    /// `T::SPEC.max_age_secs()` later, with the primary key.
+    ///
+    /// Fails with [`SealError::TooLarge`] when the `Set-Cookie` header would
+    /// exceed 4096 bytes (browsers would drop it silently).
+    pub fn seal_at<T: SessionPayload>(&self, payload: &T, now: u64) -> Result<String, SealError> {
+        let spec = T::SPEC;
+        let json = serde_json::to_vec(payload).map_err(SealError::Serialize)?;
+        let header = Header {
+            kid: self.inner.primary.kid,
+            version: spec.version(),
+            iat: now,
+            exp: now.saturating_add(spec.max_age_secs()),
+        };
+        let value = envelope::seal(&self.inner.primary.state(&spec), header, &json);
+        let size = spec.cookie().len() + 1 + value.len() + spec.attributes_len();
+        if size > MAX_SET_COOKIE_LEN {
+            return Err(SealError::TooLarge {
+                size,
+                limit: MAX_SET_COOKIE_LEN,
+            });
+        }
+        Ok(value)
+    }
+
+    /// Opens `value` now; see [`open_at`](Self::open_at).
+    pub fn open<T: SessionPayload>(&self, value: &str) -> Result<Opened<T>, OpenError> {
+        self.open_at(value, unix_now())
+    }
+
+    /// Opens a cookie value as a `T` at time `now` (unix seconds).
+    ///
+    /// Checks, in order, stopping at the first failure: size and shape
+    /// ([`OpenError::TooLarge`], [`OpenError::Malformed`]); the MAC under the
+    /// key named by the header's key id, in constant time, over the bytes as
+    /// received ([`OpenError::BadSignature`]; nothing is parsed before this);
+    /// expiry ([`OpenError::Expired`]); schema version and JSON
+    /// ([`OpenError::UnknownVersion`], [`OpenError::Malformed`]).
+    ///
+    /// A cookie expires at the earlier of its signed `exp` and
+    /// `iat + T::SPEC.max_age_secs()`, so shortening `max_age` in code also
+    /// shortens cookies already issued.
+    pub fn open_at<T: SessionPayload>(
+        &self,
+        value: &str,
+        now: u64,
+    ) -> Result<Opened<T>, OpenError> {
+        let spec = T::SPEC;
+        let parts = envelope::split(value)?;
+        let header = parts.header;
+        let (key, previous_key) = self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
+        envelope::verify(&key.state(&spec), &parts)?;
+
+        let expires_at = header
+            .exp
+            .min(header.iat.saturating_add(spec.max_age_secs()));
+        if expires_at <= now {
+            return Err(OpenError::Expired {
+                expired_at: expires_at,
+            });
+        }
+        let json = envelope::payload_json(&parts)?;
+        let payload = T::decode_version(header.version, &json)?;
+        Ok(Opened {
+            payload,
+            issued_at: header.iat,
+            expires_at,
+            version: header.version,
+            key_id: header.kid,
+            previous_key,
+            migrated: header.version != spec.version(),
+            renewal_due: now >= header.iat.saturating_add(spec.renew_after_secs()),
+        })
+    }
+
+    /// The key with this id, and whether it is a previous one.
+    fn key_for(&self, kid: KeyId) -> Option<(&Key, bool)> {
+        if self.inner.primary.kid == kid {
+            return Some((&self.inner.primary, false));
+        }
+        self.inner
+            .previous
+            .iter()
+            .find(|key| key.kid == kid)
+            .map(|key| (key, true))
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &Key> {
+        std::iter::once(&self.inner.primary).chain(&self.inner.previous)
+    }
+
+    /// Mutable access for the builder methods; a shared keyring is copied
+    /// (secrets cloned, caches started empty).
+    fn inner_mut(&mut self) -> &mut Inner {
+        Arc::make_mut(&mut self.inner)
+    }
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyring")
+            .field("tier", &self.inner.tier)
+            .field("ephemeral", &self.inner.ephemeral)
+            .field("primary", &self.inner.primary.kid)
+            .field("previous", &self.previous_key_ids())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+#[path = "keyring_tests.rs"]
+mod tests;

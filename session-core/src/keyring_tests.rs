@@ -1,0 +1,549 @@
+use std::ffi::OsString;
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+use crate::envelope::peek_key_id;
+use crate::payload::decode_migrated;
+
+const NOW: u64 = 1_700_000_000;
+
+#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+struct Admin {
+    user_id: u64,
+    roles: Vec<String>,
+}
+impl SessionPayload for Admin {
+    const SPEC: SessionSpec = SessionSpec::builder("Admin", "admin_sid", "admin")
+        .max_age_secs(3600)
+        .build();
+}
+
+/// Same shape and cookie name as `Admin`, other namespace.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Tenant {
+    user_id: u64,
+    roles: Vec<String>,
+}
+impl SessionPayload for Tenant {
+    const SPEC: SessionSpec = SessionSpec::builder("Tenant", "admin_sid", "tenant")
+        .max_age_secs(3600)
+        .build();
+}
+
+/// Same shape and namespace as `Admin`, other cookie name.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct AdminOtherCookie {
+    user_id: u64,
+    roles: Vec<String>,
+}
+impl SessionPayload for AdminOtherCookie {
+    const SPEC: SessionSpec = SessionSpec::builder("AdminOtherCookie", "admin2", "admin")
+        .max_age_secs(3600)
+        .build();
+}
+
+/// Version 2 of a profile with a migration from version 1.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct ProfileV1 {
+    name: String,
+}
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Profile {
+    first: String,
+    last: String,
+}
+impl From<ProfileV1> for Profile {
+    fn from(old: ProfileV1) -> Self {
+        let (first, last) = old.name.split_once(' ').unwrap_or((&old.name, ""));
+        Profile {
+            first: first.into(),
+            last: last.into(),
+        }
+    }
+}
+impl SessionPayload for Profile {
+    const SPEC: SessionSpec = SessionSpec::builder("Profile", "profile", "profile")
+        .version(2)
+        .build();
+    fn decode_version(version: u32, json: &[u8]) -> Result<Self, OpenError> {
+        match version {
+            2 => crate::payload::decode_json(json),
+            1 => decode_migrated::<ProfileV1, Self>(json),
+            found => Err(crate::payload::unknown_version::<Self>(found)),
+        }
+    }
+}
+/// Writes version-1 profiles (same cookie and namespace).
+impl SessionPayload for ProfileV1 {
+    const SPEC: SessionSpec = SessionSpec::builder("ProfileV1", "profile", "profile").build();
+}
+/// Writes version-3 profiles, which this build of `Profile` does not know.
+#[derive(Serialize, Deserialize)]
+struct ProfileV3 {
+    first: String,
+}
+impl SessionPayload for ProfileV3 {
+    const SPEC: SessionSpec = SessionSpec::builder("ProfileV3", "profile", "profile")
+        .version(3)
+        .build();
+}
+
+fn secret(byte: u8) -> SessionSecret {
+    SessionSecret::from_bytes(&[byte; 32]).expect("32 bytes")
+}
+
+fn admin() -> Admin {
+    Admin {
+        user_id: 4242,
+        roles: vec!["admin".into(), "billing".into()],
+    }
+}
+
+#[test]
+fn roundtrip() {
+    let keyring = Keyring::new(secret(1));
+    let value = keyring.seal_at(&admin(), NOW).expect("seals");
+    let opened = keyring.open_at::<Admin>(&value, NOW + 1).expect("opens");
+    assert_eq!(opened.payload(), &admin());
+    assert_eq!(opened.issued_at, NOW);
+    assert_eq!(opened.expires_at, NOW + 3600);
+    assert_eq!(opened.version, 1);
+    assert_eq!(opened.key_id, keyring.primary_key_id());
+    assert!(!opened.needs_reissue());
+}
+
+#[test]
+fn value_uses_only_cookie_octets() {
+    let value = Keyring::new(secret(1))
+        .seal_at(&admin(), NOW)
+        .expect("seals");
+    assert!(
+        value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'),
+        "{value}"
+    );
+}
+
+#[test]
+fn other_namespace_same_cookie_name_is_bad_signature() {
+    let keyring = Keyring::new(secret(1));
+    let value = keyring.seal_at(&admin(), NOW).expect("seals");
+    assert_eq!(
+        keyring.open_at::<Tenant>(&value, NOW).err(),
+        Some(OpenError::BadSignature)
+    );
+}
+
+#[test]
+fn other_cookie_name_same_namespace_is_bad_signature() {
+    let keyring = Keyring::new(secret(1));
+    let value = keyring.seal_at(&admin(), NOW).expect("seals");
+    assert_eq!(
+        keyring.open_at::<AdminOtherCookie>(&value, NOW).err(),
+        Some(OpenError::BadSignature)
+    );
+}
+
+#[test]
+fn every_single_bit_flip_is_rejected() {
+    let keyring = Keyring::new(secret(1));
+    let value = keyring.seal_at(&admin(), NOW).expect("seals");
+    let bytes = value.as_bytes();
+    for index in 0..bytes.len() {
+        for bit in 0..8 {
+            let mut flipped = bytes.to_vec();
+            flipped[index] ^= 1 << bit;
+            // A flip may produce invalid UTF-8; the layer never hands such text
+            // to `open`, so only UTF-8 results are candidates.
+            if let Ok(text) = std::str::from_utf8(&flipped) {
+                assert!(
+                    keyring.open_at::<Admin>(text, NOW).is_err(),
+                    "flip of bit {bit} in byte {index} was accepted"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn other_secret_is_bad_signature() {
+    let value = Keyring::new(secret(1))
+        .seal_at(&admin(), NOW)
+        .expect("seals");
+    assert_eq!(
+        Keyring::new(secret(2)).open_at::<Admin>(&value, NOW).err(),
+        Some(OpenError::BadSignature)
+    );
+}
+
+#[test]
+fn expired_at_exp_and_after() {
+    let keyring = Keyring::new(secret(1));
+    let value = keyring.seal_at(&admin(), NOW).expect("seals");
+    assert!(keyring.open_at::<Admin>(&value, NOW + 3599).is_ok());
+    for now in [NOW + 3600, NOW + 10_000] {
+        assert_eq!(
+            keyring.open_at::<Admin>(&value, now).err(),
+            Some(OpenError::Expired {
+                expired_at: NOW + 3600
+            })
+        );
+    }
+}
+
+#[test]
+fn renewal_point_flags_reissue() {
+    let keyring = Keyring::new(secret(1));
+    let value = keyring.seal_at(&admin(), NOW).expect("seals");
+    let early = keyring.open_at::<Admin>(&value, NOW + 1799).expect("opens");
+    assert!(!early.renewal_due && !early.needs_reissue());
+    let late = keyring.open_at::<Admin>(&value, NOW + 1800).expect("opens");
+    assert!(late.renewal_due && late.needs_reissue());
+}
+
+#[test]
+fn previous_key_opens_and_flags_reissue_removed_key_fails() {
+    let old = Keyring::new(secret(1));
+    let value = old.seal_at(&admin(), NOW).expect("seals");
+
+    let rotated = Keyring::new(secret(2)).with_previous(secret(1));
+    let opened = rotated
+        .open_at::<Admin>(&value, NOW)
+        .expect("previous key opens");
+    assert!(opened.previous_key);
+    assert!(opened.needs_reissue());
+    assert_eq!(opened.key_id, old.primary_key_id());
+
+    // Re-sealing always uses the primary.
+    let resealed = rotated.seal_at(opened.payload(), NOW).expect("seals");
+    assert_eq!(peek_key_id(&resealed), Some(rotated.primary_key_id()));
+    assert_ne!(rotated.primary_key_id(), old.primary_key_id());
+
+    let retired = Keyring::new(secret(2));
+    assert_eq!(
+        retired.open_at::<Admin>(&value, NOW).err(),
+        Some(OpenError::BadSignature)
+    );
+}
+
+#[test]
+fn unknown_kid_is_bad_signature_and_no_other_key_is_tried() {
+    let keyring = Keyring::new(secret(1)).with_previous(secret(2));
+    // A value from a key that is not in the ring at all.
+    let foreign = Keyring::new(secret(3))
+        .seal_at(&admin(), NOW)
+        .expect("seals");
+    assert_eq!(
+        keyring.open_at::<Admin>(&foreign, NOW).err(),
+        Some(OpenError::BadSignature)
+    );
+    // A previous key's value relabelled with the primary's kid: the MAC is
+    // checked under the named key only, so it fails.
+    let by_previous = Keyring::new(secret(2))
+        .seal_at(&admin(), NOW)
+        .expect("seals");
+    let relabelled = with_header(&by_previous, |h| h.kid = keyring.primary_key_id());
+    assert_eq!(
+        keyring.open_at::<Admin>(&relabelled, NOW).err(),
+        Some(OpenError::BadSignature)
+    );
+}
+
+/// Re-encodes the header of `value` after `change`, keeping payload and tag.
+fn with_header(value: &str, change: impl FnOnce(&mut Header)) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = envelope::split(value).expect("well-formed");
+    change(&mut parts.header);
+    let (_, rest) = value.split_once('.').expect("dot");
+    let mut bytes = [0u8; envelope::HEADER_LEN];
+    bytes[0] = envelope::FORMAT_V1;
+    bytes[1..5].copy_from_slice(&parts.header.kid.0);
+    bytes[5..9].copy_from_slice(&parts.header.version.to_be_bytes());
+    bytes[9..17].copy_from_slice(&parts.header.iat.to_be_bytes());
+    bytes[17..25].copy_from_slice(&parts.header.exp.to_be_bytes());
+    format!("{}.{rest}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[test]
+fn header_fields_are_signed() {
+    let keyring = Keyring::new(secret(1));
+    let value = keyring.seal_at(&admin(), NOW).expect("seals");
+    let tampered = [
+        with_header(&value, |h| h.exp += 86_400),
+        with_header(&value, |h| h.iat += 1),
+        with_header(&value, |h| h.version = 2),
+        with_header(&value, |h| h.version = 0),
+    ];
+    for value in tampered {
+        assert_eq!(
+            keyring.open_at::<Admin>(&value, NOW).err(),
+            Some(OpenError::BadSignature)
+        );
+    }
+}
+
+#[test]
+fn shortened_max_age_applies_to_issued_cookies() {
+    #[derive(Serialize, Deserialize)]
+    struct Long {
+        a: u8,
+    }
+    impl SessionPayload for Long {
+        const SPEC: SessionSpec = SessionSpec::builder("Long", "c", "ns")
+            .max_age_secs(86_400)
+            .build();
+    }
+    #[derive(Serialize, Deserialize, Debug)]
+    struct Short {
+        a: u8,
+    }
+    impl SessionPayload for Short {
+        const SPEC: SessionSpec = SessionSpec::builder("Short", "c", "ns")
+            .max_age_secs(60)
+            .build();
+    }
+    let keyring = Keyring::new(secret(1));
+    let value = keyring.seal_at(&Long { a: 1 }, NOW).expect("seals");
+    assert!(keyring.open_at::<Short>(&value, NOW + 59).is_ok());
+    assert_eq!(
+        keyring.open_at::<Short>(&value, NOW + 60).err(),
+        Some(OpenError::Expired {
+            expired_at: NOW + 60
+        })
+    );
+}
+
+#[test]
+fn older_version_is_migrated_and_flagged() {
+    let keyring = Keyring::new(secret(1));
+    let v1 = keyring
+        .seal_at(
+            &ProfileV1 {
+                name: "Ada Lovelace".into(),
+            },
+            NOW,
+        )
+        .expect("seals");
+    let opened = keyring.open_at::<Profile>(&v1, NOW).expect("migrates");
+    assert_eq!(
+        opened.payload(),
+        &Profile {
+            first: "Ada".into(),
+            last: "Lovelace".into()
+        }
+    );
+    assert!(opened.migrated && opened.needs_reissue());
+    assert_eq!(opened.version, 1);
+}
+
+#[test]
+fn undeclared_version_is_unknown_version() {
+    let keyring = Keyring::new(secret(1));
+    let v3 = keyring
+        .seal_at(
+            &ProfileV3 {
+                first: "Ada".into(),
+            },
+            NOW,
+        )
+        .expect("seals");
+    assert_eq!(
+        keyring.open_at::<Profile>(&v3, NOW).err(),
+        Some(OpenError::UnknownVersion {
+            found: 3,
+            current: 2
+        })
+    );
+}
+
+#[test]
+fn signed_but_wrong_json_is_malformed() {
+    // Same binding, incompatible shape: the MAC verifies, the JSON does not fit.
+    #[derive(Serialize, Deserialize)]
+    struct Other {
+        user_id: String,
+    }
+    impl SessionPayload for Other {
+        const SPEC: SessionSpec = SessionSpec::builder("Other", "admin_sid", "admin").build();
+    }
+    let keyring = Keyring::new(secret(1));
+    let value = keyring
+        .seal_at(
+            &Other {
+                user_id: "x".into(),
+            },
+            NOW,
+        )
+        .expect("seals");
+    assert_eq!(
+        keyring.open_at::<Admin>(&value, NOW).err(),
+        Some(OpenError::Malformed)
+    );
+}
+
+#[test]
+fn oversize_payload_fails_at_seal() {
+    let keyring = Keyring::new(secret(1));
+    let big = Admin {
+        user_id: 1,
+        roles: vec!["x".repeat(4000)],
+    };
+    match keyring.seal_at(&big, NOW) {
+        Err(SealError::TooLarge { size, limit }) => {
+            assert!(size > limit);
+            assert_eq!(limit, 4096);
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+}
+
+#[test]
+fn unserializable_payload_is_serialize_error() {
+    use std::collections::HashMap;
+    #[derive(Serialize, Deserialize)]
+    struct Map {
+        by_pair: HashMap<(u8, u8), u8>,
+    }
+    impl SessionPayload for Map {
+        const SPEC: SessionSpec = SessionSpec::builder("Map", "m", "m").build();
+    }
+    let map = Map {
+        by_pair: HashMap::from([((1, 2), 3)]),
+    };
+    assert!(matches!(
+        Keyring::new(secret(1)).seal_at(&map, NOW),
+        Err(SealError::Serialize(_))
+    ));
+}
+
+#[test]
+fn garbage_never_panics_and_is_an_error() {
+    let keyring = Keyring::new(secret(1));
+    let valid = keyring.seal_at(&admin(), NOW).expect("seals");
+    let mut inputs: Vec<String> = vec![
+        String::new(),
+        " ".into(),
+        "...".into(),
+        "a.b.c".into(),
+        "\u{0}\u{0}.\u{0}.\u{0}".into(),
+        "ñ".repeat(40),
+        "é.é.é".into(),
+        "=".repeat(200),
+        valid.replace('.', ""),
+        valid.replacen('.', "..", 1),
+        format!(".{valid}"),
+        format!("{valid}."),
+        valid.to_uppercase(),
+        "A".repeat(4096),
+        "A".repeat(5000),
+    ];
+    for cut in 0..valid.len() {
+        inputs.push(valid[..cut].to_string());
+    }
+    for input in &inputs {
+        assert!(keyring.open_at::<Admin>(input, NOW).is_err(), "{input:?}");
+    }
+}
+
+#[test]
+fn from_lookup_production_requires_secret() {
+    let env = |tier: Option<&'static str>| {
+        move |name: &str| match name {
+            "SESSION_SEAL_ENV" => tier.map(OsString::from),
+            _ => None,
+        }
+    };
+    assert_eq!(
+        Keyring::from_lookup(env(None)).err(),
+        Some(KeyringError::MissingInProduction)
+    );
+    assert_eq!(
+        Keyring::from_lookup(env(Some("staging"))).err(),
+        Some(KeyringError::MissingInProduction)
+    );
+    let message = KeyringError::MissingInProduction.to_string();
+    assert!(message.contains("openssl rand -base64 32"), "{message}");
+
+    let dev = Keyring::from_lookup(env(Some("dev"))).expect("ephemeral key");
+    assert!(dev.is_ephemeral());
+    assert_eq!(dev.tier(), Tier::Development);
+}
+
+#[test]
+fn from_lookup_reads_primary_and_previous() {
+    let primary = SessionSecret::generate();
+    let previous = SessionSecret::generate();
+    let vars = [
+        ("SESSION_SEAL_SECRET", primary.to_base64().to_string()),
+        (
+            "SESSION_SEAL_PREVIOUS_SECRETS",
+            format!(" {} ,, ", previous.to_base64().as_str()),
+        ),
+    ];
+    let keyring = Keyring::from_lookup(|name| {
+        vars.iter()
+            .find(|(var, _)| *var == name)
+            .map(|(_, value)| OsString::from(value))
+    })
+    .expect("valid");
+    assert_eq!(keyring.tier(), Tier::Production);
+    assert!(!keyring.is_ephemeral());
+    assert_eq!(
+        keyring.primary_key_id(),
+        Keyring::new(primary).primary_key_id()
+    );
+    assert_eq!(
+        keyring.previous_key_ids(),
+        vec![Keyring::new(previous).primary_key_id()]
+    );
+
+    let bad = Keyring::from_lookup(|name| match name {
+        "SESSION_SEAL_SECRET" => Some(OsString::from(vars[0].1.clone())),
+        "SESSION_SEAL_PREVIOUS_SECRETS" => Some(OsString::from("c2hvcnQ,???")),
+        _ => None,
+    });
+    assert_eq!(
+        bad.err(),
+        Some(KeyringError::Previous {
+            position: 1,
+            source: SecretError::TooShort { len: 5, min: 32 }
+        })
+    );
+}
+
+#[test]
+fn duplicate_previous_key_is_ignored() {
+    let keyring = Keyring::new(secret(1))
+        .with_previous(secret(1))
+        .with_previous(secret(2))
+        .with_previous(secret(2));
+    assert_eq!(keyring.previous_key_ids().len(), 1);
+}
+
+#[test]
+fn debug_shows_no_secret() {
+    let keyring = Keyring::new(secret(0xAB)).with_previous(secret(0xCD));
+    let shown = format!("{keyring:?}");
+    assert!(shown.starts_with("Keyring"), "{shown}");
+    assert!(!shown.contains("abab") && !shown.contains("cdcd") && !shown.contains("171"));
+}
+
+#[test]
+fn builder_on_shared_keyring_does_not_affect_clone() {
+    let base = Keyring::new(secret(1));
+    let rotated = base.clone().with_previous(secret(2));
+    assert!(base.previous_key_ids().is_empty());
+    assert_eq!(rotated.previous_key_ids().len(), 1);
+    assert_eq!(base.primary_key_id(), rotated.primary_key_id());
+}
+
+#[test]
+fn prepare_then_open_uses_cached_state() {
+    let keyring = Keyring::new(secret(1)).with_previous(secret(2));
+    keyring.prepare(&[Admin::SPEC, Tenant::SPEC]);
+    let value = keyring.seal_at(&admin(), NOW).expect("seals");
+    assert!(keyring.open_at::<Admin>(&value, NOW).is_ok());
+}

@@ -1,0 +1,43 @@
+//! [`Opened`]: a verified payload and what the envelope said about it.
+
+use crate::keyring::KeyId;
+
+/// A payload whose signature, expiry and version checked out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Opened<T> {
+    /// The payload, converted to the current schema if it was older.
+    pub payload: T,
+    /// Unix seconds at which the cookie was sealed.
+    pub issued_at: u64,
+    /// Unix seconds at which it expires.
+    pub expires_at: u64,
+    /// The schema version it was sealed under.
+    pub version: u32,
+    /// The key that sealed it.
+    pub key_id: KeyId,
+    /// Sealed with a previous (rotated-out) secret.
+    pub previous_key: bool,
+    /// Sealed under an older schema version and converted.
+    pub migrated: bool,
+    /// Older than the type's `renew_after`.
+    pub renewal_due: bool,
+}
+
+impl<T> Opened<T> {
+    /// The payload.
+    pub fn payload(&self) -> &T {
+        &self.payload
+    }
+
+    /// Takes the payload.
+    pub fn into_payload(self) -> T {
+        self.payload
+    }
+
+    /// Whether the cookie should be sealed again now: it was sealed with a
+    /// previous key, under an older schema, or its renewal point has passed.
+    pub fn needs_reissue(&self) -> bool {
+        self.previous_key || self.migrated || self.renewal_due
+    }
+}

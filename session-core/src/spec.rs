@@ -1,0 +1,576 @@
+//! [`SessionSpec`]: everything a session type declares about its cookie.
+//!
+//! A spec is built in a `const` context (the derive emits
+//! `SessionSpec::builder(..)….build()` as an associated constant), so every rule
+//! below is checked by the compiler: an invalid spec is a compile-time error in
+//! const evaluation. The derive checks the same rules first with precise spans;
+//! these checks are the backstop for hand-written implementations.
+
+use std::fmt;
+
+/// Seconds in one day: the default `max_age`.
+pub const DEFAULT_MAX_AGE_SECS: u64 = 86_400;
+
+/// Browsers cap a cookie's lifetime at 400 days (RFC 6265bis §5.5); a longer
+/// `max_age` would silently be cut, so we refuse it.
+pub const MAX_MAX_AGE_SECS: u64 = 400 * DEFAULT_MAX_AGE_SECS;
+
+/// Longest namespace we accept. Namespaces are key-derivation labels, not prose.
+pub const MAX_NAMESPACE_LEN: usize = 64;
+
+/// Longest cookie name we accept (its length is one byte in the MAC input).
+pub const MAX_COOKIE_NAME_LEN: usize = 255;
+
+/// The `SameSite` attribute of a session cookie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SameSite {
+    /// Sent only on same-site requests.
+    Strict,
+    /// Sent on same-site requests and top-level cross-site navigations (the default).
+    Lax,
+    /// Sent on every request; browsers require `Secure` with it.
+    None,
+}
+
+impl SameSite {
+    /// The attribute value as written in `Set-Cookie`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SameSite::Strict => "Strict",
+            SameSite::Lax => "Lax",
+            SameSite::None => "None",
+        }
+    }
+}
+
+impl fmt::Display for SameSite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a [`SessionSpecBuilder`] refused to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// The cookie name is empty, too long, or has a character outside RFC 6265 `token`.
+    #[error(
+        "cookie name must be 1..=255 RFC 6265 token characters (no spaces, separators or controls)"
+    )]
+    CookieName,
+    /// The namespace is not `[a-z0-9_.-]{1,64}`.
+    #[error("namespace must match [a-z0-9_.-]{{1,64}}")]
+    Namespace,
+    /// The version is zero.
+    #[error("version must be at least 1")]
+    Version,
+    /// `max_age` is zero or longer than 400 days.
+    #[error("max_age must be between 1 second and 400 days")]
+    MaxAge,
+    /// `renew_after` is not shorter than `max_age`.
+    #[error("renew_after must be shorter than max_age")]
+    RenewAfter,
+    /// The path does not start with `/` or contains `;` or a control character.
+    #[error("path must start with `/` and contain no `;` or control characters")]
+    Path,
+    /// The domain is empty or contains `;`, whitespace or a control character.
+    #[error("domain must be non-empty and contain no `;`, whitespace or control characters")]
+    Domain,
+    /// A `__Host-` cookie must have path `/`, no domain, and be `Secure`.
+    #[error("a `__Host-` cookie must have path \"/\", no domain, and cannot opt out of Secure")]
+    HostPrefix,
+    /// A `__Secure-` cookie must be `Secure`.
+    #[error("a `__Secure-` cookie cannot opt out of Secure")]
+    SecurePrefix,
+    /// `SameSite=None` requires `Secure`.
+    #[error("same_site = \"none\" requires secure")]
+    SameSiteNoneInsecure,
+}
+
+impl SpecError {
+    /// The message, usable in `const` contexts (where `Display` is not).
+    pub const fn message(self) -> &'static str {
+        match self {
+            SpecError::CookieName => {
+                "invalid session spec: cookie name must be 1..=255 RFC 6265 token characters"
+            }
+            SpecError::Namespace => "invalid session spec: namespace must match [a-z0-9_.-]{1,64}",
+            SpecError::Version => "invalid session spec: version must be at least 1",
+            SpecError::MaxAge => {
+                "invalid session spec: max_age must be between 1 second and 400 days"
+            }
+            SpecError::RenewAfter => {
+                "invalid session spec: renew_after must be shorter than max_age"
+            }
+            SpecError::Path => {
+                "invalid session spec: path must start with `/` and contain no `;` or controls"
+            }
+            SpecError::Domain => {
+                "invalid session spec: domain must be non-empty, without `;`, spaces or controls"
+            }
+            SpecError::HostPrefix => {
+                "invalid session spec: a `__Host-` cookie needs path \"/\", no domain, and Secure"
+            }
+            SpecError::SecurePrefix => {
+                "invalid session spec: a `__Secure-` cookie cannot opt out of Secure"
+            }
+            SpecError::SameSiteNoneInsecure => {
+                "invalid session spec: same_site = \"none\" requires secure"
+            }
+        }
+    }
+}
+
+/// Everything a session type declares: cookie name, namespace, schema version,
+/// lifetime and cookie attributes.
+///
+/// Built only through [`SessionSpec::builder`], so a `SessionSpec` value always
+/// satisfies the rules listed on [`SpecError`].
+///
+/// ```
+/// use session_core::{SameSite, SessionSpec};
+///
+/// const SPEC: SessionSpec = SessionSpec::builder("AdminSession", "__Host-admin", "admin")
+///     .version(2)
+///     .max_age_secs(8 * 3600)
+///     .same_site(SameSite::Strict)
+///     .build();
+/// assert_eq!(SPEC.renew_after_secs(), 4 * 3600);
+/// assert!(SPEC.secure()); // implied by the __Host- prefix
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SessionSpec {
+    type_name: &'static str,
+    cookie: &'static str,
+    namespace: &'static str,
+    version: u32,
+    max_age_secs: u64,
+    renew_after_secs: u64,
+    path: &'static str,
+    domain: Option<&'static str>,
+    same_site: SameSite,
+    http_only: bool,
+    secure: bool,
+}
+
+impl SessionSpec {
+    /// Starts a spec for the Rust type `type_name` (used in messages only), with
+    /// the given cookie name and namespace and every other field at its default.
+    pub const fn builder(
+        type_name: &'static str,
+        cookie: &'static str,
+        namespace: &'static str,
+    ) -> SessionSpecBuilder {
+        SessionSpecBuilder {
+            type_name,
+            cookie,
+            namespace,
+            version: 1,
+            max_age_secs: DEFAULT_MAX_AGE_SECS,
+            renew_after_secs: None,
+            path: "/",
+            domain: None,
+            same_site: SameSite::Lax,
+            http_only: true,
+            secure: None,
+        }
+    }
+
+    /// The Rust type this spec belongs to, for messages.
+    pub const fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+    /// The cookie name.
+    pub const fn cookie(&self) -> &'static str {
+        self.cookie
+    }
+    /// The namespace: the unit of key separation.
+    pub const fn namespace(&self) -> &'static str {
+        self.namespace
+    }
+    /// The current schema version (≥ 1).
+    pub const fn version(&self) -> u32 {
+        self.version
+    }
+    /// Lifetime of an issued cookie, in seconds.
+    pub const fn max_age_secs(&self) -> u64 {
+        self.max_age_secs
+    }
+    /// Age after which an opened cookie is re-issued with a fresh lifetime.
+    pub const fn renew_after_secs(&self) -> u64 {
+        self.renew_after_secs
+    }
+    /// The cookie's `Path` attribute.
+    pub const fn path(&self) -> &'static str {
+        self.path
+    }
+    /// The cookie's `Domain` attribute, if any (host-only when `None`).
+    pub const fn domain(&self) -> Option<&'static str> {
+        self.domain
+    }
+    /// The cookie's `SameSite` attribute.
+    pub const fn same_site(&self) -> SameSite {
+        self.same_site
+    }
+    /// Whether the cookie is `HttpOnly`.
+    pub const fn http_only(&self) -> bool {
+        self.http_only
+    }
+    /// Whether the cookie must always be `Secure`, whatever the layer's policy
+    /// (declared, or implied by a `__Host-`/`__Secure-` prefix or `SameSite=None`).
+    pub const fn secure(&self) -> bool {
+        self.secure
+    }
+
+    /// Upper bound of the bytes the attributes add to `name=value` in a
+    /// `Set-Cookie` header (assuming `Secure` is written).
+    pub const fn attributes_len(&self) -> usize {
+        // "; Max-Age=" + up to 20 digits
+        let mut len = 10 + 20;
+        len += "; Path=".len() + self.path.len();
+        if let Some(domain) = self.domain {
+            len += "; Domain=".len() + domain.len();
+        }
+        len += "; SameSite=".len() + self.same_site.as_str().len();
+        if self.http_only {
+            len += "; HttpOnly".len();
+        }
+        len += "; Secure".len();
+        len
+    }
+}
+
+/// Const builder of a [`SessionSpec`]; see [`SessionSpec::builder`].
+#[derive(Clone, Copy, Debug)]
+#[must_use = "call .build() to obtain the SessionSpec"]
+pub struct SessionSpecBuilder {
+    type_name: &'static str,
+    cookie: &'static str,
+    namespace: &'static str,
+    version: u32,
+    max_age_secs: u64,
+    renew_after_secs: Option<u64>,
+    path: &'static str,
+    domain: Option<&'static str>,
+    same_site: SameSite,
+    http_only: bool,
+    secure: Option<bool>,
+}
+
+impl SessionSpecBuilder {
+    /// Current schema version (default 1).
+    pub const fn version(mut self, version: u32) -> Self {
+        self.version = version;
+        self
+    }
+    /// Lifetime in seconds (default one day).
+    pub const fn max_age_secs(mut self, secs: u64) -> Self {
+        self.max_age_secs = secs;
+        self
+    }
+    /// Renewal point in seconds (default half of `max_age`).
+    pub const fn renew_after_secs(mut self, secs: u64) -> Self {
+        self.renew_after_secs = Some(secs);
+        self
+    }
+    /// `Path` attribute (default `/`).
+    pub const fn path(mut self, path: &'static str) -> Self {
+        self.path = path;
+        self
+    }
+    /// `Domain` attribute (default none: host-only).
+    pub const fn domain(mut self, domain: &'static str) -> Self {
+        self.domain = Some(domain);
+        self
+    }
+    /// `SameSite` attribute (default `Lax`).
+    pub const fn same_site(mut self, same_site: SameSite) -> Self {
+        self.same_site = same_site;
+        self
+    }
+    /// `HttpOnly` attribute (default on).
+    pub const fn http_only(mut self, http_only: bool) -> Self {
+        self.http_only = http_only;
+        self
+    }
+    /// Force `Secure` on (`true`) or leave it to the layer's policy (`false`).
+    pub const fn secure(mut self, secure: bool) -> Self {
+        self.secure = Some(secure);
+        self
+    }
+
+    /// Checks every rule and returns the spec or the first rule broken.
+    pub const fn try_build(self) -> Result<SessionSpec, SpecError> {
+        if !is_cookie_name(self.cookie) {
+            return Err(SpecError::CookieName);
+        }
+        if !is_namespace(self.namespace) {
+            return Err(SpecError::Namespace);
+        }
+        if self.version == 0 {
+            return Err(SpecError::Version);
+        }
+        if self.max_age_secs == 0 || self.max_age_secs > MAX_MAX_AGE_SECS {
+            return Err(SpecError::MaxAge);
+        }
+        let renew_after_secs = match self.renew_after_secs {
+            Some(secs) => secs,
+            None => self.max_age_secs / 2,
+        };
+        if renew_after_secs >= self.max_age_secs {
+            return Err(SpecError::RenewAfter);
+        }
+        if !is_cookie_path(self.path) {
+            return Err(SpecError::Path);
+        }
+        if let Some(domain) = self.domain
+            && !is_cookie_domain(domain)
+        {
+            return Err(SpecError::Domain);
+        }
+        let explicit_insecure = matches!(self.secure, Some(false));
+        let mut secure = matches!(self.secure, Some(true));
+        if has_prefix_ignore_case(self.cookie, "__Host-") {
+            if explicit_insecure || self.domain.is_some() || !str_eq(self.path, "/") {
+                return Err(SpecError::HostPrefix);
+            }
+            secure = true;
+        } else if has_prefix_ignore_case(self.cookie, "__Secure-") {
+            if explicit_insecure {
+                return Err(SpecError::SecurePrefix);
+            }
+            secure = true;
+        }
+        if matches!(self.same_site, SameSite::None) && !secure {
+            return Err(SpecError::SameSiteNoneInsecure);
+        }
+        Ok(SessionSpec {
+            type_name: self.type_name,
+            cookie: self.cookie,
+            namespace: self.namespace,
+            version: self.version,
+            max_age_secs: self.max_age_secs,
+            renew_after_secs,
+            path: self.path,
+            domain: self.domain,
+            same_site: self.same_site,
+            http_only: self.http_only,
+            secure,
+        })
+    }
+
+    /// Checks every rule and returns the spec.
+    ///
+    /// # Panics
+    ///
+    /// When a rule is broken. Used in a `const` item this is a compile error
+    /// with the rule's message, which is where it is meant to be used.
+    pub const fn build(self) -> SessionSpec {
+        match self.try_build() {
+            Ok(spec) => spec,
+            Err(error) => panic!("{}", error.message()),
+        }
+    }
+}
+
+/// `const` string equality (the registry's collision checks run in `const` items).
+pub const fn str_eq(a: &str, b: &str) -> bool {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    // Slice patterns instead of indexing: const-friendly and bounds-free.
+    while let ([x, a_rest @ ..], [y, b_rest @ ..]) = (a, b) {
+        if *x != *y {
+            return false;
+        }
+        (a, b) = (a_rest, b_rest);
+    }
+    a.is_empty() && b.is_empty()
+}
+
+/// ASCII case-insensitive prefix test: browsers match `__Host-` and
+/// `__Secure-` without regard to case (RFC 6265bis §5.4).
+pub const fn has_prefix_ignore_case(s: &str, prefix: &str) -> bool {
+    let (mut s, mut p) = (s.as_bytes(), prefix.as_bytes());
+    while let [y, p_rest @ ..] = p {
+        let [x, s_rest @ ..] = s else {
+            return false;
+        };
+        if !x.eq_ignore_ascii_case(y) {
+            return false;
+        }
+        (s, p) = (s_rest, p_rest);
+    }
+    true
+}
+
+/// Whether `name` is a valid cookie name: 1..=255 RFC 6265 `token` characters.
+pub const fn is_cookie_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !bytes.is_empty() && bytes.len() <= MAX_COOKIE_NAME_LEN && all_bytes(bytes, ByteClass::Token)
+}
+
+/// RFC 2616 `token` character: visible ASCII except separators.
+pub const fn is_token_byte(b: u8) -> bool {
+    matches!(b, 0x21..=0x7e)
+        && !matches!(
+            b,
+            b'(' | b')'
+                | b'<'
+                | b'>'
+                | b'@'
+                | b','
+                | b';'
+                | b':'
+                | b'\\'
+                | b'"'
+                | b'/'
+                | b'['
+                | b']'
+                | b'?'
+                | b'='
+                | b'{'
+                | b'}'
+        )
+}
+
+/// Whether `ns` is a valid namespace: `[a-z0-9_.-]{1,64}`.
+pub const fn is_namespace(ns: &str) -> bool {
+    let bytes = ns.as_bytes();
+    !bytes.is_empty() && bytes.len() <= MAX_NAMESPACE_LEN && all_bytes(bytes, ByteClass::Namespace)
+}
+
+/// Whether `path` is a valid `Path` attribute: starts with `/`, no `;` or controls.
+pub const fn is_cookie_path(path: &str) -> bool {
+    matches!(path.as_bytes(), [b'/', ..]) && all_bytes(path.as_bytes(), ByteClass::Path)
+}
+
+/// Whether `domain` is a valid `Domain` attribute: non-empty, no `;`, spaces or controls.
+pub const fn is_cookie_domain(domain: &str) -> bool {
+    !domain.is_empty() && all_bytes(domain.as_bytes(), ByteClass::Domain)
+}
+
+/// Which bytes a field may contain (function pointers cannot be called in `const fn`).
+#[derive(Clone, Copy)]
+enum ByteClass {
+    Token,
+    Namespace,
+    Path,
+    Domain,
+}
+
+const fn all_bytes(mut bytes: &[u8], class: ByteClass) -> bool {
+    while let [b, rest @ ..] = bytes {
+        let b = *b;
+        let allowed = match class {
+            ByteClass::Token => is_token_byte(b),
+            ByteClass::Namespace => matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-'),
+            ByteClass::Path => b >= 0x20 && b != 0x7f && b != b';',
+            ByteClass::Domain => b > 0x20 && b != 0x7f && b != b';',
+        };
+        if !allowed {
+            return false;
+        }
+        bytes = rest;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> SessionSpecBuilder {
+        SessionSpec::builder("T", "sid", "app")
+    }
+
+    #[test]
+    fn defaults() {
+        let spec = base().build();
+        assert_eq!(spec.version(), 1);
+        assert_eq!(spec.max_age_secs(), 86_400);
+        assert_eq!(spec.renew_after_secs(), 43_200);
+        assert_eq!(spec.path(), "/");
+        assert_eq!(spec.domain(), None);
+        assert_eq!(spec.same_site(), SameSite::Lax);
+        assert!(spec.http_only());
+        assert!(!spec.secure());
+    }
+
+    #[test]
+    fn every_rule_is_enforced() {
+        let cases = [
+            (SessionSpec::builder("T", "", "app"), SpecError::CookieName),
+            (
+                SessionSpec::builder("T", "a b", "app"),
+                SpecError::CookieName,
+            ),
+            (
+                SessionSpec::builder("T", "a=b", "app"),
+                SpecError::CookieName,
+            ),
+            (
+                SessionSpec::builder("T", "sid", "App"),
+                SpecError::Namespace,
+            ),
+            (SessionSpec::builder("T", "sid", ""), SpecError::Namespace),
+            (base().version(0), SpecError::Version),
+            (base().max_age_secs(0), SpecError::MaxAge),
+            (base().max_age_secs(MAX_MAX_AGE_SECS + 1), SpecError::MaxAge),
+            (
+                base().max_age_secs(60).renew_after_secs(60),
+                SpecError::RenewAfter,
+            ),
+            (base().path("admin"), SpecError::Path),
+            (base().path("/a;b"), SpecError::Path),
+            (base().domain(""), SpecError::Domain),
+            (base().domain("a b"), SpecError::Domain),
+            (
+                SessionSpec::builder("T", "__Host-sid", "app").path("/admin"),
+                SpecError::HostPrefix,
+            ),
+            (
+                SessionSpec::builder("T", "__Host-sid", "app").domain("example.com"),
+                SpecError::HostPrefix,
+            ),
+            (
+                SessionSpec::builder("T", "__Host-sid", "app").secure(false),
+                SpecError::HostPrefix,
+            ),
+            (
+                SessionSpec::builder("T", "__Secure-sid", "app").secure(false),
+                SpecError::SecurePrefix,
+            ),
+            (
+                base().same_site(SameSite::None),
+                SpecError::SameSiteNoneInsecure,
+            ),
+        ];
+        for (builder, expected) in cases {
+            assert_eq!(builder.try_build(), Err(expected), "{builder:?}");
+        }
+    }
+
+    #[test]
+    fn prefixes_imply_secure_case_insensitively() {
+        assert!(
+            SessionSpec::builder("T", "__host-sid", "a")
+                .build()
+                .secure()
+        );
+        assert!(
+            SessionSpec::builder("T", "__Secure-sid", "a")
+                .build()
+                .secure()
+        );
+        let none = base().same_site(SameSite::None).secure(true).build();
+        assert!(none.secure());
+    }
+
+    #[test]
+    fn const_helpers() {
+        assert!(str_eq("abc", "abc"));
+        assert!(!str_eq("abc", "abd"));
+        assert!(!str_eq("abc", "ab"));
+        assert!(is_cookie_name("__Host-admin_sid.v2"));
+        assert!(!is_cookie_name("naïve"));
+    }
+}
