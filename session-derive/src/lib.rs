@@ -1,2 +1,164 @@
-//! The `SessionPayload` derive and `registry!` (arriving with the derive issue).
+//! `#[derive(SessionPayload)]` and `registry!` for
+//! [session-seal](https://docs.rs/session-seal): typed, signed session cookies.
+//!
+//! Use them through the `session_seal` crate, which re-exports both and
+//! provides the items the generated code refers to (`session_seal::__private`).
+//!
+//! The derive reads like a compiler pass: `attr` reads `#[session(...)]` into a
+//! plain record, `valid` checks it (every error is collected in a `Ctxt` and
+//! spanned at the offending key or literal), `expand` quotes the impl, and
+//! `fallback` emits the errors plus a placeholder impl so a mistake gives one
+//! message rather than a cascade.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod attr;
+mod ctxt;
+mod duration;
+mod expand;
+mod fallback;
+mod registry;
+mod symbol;
+mod valid;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Derives `SessionPayload`: the cookie name, namespace, schema version,
+/// lifetime and cookie attributes of a session type, checked at compile time.
+///
+/// ```ignore
+/// use serde::{Deserialize, Serialize};
+/// use session_seal::SessionPayload;
+///
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "__Host-admin", namespace = "admin", version = 3, max_age = "8h")]
+/// #[session(migrate(from = AdminV2, version = 2), migrate(from = AdminV1, version = 1))]
+/// struct AdminSession {
+///     user_id: u64,
+///     roles: Vec<String>,
+/// }
+/// ```
+///
+/// The type must also implement `Serialize` and `Deserialize`. Structs (named,
+/// tuple or unit) and enums are accepted; unions and generic types are not (a
+/// session type has one fixed cookie name and schema).
+///
+/// # Attributes
+///
+/// Keys may be spread over several `#[session(...)]` attributes; each may be
+/// given once (`migrate` any number of times).
+///
+/// | attribute | default | rule checked at compile time |
+/// |---|---|---|
+/// | `cookie = "sid"` | required | 1 to 255 RFC 6265 token characters: ASCII letters, digits and ``!#$%&'*+-.^_`|~`` |
+/// | `namespace = "admin"` | required | `[a-z0-9_.-]{1,64}`; the unit of key separation |
+/// | `version = 3` | `1` | integer in `1..=u32::MAX`: the current schema version |
+/// | `max_age = "8h"` | `"1d"` | a duration, more than zero and at most 400 days |
+/// | `renew_after = "4h"` | half of `max_age` | a duration shorter than `max_age` |
+/// | `same_site = "strict"` | `"lax"` | `"lax"`, `"strict"` or `"none"` (any case); `"none"` requires Secure |
+/// | `path = "/admin"` | `"/"` | starts with `/`, no `;` or control characters |
+/// | `domain = "example.com"` | none (host-only) | non-empty, no `;`, spaces or control characters |
+/// | `http_only` / `http_only = false` | `true` | |
+/// | `secure` / `secure = false` | the layer's policy | `secure` forces `Secure` in every environment |
+/// | `migrate(from = Old, version = N)` | none | `N` lower than `version`, each `N` once, `Old: Into<Self>` |
+/// | `crate = "path"` | `"session_seal"` | a path to the session_seal crate |
+///
+/// Durations are one or more groups of digits and a unit, `s`, `m`, `h` or
+/// `d`: `"30s"`, `"15m"`, `"1h30m"`, `"7d"`.
+///
+/// Cookie prefixes are enforced as browsers do (case-insensitively): a
+/// `__Host-` cookie must have path `"/"` and no domain, and a `__Host-` or
+/// `__Secure-` cookie is always `Secure` (`secure = false` is an error).
+///
+/// ```ignore
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "__Secure-tenant", namespace = "tenant")]
+/// #[session(max_age = "7d", renew_after = "1d", same_site = "none")]
+/// #[session(path = "/app", domain = "example.com", http_only = false)]
+/// struct TenantSession {
+///     tenant: String,
+/// }
+/// ```
+///
+/// # Migrations
+///
+/// A cookie sealed under an older schema version is read as the type declared
+/// for that version and converted with `Into<Self>`; any other version is
+/// `OpenError::UnknownVersion`. Old types are plain serde types.
+///
+/// ```ignore
+/// #[derive(Deserialize)]
+/// struct AdminV2 {
+///     user_id: u64,
+/// }
+///
+/// impl From<AdminV2> for AdminSession {
+///     fn from(old: AdminV2) -> Self {
+///         AdminSession { user_id: old.user_id, roles: Vec::new() }
+///     }
+/// }
+///
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "admin", namespace = "admin", version = 3)]
+/// #[session(migrate(from = AdminV2, version = 2))]
+/// struct AdminSession {
+///     user_id: u64,
+///     roles: Vec<String>,
+/// }
+/// ```
+///
+/// # Re-exporting crates
+///
+/// Generated code refers to `::session_seal::__private`. A crate that
+/// re-exports `session_seal` under another path says where, as with serde:
+///
+/// ```ignore
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(crate = "my_framework::session_seal")]
+/// #[session(cookie = "sid", namespace = "app")]
+/// struct AppSession {
+///     user_id: u64,
+/// }
+/// ```
+///
+/// # Errors
+///
+/// Every mistake is reported in one build, each at the key or literal it is
+/// about: unknown keys (with a suggestion for typos), repeated keys, literals
+/// of the wrong kind, broken rules, and a migration source without
+/// `Into<Self>` (at its `from = Type`).
+#[proc_macro_derive(SessionPayload, attributes(session))]
+pub fn derive_session_payload(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive(&input).into()
+}
+
+/// Declares the set of session types one application issues, and proves at
+/// compile time that no two of them share a cookie name or a namespace.
+///
+/// ```ignore
+/// session_seal::registry! {
+///     /// Every session this app issues.
+///     pub struct AppSessions { AdminSession, TenantSession, OperatorSession }
+/// }
+/// ```
+///
+/// Emits a unit struct (`Clone`, `Copy`, `Debug`, `Default`, with the given
+/// attributes and visibility) that implements `Registry`: `SPECS` lists the
+/// members' specs in order and `contains_type::<T>()` tells whether `T` is a
+/// member. For every pair of members it emits free `const` items whose
+/// evaluation fails the build on a shared cookie name or namespace:
+///
+/// ```text
+/// error[E0080]: evaluation panicked: session cookie name collision: `AdminSession` and `TenantSession` both use the cookie name `sid`
+/// ```
+///
+/// A type listed twice is an error at its second mention.
+/// `#[session(crate = "path")]` on the struct sets the path of the
+/// `session_seal` crate, as on the derive.
+#[proc_macro]
+pub fn registry(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as registry::Input);
+    registry::expand(&input).into()
+}

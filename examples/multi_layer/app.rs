@@ -1,0 +1,203 @@
+//! The demo app of `cargo run --example multi_layer`: three independent
+//! sessions (admin, tenant, operator) under one secret. The HTTP tests in
+//! `tests/http_sessions.rs` drive this same router.
+
+use axum::Router;
+use axum::extract::Path;
+use axum::response::Html;
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use session_seal::{
+    RequireSession, SessionError, SessionLayer, SessionPayload, SessionStatus, TypedSession,
+};
+
+/// Admin area session. Version 2 added `roles`; version-1 cookies still open
+/// and are re-issued as version 2.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(cookie = "admin_sid", namespace = "admin", version = 2, max_age = "8h")]
+#[session(migrate(from = AdminV1, version = 1))]
+pub struct AdminSession {
+    pub user_id: u64,
+    pub roles: Vec<String>,
+}
+
+/// The admin session as version 1 wrote it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+pub struct AdminV1 {
+    pub user_id: u64,
+}
+
+impl From<AdminV1> for AdminSession {
+    fn from(old: AdminV1) -> Self {
+        AdminSession {
+            user_id: old.user_id,
+            roles: vec!["admin".to_owned()],
+        }
+    }
+}
+
+/// Tenant area session: which tenant a user is working in.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(cookie = "tenant_sid", namespace = "tenant", max_age = "1d")]
+pub struct TenantSession {
+    pub user_id: u64,
+    pub tenant: String,
+}
+
+/// Operator console session: short-lived, strict, scoped to `/ops`.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(
+    cookie = "ops_sid",
+    namespace = "operator",
+    max_age = "15m",
+    path = "/ops",
+    same_site = "strict"
+)]
+pub struct OperatorSession {
+    pub operator: String,
+}
+
+session_seal::registry! {
+    /// Every session this app issues.
+    pub struct AppSessions { AdminSession, TenantSession, OperatorSession }
+}
+
+/// The demo's routes.
+pub fn router(layer: SessionLayer<AppSessions>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/admin/login/{user_id}", get(admin_login))
+        .route("/admin/whoami", get(admin_whoami))
+        .route("/admin/logout", get(admin_logout))
+        .route("/admin/audit", get(admin_audit))
+        .route("/admin/grant/{role}", get(admin_grant))
+        .route("/tenant/login/{user_id}/{tenant}", get(tenant_login))
+        .route("/tenant/whoami", get(tenant_whoami))
+        .route("/tenant/logout", get(tenant_logout))
+        .route("/ops/login/{operator}", get(ops_login))
+        .route("/ops/whoami", get(ops_whoami))
+        .route("/ops/logout", get(ops_logout))
+        .route("/ops/console", get(ops_console))
+        .route("/sessions", get(sessions))
+        .layer(layer)
+}
+
+/// "valid", or why the request's cookie was not usable.
+fn describe(status: SessionStatus) -> String {
+    match status {
+        SessionStatus::Valid => "valid".into(),
+        SessionStatus::Absent => "none".into(),
+        SessionStatus::Invalid(reason) => format!("rejected ({reason})"),
+        _ => status.label().into(),
+    }
+}
+
+async fn index() -> Html<&'static str> {
+    Html(include_str!("index.html"))
+}
+
+async fn admin_login(
+    Path(user_id): Path<u64>,
+    mut session: TypedSession<AdminSession>,
+) -> Result<String, SessionError> {
+    session.insert(AdminSession {
+        user_id,
+        roles: vec!["admin".into()],
+    })?;
+    Ok(format!("admin {user_id} logged in\n"))
+}
+
+async fn admin_whoami(session: TypedSession<AdminSession>) -> String {
+    match session.get() {
+        Some(admin) => format!("admin {} roles={}\n", admin.user_id, admin.roles.join(",")),
+        None => format!("no admin session: {}\n", describe(session.status())),
+    }
+}
+
+async fn admin_logout(mut session: TypedSession<AdminSession>) -> &'static str {
+    session.remove();
+    "admin logged out\n"
+}
+
+/// Only for admins: 401 without a valid admin session.
+async fn admin_audit(admin: RequireSession<AdminSession>) -> String {
+    format!("audit log for admin {}\n", admin.user_id)
+}
+
+/// A privilege change: update the payload, then renew (fresh issue time).
+async fn admin_grant(
+    Path(role): Path<String>,
+    mut session: TypedSession<AdminSession>,
+) -> Result<String, SessionError> {
+    if !session.update(|admin| admin.roles.push(role.clone()))? {
+        return Ok("no admin session\n".into());
+    }
+    session.renew()?;
+    Ok(format!("granted {role}\n"))
+}
+
+async fn tenant_login(
+    Path((user_id, tenant)): Path<(u64, String)>,
+    mut session: TypedSession<TenantSession>,
+) -> Result<String, SessionError> {
+    session.insert(TenantSession {
+        user_id,
+        tenant: tenant.clone(),
+    })?;
+    Ok(format!("user {user_id} working in tenant {tenant}\n"))
+}
+
+async fn tenant_whoami(session: TypedSession<TenantSession>) -> String {
+    match session.get() {
+        Some(t) => format!("user {} in tenant {}\n", t.user_id, t.tenant),
+        None => format!("no tenant session: {}\n", describe(session.status())),
+    }
+}
+
+async fn tenant_logout(mut session: TypedSession<TenantSession>) -> &'static str {
+    session.remove();
+    "tenant logged out\n"
+}
+
+async fn ops_login(
+    Path(operator): Path<String>,
+    mut session: TypedSession<OperatorSession>,
+) -> Result<String, SessionError> {
+    session.insert(OperatorSession {
+        operator: operator.clone(),
+    })?;
+    Ok(format!("operator {operator} on duty\n"))
+}
+
+async fn ops_whoami(session: TypedSession<OperatorSession>) -> String {
+    match session.get() {
+        Some(op) => format!("operator {}\n", op.operator),
+        None => format!("no operator session: {}\n", describe(session.status())),
+    }
+}
+
+async fn ops_logout(mut session: TypedSession<OperatorSession>) -> &'static str {
+    session.remove();
+    "operator logged out\n"
+}
+
+async fn ops_console(op: RequireSession<OperatorSession>) -> String {
+    format!("console for operator {}\n", op.operator)
+}
+
+/// Which sessions this browser holds. (The operator cookie is scoped to
+/// `/ops`, so the browser does not send it here; `/ops/whoami` shows it.)
+async fn sessions(
+    admin: TypedSession<AdminSession>,
+    tenant: TypedSession<TenantSession>,
+) -> String {
+    let admin = admin.get().map_or_else(
+        || describe(admin.status()),
+        |a| format!("user {} roles={}", a.user_id, a.roles.join(",")),
+    );
+    let tenant = tenant.get().map_or_else(
+        || describe(tenant.status()),
+        |t| format!("user {} tenant {}", t.user_id, t.tenant),
+    );
+    format!("admin:  {admin}\ntenant: {tenant}\n")
+}

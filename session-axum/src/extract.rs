@@ -1,0 +1,327 @@
+//! The extractors [`TypedSession<T>`] and [`RequireSession<T>`].
+
+use std::any::TypeId;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use session_core::{OpenError, Opened, SessionPayload};
+
+use crate::cookie;
+use crate::rejection::{SessionError, SessionRejection};
+use crate::state::{Pending, RequestSessions};
+use crate::status::SessionStatus;
+
+/// The session of type `T` for this request: read it, change it, remove it.
+///
+/// Needs [`SessionLayer`](crate::SessionLayer) on the router with `T` in its
+/// registry; without the layer extraction fails with
+/// [`SessionRejection::MissingLayer`] (500), with `T` not registered with
+/// [`SessionRejection::Unregistered`] (500). Never fails because of what the
+/// client sent: a missing, expired, tampered or otherwise unusable cookie reads
+/// as no session ([`status`](Self::status) tells which), and an unusable one is
+/// cleared with a removal cookie.
+///
+/// Changes are sealed when made, so a payload too large for a cookie is an
+/// error at the call, and the layer writes the `Set-Cookie` after the handler;
+/// the handler returns nothing special.
+///
+/// If the request carries several cookies with `T`'s name, they are tried in
+/// the order sent (at most [`MAX_CANDIDATES`](crate::cookie::MAX_CANDIDATES))
+/// and the first that opens wins. Browsers send the cookie with the longest
+/// path first; a `__Host-` name keeps other subdomains from planting one.
+pub struct TypedSession<T: SessionPayload + Send + Sync + 'static> {
+    sessions: Arc<RequestSessions>,
+    value: Option<T>,
+    status: SessionStatus,
+    issued_at: Option<u64>,
+    expires_at: Option<u64>,
+}
+
+impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
+    /// The session's payload, if there is one.
+    pub fn get(&self) -> Option<&T> {
+        self.value.as_ref()
+    }
+
+    /// What the request carried (not changed by mutations).
+    pub fn status(&self) -> SessionStatus {
+        self.status
+    }
+
+    /// Unix seconds at which the current session was sealed, if any.
+    pub fn issued_at(&self) -> Option<u64> {
+        self.issued_at
+    }
+
+    /// Unix seconds at which the current session expires, if any.
+    pub fn expires_at(&self) -> Option<u64> {
+        self.expires_at
+    }
+
+    /// Starts or replaces the session with `value` (sealed now, fresh lifetime).
+    ///
+    /// On error nothing changes: the previous session stays, in memory and in
+    /// the browser.
+    pub fn insert(&mut self, value: T) -> Result<(), SessionError> {
+        self.store(value).map_err(|(_, error)| error)
+    }
+
+    /// Changes the payload in place and seals it again with a fresh lifetime.
+    /// Returns `Ok(false)` without calling `change` when there is no session.
+    ///
+    /// On error the in-memory payload keeps the change but nothing is
+    /// written: the browser keeps the previous cookie.
+    pub fn update(&mut self, change: impl FnOnce(&mut T)) -> Result<bool, SessionError> {
+        let Some(mut value) = self.value.take() else {
+            return Ok(false);
+        };
+        change(&mut value);
+        match self.store(value) {
+            Ok(()) => Ok(true),
+            Err((value, error)) => {
+                self.value = Some(value);
+                Err(error)
+            }
+        }
+    }
+
+    /// Seals the unchanged payload again with a fresh issue time and lifetime
+    /// (do this after a privilege change). Returns `Ok(false)` when there is no session.
+    pub fn renew(&mut self) -> Result<bool, SessionError> {
+        self.update(|_| {})
+    }
+
+    /// Ends the session: the response carries a removal cookie (same name,
+    /// path and domain).
+    pub fn remove(&mut self) {
+        self.take();
+    }
+
+    /// Ends the session and returns its payload.
+    pub fn take(&mut self) -> Option<T> {
+        self.sessions
+            .record(TypeId::of::<T>(), T::SPEC, Some(Pending::Remove));
+        self.issued_at = None;
+        self.expires_at = None;
+        self.value.take()
+    }
+
+    /// Seals `value`, records it, and keeps it; on failure hands it back.
+    fn store(&mut self, value: T) -> Result<(), (T, SessionError)> {
+        let now = self.sessions.shared.now();
+        match self.sessions.shared.keyring.seal_at(&value, now) {
+            Ok(sealed) => {
+                self.sessions
+                    .record(TypeId::of::<T>(), T::SPEC, Some(Pending::Set(sealed)));
+                self.issued_at = Some(now);
+                self.expires_at = Some(now.saturating_add(T::SPEC.max_age_secs()));
+                self.value = Some(value);
+                Ok(())
+            }
+            Err(error) => Err((value, error.into())),
+        }
+    }
+
+    /// Opens `T` for this request: the value this request already wrote, if
+    /// any, else the cookies the request carried.
+    fn load(parts: &Parts, sessions: Arc<RequestSessions>) -> Self {
+        let shared = &sessions.shared;
+        let now = shared.now();
+        let spec = T::SPEC;
+        let mut session = TypedSession {
+            value: None,
+            status: SessionStatus::Absent,
+            issued_at: None,
+            expires_at: None,
+            sessions: Arc::clone(&sessions),
+        };
+        match sessions.pending(TypeId::of::<T>()) {
+            Some(Pending::Set(value)) => {
+                // Written earlier in this request by another extractor.
+                if let Ok(opened) = shared.keyring.open_at::<T>(&value, now) {
+                    session.accept(opened);
+                }
+                return session;
+            }
+            Some(Pending::Remove) => return session,
+            None => {}
+        }
+
+        let mut first_error = None;
+        for candidate in cookie::candidates(&parts.headers, spec.cookie()) {
+            let opened = candidate
+                .ok_or(OpenError::Malformed)
+                .and_then(|value| shared.keyring.open_at::<T>(value, now));
+            match opened {
+                Ok(opened) => {
+                    if opened.needs_reissue() {
+                        session.reissue(&opened, now);
+                    }
+                    session.accept(opened);
+                    return session;
+                }
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        if let Some(error) = first_error {
+            log_invalid(spec.cookie(), &error);
+            session.status = SessionStatus::Invalid(error);
+            sessions.record(TypeId::of::<T>(), spec, Some(Pending::Remove));
+        }
+        session
+    }
+
+    fn accept(&mut self, opened: Opened<T>) {
+        self.status = SessionStatus::Valid;
+        self.issued_at = Some(opened.issued_at);
+        self.expires_at = Some(opened.expires_at);
+        self.value = Some(opened.payload);
+    }
+
+    /// Seals an opened payload again under the primary key and current schema
+    /// with a fresh lifetime (rotation, migration, sliding renewal).
+    fn reissue(&self, opened: &Opened<T>, now: u64) {
+        match self.sessions.shared.keyring.seal_at(&opened.payload, now) {
+            Ok(sealed) => {
+                tracing::debug!(
+                    target: "session_seal",
+                    cookie = T::SPEC.cookie(),
+                    previous_key = opened.previous_key,
+                    migrated = opened.migrated,
+                    renewal_due = opened.renewal_due,
+                    "re-issuing session cookie"
+                );
+                self.sessions
+                    .record(TypeId::of::<T>(), T::SPEC, Some(Pending::Set(sealed)));
+            }
+            // The cookie stays valid until it expires; nothing is lost.
+            Err(error) => tracing::warn!(
+                target: "session_seal",
+                cookie = T::SPEC.cookie(),
+                %error,
+                "could not re-issue session cookie"
+            ),
+        }
+    }
+}
+
+/// Logs why a cookie was unusable: its name and the reason, never its value.
+fn log_invalid(cookie: &str, error: &OpenError) {
+    match error {
+        OpenError::Expired { .. } => tracing::debug!(
+            target: "session_seal",
+            cookie,
+            reason = error.label(),
+            "session cookie treated as absent"
+        ),
+        _ => tracing::info!(
+            target: "session_seal",
+            cookie,
+            reason = error.label(),
+            "session cookie treated as absent"
+        ),
+    }
+}
+
+impl<T: SessionPayload + Send + Sync + 'static> fmt::Debug for TypedSession<T> {
+    /// Shows the status and times, never the payload (it may hold secrets).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TypedSession")
+            .field("type", &T::SPEC.type_name())
+            .field("status", &self.status)
+            .field("present", &self.value.is_some())
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+fn request_sessions<T: SessionPayload + 'static>(
+    parts: &Parts,
+) -> Result<Arc<RequestSessions>, SessionRejection> {
+    let sessions =
+        parts
+            .extensions
+            .get::<Arc<RequestSessions>>()
+            .ok_or(SessionRejection::MissingLayer {
+                type_name: T::SPEC.type_name(),
+            })?;
+    if !(sessions.shared.contains)(TypeId::of::<T>()) {
+        return Err(SessionRejection::Unregistered {
+            type_name: T::SPEC.type_name(),
+            registry: sessions.shared.registry_name,
+        });
+    }
+    Ok(Arc::clone(sessions))
+}
+
+impl<T, S> FromRequestParts<S> for TypedSession<T>
+where
+    T: SessionPayload + Send + Sync + 'static,
+    S: Send + Sync,
+{
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let sessions = request_sessions::<T>(parts)?;
+        Ok(Self::load(parts, sessions))
+    }
+}
+
+/// A handler guard: the valid session of type `T`, or a 401.
+///
+/// Dereferences to `T`. Same layer requirements as [`TypedSession`]; an
+/// absent or invalid session is [`SessionRejection::Unauthorized`] (an invalid
+/// cookie is still cleared). To change the session, extract
+/// [`TypedSession<T>`] instead.
+pub struct RequireSession<T>(pub T);
+
+impl<T> RequireSession<T> {
+    /// The payload.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for RequireSession<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: SessionPayload> fmt::Debug for RequireSession<T> {
+    /// Never shows the payload (it may hold secrets).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequireSession")
+            .field("type", &T::SPEC.type_name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, S> FromRequestParts<S> for RequireSession<T>
+where
+    T: SessionPayload + Send + Sync + 'static,
+    S: Send + Sync,
+{
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let sessions = request_sessions::<T>(parts)?;
+        let mut session = TypedSession::<T>::load(parts, sessions);
+        let status = session.status;
+        session
+            .value
+            .take()
+            .map(RequireSession)
+            .ok_or(SessionRejection::Unauthorized {
+                type_name: T::SPEC.type_name(),
+                status,
+            })
+    }
+}

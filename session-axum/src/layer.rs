@@ -1,0 +1,221 @@
+//! [`SessionLayer`] and its [`SessionService`].
+
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use pin_project_lite::pin_project;
+use session_core::{Keyring, Registry, RegistryError, check_specs, unix_now};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::policy::SecurePolicy;
+use crate::state::{Clock, RequestSessions, Shared};
+
+/// The tower layer that makes the session types of registry `R` available to
+/// handlers as [`TypedSession<T>`](crate::TypedSession) and
+/// [`RequireSession<T>`](crate::RequireSession).
+///
+/// Per request it puts a small shared state in the request extensions (no
+/// cookie is parsed until a handler extracts a session type), and after the
+/// handler it appends one `Set-Cookie` per session that changed, was
+/// re-issued (key rotation, schema migration, sliding renewal) or must be
+/// cleared (invalid cookie, `remove`).
+///
+/// ```
+/// use axum::{Router, routing::get};
+/// use serde::{Deserialize, Serialize};
+/// use session_axum::{SessionLayer, TypedSession};
+/// use session_core::{Keyring, SessionPayload, SessionSecret, SessionSpec, Registry};
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct Visits(u32);
+/// impl SessionPayload for Visits {
+///     const SPEC: SessionSpec = SessionSpec::builder("Visits", "visits", "visits").build();
+/// }
+/// // `session_seal::registry!` writes this for you, with compile-time collision checks.
+/// struct App;
+/// impl Registry for App {
+///     const SPECS: &'static [SessionSpec] = &[Visits::SPEC];
+///     fn contains(id: std::any::TypeId) -> bool { id == std::any::TypeId::of::<Visits>() }
+/// }
+///
+/// async fn count(mut visits: TypedSession<Visits>) -> Result<String, session_axum::SessionError> {
+///     let n = visits.get().map_or(1, |v| v.0 + 1);
+///     visits.insert(Visits(n))?;
+///     Ok(format!("visit {n}"))
+/// }
+///
+/// let app: Router = Router::new()
+///     .route("/", get(count))
+///     .layer(SessionLayer::<App>::new(Keyring::new(SessionSecret::generate())));
+/// ```
+pub struct SessionLayer<R> {
+    shared: Arc<Shared>,
+    registry: PhantomData<fn() -> R>,
+}
+
+impl<R: Registry> SessionLayer<R> {
+    /// A layer for the types of `R`, signing with `keyring`.
+    ///
+    /// Derives every type's keys now, so no request pays for key derivation.
+    ///
+    /// # Panics
+    ///
+    /// If two types of `R` share a cookie name or namespace. `registry!`
+    /// already rejects that at compile time; this backstop catches registries
+    /// written by hand. Use [`try_new`](Self::try_new) to get the error instead.
+    pub fn new(keyring: Keyring) -> Self {
+        match Self::try_new(keyring) {
+            Ok(layer) => layer,
+            Err(error) => panic!("invalid session registry: {error}"),
+        }
+    }
+
+    /// Like [`new`](Self::new), returning a collision as an error.
+    pub fn try_new(keyring: Keyring) -> Result<Self, RegistryError> {
+        check_specs(R::SPECS)?;
+        keyring.prepare(R::SPECS);
+        Ok(SessionLayer {
+            shared: Arc::new(Shared {
+                keyring,
+                secure: SecurePolicy::Auto,
+                clock: Arc::new(unix_now),
+                registry_name: std::any::type_name::<R>(),
+                contains: R::contains,
+            }),
+            registry: PhantomData,
+        })
+    }
+}
+
+impl<R> SessionLayer<R> {
+    /// Sets when cookies are `Secure` (default [`SecurePolicy::Auto`]).
+    pub fn secure(self, policy: SecurePolicy) -> Self {
+        self.map_shared(|shared| shared.secure = policy)
+    }
+
+    /// Replaces the clock (unix seconds) used to issue and check expiry, for
+    /// tests that need time to pass.
+    pub fn clock<F>(self, clock: F) -> Self
+    where
+        F: Fn() -> u64 + Send + Sync + 'static,
+    {
+        let clock: Clock = Arc::new(clock);
+        self.map_shared(|shared| shared.clock = clock)
+    }
+
+    /// The keyring this layer seals and opens with.
+    pub fn keyring(&self) -> &Keyring {
+        &self.shared.keyring
+    }
+
+    fn map_shared(self, change: impl FnOnce(&mut Shared)) -> Self {
+        let mut shared = Shared {
+            keyring: self.shared.keyring.clone(),
+            secure: self.shared.secure,
+            clock: Arc::clone(&self.shared.clock),
+            registry_name: self.shared.registry_name,
+            contains: self.shared.contains,
+        };
+        change(&mut shared);
+        SessionLayer {
+            shared: Arc::new(shared),
+            registry: PhantomData,
+        }
+    }
+}
+
+impl<R> Clone for SessionLayer<R> {
+    fn clone(&self) -> Self {
+        SessionLayer {
+            shared: Arc::clone(&self.shared),
+            registry: PhantomData,
+        }
+    }
+}
+
+impl<R> fmt::Debug for SessionLayer<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionLayer")
+            .field("registry", &self.shared.registry_name)
+            .field("keyring", &self.shared.keyring)
+            .field("secure", &self.shared.secure)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, R> Layer<S> for SessionLayer<R> {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService {
+            inner,
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// The service produced by [`SessionLayer`].
+#[derive(Clone)]
+pub struct SessionService<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S> fmt::Debug for SessionService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionService")
+            .field("registry", &self.shared.registry_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let sessions = Arc::new(RequestSessions::new(Arc::clone(&self.shared)));
+        request.extensions_mut().insert(Arc::clone(&sessions));
+        ResponseFuture {
+            inner: self.inner.call(request),
+            sessions,
+        }
+    }
+}
+
+pin_project! {
+    /// Future of [`SessionService`]: the inner response plus our `Set-Cookie`s.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        sessions: Arc<RequestSessions>,
+    }
+}
+
+impl<F, ResBody, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+{
+    type Output = Result<Response<ResBody>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = std::task::ready!(this.inner.poll(cx))?;
+        this.sessions.write(response.headers_mut());
+        Poll::Ready(Ok(response))
+    }
+}

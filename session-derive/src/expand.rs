@@ -1,0 +1,105 @@
+//! The derive: parse, check, then either the impl or the fallback. Everything
+//! below `derive` is `quote!` over a checked [`Spec`]; no decisions are made here.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::DeriveInput;
+use syn::spanned::Spanned;
+
+use crate::ctxt::Ctxt;
+use crate::valid::{Checked, Migration, SameSite, Spec};
+use crate::{attr, fallback, valid};
+
+/// `#[derive(SessionPayload)]`.
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::new();
+    let attrs = attr::parse(&cx, &input.attrs);
+    let Checked { spec, stub } = valid::check(&cx, input, attrs);
+    match cx.check() {
+        Ok(()) => impl_session_payload(&spec),
+        Err(errors) => fallback::expand(&spec, stub, &errors),
+    }
+}
+
+fn impl_session_payload(spec: &Spec) -> TokenStream {
+    let Spec {
+        ident,
+        where_clause,
+        krate,
+        type_name,
+        cookie,
+        namespace,
+        version,
+        max_age_secs,
+        renew_after_secs,
+        path,
+        http_only,
+        ..
+    } = spec;
+    let private = quote!(#krate::__private);
+    let same_site = match spec.same_site {
+        SameSite::Lax => quote!(Lax),
+        SameSite::Strict => quote!(Strict),
+        SameSite::None => quote!(None),
+    };
+    let domain = spec.domain.iter().map(|domain| quote!(.domain(#domain)));
+    let secure = spec.secure.iter().map(|secure| quote!(.secure(#secure)));
+    let decode_version = (!spec.migrations.is_empty()).then(|| decode_version(spec));
+    quote! {
+        #[automatically_derived]
+        impl #private::SessionPayload for #ident #where_clause {
+            const SPEC: #private::SessionSpec =
+                #private::SessionSpec::builder(#type_name, #cookie, #namespace)
+                    .version(#version)
+                    .max_age_secs(#max_age_secs)
+                    .renew_after_secs(#renew_after_secs)
+                    .path(#path)
+                    #(#domain)*
+                    .same_site(#private::SameSite::#same_site)
+                    .http_only(#http_only)
+                    #(#secure)*
+                    .build();
+
+            #decode_version
+        }
+    }
+}
+
+/// `decode_version`, dispatching each declared version to its schema.
+///
+/// Each older version is read as its `from` type and converted by a helper
+/// whose `Into` bound is spanned at `from = Type`: a missing conversion is one
+/// E0277 there, and the only check of it (a separate assertion would report
+/// the same error twice).
+fn decode_version(spec: &Spec) -> TokenStream {
+    let krate = &spec.krate;
+    let private = quote!(#krate::__private);
+    let current = spec.version;
+    let arms = spec.migrations.iter().map(|Migration { from, version }| {
+        quote_spanned! {from.span()=>
+            #version => {
+                fn migrate_from<Old: ::core::convert::Into<New>, New>(old: Old) -> New {
+                    ::core::convert::Into::into(old)
+                }
+                match #private::decode_json::<#from>(json) {
+                    ::core::result::Result::Ok(old) => {
+                        ::core::result::Result::Ok(migrate_from::<#from, Self>(old))
+                    }
+                    ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
+                }
+            }
+        }
+    });
+    quote! {
+        fn decode_version(
+            version: ::core::primitive::u32,
+            json: &[::core::primitive::u8],
+        ) -> ::core::result::Result<Self, #private::OpenError> {
+            match version {
+                #current => #private::decode_json::<Self>(json),
+                #(#arms)*
+                found => ::core::result::Result::Err(#private::unknown_version::<Self>(found)),
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Every name the macros read, written once, and the "did you mean" helper.
+
+use std::fmt::{self, Display};
+
+use syn::{Ident, Path};
+
+/// A name that appears in `#[session(...)]` or as one of its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Symbol(&'static str);
+
+impl Symbol {
+    /// The name as written by users.
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+/// The helper attribute of the derive, and of `registry!`.
+pub const SESSION: Symbol = Symbol("session");
+/// `cookie = "..."`: the cookie name.
+pub const COOKIE: Symbol = Symbol("cookie");
+/// `namespace = "..."`: the key-derivation label.
+pub const NAMESPACE: Symbol = Symbol("namespace");
+/// `version = N`: the current schema version (also inside `migrate(...)`).
+pub const VERSION: Symbol = Symbol("version");
+/// `max_age = "1d"`: the cookie lifetime.
+pub const MAX_AGE: Symbol = Symbol("max_age");
+/// `renew_after = "12h"`: the sliding-renewal point.
+pub const RENEW_AFTER: Symbol = Symbol("renew_after");
+/// `same_site = "lax"`.
+pub const SAME_SITE: Symbol = Symbol("same_site");
+/// `path = "/"`.
+pub const PATH: Symbol = Symbol("path");
+/// `domain = "..."`.
+pub const DOMAIN: Symbol = Symbol("domain");
+/// `http_only` / `http_only = bool`.
+pub const HTTP_ONLY: Symbol = Symbol("http_only");
+/// `secure` / `secure = bool`.
+pub const SECURE: Symbol = Symbol("secure");
+/// `migrate(from = Type, version = N)`.
+pub const MIGRATE: Symbol = Symbol("migrate");
+/// `from = Type` inside `migrate(...)`.
+pub const FROM: Symbol = Symbol("from");
+/// `crate = "path"`: where the facade lives.
+pub const CRATE: Symbol = Symbol("crate");
+
+/// `same_site = "lax"`.
+pub const LAX: Symbol = Symbol("lax");
+/// `same_site = "strict"`.
+pub const STRICT: Symbol = Symbol("strict");
+/// `same_site = "none"`.
+pub const NONE: Symbol = Symbol("none");
+
+/// Keys accepted by `#[session(...)]` on a type.
+pub const TYPE_KEYS: &[Symbol] = &[
+    COOKIE,
+    NAMESPACE,
+    VERSION,
+    MAX_AGE,
+    RENEW_AFTER,
+    SAME_SITE,
+    PATH,
+    DOMAIN,
+    HTTP_ONLY,
+    SECURE,
+    MIGRATE,
+    CRATE,
+];
+/// Keys accepted inside `migrate(...)`.
+pub const MIGRATE_KEYS: &[Symbol] = &[FROM, VERSION];
+/// Keys accepted by `#[session(...)]` on a `registry!` struct.
+pub const REGISTRY_KEYS: &[Symbol] = &[CRATE];
+/// Values accepted by `same_site`.
+pub const SAME_SITE_VALUES: &[Symbol] = &[LAX, STRICT, NONE];
+
+/// Cookie-name prefix that binds a cookie to one host (RFC 6265bis §4.1.3.2).
+pub const HOST_PREFIX: &str = "__Host-";
+/// Cookie-name prefix that requires `Secure` (RFC 6265bis §4.1.3.1).
+pub const SECURE_PREFIX: &str = "__Secure-";
+
+/// A `crate = ...` value, for messages.
+pub const CRATE_EXAMPLE: &str = "\"my_crate::session_seal\"";
+
+/// The facade crate whose `__private` module generated code goes through.
+pub const DEFAULT_CRATE: &str = "session_seal";
+
+impl Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl PartialEq<Symbol> for Ident {
+    fn eq(&self, word: &Symbol) -> bool {
+        self == word.0
+    }
+}
+
+impl PartialEq<Symbol> for Path {
+    fn eq(&self, word: &Symbol) -> bool {
+        self.is_ident(word.0)
+    }
+}
+
+impl PartialEq<Symbol> for &Path {
+    fn eq(&self, word: &Symbol) -> bool {
+        self.is_ident(word.0)
+    }
+}
+
+/// The candidate closest to `written`, if it is close enough to be a typo.
+pub fn closest(written: &str, candidates: &[Symbol]) -> Option<Symbol> {
+    let limit = (written.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|candidate| (levenshtein(written, candidate.0), *candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// Edit distance between two strings, counting insertions, deletions,
+/// substitutions and swaps of adjacent characters (`form` → `from` is 1).
+fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    // rows[i][j]: distance between a[..i] and b[..j].
+    let mut rows = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in rows[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let substitution = rows[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            let mut best = substitution.min(rows[i - 1][j] + 1).min(rows[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = best;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levenshtein_distances() {
+        assert_eq!(levenshtein("", ""), 0);
+        assert_eq!(levenshtein("cokie", "cookie"), 1);
+        assert_eq!(levenshtein("domian", "domain"), 1);
+        assert_eq!(levenshtein("form", "from"), 1);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert_eq!(levenshtein("abc", ""), 3);
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(closest("cokie", TYPE_KEYS), Some(COOKIE));
+        assert_eq!(closest("namspace", TYPE_KEYS), Some(NAMESPACE));
+        assert_eq!(closest("maxage", TYPE_KEYS), Some(MAX_AGE));
+        assert_eq!(closest("samesite", TYPE_KEYS), Some(SAME_SITE));
+        assert_eq!(closest("httponly", TYPE_KEYS), Some(HTTP_ONLY));
+        assert_eq!(closest("versoin", TYPE_KEYS), Some(VERSION));
+        assert_eq!(closest("color", TYPE_KEYS), None);
+        assert_eq!(closest("x", TYPE_KEYS), None);
+        assert_eq!(closest("form", MIGRATE_KEYS), Some(FROM));
+    }
+}

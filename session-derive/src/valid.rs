@@ -1,0 +1,539 @@
+//! Every semantic check of the derive, each reported at the key or literal it
+//! is about. Turns [`Attrs`] (what was written) into a [`Spec`] (what it means,
+//! defaults filled in). The rules mirror `SessionSpecBuilder::try_build` in
+//! session-core, so the builder's const-eval panic is never what users see.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident};
+use syn::ext::IdentExt;
+use syn::{Data, DeriveInput, Ident, LitInt, LitStr, Path, Type, WhereClause};
+
+use crate::attr::{Attrs, Flag, Setting};
+use crate::ctxt::Ctxt;
+use crate::duration::{self, DAY, DEFAULT_MAX_AGE, MAX_DAYS};
+use crate::symbol::{
+    COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, HOST_PREFIX, LAX, NAMESPACE, NONE, SAME_SITE,
+    SAME_SITE_VALUES, SECURE, SECURE_PREFIX, SESSION, STRICT, Symbol,
+};
+
+/// Longest cookie name (its length is one byte of the MAC input).
+const MAX_COOKIE_LEN: usize = 255;
+/// Longest namespace.
+const MAX_NAMESPACE_LEN: usize = 64;
+/// What the derive is called in messages.
+const DERIVE: &str = "SessionPayload";
+
+/// The `SameSite` attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SameSite {
+    /// `same_site = "lax"` (the default).
+    Lax,
+    /// `same_site = "strict"`.
+    Strict,
+    /// `same_site = "none"`.
+    None,
+}
+
+/// One checked `migrate(from = Type, version = N)`.
+pub struct Migration {
+    /// The older schema type.
+    pub from: Type,
+    /// The version it was sealed under.
+    pub version: u32,
+}
+
+/// What a type declared, checked, with every default filled in.
+pub struct Spec<'a> {
+    /// The type.
+    pub ident: &'a Ident,
+    /// Its `where` clause, if any (it has no generic parameters).
+    pub where_clause: Option<&'a WhereClause>,
+    /// Path of the facade crate; generated code goes through `#krate::__private`.
+    pub krate: Path,
+    /// The type's name, for messages.
+    pub type_name: String,
+    /// Cookie name.
+    pub cookie: String,
+    /// Namespace.
+    pub namespace: String,
+    /// Current schema version.
+    pub version: u32,
+    /// Lifetime in seconds.
+    pub max_age_secs: u64,
+    /// Renewal point in seconds.
+    pub renew_after_secs: u64,
+    /// `Path` attribute.
+    pub path: String,
+    /// `Domain` attribute.
+    pub domain: Option<String>,
+    /// `SameSite` attribute.
+    pub same_site: SameSite,
+    /// `HttpOnly` attribute.
+    pub http_only: bool,
+    /// `Secure` as declared (`None`: the layer's policy decides).
+    pub secure: Option<bool>,
+    /// Older versions this type reads, in declaration order.
+    pub migrations: Vec<Migration>,
+}
+
+/// The outcome of [`check`]: a spec (meaningful only when no error was
+/// reported) and whether a placeholder impl could compile if one was.
+pub struct Checked<'a> {
+    /// The spec.
+    pub spec: Spec<'a>,
+    /// Whether a stub `impl SessionPayload` would compile: the input is not a
+    /// union, has no generic parameters, and the crate path is usable.
+    pub stub: bool,
+}
+
+/// Checks the input's shape and every attribute, reporting each problem to `cx`.
+pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a> {
+    let shape_ok = shape(cx, input);
+    let krate = crate_path(cx, attrs.krate.as_ref());
+    let stub = shape_ok && krate.is_some();
+    // Where "missing key" errors point: the first #[session] or the type name.
+    let missing_at = attrs
+        .first
+        .clone()
+        .unwrap_or_else(|| input.ident.to_token_stream());
+
+    let missing_at = (&missing_at, attrs.mentioned.as_slice(), attrs.incomplete);
+    let cookie = required(cx, attrs.cookie.as_ref(), COOKIE, "sid", missing_at);
+    if let Some(lit) = &cookie {
+        check_cookie_name(cx, lit);
+    }
+    let namespace = required(cx, attrs.namespace.as_ref(), NAMESPACE, "admin", missing_at);
+    if let Some(lit) = &namespace {
+        check_namespace(cx, lit);
+    }
+    let version = attrs
+        .version
+        .as_ref()
+        .and_then(|setting| schema_version(cx, &setting.value, "version"));
+    let max_age = max_age(cx, attrs.max_age.as_ref());
+    // An invalid max_age was reported; comparing renew_after with it would only echo that.
+    let max_age_known = attrs.max_age.is_none() || max_age.is_some();
+    let renew_after = renew_after(
+        cx,
+        attrs.renew_after.as_ref(),
+        max_age.as_ref(),
+        max_age_known,
+    );
+    let path = attrs.path.as_ref().map(|setting| &setting.value);
+    if let Some(lit) = path {
+        check_path(cx, lit);
+    }
+    let domain = attrs.domain.as_ref().map(|setting| &setting.value);
+    if let Some(lit) = domain {
+        check_domain(cx, lit);
+    }
+    let same_site = same_site(cx, attrs.same_site.as_ref());
+    let secure = attrs.secure.as_ref().map(|setting| setting.value);
+    let prefix_secure = cookie
+        .as_ref()
+        .is_some_and(|lit| check_prefix(cx, &lit.value(), path, attrs.domain.as_ref(), secure));
+    if let Some((SameSite::None, lit)) = &same_site
+        && !prefix_secure
+        && !secure.is_some_and(|flag| flag.value)
+    {
+        cx.error(
+            lit.span(),
+            format!(
+                "same_site = \"none\" requires secure: add `{SECURE}` (browsers reject \
+                 SameSite=None cookies that are not Secure)"
+            ),
+        );
+    }
+    let current = version.unwrap_or(1);
+    let declared = match (&attrs.version, version) {
+        (None, _) => Declared::Default,
+        (Some(_), Some(_)) => Declared::Explicit,
+        (Some(_), None) => Declared::Invalid,
+    };
+    let migrations = migrations(cx, attrs.migrations, current, declared);
+
+    Checked {
+        spec: Spec {
+            ident: &input.ident,
+            where_clause: input.generics.where_clause.as_ref(),
+            krate: krate.unwrap_or_else(default_crate),
+            type_name: input.ident.unraw().to_string(),
+            cookie: cookie.map(LitStr::value).unwrap_or_default(),
+            namespace: namespace.map(LitStr::value).unwrap_or_default(),
+            version: current,
+            max_age_secs: max_age.as_ref().map_or(DAY, |(secs, _)| *secs),
+            renew_after_secs: renew_after,
+            path: path.map_or_else(|| String::from("/"), LitStr::value),
+            domain: domain.map(LitStr::value),
+            same_site: same_site.map_or(SameSite::Lax, |(value, _)| value),
+            http_only: attrs
+                .http_only
+                .as_ref()
+                .is_none_or(|setting| setting.value.value),
+            secure: secure.map(|flag| flag.value),
+            migrations,
+        },
+        stub,
+    }
+}
+
+/// `::session_seal`.
+pub fn default_crate() -> Path {
+    let name = format_ident!("{}", DEFAULT_CRATE);
+    syn::parse_quote!(::#name)
+}
+
+/// The `crate = "..."` path: the default when absent, `None` (reported) when
+/// the string is not a path.
+pub fn crate_path(cx: &Ctxt, setting: Option<&Setting<LitStr>>) -> Option<Path> {
+    let Some(setting) = setting else {
+        return Some(default_crate());
+    };
+    if let Ok(path) = setting.value.parse_with(Path::parse_mod_style) {
+        return Some(path);
+    }
+    cx.error(
+        setting.value.span(),
+        format!(
+            "`{CRATE}` must be a path to the session_seal crate, e.g. `{CRATE} = {CRATE_EXAMPLE}`"
+        ),
+    );
+    None
+}
+
+/// Unions and generic types cannot be sessions; returns whether the shape is fine.
+fn shape(cx: &Ctxt, input: &DeriveInput) -> bool {
+    let mut ok = true;
+    if let Data::Union(data) = &input.data {
+        cx.error(
+            data.union_token.span,
+            format!("{DERIVE} cannot be derived for unions; use a struct or an enum"),
+        );
+        ok = false;
+    }
+    if !input.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &input.generics,
+            format!(
+                "{DERIVE} cannot be derived for generic types: a session type has one fixed \
+                 cookie name and schema; declare a concrete type for each session"
+            ),
+        );
+        ok = false;
+    }
+    ok
+}
+
+fn required<'s>(
+    cx: &Ctxt,
+    setting: Option<&'s Setting<LitStr>>,
+    key: Symbol,
+    example: &str,
+    (missing_at, mentioned, incomplete): (&TokenStream, &[Symbol], bool),
+) -> Option<&'s LitStr> {
+    // A key written with a bad value, or misspelt, or possibly after a syntax
+    // error was already reported; "missing" would repeat it.
+    if setting.is_none() && !incomplete && !mentioned.contains(&key) {
+        cx.error_spanned_by(
+            missing_at,
+            format!("missing `{key} = \"...\"` in #[{SESSION}(...)], e.g. `{key} = \"{example}\"`"),
+        );
+    }
+    setting.map(|setting| &setting.value)
+}
+
+/// RFC 2616 `token` character: visible ASCII except separators.
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c)
+}
+
+fn check_cookie_name(cx: &Ctxt, lit: &LitStr) {
+    let name = lit.value();
+    if name.is_empty() {
+        cx.error(lit.span(), "cookie name must not be empty");
+    } else if name.len() > MAX_COOKIE_LEN {
+        cx.error(
+            lit.span(),
+            format!(
+                "cookie name is {} bytes long; the maximum is {MAX_COOKIE_LEN}",
+                name.len()
+            ),
+        );
+    } else if let Some(c) = name.chars().find(|c| !is_token_char(*c)) {
+        cx.error(
+            lit.span(),
+            format!(
+                "invalid character {c:?} in cookie name; a cookie name is ASCII letters, digits \
+                 and !#$%&'*+-.^_`|~ (an RFC 6265 token)"
+            ),
+        );
+    }
+}
+
+fn check_namespace(cx: &Ctxt, lit: &LitStr) {
+    let namespace = lit.value();
+    if namespace.is_empty() {
+        cx.error(lit.span(), "namespace must not be empty");
+    } else if namespace.len() > MAX_NAMESPACE_LEN {
+        cx.error(
+            lit.span(),
+            format!(
+                "namespace is {} bytes long; the maximum is {MAX_NAMESPACE_LEN}",
+                namespace.len()
+            ),
+        );
+    } else if let Some(c) = namespace
+        .chars()
+        .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '_' | '.' | '-'))
+    {
+        cx.error(
+            lit.span(),
+            format!(
+                "invalid character {c:?} in namespace; a namespace is lowercase ASCII letters, \
+                 digits, `_`, `.` and `-`"
+            ),
+        );
+    }
+}
+
+/// A schema version: an integer in `1..=u32::MAX`.
+fn schema_version(cx: &Ctxt, lit: &LitInt, what: &str) -> Option<u32> {
+    let value = lit
+        .base10_parse::<u64>()
+        .ok()
+        .and_then(|value| u32::try_from(value).ok());
+    match value {
+        Some(0) => cx.error(lit.span(), format!("{what} must be at least 1")),
+        Some(value) => return Some(value),
+        None => cx.error(lit.span(), format!("{what} must fit in a u32")),
+    }
+    None
+}
+
+/// `max_age` in seconds with the literal, `None` when absent (default) or invalid.
+fn max_age<'s>(cx: &Ctxt, setting: Option<&'s Setting<LitStr>>) -> Option<(u64, &'s LitStr)> {
+    let lit = &setting?.value;
+    match duration::parse(&lit.value()) {
+        Ok(0) => cx.error(lit.span(), "max_age must be longer than zero"),
+        Ok(secs) if secs > MAX_DAYS * DAY => cx.error(
+            lit.span(),
+            format!("max_age must be at most {MAX_DAYS}d: browsers cap cookie lifetimes at {MAX_DAYS} days"),
+        ),
+        Ok(secs) => return Some((secs, lit)),
+        Err(error) => cx.error(lit.span(), error),
+    }
+    None
+}
+
+/// `renew_after` in seconds: half of `max_age` when absent.
+fn renew_after(
+    cx: &Ctxt,
+    setting: Option<&Setting<LitStr>>,
+    max_age: Option<&(u64, &LitStr)>,
+    max_age_known: bool,
+) -> u64 {
+    let (max_age_secs, max_age_text) = match max_age {
+        Some((secs, lit)) => (*secs, format!("{:?}", lit.value())),
+        None => (DAY, format!("{DEFAULT_MAX_AGE:?}, the default")),
+    };
+    let Some(setting) = setting else {
+        return max_age_secs / 2;
+    };
+    let lit = &setting.value;
+    match duration::parse(&lit.value()) {
+        Ok(secs) if max_age_known && secs >= max_age_secs => {
+            cx.error(
+                lit.span(),
+                format!(
+                    "renew_after ({:?}) must be shorter than max_age ({max_age_text})",
+                    lit.value()
+                ),
+            );
+            max_age_secs / 2
+        }
+        Ok(secs) => secs,
+        Err(error) => {
+            cx.error(lit.span(), error);
+            max_age_secs / 2
+        }
+    }
+}
+
+fn same_site<'s>(
+    cx: &Ctxt,
+    setting: Option<&'s Setting<LitStr>>,
+) -> Option<(SameSite, &'s LitStr)> {
+    let lit = &setting?.value;
+    let value = lit.value().to_ascii_lowercase();
+    let same_site = if value == LAX.as_str() {
+        SameSite::Lax
+    } else if value == STRICT.as_str() {
+        SameSite::Strict
+    } else if value == NONE.as_str() {
+        SameSite::None
+    } else {
+        let accepted: Vec<String> = SAME_SITE_VALUES
+            .iter()
+            .map(|name| format!("\"{name}\""))
+            .collect();
+        cx.error(
+            lit.span(),
+            format!("{SAME_SITE} must be one of {}", accepted.join(", ")),
+        );
+        return None;
+    };
+    Some((same_site, lit))
+}
+
+fn check_path(cx: &Ctxt, lit: &LitStr) {
+    let path = lit.value();
+    if !path.starts_with('/') {
+        cx.error(lit.span(), "path must start with `/`");
+    } else if path.chars().any(|c| c == ';' || c.is_ascii_control()) {
+        cx.error(
+            lit.span(),
+            "path must not contain `;` or control characters",
+        );
+    }
+}
+
+fn check_domain(cx: &Ctxt, lit: &LitStr) {
+    let domain = lit.value();
+    if domain.is_empty() {
+        cx.error(
+            lit.span(),
+            "domain must not be empty; leave `domain` out for a host-only cookie",
+        );
+    } else if domain
+        .chars()
+        .any(|c| c == ';' || c == ' ' || c.is_ascii_control())
+    {
+        cx.error(
+            lit.span(),
+            "domain must not contain `;`, spaces or control characters",
+        );
+    }
+}
+
+fn has_prefix_ignore_case(name: &str, prefix: &str) -> bool {
+    name.len() >= prefix.len()
+        && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// The `__Host-` / `__Secure-` rules; returns whether the prefix implies Secure.
+fn check_prefix(
+    cx: &Ctxt,
+    name: &str,
+    path: Option<&LitStr>,
+    domain: Option<&Setting<LitStr>>,
+    secure: Option<Flag>,
+) -> bool {
+    let prefix = if has_prefix_ignore_case(name, HOST_PREFIX) {
+        HOST_PREFIX
+    } else if has_prefix_ignore_case(name, SECURE_PREFIX) {
+        SECURE_PREFIX
+    } else {
+        return false;
+    };
+    if let Some(flag) = secure
+        && !flag.value
+    {
+        cx.error(
+            flag.span,
+            format!("a `{prefix}` cookie is always Secure (browsers require it); remove `{SECURE} = false`"),
+        );
+    }
+    if prefix == HOST_PREFIX {
+        if let Some(lit) = path
+            && lit.value() != "/"
+        {
+            cx.error(
+                lit.span(),
+                format!("a `{HOST_PREFIX}` cookie must have path \"/\" (browsers reject it with any other path)"),
+            );
+        }
+        if let Some(setting) = domain {
+            cx.error(
+                setting.key,
+                format!("a `{HOST_PREFIX}` cookie cannot have a domain (browsers reject it); remove `domain`"),
+            );
+        }
+    }
+    true
+}
+
+/// How the current version was given.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Declared {
+    /// Not written: 1.
+    Default,
+    /// Written and valid.
+    Explicit,
+    /// Written and invalid (already reported).
+    Invalid,
+}
+
+fn migrations(
+    cx: &Ctxt,
+    written: Vec<crate::attr::Migration>,
+    current: u32,
+    declared: Declared,
+) -> Vec<Migration> {
+    let mut seen: BTreeMap<u32, Span> = BTreeMap::new();
+    let mut out = Vec::new();
+    for migration in written {
+        let (Some(from), Some(lit)) = (migration.from, migration.version) else {
+            continue;
+        };
+        let Some(version) = schema_version(cx, &lit, "migrate version") else {
+            continue;
+        };
+        if declared != Declared::Invalid && version >= current {
+            let current_text = if declared == Declared::Explicit {
+                format!("{current}")
+            } else {
+                format!("{current}, the default; declare the current one with `version = N`")
+            };
+            cx.error(
+                lit.span(),
+                format!("migrate version {version} must be lower than the current version ({current_text})"),
+            );
+            continue;
+        }
+        if seen.insert(version, lit.span()).is_some() {
+            cx.error(
+                lit.span(),
+                format!("migrate version {version} is declared twice; each older version has one source type"),
+            );
+            continue;
+        }
+        out.push(Migration { from, version });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_chars_match_rfc_6265() {
+        for b in 0u8..=127 {
+            let c = char::from(b);
+            let separator = "()<>@,;:\\\"/[]?={} \t".contains(c);
+            let expected = (0x21..=0x7e).contains(&b) && !separator;
+            assert_eq!(is_token_char(c), expected, "{c:?}");
+        }
+        assert!(!is_token_char('é'));
+    }
+
+    #[test]
+    fn prefixes_ignore_case() {
+        assert!(has_prefix_ignore_case("__host-sid", HOST_PREFIX));
+        assert!(has_prefix_ignore_case("__SECURE-sid", SECURE_PREFIX));
+        assert!(!has_prefix_ignore_case("__Host", HOST_PREFIX));
+        assert!(!has_prefix_ignore_case("é_Host-sid", HOST_PREFIX));
+    }
+}

@@ -1,0 +1,372 @@
+//! The axum integration through real HTTP: the example app on a loopback
+//! port, driven by a client with a cookie jar.
+
+#[path = "../examples/multi_layer/app.rs"]
+#[allow(dead_code)]
+mod app;
+mod common;
+
+use std::net::SocketAddr;
+
+use app::{AdminSession, AdminV1, AppSessions, TenantSession};
+use axum::Router;
+use axum::routing::get;
+use common::{Browser, TestClock, serve};
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+use session_seal::{
+    Keyring, SecurePolicy, SessionLayer, SessionSecret, Tier, TypedSession, peek_key_id,
+};
+
+const T0: u64 = 1_750_000_000;
+
+fn secret(byte: u8) -> SessionSecret {
+    SessionSecret::from_bytes(&[byte; 32]).expect("32 bytes")
+}
+
+fn dev_keyring() -> Keyring {
+    Keyring::new(secret(1)).with_tier(Tier::Development)
+}
+
+async fn start(keyring: Keyring, clock: &TestClock) -> SocketAddr {
+    let layer = SessionLayer::<AppSessions>::new(keyring).clock(clock.reader());
+    serve(app::router(layer)).await
+}
+
+#[tokio::test]
+async fn login_sets_exactly_one_cookie_with_expected_attributes() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let reply = browser.get("/admin/login/42").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.set_cookies.len(), 1, "{:?}", reply.set_cookies);
+    let cookie = &reply.set_cookies_named("admin_sid")[0];
+    assert_eq!(cookie.path(), Some("/"));
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(cookie.same_site(), Some(cookie::SameSite::Lax));
+    assert_eq!(cookie.max_age().map(|d| d.whole_seconds()), Some(8 * 3600));
+    assert_eq!(cookie.secure(), None, "development tier: not Secure");
+    assert_eq!(cookie.domain(), None);
+}
+
+#[tokio::test]
+async fn production_tier_cookies_are_secure_and_policy_can_force() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(Keyring::new(secret(1)), &clock).await);
+    let reply = browser.get("/admin/login/42").await;
+    assert_eq!(reply.set_cookies_named("admin_sid")[0].secure(), Some(true));
+
+    let layer = SessionLayer::<AppSessions>::new(dev_keyring()).secure(SecurePolicy::Always);
+    let mut browser = Browser::new(serve(app::router(layer)).await);
+    let reply = browser.get("/tenant/login/1/acme").await;
+    assert_eq!(
+        reply.set_cookies_named("tenant_sid")[0].secure(),
+        Some(true)
+    );
+}
+
+#[tokio::test]
+async fn whoami_reads_the_session_back_without_rewriting_it() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    browser.get("/admin/login/42").await;
+    let reply = browser.get("/admin/whoami").await;
+    assert_eq!(reply.body, "admin 42 roles=admin\n");
+    assert!(reply.set_cookies.is_empty(), "{:?}", reply.set_cookies);
+}
+
+#[tokio::test]
+async fn admin_cookie_under_tenant_name_is_rejected_and_cleared() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    browser.get("/admin/login/42").await;
+    let admin_value = browser.value("admin_sid").expect("admin cookie");
+    browser.plant("tenant_sid", &admin_value, "/");
+
+    let reply = browser.get("/tenant/whoami").await;
+    assert_eq!(
+        reply.body,
+        "no tenant session: rejected (session cookie signature is invalid)\n"
+    );
+    let removal = &reply.set_cookies_named("tenant_sid")[0];
+    assert_eq!(removal.value(), "");
+    assert_eq!(removal.max_age().map(|d| d.whole_seconds()), Some(0));
+    assert_eq!(browser.value("tenant_sid"), None, "cleared from the jar");
+    // The admin session itself is untouched.
+    assert_eq!(
+        browser.get("/admin/whoami").await.body,
+        "admin 42 roles=admin\n"
+    );
+}
+
+#[tokio::test]
+async fn tampered_cookie_is_absent_and_cleared() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    browser.get("/admin/login/42").await;
+    let value = browser.value("admin_sid").expect("cookie");
+    // Change one payload character (the middle part).
+    let (header, rest) = value.split_once('.').expect("dot");
+    let mut payload: Vec<u8> = rest.as_bytes().to_vec();
+    payload[3] = if payload[3] == b'A' { b'B' } else { b'A' };
+    let tampered = format!("{header}.{}", String::from_utf8(payload).expect("ascii"));
+    browser.plant("admin_sid", &tampered, "/");
+
+    let reply = browser.get("/admin/whoami").await;
+    assert!(
+        reply.body.starts_with("no admin session: rejected"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.set_cookies_named("admin_sid")[0].value(), "");
+    assert_eq!(browser.value("admin_sid"), None);
+}
+
+#[tokio::test]
+async fn logout_removes_with_the_same_path() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let login = browser.get("/ops/login/ada").await;
+    assert_eq!(login.set_cookies_named("ops_sid")[0].path(), Some("/ops"));
+    assert_eq!(browser.get("/ops/whoami").await.body, "operator ada\n");
+    // The browser does not send a /ops cookie elsewhere.
+    assert!(browser.get("/sessions").await.body.contains("admin:  none"));
+
+    let logout = browser.get("/ops/logout").await;
+    let removal = &logout.set_cookies_named("ops_sid")[0];
+    assert_eq!(removal.path(), Some("/ops"));
+    assert_eq!(removal.same_site(), Some(cookie::SameSite::Strict));
+    assert_eq!(removal.max_age().map(|d| d.whole_seconds()), Some(0));
+    assert_eq!(browser.value("ops_sid"), None);
+    assert_eq!(
+        browser.get("/ops/whoami").await.body,
+        "no operator session: none\n"
+    );
+}
+
+#[tokio::test]
+async fn require_session_is_401_without_a_session() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let reply = browser.get("/admin/audit").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.body, "authentication required");
+
+    browser.get("/admin/login/7").await;
+    let reply = browser.get("/admin/audit").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, "audit log for admin 7\n");
+}
+
+#[tokio::test]
+async fn require_session_with_invalid_cookie_is_401_and_clears_it() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    browser.plant("admin_sid", "not-a-session", "/");
+    let reply = browser.get("/admin/audit").await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(reply.set_cookies_named("admin_sid")[0].value(), "");
+}
+
+#[tokio::test]
+async fn expired_cookie_reads_as_expired() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    browser.get("/ops/login/ada").await; // 15 minutes
+    clock.advance(15 * 60);
+    let reply = browser.get("/ops/whoami").await;
+    assert_eq!(
+        reply.body,
+        format!(
+            "no operator session: rejected (session expired at unix time {})\n",
+            T0 + 15 * 60
+        )
+    );
+    assert_eq!(browser.value("ops_sid"), None, "expired cookie cleared");
+}
+
+#[tokio::test]
+async fn sliding_renewal_reissues_after_renew_after() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    browser.get("/admin/login/42").await; // 8h, renew after 4h
+    clock.advance(3 * 3600);
+    assert!(browser.get("/admin/whoami").await.set_cookies.is_empty());
+    clock.advance(3600);
+    let reply = browser.get("/admin/whoami").await;
+    assert_eq!(reply.body, "admin 42 roles=admin\n");
+    let renewed = &reply.set_cookies_named("admin_sid")[0];
+    assert_eq!(renewed.max_age().map(|d| d.whole_seconds()), Some(8 * 3600));
+    // 7 hours after renewal the session lives on (12h after login).
+    clock.advance(7 * 3600);
+    assert_eq!(
+        browser.get("/admin/whoami").await.body,
+        "admin 42 roles=admin\n"
+    );
+}
+
+#[tokio::test]
+async fn previous_key_is_accepted_and_reissued_under_the_primary() {
+    let clock = TestClock::at(T0);
+    let old_keyring = dev_keyring();
+    let old_cookie = old_keyring
+        .seal_at(
+            &AdminSession {
+                user_id: 9,
+                roles: vec!["admin".into()],
+            },
+            T0,
+        )
+        .expect("seals");
+
+    let rotated = Keyring::new(secret(2))
+        .with_previous(secret(1))
+        .with_tier(Tier::Development);
+    let primary = rotated.primary_key_id();
+    let mut browser = Browser::new(start(rotated, &clock).await);
+    browser.plant("admin_sid", &old_cookie, "/");
+    let reply = browser.get("/admin/whoami").await;
+    assert_eq!(reply.body, "admin 9 roles=admin\n");
+    let reissued = reply.set_cookies_named("admin_sid")[0].value().to_owned();
+    assert_eq!(peek_key_id(&reissued), Some(primary));
+    assert_ne!(peek_key_id(&old_cookie), Some(primary));
+    // The re-issued cookie opens with the primary alone.
+    let primary_only = Keyring::new(secret(2));
+    assert!(primary_only.open_at::<AdminSession>(&reissued, T0).is_ok());
+}
+
+/// Writes admin cookies the way version 1 of the app did.
+#[derive(Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(cookie = "admin_sid", namespace = "admin", version = 1, max_age = "8h")]
+struct AdminV1Writer {
+    user_id: u64,
+}
+
+#[tokio::test]
+async fn v1_cookie_is_migrated_and_reissued_as_v2() {
+    let clock = TestClock::at(T0);
+    let keyring = dev_keyring();
+    let v1 = keyring
+        .seal_at(&AdminV1Writer { user_id: 5 }, T0)
+        .expect("seals");
+    let mut browser = Browser::new(start(keyring.clone(), &clock).await);
+    browser.plant("admin_sid", &v1, "/");
+    let reply = browser.get("/admin/whoami").await;
+    assert_eq!(reply.body, "admin 5 roles=admin\n");
+    let reissued = reply.set_cookies_named("admin_sid")[0].value().to_owned();
+    let opened = keyring
+        .open_at::<AdminSession>(&reissued, T0)
+        .expect("opens");
+    assert_eq!(opened.version, 2);
+    assert!(!opened.migrated);
+    assert_eq!(opened.payload, AdminSession::from(AdminV1 { user_id: 5 }));
+}
+
+#[tokio::test]
+async fn three_areas_coexist_in_one_jar() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    browser.get("/admin/login/1").await;
+    browser.get("/tenant/login/2/acme-widgets").await;
+    browser.get("/ops/login/ada").await;
+    assert_eq!(browser.jar.len(), 3);
+
+    assert_eq!(
+        browser.get("/sessions").await.body,
+        "admin:  user 1 roles=admin\ntenant: user 2 tenant acme-widgets\n"
+    );
+    assert_eq!(
+        browser.get("/ops/console").await.body,
+        "console for operator ada\n"
+    );
+
+    // Logging out of one area leaves the others alone.
+    browser.get("/tenant/logout").await;
+    assert_eq!(
+        browser.get("/sessions").await.body,
+        "admin:  user 1 roles=admin\ntenant: none\n"
+    );
+    assert_eq!(browser.get("/ops/whoami").await.body, "operator ada\n");
+    assert_eq!(
+        browser.get("/admin/whoami").await.body,
+        "admin 1 roles=admin\n"
+    );
+}
+
+#[tokio::test]
+async fn update_and_renew_write_one_cookie() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    browser.get("/admin/login/42").await;
+    clock.advance(60);
+    let reply = browser.get("/admin/grant/audit").await;
+    assert_eq!(reply.set_cookies_named("admin_sid").len(), 1);
+    assert_eq!(
+        browser.get("/admin/whoami").await.body,
+        "admin 42 roles=admin,audit\n"
+    );
+}
+
+#[tokio::test]
+async fn duplicate_cookies_first_valid_wins() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    browser.get("/admin/login/42").await;
+    let good = browser.value("admin_sid").expect("cookie");
+    let header = format!("admin_sid=garbage; admin_sid={good}; admin_sid=x");
+    let reply = browser
+        .get_with_cookie_header("/admin/whoami", Some(&header))
+        .await;
+    assert_eq!(reply.body, "admin 42 roles=admin\n");
+}
+
+#[derive(Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(cookie = "stray", namespace = "stray")]
+struct Stray {
+    n: u8,
+}
+
+#[tokio::test]
+async fn unregistered_type_is_500_naming_it() {
+    async fn handler(_: TypedSession<Stray>) -> &'static str {
+        "unreachable"
+    }
+    let layer = SessionLayer::<AppSessions>::new(dev_keyring());
+    let app = Router::new().route("/", get(handler)).layer(layer);
+    let mut browser = Browser::new(serve(app).await);
+    let reply = browser.get("/").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        reply.body.contains("`Stray` is not registered"),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("AppSessions"), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn missing_layer_is_500_naming_the_fix() {
+    async fn handler(_: TypedSession<TenantSession>) -> &'static str {
+        "unreachable"
+    }
+    let app = Router::new().route("/", get(handler));
+    let mut browser = Browser::new(serve(app).await);
+    let reply = browser.get("/").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(reply.body.contains("SessionLayer"), "{}", reply.body);
+    assert!(reply.body.contains("TenantSession"), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn oversize_insert_is_an_error_at_the_call_and_keeps_the_old_cookie() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    browser.get("/admin/login/42").await;
+    let before = browser.value("admin_sid");
+    let huge = "r".repeat(5000);
+    let reply = browser.get(&format!("/admin/grant/{huge}")).await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(reply.body, "the session could not be saved");
+    assert!(reply.set_cookies.is_empty());
+    assert_eq!(browser.value("admin_sid"), before);
+}

@@ -1,0 +1,10 @@
+use serde::{Deserialize, Serialize};
+use session_seal::SessionPayload;
+
+#[derive(Serialize, Deserialize, SessionPayload)]
+#[session(crate = "not a path", cookie = "sid", namespace = "admin")]
+struct Session {
+    user_id: u64,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use serde::{Deserialize, Serialize};
+use session_seal::SessionPayload;
+
+#[derive(Serialize, Deserialize, SessionPayload)]
+#[session(namespace = "admin", max_age = "8h")]
+struct Session {
+    user_id: u64,
+}
+
+fn main() {}

@@ -1,0 +1,5 @@
+session_seal::registry! {
+    pub struct AppSessions {}
+}
+
+fn main() {}
