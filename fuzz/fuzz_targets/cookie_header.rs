@@ -1,0 +1,46 @@
+//! Arbitrary bytes as `Cookie` header lines: `candidates` must never panic,
+//! must return at most `MAX_CANDIDATES` values, and must agree with a
+//! straightforward model of the parsing rule.
+#![no_main]
+
+use http::HeaderValue;
+use http::header::{COOKIE, HeaderMap};
+use libfuzzer_sys::fuzz_target;
+use session_seal::crates::axum::cookie::{MAX_CANDIDATES, candidates};
+
+const NAMES: [&str; 5] = ["sid", "admin_sid", "", "a b", "x"];
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let name = NAMES[usize::from(selector) % NAMES.len()];
+    let mut headers = HeaderMap::new();
+    for line in rest.split(|&b| b == b'\n') {
+        if let Ok(value) = HeaderValue::from_bytes(line) {
+            headers.append(COOKIE, value);
+        }
+    }
+    let found = candidates(&headers, name);
+    assert!(found.len() <= MAX_CANDIDATES);
+
+    // Model: `;`-separated pairs, first `=` splits, both sides trimmed of
+    // ASCII whitespace, in order across header lines, first eight kept.
+    let mut expected: Vec<Option<&str>> = Vec::new();
+    for header in headers.get_all(COOKIE) {
+        for pair in header.as_bytes().split(|&b| b == b';') {
+            let Some(at) = pair.iter().position(|&b| b == b'=') else {
+                continue;
+            };
+            if pair[..at].trim_ascii() == name.as_bytes() {
+                expected.push(std::str::from_utf8(pair[at + 1..].trim_ascii()).ok());
+            }
+        }
+    }
+    expected.truncate(MAX_CANDIDATES);
+    assert_eq!(found, expected);
+    for value in found.iter().flatten() {
+        assert!(!value.contains(';'));
+        assert_eq!(value.trim_ascii(), *value);
+    }
+});
