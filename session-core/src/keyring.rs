@@ -1,7 +1,6 @@
 //! [`Keyring`]: the primary secret, previous secrets for rotation, and the
 //! per-namespace keys derived from them.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -63,8 +62,11 @@ struct Key {
     kid: KeyId,
     secret: SessionSecret,
     /// Pre-keyed, prefix-absorbed HMAC states per (namespace, cookie). Filled
-    /// once per binding (at `prepare` or first use); read-locked on the hot path.
-    states: RwLock<HashMap<Binding, HmacSha256>>,
+    /// once per binding (at `prepare` or first use); read-locked on the hot
+    /// path. A vector, not a map: an app has a handful of session types, and
+    /// comparing two short strings beats hashing them (measured: SipHash of
+    /// the binding cost more than the whole scan).
+    states: RwLock<Vec<(Binding, HmacSha256)>>,
 }
 
 impl Clone for Key {
@@ -84,7 +86,7 @@ impl Key {
         Key {
             kid: KeyId(kid),
             secret,
-            states: RwLock::new(HashMap::new()),
+            states: RwLock::new(Vec::new()),
         }
     }
 
@@ -92,21 +94,21 @@ impl Key {
         let binding = (spec.namespace(), spec.cookie());
         // A poisoned lock only means another thread panicked while holding it;
         // the map itself is always consistent (entries are inserted whole).
-        if let Some(state) = self
-            .states
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&binding)
-        {
+        let states = self.states.read().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, state)) = states.iter().find(|(known, _)| *known == binding) {
             return state.clone();
         }
+        drop(states);
         let state = self.derive_state(spec);
-        self.states
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(binding)
-            .or_insert(state)
-            .clone()
+        let mut states = self.states.write().unwrap_or_else(PoisonError::into_inner);
+        match states.iter().find(|(known, _)| *known == binding) {
+            // Another thread derived it meanwhile; both are identical.
+            Some((_, existing)) => existing.clone(),
+            None => {
+                states.push((binding, state.clone()));
+                state
+            }
+        }
     }
 
     fn derive_state(&self, spec: &SessionSpec) -> HmacSha256 {

@@ -1,0 +1,167 @@
+//! One server per benchmark case, for `benches/http.sh`:
+//! `bench-server <case> <port>` serves `GET /login` (sets the session
+//! cookie) and `GET /` (reads the session, 200) on 127.0.0.1, single-threaded
+//! so it can be pinned to one core.
+//!
+//! Cases: baseline, floor, seal-read, seal-write, signed-jar, private-jar,
+//! tower-sessions.
+
+use std::hint::black_box;
+
+use axum::Router;
+use axum::http::header::{COOKIE, HeaderMap, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
+use benches::{BenchSession, BenchSessions, Floor, jar_key, keyring, payload};
+use session_seal::{SessionError, SessionLayer, TypedSession};
+use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
+
+fn app(case: &str) -> Option<Router> {
+    let ok = || async { StatusCode::OK };
+    let router = match case {
+        "baseline" => Router::new().route("/", get(ok)).route("/login", get(ok)),
+        "floor" => {
+            let floor = Floor::new();
+            let reader = floor.clone();
+            Router::new()
+                .route(
+                    "/",
+                    get(move |headers: HeaderMap| async move {
+                        let value = headers
+                            .get(COOKIE)
+                            .and_then(|v| v.to_str().ok())
+                            .and_then(|v| v.strip_prefix("sid="));
+                        match value.and_then(|v| reader.verify(v)) {
+                            Some(p) => {
+                                black_box(p.user_id);
+                                StatusCode::OK
+                            }
+                            None => StatusCode::UNAUTHORIZED,
+                        }
+                    }),
+                )
+                .route(
+                    "/login",
+                    get(move || async move {
+                        let set = format!("sid={}; Path=/; HttpOnly", floor.sign(&payload()));
+                        let mut headers = HeaderMap::new();
+                        headers.insert(
+                            SET_COOKIE,
+                            HeaderValue::from_str(&set).unwrap_or(HeaderValue::from_static("")),
+                        );
+                        headers
+                    }),
+                )
+        }
+        "seal-read" | "seal-write" => {
+            let write = case == "seal-write";
+            Router::new()
+                .route(
+                    "/",
+                    get(move |mut s: TypedSession<BenchSession>| async move {
+                        let Some(p) = s.get().cloned() else {
+                            return Ok::<_, SessionError>(StatusCode::UNAUTHORIZED);
+                        };
+                        black_box(p.user_id);
+                        if write {
+                            s.insert(p)?;
+                        }
+                        Ok(StatusCode::OK)
+                    }),
+                )
+                .route(
+                    "/login",
+                    get(|mut s: TypedSession<BenchSession>| async move {
+                        s.insert(payload()).map(|()| StatusCode::OK)
+                    }),
+                )
+                .layer(SessionLayer::<BenchSessions>::new(keyring()))
+        }
+        "signed-jar" => Router::new()
+            .route(
+                "/",
+                get(|jar: SignedCookieJar| async move {
+                    let p = jar
+                        .get("sid")
+                        .and_then(|c| serde_json::from_str::<BenchSession>(c.value()).ok());
+                    if p.is_some() {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::UNAUTHORIZED
+                    }
+                }),
+            )
+            .route(
+                "/login",
+                get(|jar: SignedCookieJar| async move {
+                    let json = serde_json::to_string(&payload()).unwrap_or_default();
+                    jar.add(Cookie::new("sid", json)).into_response()
+                }),
+            )
+            .with_state(jar_key()),
+        "private-jar" => Router::new()
+            .route(
+                "/",
+                get(|jar: PrivateCookieJar| async move {
+                    let p = jar
+                        .get("sid")
+                        .and_then(|c| serde_json::from_str::<BenchSession>(c.value()).ok());
+                    if p.is_some() {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::UNAUTHORIZED
+                    }
+                }),
+            )
+            .route(
+                "/login",
+                get(|jar: PrivateCookieJar| async move {
+                    let json = serde_json::to_string(&payload()).unwrap_or_default();
+                    jar.add(Cookie::new("sid", json)).into_response()
+                }),
+            )
+            .with_state(jar_key()),
+        "tower-sessions" => Router::new()
+            .route(
+                "/",
+                get(|session: Session| async move {
+                    match session.get::<BenchSession>("s").await {
+                        Ok(Some(p)) => {
+                            black_box(p.user_id);
+                            StatusCode::OK
+                        }
+                        _ => StatusCode::UNAUTHORIZED,
+                    }
+                }),
+            )
+            .route(
+                "/login",
+                get(|session: Session| async move {
+                    match session.insert("s", payload()).await {
+                        Ok(()) => StatusCode::OK,
+                        Err(_) => StatusCode::INTERNAL_SERVER_ERROR,
+                    }
+                }),
+            )
+            .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false)),
+        _ => return None,
+    };
+    Some(router)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let case = args.next().unwrap_or_default();
+    let port: u16 = args.next().as_deref().unwrap_or("3100").parse()?;
+    let router = app(&case).ok_or_else(|| format!("unknown case `{case}`"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        axum::serve(listener, router).await
+    })?;
+    Ok(())
+}
