@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# HTTP benchmark: one server per case on 127.0.0.1, pinned to core 0, loaded
+# by wrk (1 thread, 32 connections) pinned to core 1. Rounds are interleaved
+# so drift hits every case alike. Bounded: ROUNDS x cases x SECONDS, then it
+# stops by itself. Prints median req/s and the ratio to the no-session baseline.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+PORT=${PORT:-3190}
+CASES=(baseline floor seal-read seal-write signed-jar private-jar tower-sessions)
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk (Debian package)"
+  (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
+fi
+command -v taskset >/dev/null || { echo "taskset (util-linux) is required"; exit 1; }
+
+cargo build -q --release -p benches --bin bench-server
+server=target/release/bench-server
+declare -A results
+
+for round in $(seq 1 "$ROUNDS"); do
+  for case in "${CASES[@]}"; do
+    taskset -c 0 "$server" "$case" "$PORT" &
+    pid=$!
+    trap 'kill $pid 2>/dev/null || true' EXIT
+    for _ in $(seq 1 50); do
+      curl -s -o /dev/null "http://127.0.0.1:$PORT/login" && break
+      sleep 0.1
+    done
+    cookie=$(curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/login" \
+      | tr -d '\r' | awk 'tolower($1)=="set-cookie:" {split($2, a, ";"); print a[1]; exit}')
+    # Every case except the baseline must really hold a session.
+    if [ "$case" != baseline ]; then
+      code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "http://127.0.0.1:$PORT/")
+      [ "$code" = 200 ] || { echo "$case: session not read (HTTP $code)"; exit 1; }
+    fi
+    rps=$(timeout $((SECONDS_PER_RUN + 20)) taskset -c 1 wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" \
+      -H "Cookie: ${cookie:-sid=none}" "http://127.0.0.1:$PORT/" \
+      | awk '/Requests\/sec/ {print $2}')
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    results[$case]="${results[$case]:-} $rps"
+    printf 'round %s  %-15s %10s req/s\n' "$round" "$case" "$rps"
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+base=$(echo "${results[baseline]}" | median)
+echo
+echo "| case | req/s (median of $ROUNDS) | × baseline |"
+echo "|---|---|---|"
+for case in "${CASES[@]}"; do
+  m=$(echo "${results[$case]}" | median)
+  awk -v c="$case" -v m="$m" -v b="$base" 'BEGIN {printf "| %s | %.0f | %.2f |\n", c, m, m / b}' 
+done
