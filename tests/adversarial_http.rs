@@ -22,28 +22,19 @@ use std::sync::{Arc, Mutex, Once, PoisonError};
 
 use app::{AdminSession, AppSessions};
 use axum::body::Body;
-use common::{Browser, Reply, TestClock, serve};
-use http::header::{COOKIE, SET_COOKIE};
+use common::{Browser, Reply, TestClock, dev_keyring, fetch, secret, serve};
+use http::header::COOKIE;
 use http::{HeaderValue, Request, StatusCode};
-use http_body_util::BodyExt as _;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::{Deserialize, Serialize};
 use session_seal::crates::axum::cookie::MAX_CANDIDATES;
-use session_seal::{Keyring, SessionLayer, SessionSecret, Tier, TypedSession};
+use session_seal::{Keyring, SessionLayer, Tier, TypedSession};
 
 const T0: u64 = 1_750_000_000;
 
 const BAD_SIGNATURE: &str = "rejected (session cookie signature is invalid)";
 const MALFORMED: &str = "rejected (session cookie is malformed)";
-
-fn secret(byte: u8) -> SessionSecret {
-    SessionSecret::from_bytes(&[byte; 32]).expect("32 bytes")
-}
-
-fn dev_keyring() -> Keyring {
-    Keyring::new(secret(1)).with_tier(Tier::Development)
-}
 
 async fn start(keyring: Keyring, clock: &TestClock) -> SocketAddr {
     let layer = SessionLayer::<AppSessions>::new(keyring).clock(clock.reader());
@@ -80,29 +71,7 @@ async fn send(addr: SocketAddr, path: &str, cookie_lines: &[&[u8]]) -> Reply {
         let value = HeaderValue::from_bytes(line).expect("a valid header value");
         request.headers_mut().append(COOKIE, value);
     }
-    let response =
-        tokio::time::timeout(std::time::Duration::from_secs(10), client.request(request))
-            .await
-            .expect("server answered within 10 s")
-            .expect("connection not dropped");
-    let status = response.status();
-    let set_cookies = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().expect("ascii Set-Cookie").to_owned())
-        .collect();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    Reply {
-        status,
-        set_cookies,
-        body: String::from_utf8(body.to_vec()).expect("utf-8 body"),
-    }
+    fetch(&client, request).await
 }
 
 /// Asserts the reply carries exactly one `Set-Cookie`, a removal of `name`.

@@ -11,22 +11,12 @@ use std::net::SocketAddr;
 use app::{AdminSession, AdminV1, AppSessions, TenantSession};
 use axum::Router;
 use axum::routing::get;
-use common::{Browser, TestClock, serve};
+use common::{Browser, TestClock, dev_keyring, secret, serve};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
-use session_seal::{
-    Keyring, SecurePolicy, SessionLayer, SessionSecret, Tier, TypedSession, peek_key_id,
-};
+use session_seal::{Keyring, SecurePolicy, SessionLayer, Tier, TypedSession, peek_key_id};
 
 const T0: u64 = 1_750_000_000;
-
-fn secret(byte: u8) -> SessionSecret {
-    SessionSecret::from_bytes(&[byte; 32]).expect("32 bytes")
-}
-
-fn dev_keyring() -> Keyring {
-    Keyring::new(secret(1)).with_tier(Tier::Development)
-}
 
 async fn start(keyring: Keyring, clock: &TestClock) -> SocketAddr {
     let layer = SessionLayer::<AppSessions>::new(keyring).clock(clock.reader());

@@ -10,9 +10,9 @@ use axum::body::Body;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
-use benches::{BenchSession, BenchSessions, Floor, jar_key, keyring, payload};
+use benches::{BenchSession, BenchSessions, Floor, jar_key, keyring, payload, sent_back_cookie};
 use criterion::{Criterion, criterion_group, criterion_main};
-use http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
+use http::header::{COOKIE, HeaderMap, HeaderValue};
 use http::{Request, StatusCode};
 use session_seal::{SessionLayer, TypedSession};
 use tower_service::Service;
@@ -54,16 +54,14 @@ fn primitives(c: &mut Criterion) {
         let response = SignedCookieJar::new(key.clone())
             .add(Cookie::new("sid", json))
             .into_response();
-        let set = response.headers()[SET_COOKIE].to_str().unwrap();
-        cookie_headers(set.split(';').next().unwrap())
+        cookie_headers(&sent_back_cookie(&response))
     };
     let private_headers = {
         let json = serde_json::to_string(&payload).unwrap();
         let response = PrivateCookieJar::new(key.clone())
             .add(Cookie::new("sid", json))
             .into_response();
-        let set = response.headers()[SET_COOKIE].to_str().unwrap();
-        cookie_headers(set.split(';').next().unwrap())
+        cookie_headers(&sent_back_cookie(&response))
     };
 
     let mut verify = c.benchmark_group("verify");
@@ -141,13 +139,7 @@ fn read_per_request(c: &mut Criterion) {
         let response = SignedCookieJar::new(key.clone())
             .add(Cookie::new("sid", json))
             .into_response();
-        response.headers()[SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned()
+        sent_back_cookie(&response)
     };
 
     let private_router = Router::new()
@@ -166,13 +158,7 @@ fn read_per_request(c: &mut Criterion) {
         let response = PrivateCookieJar::new(key.clone())
             .add(Cookie::new("sid", json))
             .into_response();
-        response.headers()[SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned()
+        sent_back_cookie(&response)
     };
 
     let tower_router = Router::new()
@@ -195,13 +181,7 @@ fn read_per_request(c: &mut Criterion) {
     let tower_cookie = {
         let request = Request::get("/login").body(Body::empty()).unwrap();
         let response = rt.block_on(tower_router.clone().call(request)).unwrap();
-        response.headers()[SET_COOKIE]
-            .to_str()
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned()
+        sent_back_cookie(&response)
     };
 
     // Each case must really read a session, or the comparison is void.

@@ -110,3 +110,15 @@ impl Floor {
         serde_json::from_slice(&json).ok()
     }
 }
+
+/// The `name=value` of the first `Set-Cookie` of `response` (what a browser
+/// sends back), for setting up the peers' cookies.
+pub fn sent_back_cookie(response: &axum::response::Response) -> String {
+    response
+        .headers()
+        .get(http::header::SET_COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|line| line.split(';').next())
+        .unwrap_or_default()
+        .to_owned()
+}

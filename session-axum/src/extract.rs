@@ -311,9 +311,8 @@ where
 {
     type Rejection = SessionRejection;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let sessions = request_sessions::<T>(parts)?;
-        let mut session = TypedSession::<T>::load(parts, sessions);
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let mut session = TypedSession::<T>::from_request_parts(parts, state).await?;
         let status = session.status;
         session
             .value

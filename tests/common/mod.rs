@@ -16,6 +16,7 @@ use http_body_util::BodyExt as _;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use session_seal::{Keyring, SessionSecret, Tier};
 
 /// Serves `app` on 127.0.0.1 with an OS-chosen port; the server task ends
 /// with the test's runtime.
@@ -26,6 +27,44 @@ pub async fn serve(app: Router) -> SocketAddr {
     let addr = listener.local_addr().expect("local addr");
     tokio::spawn(async move { axum::serve(listener, app).await });
     addr
+}
+
+/// Sends `request` and reads the whole response. Panics if the server does
+/// not answer within 10 s or drops the connection: both are test failures.
+pub async fn fetch(client: &Client<HttpConnector, Body>, request: Request<Body>) -> Reply {
+    let response =
+        tokio::time::timeout(std::time::Duration::from_secs(10), client.request(request))
+            .await
+            .expect("server answered within 10 s")
+            .expect("connection not dropped");
+    let status = response.status();
+    let set_cookies = response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().expect("ascii Set-Cookie").to_owned())
+        .collect();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    Reply {
+        status,
+        set_cookies,
+        body: String::from_utf8(body.to_vec()).expect("utf-8 body"),
+    }
+}
+
+/// A 32-byte secret of one repeated byte.
+pub fn secret(byte: u8) -> SessionSecret {
+    SessionSecret::from_bytes(&[byte; 32]).expect("32 bytes")
+}
+
+/// The development-tier keyring over `secret(1)` (no `Secure` by default).
+pub fn dev_keyring() -> Keyring {
+    Keyring::new(secret(1)).with_tier(Tier::Development)
 }
 
 /// A settable clock for `SessionLayer::clock`.
@@ -104,35 +143,11 @@ impl Browser {
             request = request.header(COOKIE, cookies);
         }
         let request = request.body(Body::empty()).expect("request");
-        let response = tokio::time::timeout(
-            std::time::Duration::from_secs(10),
-            self.client.request(request),
-        )
-        .await
-        .expect("server answered within 10 s")
-        .expect("request succeeded");
-        let status = response.status();
-        let set_cookies: Vec<String> = response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().expect("ascii Set-Cookie").to_owned())
-            .collect();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        let body = String::from_utf8(body.to_vec()).expect("utf-8 body");
-        for line in &set_cookies {
+        let reply = fetch(&self.client, request).await;
+        for line in &reply.set_cookies {
             self.store(line);
         }
-        Reply {
-            status,
-            set_cookies,
-            body,
-        }
+        reply
     }
 
     /// The stored value of cookie `name` (any path).
