@@ -114,19 +114,10 @@ impl<R> SessionLayer<R> {
         &self.shared.keyring
     }
 
-    fn map_shared(self, change: impl FnOnce(&mut Shared)) -> Self {
-        let mut shared = Shared {
-            keyring: self.shared.keyring.clone(),
-            secure: self.shared.secure,
-            clock: Arc::clone(&self.shared.clock),
-            registry_name: self.shared.registry_name,
-            contains: self.shared.contains,
-        };
-        change(&mut shared);
-        SessionLayer {
-            shared: Arc::new(shared),
-            registry: PhantomData,
-        }
+    /// Changes this layer's settings; copies them first if a clone shares them.
+    fn map_shared(mut self, change: impl FnOnce(&mut Shared)) -> Self {
+        change(Arc::make_mut(&mut self.shared));
+        self
     }
 }
 

@@ -16,6 +16,7 @@ use crate::policy::SecurePolicy;
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 
 /// What every request of one layer shares: built once per layer.
+#[derive(Clone)]
 pub(crate) struct Shared {
     pub(crate) keyring: Keyring,
     pub(crate) secure: SecurePolicy,

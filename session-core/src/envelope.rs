@@ -157,7 +157,8 @@ pub(crate) fn split(value: &str) -> Result<Unverified<'_>, OpenError> {
 
 /// Decodes canonical base64url (no padding, no stray trailing bits) into exactly `N` bytes.
 fn decode_exact<const N: usize>(text: &str) -> Result<[u8; N], OpenError> {
-    // Two spare bytes: the decoder's size estimate may round up.
+    // Larger than any part we decode (25 or 32 bytes): the decoder checks the
+    // buffer against a rounded-up estimate, and the exact length is checked below.
     let mut buf = [0u8; 64];
     let written = URL_SAFE_NO_PAD
         .decode_slice(text, &mut buf)
