@@ -109,10 +109,13 @@ pub use session_axum::{
     RequireSession, SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionStatus,
     TypedSession,
 };
+/// Store mode: [`SessionStore`](store::SessionStore), [`MemoryStore`](store::MemoryStore),
+/// `RedisStore` (feature `redis`) and the per-user operations.
+pub use session_core::store;
 pub use session_core::{
     KeyId, Keyring, KeyringError, OpenError, Opened, PREVIOUS_SECRETS_VAR, Registry, RegistryError,
     SECRET_VAR, SameSite, SealError, SecretError, SessionPayload, SessionSecret, SessionSpec,
-    SpecError, Tier, peek_key_id,
+    SpecError, Storage, StoreError, Tier, UserKey, peek_key_id,
 };
 pub use session_derive::{SessionPayload, registry};
 
@@ -126,7 +129,7 @@ pub mod crates {
 pub mod __private {
     pub use core::any::TypeId;
     pub use session_core::{
-        OpenError, Registry, SameSite, SessionPayload, SessionSpec, decode_json, decode_migrated,
-        str_eq, unknown_version,
+        OpenError, Registry, SameSite, SessionPayload, SessionSpec, UserKey, decode_json,
+        decode_migrated, str_eq, unknown_version,
     };
 }

@@ -1,5 +1,7 @@
 //! Error types. None of them carries secret material or cookie values.
 
+use std::fmt;
+
 /// How to make a secret, quoted by every message that asks for one.
 pub const GENERATE_HINT: &str = "generate one with `openssl rand -base64 32` \
      (or `head -c 32 /dev/urandom | base64`)";
@@ -104,6 +106,10 @@ pub enum OpenError {
         /// The type's current version.
         current: u32,
     },
+    /// Store mode: the cookie is genuine but its session is not in the store
+    /// (logged out, revoked, evicted by `max_per_user`, or expired there).
+    #[error("session is no longer in the session store")]
+    Revoked,
 }
 
 impl OpenError {
@@ -115,6 +121,7 @@ impl OpenError {
             OpenError::BadSignature => "bad_signature",
             OpenError::Expired { .. } => "expired",
             OpenError::UnknownVersion { .. } => "unknown_version",
+            OpenError::Revoked => "revoked",
         }
     }
 }
@@ -147,4 +154,30 @@ pub enum RegistryError {
         /// The shared namespace.
         namespace: &'static str,
     },
+}
+
+/// A [`SessionStore`](crate::store::SessionStore) could not do what was asked.
+///
+/// Only infrastructure failures: a missing, expired or corrupt row is not an
+/// error (it reads as absent), and a lost revision race is
+/// [`SaveOutcome::Conflict`](crate::store::SaveOutcome::Conflict).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The backend could not be reached or answered with an error. The
+    /// message comes from the backend and never contains session data.
+    #[error("session store unavailable: {message}")]
+    Unavailable {
+        /// What the backend reported.
+        message: String,
+    },
+}
+
+impl StoreError {
+    /// A [`StoreError::Unavailable`] with this message.
+    pub fn unavailable(message: impl fmt::Display) -> Self {
+        StoreError::Unavailable {
+            message: message.to_string(),
+        }
+    }
 }

@@ -12,9 +12,10 @@ use zeroize::Zeroizing;
 use crate::envelope::{self, Header, HmacSha256, MAX_SET_COOKIE_LEN};
 use crate::error::{KeyringError, OpenError, SealError, SecretError};
 use crate::opened::Opened;
-use crate::payload::SessionPayload;
+use crate::payload::{SessionPayload, encode_json};
 use crate::secret::SessionSecret;
 use crate::spec::SessionSpec;
+use crate::store::SessionId;
 use crate::tier::{self, Tier};
 use crate::time::unix_now;
 
@@ -289,15 +290,31 @@ impl Keyring {
     /// Fails with [`SealError::TooLarge`] when the `Set-Cookie` header would
     /// exceed 4096 bytes (browsers would drop it silently).
     pub fn seal_at<T: SessionPayload>(&self, payload: &T, now: u64) -> Result<String, SealError> {
-        let spec = T::SPEC;
-        let json = serde_json::to_vec(payload).map_err(SealError::Serialize)?;
+        let json = encode_json(payload)?;
+        self.seal_json(&T::SPEC, &json, now)
+    }
+
+    /// Seals a store-mode session's `id` for `spec`, issued at `now`, under
+    /// the same envelope and bindings as a payload (the payload is the id as
+    /// a JSON string).
+    pub fn seal_id_at(
+        &self,
+        spec: &SessionSpec,
+        id: &SessionId,
+        now: u64,
+    ) -> Result<String, SealError> {
+        let json = Zeroizing::new(format!("\"{}\"", id.to_text()));
+        self.seal_json(spec, json.as_bytes(), now)
+    }
+
+    fn seal_json(&self, spec: &SessionSpec, json: &[u8], now: u64) -> Result<String, SealError> {
         let header = Header {
             kid: self.inner.primary.kid,
             version: spec.version(),
             iat: now,
             exp: now.saturating_add(spec.max_age_secs()),
         };
-        let value = envelope::seal(&self.inner.primary.state(&spec), header, &json);
+        let value = envelope::seal(&self.inner.primary.state(spec), header, json);
         let size = spec.cookie().len() + 1 + value.len() + spec.attributes_len();
         if size > MAX_SET_COOKIE_LEN {
             return Err(SealError::TooLarge {
@@ -331,10 +348,50 @@ impl Keyring {
         now: u64,
     ) -> Result<Opened<T>, OpenError> {
         let spec = T::SPEC;
+        let verified = self.open_json(&spec, value, now)?;
+        let payload = T::decode_version(verified.header.version, &verified.json)?;
+        Ok(verified.into_opened(payload, &spec, now))
+    }
+
+    /// Opens a store-mode cookie of `spec` at `now`: the same checks as
+    /// [`open_at`](Self::open_at), then the payload must be exactly a
+    /// [`SessionId`]. A version newer than `spec`'s is
+    /// [`OpenError::UnknownVersion`]; older ones open (the stored row carries
+    /// its own schema version).
+    pub fn open_id_at(
+        &self,
+        spec: &SessionSpec,
+        value: &str,
+        now: u64,
+    ) -> Result<Opened<SessionId>, OpenError> {
+        let verified = self.open_json(spec, value, now)?;
+        if verified.header.version > spec.version() {
+            return Err(OpenError::UnknownVersion {
+                found: verified.header.version,
+                current: spec.version(),
+            });
+        }
+        let id = verified
+            .json
+            .strip_prefix(b"\"")
+            .and_then(|rest| rest.strip_suffix(b"\""))
+            .and_then(|text| std::str::from_utf8(text).ok())
+            .and_then(SessionId::from_text)
+            .ok_or(OpenError::Malformed)?;
+        let mut opened = verified.into_opened(id, spec, now);
+        // Neither applies to an id: its row is migrated on write, and stored
+        // sessions slide at `touch_after`, not `renew_after`.
+        opened.migrated = false;
+        opened.renewal_due = false;
+        Ok(opened)
+    }
+
+    /// Size, shape, MAC, expiry: every check that does not read the payload.
+    fn open_json(&self, spec: &SessionSpec, value: &str, now: u64) -> Result<Verified, OpenError> {
         let parts = envelope::split(value)?;
         let header = parts.header;
         let (key, previous_key) = self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
-        envelope::verify(&key.state(&spec), &parts)?;
+        envelope::verify(&key.state(spec), &parts)?;
 
         let expires_at = header
             .exp
@@ -345,16 +402,11 @@ impl Keyring {
             });
         }
         let json = envelope::payload_json(&parts)?;
-        let payload = T::decode_version(header.version, &json)?;
-        Ok(Opened {
-            payload,
-            issued_at: header.iat,
+        Ok(Verified {
+            header,
+            json,
             expires_at,
-            version: header.version,
-            key_id: header.kid,
             previous_key,
-            migrated: header.version != spec.version(),
-            renewal_due: now >= header.iat.saturating_add(spec.renew_after_secs()),
         })
     }
 
@@ -378,6 +430,29 @@ impl Keyring {
     /// (secrets cloned, caches started empty).
     fn inner_mut(&mut self) -> &mut Inner {
         Arc::make_mut(&mut self.inner)
+    }
+}
+
+/// An envelope whose MAC and expiry checked out; the payload is still JSON.
+struct Verified {
+    header: Header,
+    json: Vec<u8>,
+    expires_at: u64,
+    previous_key: bool,
+}
+
+impl Verified {
+    fn into_opened<T>(self, payload: T, spec: &SessionSpec, now: u64) -> Opened<T> {
+        Opened {
+            payload,
+            issued_at: self.header.iat,
+            expires_at: self.expires_at,
+            version: self.header.version,
+            key_id: self.header.kid,
+            previous_key: self.previous_key,
+            migrated: self.header.version != spec.version(),
+            renewal_due: now >= self.header.iat.saturating_add(spec.renew_after_secs()),
+        }
     }
 }
 

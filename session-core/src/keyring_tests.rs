@@ -547,3 +547,73 @@ fn prepare_then_open_uses_cached_state() {
     let value = keyring.seal_at(&admin(), NOW).expect("seals");
     assert!(keyring.open_at::<Admin>(&value, NOW).is_ok());
 }
+
+/// A store-mode type: its cookie carries only an id.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Stored {
+    user_id: u64,
+}
+impl SessionPayload for Stored {
+    const SPEC: SessionSpec = SessionSpec::builder("Stored", "stored_sid", "stored")
+        .version(3)
+        .max_age_secs(3600)
+        .store()
+        .build();
+}
+
+#[test]
+fn sealed_ids_open_under_their_own_spec_only() {
+    let keyring = Keyring::new(secret(1));
+    let id = SessionId::generate();
+    let value = keyring.seal_id_at(&Stored::SPEC, &id, NOW).unwrap();
+    let opened = keyring.open_id_at(&Stored::SPEC, &value, NOW + 1).unwrap();
+    assert_eq!(opened.payload, id);
+    assert_eq!(opened.expires_at, NOW + 3600);
+    assert!(!opened.needs_reissue());
+    // Another type's bindings (namespace, cookie name) reject it.
+    assert_eq!(
+        keyring.open_id_at(&Admin::SPEC, &value, NOW + 1),
+        Err(OpenError::BadSignature)
+    );
+    assert_eq!(
+        keyring.open_id_at(&Stored::SPEC, &value, NOW + 3600),
+        Err(OpenError::Expired {
+            expired_at: NOW + 3600
+        })
+    );
+    // The id never appears in the cookie in a form other than base64 JSON,
+    // and a cookie-mode payload under the same spec is not an id.
+    let not_an_id = keyring.seal_at(&Stored { user_id: 1 }, NOW).unwrap();
+    assert_eq!(
+        keyring.open_id_at(&Stored::SPEC, &not_an_id, NOW + 1),
+        Err(OpenError::Malformed)
+    );
+}
+
+#[test]
+fn sealed_ids_from_a_newer_schema_are_unknown_older_ones_open() {
+    let keyring = Keyring::new(secret(1));
+    let id = SessionId::generate();
+    const NEWER: SessionSpec = SessionSpec::builder("Stored", "stored_sid", "stored")
+        .version(4)
+        .max_age_secs(3600)
+        .store()
+        .build();
+    const OLDER: SessionSpec = SessionSpec::builder("Stored", "stored_sid", "stored")
+        .version(2)
+        .max_age_secs(3600)
+        .store()
+        .build();
+    let newer = keyring.seal_id_at(&NEWER, &id, NOW).unwrap();
+    assert_eq!(
+        keyring.open_id_at(&Stored::SPEC, &newer, NOW),
+        Err(OpenError::UnknownVersion {
+            found: 4,
+            current: 3
+        })
+    );
+    let older = keyring.seal_id_at(&OLDER, &id, NOW).unwrap();
+    let opened = keyring.open_id_at(&Stored::SPEC, &older, NOW).unwrap();
+    assert_eq!(opened.payload, id);
+    assert!(!opened.migrated);
+}

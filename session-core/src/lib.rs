@@ -16,17 +16,19 @@ pub mod opened;
 pub mod payload;
 pub mod secret;
 pub mod spec;
+pub mod store;
 pub mod tier;
 pub mod time;
 
 pub use envelope::peek_key_id;
-pub use error::{KeyringError, OpenError, RegistryError, SealError, SecretError};
+pub use error::{KeyringError, OpenError, RegistryError, SealError, SecretError, StoreError};
 pub use keyring::{KeyId, Keyring, PREVIOUS_SECRETS_VAR};
 pub use opened::Opened;
 pub use payload::{
-    Registry, SessionPayload, check_specs, decode_json, decode_migrated, unknown_version,
+    Registry, SessionPayload, UserKey, check_specs, decode_json, decode_migrated, encode_json,
+    unknown_version,
 };
 pub use secret::{SECRET_VAR, SessionSecret};
-pub use spec::{SameSite, SessionSpec, SessionSpecBuilder, SpecError, str_eq};
+pub use spec::{SameSite, SessionSpec, SessionSpecBuilder, SpecError, Storage, str_eq};
 pub use tier::Tier;
 pub use time::unix_now;

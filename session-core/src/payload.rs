@@ -6,7 +6,7 @@ use std::any::TypeId;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{OpenError, RegistryError};
+use crate::error::{OpenError, RegistryError, SealError};
 use crate::spec::SessionSpec;
 
 /// A type that can be carried in a session cookie.
@@ -45,6 +45,72 @@ pub trait SessionPayload: Serialize + DeserializeOwned {
             Err(unknown_version::<Self>(version))
         }
     }
+
+    /// The user this session belongs to, for store mode's per-user index
+    /// (logout everywhere, sign out other devices, `max_per_user`).
+    ///
+    /// `None` (the default) keeps the session out of the index. The derive
+    /// implements it from `#[session(user = "field")]` through [`UserKey`].
+    fn session_user(&self) -> Option<String> {
+        None
+    }
+}
+
+/// A value that names a user in store mode's per-user index.
+///
+/// Implemented for strings, integers, and `Option`s of them (`None` means
+/// "no user": an anonymous session). Implement it for your own id types.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot identify a user in store mode",
+    label = "`{Self}` does not implement `UserKey`",
+    note = "implement `session_seal::UserKey` for `{Self}`, or name another field in `user = \"...\"`"
+)]
+pub trait UserKey {
+    /// The user as a string, or `None` for an anonymous session.
+    fn user_key(&self) -> Option<String>;
+}
+
+impl<K: UserKey + ?Sized> UserKey for &K {
+    fn user_key(&self) -> Option<String> {
+        (**self).user_key()
+    }
+}
+
+impl<K: UserKey> UserKey for Option<K> {
+    fn user_key(&self) -> Option<String> {
+        self.as_ref().and_then(UserKey::user_key)
+    }
+}
+
+impl UserKey for str {
+    fn user_key(&self) -> Option<String> {
+        Some(self.to_owned())
+    }
+}
+
+impl UserKey for String {
+    fn user_key(&self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+
+macro_rules! user_key_via_to_string {
+    ($($ty:ty),*) => {$(
+        impl UserKey for $ty {
+            fn user_key(&self) -> Option<String> {
+                Some(self.to_string())
+            }
+        }
+    )*};
+}
+
+user_key_via_to_string!(
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
+
+/// Writes `value` as the JSON a session carries (in its cookie or its store row).
+pub fn encode_json<T: Serialize>(value: &T) -> Result<Vec<u8>, SealError> {
+    serde_json::to_vec(value).map_err(SealError::Serialize)
 }
 
 /// Reads `json` as `T`; any JSON error is [`OpenError::Malformed`].

@@ -21,6 +21,22 @@ pub const MAX_NAMESPACE_LEN: usize = 64;
 /// Longest cookie name we accept (its length is one byte in the MAC input).
 pub const MAX_COOKIE_NAME_LEN: usize = 255;
 
+/// Where a session type keeps its payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Storage {
+    /// In the cookie itself, sealed (the default): stateless, nothing to
+    /// store, but a session can only end by expiring or being overwritten.
+    Cookie,
+    /// In a [`SessionStore`](crate::store::SessionStore) on the server; the
+    /// cookie carries only a sealed random 192-bit id. Sessions can be
+    /// revoked (logout everywhere) and may be larger than a cookie.
+    Store,
+}
+
+/// Default interval between two touches of a stored session: five minutes,
+/// or half of `max_age` when that is shorter.
+pub const DEFAULT_TOUCH_AFTER_SECS: u64 = 300;
+
 /// The `SameSite` attribute of a session cookie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SameSite {
@@ -85,6 +101,20 @@ pub enum SpecError {
     /// `SameSite=None` requires `Secure`.
     #[error("same_site = \"none\" requires secure")]
     SameSiteNoneInsecure,
+    /// `touch_after` or `max_per_user` was set on a cookie-mode spec.
+    #[error("touch_after and max_per_user apply only to store-mode sessions")]
+    StoreOnly,
+    /// `renew_after` was set on a store-mode spec (stored sessions slide at `touch_after`).
+    #[error(
+        "renew_after applies only to cookie-mode sessions; store-mode sessions use touch_after"
+    )]
+    CookieOnly,
+    /// `touch_after` is not shorter than `max_age`.
+    #[error("touch_after must be shorter than max_age")]
+    TouchAfter,
+    /// `max_per_user` is zero.
+    #[error("max_per_user must be at least 1")]
+    MaxPerUser,
 }
 
 impl SpecError {
@@ -117,6 +147,16 @@ impl SpecError {
             SpecError::SameSiteNoneInsecure => {
                 "invalid session spec: same_site = \"none\" requires secure"
             }
+            SpecError::StoreOnly => {
+                "invalid session spec: touch_after and max_per_user need store mode"
+            }
+            SpecError::CookieOnly => {
+                "invalid session spec: renew_after is for cookie mode; store mode uses touch_after"
+            }
+            SpecError::TouchAfter => {
+                "invalid session spec: touch_after must be shorter than max_age"
+            }
+            SpecError::MaxPerUser => "invalid session spec: max_per_user must be at least 1",
         }
     }
 }
@@ -151,6 +191,9 @@ pub struct SessionSpec {
     same_site: SameSite,
     http_only: bool,
     secure: bool,
+    storage: Storage,
+    touch_after_secs: u64,
+    max_per_user: Option<u32>,
 }
 
 impl SessionSpec {
@@ -173,6 +216,9 @@ impl SessionSpec {
             same_site: SameSite::Lax,
             http_only: true,
             secure: None,
+            storage: Storage::Cookie,
+            touch_after_secs: None,
+            max_per_user: None,
         }
     }
 
@@ -221,6 +267,24 @@ impl SessionSpec {
     pub const fn secure(&self) -> bool {
         self.secure
     }
+    /// Where the payload lives: in the cookie or in a session store.
+    pub const fn storage(&self) -> Storage {
+        self.storage
+    }
+    /// Whether the payload lives in a session store.
+    pub const fn is_stored(&self) -> bool {
+        matches!(self.storage, Storage::Store)
+    }
+    /// Store mode: a stored session's expiry is pushed back to now + `max_age`
+    /// when it is used and its last touch is at least this old.
+    pub const fn touch_after_secs(&self) -> u64 {
+        self.touch_after_secs
+    }
+    /// Store mode: most sessions one user may hold at once (the least
+    /// recently used beyond it are ended); `None` for no limit.
+    pub const fn max_per_user(&self) -> Option<u32> {
+        self.max_per_user
+    }
 
     /// Upper bound of the bytes the attributes add to `name=value` in a
     /// `Set-Cookie` header (assuming `Secure` is written).
@@ -255,6 +319,9 @@ pub struct SessionSpecBuilder {
     same_site: SameSite,
     http_only: bool,
     secure: Option<bool>,
+    storage: Storage,
+    touch_after_secs: Option<u64>,
+    max_per_user: Option<u32>,
 }
 
 impl SessionSpecBuilder {
@@ -299,6 +366,23 @@ impl SessionSpecBuilder {
         self
     }
 
+    /// Keep the payload in a session store; the cookie carries only a sealed id.
+    pub const fn store(mut self) -> Self {
+        self.storage = Storage::Store;
+        self
+    }
+    /// Store mode: touch interval in seconds (default five minutes, or half of
+    /// `max_age` when that is shorter).
+    pub const fn touch_after_secs(mut self, secs: u64) -> Self {
+        self.touch_after_secs = Some(secs);
+        self
+    }
+    /// Store mode: most sessions one user may hold (default unlimited).
+    pub const fn max_per_user(mut self, max: u32) -> Self {
+        self.max_per_user = Some(max);
+        self
+    }
+
     /// Checks every rule and returns the spec or the first rule broken.
     pub const fn try_build(self) -> Result<SessionSpec, SpecError> {
         if !is_cookie_name(self.cookie) {
@@ -313,12 +397,28 @@ impl SessionSpecBuilder {
         if self.max_age_secs == 0 || self.max_age_secs > MAX_MAX_AGE_SECS {
             return Err(SpecError::MaxAge);
         }
+        let stored = matches!(self.storage, Storage::Store);
         let renew_after_secs = match self.renew_after_secs {
+            Some(_) if stored => return Err(SpecError::CookieOnly),
             Some(secs) => secs,
             None => self.max_age_secs / 2,
         };
         if renew_after_secs >= self.max_age_secs {
             return Err(SpecError::RenewAfter);
+        }
+        if !stored && (self.touch_after_secs.is_some() || self.max_per_user.is_some()) {
+            return Err(SpecError::StoreOnly);
+        }
+        let touch_after_secs = match self.touch_after_secs {
+            Some(secs) => secs,
+            None if self.max_age_secs / 2 < DEFAULT_TOUCH_AFTER_SECS => self.max_age_secs / 2,
+            None => DEFAULT_TOUCH_AFTER_SECS,
+        };
+        if touch_after_secs >= self.max_age_secs {
+            return Err(SpecError::TouchAfter);
+        }
+        if matches!(self.max_per_user, Some(0)) {
+            return Err(SpecError::MaxPerUser);
         }
         if !is_cookie_path(self.path) {
             return Err(SpecError::Path);
@@ -356,6 +456,9 @@ impl SessionSpecBuilder {
             same_site: self.same_site,
             http_only: self.http_only,
             secure,
+            storage: self.storage,
+            touch_after_secs,
+            max_per_user: self.max_per_user,
         })
     }
 
@@ -496,6 +599,23 @@ mod tests {
     }
 
     #[test]
+    fn store_mode_defaults() {
+        let cookie = base().build();
+        assert_eq!(cookie.storage(), Storage::Cookie);
+        assert!(!cookie.is_stored());
+        let stored = base().store().build();
+        assert!(stored.is_stored());
+        assert_eq!(stored.touch_after_secs(), DEFAULT_TOUCH_AFTER_SECS);
+        assert_eq!(stored.max_per_user(), None);
+        // A short-lived session touches at half its lifetime.
+        let short = base().store().max_age_secs(120).build();
+        assert_eq!(short.touch_after_secs(), 60);
+        let capped = base().store().touch_after_secs(30).max_per_user(3).build();
+        assert_eq!(capped.touch_after_secs(), 30);
+        assert_eq!(capped.max_per_user(), Some(3));
+    }
+
+    #[test]
     fn every_rule_is_enforced() {
         let cases = [
             (SessionSpec::builder("T", "", "app"), SpecError::CookieName),
@@ -514,6 +634,14 @@ mod tests {
             (SessionSpec::builder("T", "sid", ""), SpecError::Namespace),
             (base().version(0), SpecError::Version),
             (base().max_age_secs(0), SpecError::MaxAge),
+            (base().touch_after_secs(10), SpecError::StoreOnly),
+            (base().max_per_user(3), SpecError::StoreOnly),
+            (base().store().renew_after_secs(10), SpecError::CookieOnly),
+            (
+                base().store().max_age_secs(60).touch_after_secs(60),
+                SpecError::TouchAfter,
+            ),
+            (base().store().max_per_user(0), SpecError::MaxPerUser),
             (base().max_age_secs(MAX_MAX_AGE_SECS + 1), SpecError::MaxAge),
             (
                 base().max_age_secs(60).renew_after_secs(60),

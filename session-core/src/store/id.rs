@@ -1,0 +1,208 @@
+//! [`SessionId`], the random id a store-mode cookie carries, and [`StoreKey`],
+//! the only form of it a store ever sees.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::TryRngCore as _;
+use rand::rngs::OsRng;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Bytes of a session id: 192 bits from the operating system's RNG.
+pub const SESSION_ID_LEN: usize = 24;
+
+/// Length of a session id in base64url without padding.
+const SESSION_ID_B64_LEN: usize = 32;
+
+/// Domain separation of the at-rest hash.
+const STORE_KEY_DOMAIN: &[u8] = b"session-seal/store/v1\0";
+
+/// The random id of one stored session, as sealed into its cookie.
+///
+/// Never written to a store: [`StoreKey::derive`] hashes it first, so a dump
+/// of the store holds nothing a client could send back. `Debug` is redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionId([u8; SESSION_ID_LEN]);
+
+impl SessionId {
+    /// A fresh id from the operating system's random source.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system cannot supply random bytes (as
+    /// [`SessionSecret::generate`](crate::SessionSecret::generate)): without
+    /// randomness no session id is safe to hand out.
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; SESSION_ID_LEN];
+        #[allow(clippy::expect_used)] // documented: no OS randomness, no ids.
+        OsRng
+            .try_fill_bytes(&mut bytes)
+            .expect("the operating system's random number generator failed");
+        SessionId(bytes)
+    }
+
+    /// The id as base64url (the JSON string sealed into the cookie).
+    pub(crate) fn to_text(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    /// Reads the canonical base64url form; anything else is `None`.
+    pub(crate) fn from_text(text: &str) -> Option<Self> {
+        if text.len() != SESSION_ID_B64_LEN {
+            return None;
+        }
+        let mut bytes = [0u8; SESSION_ID_LEN];
+        let mut buf = [0u8; SESSION_ID_LEN + 3];
+        let written = URL_SAFE_NO_PAD.decode_slice(text, &mut buf).ok()?;
+        if written != SESSION_ID_LEN {
+            return None;
+        }
+        bytes.copy_from_slice(buf.get(..SESSION_ID_LEN)?);
+        Some(SessionId(bytes))
+    }
+}
+
+impl fmt::Debug for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionId(<redacted>)")
+    }
+}
+
+/// The at-rest key of a stored session: SHA-256 over a domain label, the
+/// namespace and the [`SessionId`].
+///
+/// Binding the namespace means an id can only ever address a row of its own
+/// session type, even in a store shared by several types. Shown as lowercase
+/// hex; since it is a one-way hash it is not secret, but it is not an
+/// identifier a client can use either.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StoreKey([u8; 32]);
+
+impl StoreKey {
+    /// The key under which `namespace`'s session `id` is stored.
+    pub fn derive(namespace: &str, id: &SessionId) -> Self {
+        let mut hash = Sha256::new();
+        hash.update(STORE_KEY_DOMAIN);
+        hash.update([u8::try_from(namespace.len()).unwrap_or(u8::MAX)]);
+        hash.update(namespace.as_bytes());
+        hash.update(id.0);
+        StoreKey(hash.finalize().into())
+    }
+
+    /// The raw 32 bytes.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The key from its raw bytes (for stores that keep it in binary).
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        StoreKey(bytes)
+    }
+
+    /// Lowercase hex, 64 characters (for stores that keep text keys).
+    pub fn to_hex(&self) -> String {
+        let mut out = String::with_capacity(64);
+        for byte in self.0 {
+            out.push(hex_digit(byte >> 4));
+            out.push(hex_digit(byte & 0x0f));
+        }
+        out
+    }
+
+    /// Reads [`to_hex`](Self::to_hex)'s output (either case); anything else is `None`.
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let text = text.as_bytes();
+        if text.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+            let [high, low] = pair else { return None };
+            *byte = (hex_value(*high)? << 4) | hex_value(*low)?;
+        }
+        Some(StoreKey(out))
+    }
+
+    /// Constant-time equality, for stores that compare keys from the wire.
+    pub fn ct_eq(&self, other: &StoreKey) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+/// The lowercase hex digit of a nibble (`0..=15`).
+fn hex_digit(nibble: u8) -> char {
+    char::from_digit(u32::from(nibble), 16).unwrap_or('0')
+}
+
+fn hex_value(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
+}
+
+impl fmt::Debug for StoreKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StoreKey({})", self.to_hex())
+    }
+}
+
+impl fmt::Display for StoreKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_random_and_redacted() {
+        let a = SessionId::generate();
+        let b = SessionId::generate();
+        assert_ne!(a, b);
+        assert_eq!(format!("{a:?}"), "SessionId(<redacted>)");
+        assert!(!format!("{a:?}").contains(&a.to_text()));
+    }
+
+    #[test]
+    fn id_text_round_trips_and_rejects_non_canonical_forms() {
+        let id = SessionId::generate();
+        let text = id.to_text();
+        assert_eq!(text.len(), 32);
+        assert_eq!(SessionId::from_text(&text), Some(id));
+        assert_eq!(SessionId::from_text(&text[..31]), None);
+        assert_eq!(SessionId::from_text(&format!("{text}A")), None);
+        assert_eq!(SessionId::from_text(&text.replace(|_| true, "+")), None);
+    }
+
+    #[test]
+    fn store_key_depends_on_namespace_and_id_and_hides_the_id() {
+        let id = SessionId::generate();
+        let key = StoreKey::derive("admin", &id);
+        assert_eq!(key, StoreKey::derive("admin", &id));
+        assert_ne!(key, StoreKey::derive("tenant", &id));
+        assert_ne!(key, StoreKey::derive("admin", &SessionId::generate()));
+        assert!(!key.to_hex().contains(&id.to_text()));
+    }
+
+    #[test]
+    fn store_key_hex_round_trips() {
+        let key = StoreKey::derive("admin", &SessionId::generate());
+        let hex = key.to_hex();
+        assert_eq!(hex.len(), 64);
+        assert_eq!(StoreKey::from_hex(&hex), Some(key));
+        assert_eq!(StoreKey::from_hex(&hex.to_uppercase()), Some(key));
+        assert_eq!(StoreKey::from_hex(&hex[..63]), None);
+        assert_eq!(
+            StoreKey::from_hex(&hex.replace('a', "g")).is_some(),
+            !hex.contains('a')
+        );
+        assert!(key.ct_eq(&key));
+    }
+}

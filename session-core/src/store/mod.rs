@@ -1,0 +1,201 @@
+//! Server-side store mode: the [`SessionStore`] trait, its row type
+//! [`Record`], the ids and keys, and the in-memory backend [`MemoryStore`]
+//! (plus `RedisStore` with the `redis` feature).
+//!
+//! A session type declared with `#[session(store)]` keeps its payload here;
+//! its cookie carries only a [`SessionId`] sealed under the same envelope and
+//! bindings as a cookie-mode payload (namespace, cookie name, version,
+//! expiry). The id is hashed into a [`StoreKey`] before any store sees it.
+//!
+//! # The contract every backend keeps
+//!
+//! - Rows are addressed by [`StoreKey`] only; the raw id never reaches a store.
+//! - A row whose `expires_at` is at or before the caller's `now` reads as
+//!   absent; backends may also drop it by themselves (TTL).
+//! - A row the backend cannot decode reads as absent, never as an error.
+//! - [`SessionStore::save`] is a compare-and-set on [`Record::revision`]: it
+//!   writes only if the row's revision is the one the caller read (or, for a
+//!   new session, if there is no row), so two writers racing on one session
+//!   cannot overwrite each other silently; the loser gets
+//!   [`SaveOutcome::Conflict`].
+//! - Rows with a [`Record::user`] are indexed per `(namespace, user)` so that
+//!   all of one user's sessions can be listed and ended.
+//! - Errors are only for an unusable backend ([`StoreError`]); callers answer
+//!   them with 503, never by treating the session as absent.
+//!
+//! Methods return boxed futures ([`StoreFuture`]) so the trait can be used as
+//! `Arc<dyn SessionStore>`; an implementation wraps its body in
+//! `Box::pin(async move { … })`.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+pub use crate::error::StoreError;
+
+mod ext;
+mod id;
+mod memory;
+#[cfg(feature = "redis")]
+mod redis;
+
+pub use ext::{SessionStoreExt, enforce_max_per_user};
+pub use id::{SESSION_ID_LEN, SessionId, StoreKey};
+pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis::{RedisStore, RedisStoreConfig};
+
+/// The future every [`SessionStore`] method returns.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// One stored session.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Namespace of the session type (checked again on load).
+    pub namespace: String,
+    /// The user it belongs to, for the per-user index; `None` for anonymous sessions.
+    pub user: Option<String>,
+    /// Schema version `data` was written under.
+    pub version: u32,
+    /// The payload as JSON.
+    pub data: Vec<u8>,
+    /// Incremented by every save: the compare-and-set token (1 for a new row).
+    pub revision: u64,
+    /// Unix seconds at which the session started.
+    pub created_at: u64,
+    /// Unix seconds of the last touch (or save).
+    pub touched_at: u64,
+    /// Unix seconds at which the row expires (sliding: last touch + `max_age`).
+    pub expires_at: u64,
+}
+
+impl fmt::Debug for Record {
+    /// Everything but the payload, which may hold secrets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Record")
+            .field("namespace", &self.namespace)
+            .field("user", &self.user)
+            .field("version", &self.version)
+            .field("data_len", &self.data.len())
+            .field("revision", &self.revision)
+            .field("created_at", &self.created_at)
+            .field("touched_at", &self.touched_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// What [`SessionStore::save`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use = "a Conflict means nothing was written"]
+pub enum SaveOutcome {
+    /// The row was written.
+    Saved,
+    /// Nothing was written: the row's revision was not the expected one (or,
+    /// creating, a row already existed).
+    Conflict,
+}
+
+/// One of a user's sessions, as listed by [`SessionStore::list_user`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserSession {
+    /// The session's key (compare with the current session's to mark "this device").
+    pub key: StoreKey,
+    /// Unix seconds at which it started.
+    pub created_at: u64,
+    /// Unix seconds of its last touch.
+    pub touched_at: u64,
+    /// Unix seconds at which it expires.
+    pub expires_at: u64,
+}
+
+/// Where store-mode sessions live. See the [module docs](self) for the contract.
+pub trait SessionStore: Send + Sync + 'static {
+    /// The row under `key`, or `None` if there is none, it expired at or
+    /// before `now`, or it cannot be decoded.
+    fn load<'a>(&'a self, key: &'a StoreKey, now: u64) -> StoreFuture<'a, Option<Record>>;
+
+    /// Writes `record` under `key` if the stored revision is `expected`
+    /// (`None`: only if there is no live row), keeping it until
+    /// `record.expires_at`, and indexes it under its user.
+    fn save<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        record: &'a Record,
+        expected: Option<u64>,
+        now: u64,
+    ) -> StoreFuture<'a, SaveOutcome>;
+
+    /// Removes the row (and its index entry). Returns whether there was one.
+    fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool>;
+
+    /// Sets the row's `touched_at` and `expires_at` without changing its data
+    /// or revision. Returns whether there was a live row.
+    fn touch<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        touched_at: u64,
+        expires_at: u64,
+        now: u64,
+    ) -> StoreFuture<'a, bool>;
+
+    /// The live sessions of `user` in `namespace`, oldest first by `created_at`.
+    fn list_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        now: u64,
+    ) -> StoreFuture<'a, Vec<UserSession>>;
+
+    /// Removes every session of `user` in `namespace` except `keep`. Returns
+    /// how many rows were removed.
+    fn delete_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        keep: Option<&'a StoreKey>,
+    ) -> StoreFuture<'a, usize>;
+}
+
+impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
+    fn load<'a>(&'a self, key: &'a StoreKey, now: u64) -> StoreFuture<'a, Option<Record>> {
+        (**self).load(key, now)
+    }
+    fn save<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        record: &'a Record,
+        expected: Option<u64>,
+        now: u64,
+    ) -> StoreFuture<'a, SaveOutcome> {
+        (**self).save(key, record, expected, now)
+    }
+    fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
+        (**self).delete(key)
+    }
+    fn touch<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        touched_at: u64,
+        expires_at: u64,
+        now: u64,
+    ) -> StoreFuture<'a, bool> {
+        (**self).touch(key, touched_at, expires_at, now)
+    }
+    fn list_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        now: u64,
+    ) -> StoreFuture<'a, Vec<UserSession>> {
+        (**self).list_user(namespace, user, now)
+    }
+    fn delete_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        keep: Option<&'a StoreKey>,
+    ) -> StoreFuture<'a, usize> {
+        (**self).delete_user(namespace, user, keep)
+    }
+}

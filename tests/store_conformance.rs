@@ -1,0 +1,986 @@
+//! The `SessionStore` contract (see `session_core::store`), checked the same
+//! way against every backend: each behaviour below runs once on a
+//! `MemoryStore` (`memory::…`) and once on a `RedisStore` under a fresh key
+//! prefix (`redis::…`, skipped without a server unless
+//! `SESSION_SEAL_REQUIRE_REDIS=1`). Then the checks only one backend can
+//! make: Redis's layout, TTLs, corrupt rows and outages; the memory store's
+//! purge and sweep.
+//!
+//! Times are a fake clock (`NOW`), as the layer's tests use: backends must
+//! compare expiry with the caller's `now`, never with their own clock.
+
+mod common;
+
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::store::{RawRedis, Resp, free_port, redis_store_at, redis_url, spawn_redis_server};
+use serde::{Deserialize, Serialize};
+use session_seal::store::{
+    MemoryStore, Record, RedisStore, SaveOutcome, SessionId, SessionStore, SessionStoreExt as _,
+    StoreError, StoreKey, UserSession,
+};
+use session_seal::{SessionPayload, SessionSpec};
+
+const NOW: u64 = 1_750_000_000;
+const HOUR: u64 = 3600;
+const ADMIN: &str = "admin";
+const TENANT: &str = "tenant";
+
+/// A store-mode type with a cap of two sessions per user, written by hand
+/// (not derived) so this suite depends on the core API alone.
+#[derive(Serialize, Deserialize)]
+struct DeviceSession {
+    user: String,
+}
+
+impl SessionPayload for DeviceSession {
+    const SPEC: SessionSpec = SessionSpec::builder("DeviceSession", "device_sid", "device")
+        .store()
+        .max_per_user(2)
+        .build();
+}
+
+fn key_in(namespace: &str) -> StoreKey {
+    StoreKey::derive(namespace, &SessionId::generate())
+}
+
+fn new_key() -> StoreKey {
+    key_in(ADMIN)
+}
+
+/// A fresh admin row for `user` that started at `created_at` and lives an hour.
+fn record(user: Option<&str>, created_at: u64) -> Record {
+    record_in(ADMIN, user, created_at)
+}
+
+fn record_in(namespace: &str, user: Option<&str>, created_at: u64) -> Record {
+    Record {
+        namespace: namespace.into(),
+        user: user.map(Into::into),
+        version: 1,
+        data: br#"{"user_id":42,"roles":["admin"]}"#.to_vec(),
+        revision: 1,
+        created_at,
+        touched_at: created_at,
+        expires_at: created_at + HOUR,
+    }
+}
+
+async fn save(
+    store: &dyn SessionStore,
+    key: &StoreKey,
+    record: &Record,
+    expected: Option<u64>,
+    now: u64,
+) -> SaveOutcome {
+    store
+        .save(key, record, expected, now)
+        .await
+        .expect("store available")
+}
+
+/// Saves a new row and insists it was written.
+async fn create(store: &dyn SessionStore, key: &StoreKey, record: &Record) {
+    assert_eq!(
+        save(store, key, record, None, NOW).await,
+        SaveOutcome::Saved,
+        "creating {key:?}"
+    );
+}
+
+async fn load(store: &dyn SessionStore, key: &StoreKey, now: u64) -> Option<Record> {
+    store.load(key, now).await.expect("store available")
+}
+
+async fn listed(store: &dyn SessionStore, namespace: &str, user: &str, now: u64) -> Vec<StoreKey> {
+    store
+        .list_user(namespace, user, now)
+        .await
+        .expect("store available")
+        .into_iter()
+        .map(|session| session.key)
+        .collect()
+}
+
+// ------------------------------------------------------- the shared contract
+
+async fn load_of_a_missing_key_is_none(store: &dyn SessionStore) {
+    assert_eq!(load(store, &new_key(), NOW).await, None);
+}
+
+async fn create_then_load_returns_the_identical_record(store: &dyn SessionStore) {
+    let key = new_key();
+    let mut with_user = record(Some("alice"), NOW);
+    with_user.version = 7;
+    // Data is raw bytes to a store: NUL, invalid UTF-8 and CRLF survive.
+    with_user.data = vec![b'{', 0, 0xff, 0xc3, 0x28, b'\r', b'\n', b'}'];
+    create(store, &key, &with_user).await;
+    assert_eq!(load(store, &key, NOW).await, Some(with_user));
+
+    let anonymous_key = new_key();
+    let mut anonymous = record(None, NOW - 5);
+    anonymous.data = Vec::new();
+    create(store, &anonymous_key, &anonymous).await;
+    assert_eq!(load(store, &anonymous_key, NOW).await, Some(anonymous));
+}
+
+async fn create_over_a_live_row_conflicts(store: &dyn SessionStore) {
+    let key = new_key();
+    let first = record(Some("alice"), NOW);
+    create(store, &key, &first).await;
+    let mut second = record(Some("mallory"), NOW);
+    second.data = b"{}".to_vec();
+    assert_eq!(
+        save(store, &key, &second, None, NOW + 1).await,
+        SaveOutcome::Conflict
+    );
+    assert_eq!(load(store, &key, NOW + 1).await, Some(first));
+    assert_eq!(listed(store, ADMIN, "mallory", NOW).await, vec![]);
+}
+
+async fn update_with_the_right_revision_saves_and_a_stale_one_conflicts(store: &dyn SessionStore) {
+    let key = new_key();
+    create(store, &key, &record(Some("alice"), NOW)).await;
+
+    let mut second = record(Some("alice"), NOW);
+    second.revision = 2;
+    second.data = br#"{"user_id":42,"visits":1}"#.to_vec();
+    assert_eq!(
+        save(store, &key, &second, Some(1), NOW + 1).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(load(store, &key, NOW + 1).await, Some(second.clone()));
+
+    // A writer that read revision 1 lost the race: nothing changes.
+    let mut stale = record(Some("alice"), NOW);
+    stale.revision = 2;
+    stale.data = br#"{"user_id":42,"visits":99}"#.to_vec();
+    assert_eq!(
+        save(store, &key, &stale, Some(1), NOW + 2).await,
+        SaveOutcome::Conflict
+    );
+    assert_eq!(load(store, &key, NOW + 2).await, Some(second));
+
+    // An update of a row that does not exist is a conflict, not a create.
+    let missing = new_key();
+    assert_eq!(
+        save(store, &missing, &stale, Some(1), NOW).await,
+        SaveOutcome::Conflict
+    );
+    assert_eq!(load(store, &missing, NOW).await, None);
+}
+
+async fn revisions_compare_exactly_near_u64_max(store: &dyn SessionStore) {
+    // Neighbours this large are the same number as a double (2^64 has
+    // a 4096-wide ulp): a backend comparing them as floats would accept a
+    // stale write.
+    let key = new_key();
+    let mut row = record(Some("alice"), NOW);
+    row.revision = u64::MAX - 1;
+    create(store, &key, &row).await;
+    let mut next = row.clone();
+    next.revision = u64::MAX;
+    assert_eq!(
+        save(store, &key, &next, Some(u64::MAX - 2), NOW).await,
+        SaveOutcome::Conflict
+    );
+    assert_eq!(
+        save(store, &key, &next, Some(u64::MAX - 1), NOW).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(load(store, &key, NOW).await, Some(next));
+}
+
+async fn an_expired_row_reads_none_and_can_be_recreated(store: &dyn SessionStore) {
+    let key = new_key();
+    let mut short = record(Some("alice"), NOW);
+    short.expires_at = NOW + 10;
+    create(store, &key, &short).await;
+    assert_eq!(load(store, &key, NOW + 9).await, Some(short.clone()));
+    assert_eq!(
+        load(store, &key, NOW + 10).await,
+        None,
+        "expired at expires_at"
+    );
+    assert_eq!(load(store, &key, NOW + 11).await, None);
+    assert_eq!(listed(store, ADMIN, "alice", NOW + 10).await, vec![]);
+
+    // Updating what was read before it expired is a conflict: it is gone.
+    let mut late = short.clone();
+    late.revision = 2;
+    assert_eq!(
+        save(store, &key, &late, Some(1), NOW + 10).await,
+        SaveOutcome::Conflict
+    );
+    // A new session under the same key counts the expired row as absent.
+    let fresh = record(Some("bob"), NOW + 10);
+    assert_eq!(
+        save(store, &key, &fresh, None, NOW + 10).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(load(store, &key, NOW + 10).await, Some(fresh));
+    assert_eq!(listed(store, ADMIN, "bob", NOW + 10).await, vec![key]);
+    assert_eq!(listed(store, ADMIN, "alice", NOW + 10).await, vec![]);
+}
+
+async fn delete_returns_true_then_false(store: &dyn SessionStore) {
+    let key = new_key();
+    create(store, &key, &record(Some("alice"), NOW)).await;
+    assert!(store.delete(&key).await.expect("store available"));
+    assert_eq!(load(store, &key, NOW).await, None);
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
+    assert!(!store.delete(&key).await.expect("store available"));
+    assert!(!store.delete(&new_key()).await.expect("store available"));
+}
+
+async fn touch_moves_the_expiry_but_not_the_revision_or_data(store: &dyn SessionStore) {
+    let key = new_key();
+    let original = record(Some("alice"), NOW);
+    create(store, &key, &original).await;
+
+    let later = NOW + 600;
+    assert!(
+        store
+            .touch(&key, later, later + HOUR, later)
+            .await
+            .expect("store available")
+    );
+    let touched = load(store, &key, later).await.expect("still there");
+    assert_eq!(
+        touched,
+        Record {
+            touched_at: later,
+            expires_at: later + HOUR,
+            ..original.clone()
+        }
+    );
+    // Alive past its original expiry, and the index shows the new times.
+    assert!(load(store, &key, original.expires_at + 1).await.is_some());
+    assert_eq!(
+        store
+            .list_user(ADMIN, "alice", later)
+            .await
+            .expect("store available"),
+        vec![UserSession {
+            key,
+            created_at: NOW,
+            touched_at: later,
+            expires_at: later + HOUR,
+        }]
+    );
+    // A touch is no write: the revision the caller holds still matches.
+    let mut update = touched.clone();
+    update.revision = 2;
+    assert_eq!(
+        save(store, &key, &update, Some(1), later).await,
+        SaveOutcome::Saved
+    );
+
+    assert!(
+        !store
+            .touch(&new_key(), later, later + HOUR, later)
+            .await
+            .expect("store available"),
+        "touching a missing row"
+    );
+    let dead = later + HOUR;
+    assert!(
+        !store
+            .touch(&key, dead, dead + HOUR, dead)
+            .await
+            .expect("store available"),
+        "touching an expired row"
+    );
+    assert_eq!(
+        load(store, &key, dead).await,
+        None,
+        "not revived by a touch"
+    );
+}
+
+async fn list_user_returns_only_that_users_live_rows_oldest_first(store: &dyn SessionStore) {
+    let (k30, k10, k20) = (new_key(), new_key(), new_key());
+    create(store, &k30, &record(Some("alice"), NOW + 30)).await;
+    create(store, &k10, &record(Some("alice"), NOW + 10)).await;
+    create(store, &k20, &record(Some("alice"), NOW + 20)).await;
+    let expiring = new_key();
+    let mut short = record(Some("alice"), NOW);
+    short.expires_at = NOW + 5;
+    create(store, &expiring, &short).await;
+    let bob = new_key();
+    create(store, &bob, &record(Some("bob"), NOW)).await;
+    let tenant = key_in(TENANT);
+    create(store, &tenant, &record_in(TENANT, Some("alice"), NOW)).await;
+    create(store, &new_key(), &record(None, NOW)).await;
+
+    let sessions = store
+        .list_user(ADMIN, "alice", NOW + 5)
+        .await
+        .expect("store available");
+    let expected: Vec<UserSession> = [(k10, 10), (k20, 20), (k30, 30)]
+        .into_iter()
+        .map(|(key, offset)| UserSession {
+            key,
+            created_at: NOW + offset,
+            touched_at: NOW + offset,
+            expires_at: NOW + offset + HOUR,
+        })
+        .collect();
+    assert_eq!(sessions, expected);
+    assert_eq!(
+        listed(store, ADMIN, "alice", NOW + 4).await,
+        vec![expiring, k10, k20, k30],
+        "still live one second earlier"
+    );
+    assert_eq!(listed(store, TENANT, "alice", NOW).await, vec![tenant]);
+    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![bob]);
+    assert_eq!(listed(store, ADMIN, "carol", NOW).await, vec![]);
+}
+
+async fn delete_user_ends_all_or_all_but_one(store: &dyn SessionStore) {
+    let (a1, a2, a3) = (new_key(), new_key(), new_key());
+    for (offset, key) in [a1, a2, a3].iter().enumerate() {
+        create(store, key, &record(Some("alice"), NOW + offset as u64)).await;
+    }
+    let bob = new_key();
+    create(store, &bob, &record(Some("bob"), NOW)).await;
+    let tenant = key_in(TENANT);
+    create(store, &tenant, &record_in(TENANT, Some("alice"), NOW)).await;
+
+    let ended = store
+        .delete_user(ADMIN, "alice", Some(&a2))
+        .await
+        .expect("store available");
+    assert_eq!(ended, 2);
+    assert_eq!(load(store, &a1, NOW).await, None);
+    assert!(load(store, &a2, NOW).await.is_some(), "kept");
+    assert_eq!(load(store, &a3, NOW).await, None);
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![a2]);
+
+    let ended = store
+        .delete_user(ADMIN, "alice", None)
+        .await
+        .expect("store available");
+    assert_eq!(ended, 1);
+    assert_eq!(load(store, &a2, NOW).await, None);
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
+    assert_eq!(
+        store
+            .delete_user(ADMIN, "alice", None)
+            .await
+            .expect("store available"),
+        0
+    );
+    // Other users and other namespaces are untouched.
+    assert!(load(store, &bob, NOW).await.is_some());
+    assert!(load(store, &tenant, NOW).await.is_some());
+}
+
+async fn a_user_change_on_save_moves_the_index_entry(store: &dyn SessionStore) {
+    let key = new_key();
+    create(store, &key, &record(Some("alice"), NOW)).await;
+    let mut to_bob = record(Some("bob"), NOW);
+    to_bob.revision = 2;
+    assert_eq!(
+        save(store, &key, &to_bob, Some(1), NOW).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
+    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![key]);
+    assert_eq!(
+        store
+            .delete_user(ADMIN, "alice", None)
+            .await
+            .expect("store available"),
+        0,
+        "alice's logout-everywhere no longer reaches bob's session"
+    );
+
+    let mut anonymous = record(None, NOW);
+    anonymous.revision = 3;
+    assert_eq!(
+        save(store, &key, &anonymous, Some(2), NOW).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![]);
+    assert_eq!(
+        store
+            .delete_user(ADMIN, "bob", None)
+            .await
+            .expect("store available"),
+        0
+    );
+    assert_eq!(load(store, &key, NOW).await, Some(anonymous));
+}
+
+async fn enforce_max_per_user_evicts_the_least_recently_used_never_keep(store: &dyn SessionStore) {
+    let namespace = DeviceSession::SPEC.namespace();
+    let device = |touched_at: u64| Record {
+        touched_at,
+        ..record_in(namespace, Some("alice"), NOW)
+    };
+    let (a, b, c, keep) = (
+        key_in(namespace),
+        key_in(namespace),
+        key_in(namespace),
+        key_in(namespace),
+    );
+    create(store, &a, &device(NOW + 10)).await;
+    create(store, &b, &device(NOW + 40)).await;
+    create(store, &c, &device(NOW + 20)).await;
+    // The session just created is the least recently touched of all, and
+    // still survives: it is the one the user is logging in with.
+    create(store, &keep, &device(NOW + 5)).await;
+
+    let ended = store
+        .enforce_max_per_user::<DeviceSession>("alice", keep, NOW + 50)
+        .await
+        .expect("store available");
+    assert_eq!(ended, 2);
+    let mut survivors = listed(store, namespace, "alice", NOW + 50).await;
+    survivors.sort();
+    let mut expected = vec![b, keep];
+    expected.sort();
+    assert_eq!(survivors, expected);
+    assert_eq!(load(store, &a, NOW + 50).await, None);
+    assert_eq!(load(store, &c, NOW + 50).await, None);
+    assert_eq!(
+        store
+            .enforce_max_per_user::<DeviceSession>("alice", keep, NOW + 50)
+            .await
+            .expect("store available"),
+        0,
+        "within the cap"
+    );
+}
+
+async fn typed_operations_stay_in_their_namespace(store: &dyn SessionStore) {
+    let namespace = DeviceSession::SPEC.namespace();
+    let (phone, laptop) = (key_in(namespace), key_in(namespace));
+    create(store, &phone, &record_in(namespace, Some("alice"), NOW)).await;
+    create(
+        store,
+        &laptop,
+        &record_in(namespace, Some("alice"), NOW + 1),
+    )
+    .await;
+    let admin = new_key();
+    create(store, &admin, &record(Some("alice"), NOW)).await;
+
+    let sessions = store
+        .list_sessions::<DeviceSession>("alice", NOW)
+        .await
+        .expect("store available");
+    let keys: Vec<StoreKey> = sessions.iter().map(|session| session.key).collect();
+    assert_eq!(keys, vec![phone, laptop]);
+    assert_eq!(
+        store
+            .logout_others::<DeviceSession>("alice", laptop)
+            .await
+            .expect("store available"),
+        1
+    );
+    assert_eq!(listed(store, namespace, "alice", NOW).await, vec![laptop]);
+    assert_eq!(
+        store
+            .logout_all::<DeviceSession>("alice")
+            .await
+            .expect("store available"),
+        1
+    );
+    assert_eq!(listed(store, namespace, "alice", NOW).await, vec![]);
+    assert!(
+        load(store, &admin, NOW).await.is_some(),
+        "another type's session"
+    );
+}
+
+/// One `#[tokio::test]` per behaviour per backend: `memory::name` and
+/// `redis::name`.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(&session_seal::store::MemoryStore::new()).await;
+                }
+            )*
+        }
+
+        mod redis {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let test = concat!("redis::", stringify!($name));
+                    let Some(store) = crate::common::store::redis_store(test).await else {
+                        return;
+                    };
+                    super::$name(&store).await;
+                    crate::common::store::remove_keys(&crate::common::store::redis_url(), &store);
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    load_of_a_missing_key_is_none,
+    create_then_load_returns_the_identical_record,
+    create_over_a_live_row_conflicts,
+    update_with_the_right_revision_saves_and_a_stale_one_conflicts,
+    revisions_compare_exactly_near_u64_max,
+    an_expired_row_reads_none_and_can_be_recreated,
+    delete_returns_true_then_false,
+    touch_moves_the_expiry_but_not_the_revision_or_data,
+    list_user_returns_only_that_users_live_rows_oldest_first,
+    delete_user_ends_all_or_all_but_one,
+    a_user_change_on_save_moves_the_index_entry,
+    enforce_max_per_user_evicts_the_least_recently_used_never_keep,
+    typed_operations_stay_in_their_namespace,
+);
+
+// ------------------------------------------------------------- Redis only
+
+/// Runs `check` on a fresh Redis prefix (or skips), then removes its keys.
+macro_rules! with_redis {
+    ($test:literal, |$store:ident, $raw:ident| $body:block) => {{
+        let Some($store) = common::store::redis_store($test).await else {
+            return;
+        };
+        let mut $raw = RawRedis::connect(&redis_url()).expect("raw connection to the test Redis");
+        $body
+        common::store::remove_keys(&redis_url(), &$store);
+    }};
+}
+
+fn row_key(store: &RedisStore, key: &StoreKey) -> String {
+    format!("{}:row:{}", store.key_prefix(), key.to_hex())
+}
+
+fn index_key(store: &RedisStore, namespace: &str, user: &str) -> String {
+    format!("{}:user:{namespace}:{user}", store.key_prefix())
+}
+
+/// `HSET key field value …` of a well-formed admin row for alice, with
+/// `field` replaced by `value` (or left out when `value` is `None`).
+fn raw_row(raw: &mut RawRedis, key: &str, field: &str, value: Option<&[u8]>) {
+    let expires = (NOW + HOUR).to_string();
+    let good: [(&str, &[u8]); 8] = [
+        ("namespace", b"admin"),
+        ("user", b"alice"),
+        ("version", b"1"),
+        ("data", b"{\"card\":\"TOPSECRET\"}"),
+        ("revision", b"1"),
+        ("created_at", b"1750000000"),
+        ("touched_at", b"1750000000"),
+        ("expires_at", expires.as_bytes()),
+    ];
+    let mut args: Vec<&[u8]> = vec![b"HSET", key.as_bytes()];
+    for (name, good_value) in good {
+        let value = if name == field {
+            value
+        } else {
+            Some(good_value)
+        };
+        if let Some(value) = value {
+            args.push(name.as_bytes());
+            args.push(value);
+        }
+    }
+    raw.cmd(&[b"DEL", key.as_bytes()]);
+    assert!(matches!(raw.cmd(&args), Resp::Int(_)));
+}
+
+/// Captures what `tracing` logs on this thread while alive.
+struct LogCapture {
+    buffer: Arc<Mutex<Vec<u8>>>,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for CaptureWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    fn start() -> Self {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || CaptureWriter(writer.clone()))
+            .with_ansi(false)
+            .finish();
+        LogCapture {
+            buffer,
+            _guard: tracing::subscriber::set_default(subscriber),
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.buffer.lock().expect("log buffer")).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn redis_corrupt_rows_read_as_absent_not_as_errors() {
+    with_redis!(
+        "redis_corrupt_rows_read_as_absent_not_as_errors",
+        |store, raw| {
+            let logs = LogCapture::start();
+            let corruptions: [(&str, Option<&[u8]>); 7] = [
+                ("data", None),
+                ("version", None),
+                ("revision", Some(b"seven")),
+                ("expires_at", Some(b"-1")),
+                ("version", Some(b"4294967296")),
+                ("namespace", Some(b"Not A Namespace")),
+                ("user", Some(b"\xff\xfe")),
+            ];
+            for (field, value) in corruptions {
+                let key = new_key();
+                raw_row(&mut raw, &row_key(&store, &key), field, value);
+                let what = format!("{field} = {value:?}");
+                assert_eq!(
+                    store.load(&key, NOW).await.expect("not an error"),
+                    None,
+                    "{what}"
+                );
+                assert!(
+                    !store
+                        .touch(&key, NOW, NOW + HOUR, NOW)
+                        .await
+                        .expect("not an error"),
+                    "{what}"
+                );
+                // Absent, so a new session may take the key over.
+                let fresh = record(Some("alice"), NOW);
+                assert_eq!(
+                    save(&store, &key, &fresh, None, NOW).await,
+                    SaveOutcome::Saved,
+                    "{what}"
+                );
+                assert_eq!(load(&store, &key, NOW).await, Some(fresh), "{what}");
+            }
+
+            // Keys of the wrong type.
+            for (kind, command) in [
+                ("string", vec![&b"SET"[..], b"garbage"]),
+                ("list", vec![&b"RPUSH"[..], b"garbage"]),
+            ] {
+                let key = new_key();
+                let row = row_key(&store, &key);
+                let mut args = command.clone();
+                args.insert(1, row.as_bytes());
+                raw.cmd(&args);
+                assert_eq!(
+                    store.load(&key, NOW).await.expect("not an error"),
+                    None,
+                    "{kind}"
+                );
+                assert!(
+                    !store
+                        .touch(&key, NOW, NOW + HOUR, NOW)
+                        .await
+                        .expect("not an error")
+                );
+                assert!(
+                    store.delete(&key).await.expect("not an error"),
+                    "{kind} removed"
+                );
+                raw.cmd(&args);
+                let fresh = record(None, NOW);
+                assert_eq!(
+                    save(&store, &key, &fresh, None, NOW).await,
+                    SaveOutcome::Saved,
+                    "{kind}"
+                );
+            }
+
+            // A corrupt row in a user's index is left out of the list.
+            let (good, bad) = (new_key(), new_key());
+            create(&store, &good, &record(Some("dave"), NOW)).await;
+            create(&store, &bad, &record(Some("dave"), NOW + 1)).await;
+            raw.cmd(&[
+                b"HSET",
+                row_key(&store, &bad).as_bytes(),
+                b"created_at",
+                b"yesterday",
+            ]);
+            assert_eq!(listed(&store, ADMIN, "dave", NOW).await, vec![good]);
+
+            let text = logs.text();
+            assert!(
+                text.contains(&bad.to_hex()),
+                "the warning names the key: {text}"
+            );
+            assert!(text.contains("created_at"), "and the field: {text}");
+            assert!(!text.contains("TOPSECRET"), "never the data: {text}");
+            assert!(!text.contains("yesterday"), "nor a field's value: {text}");
+        }
+    );
+}
+
+#[tokio::test]
+async fn redis_keys_at_rest_are_hashed_store_keys() {
+    with_redis!("redis_keys_at_rest_are_hashed_store_keys", |store, raw| {
+        let (key, anonymous) = (new_key(), new_key());
+        let row = record(Some("alice"), NOW);
+        create(&store, &key, &row).await;
+        create(&store, &anonymous, &record(None, NOW)).await;
+
+        let mut keys: Vec<String> = raw
+            .keys(&format!("{}:*", store.key_prefix()))
+            .into_iter()
+            .map(|key| String::from_utf8(key).expect("text keys"))
+            .collect();
+        keys.sort();
+        let mut expected = vec![
+            row_key(&store, &key),
+            row_key(&store, &anonymous),
+            index_key(&store, ADMIN, "alice"),
+        ];
+        expected.sort();
+        // Nothing else: no key carries a session id, only its SHA-256 hash.
+        assert_eq!(keys, expected);
+
+        let row_name = row_key(&store, &key);
+        assert_eq!(
+            raw.cmd(&[b"TYPE", row_name.as_bytes()]),
+            Resp::Simple("hash".into())
+        );
+        assert_eq!(
+            raw.cmd(&[b"HGET", row_name.as_bytes(), b"data"]),
+            Resp::Bulk(Some(row.data.clone()))
+        );
+        let index = index_key(&store, ADMIN, "alice");
+        assert_eq!(
+            raw.cmd(&[b"SMEMBERS", index.as_bytes()]),
+            Resp::Array(Some(vec![Resp::Bulk(Some(key.to_hex().into_bytes()))]))
+        );
+        assert_eq!(
+            raw.cmd(&[b"HEXISTS", row_key(&store, &anonymous).as_bytes(), b"user"]),
+            Resp::Int(0),
+            "anonymous rows have no user field"
+        );
+    });
+}
+
+#[tokio::test]
+async fn redis_rows_and_indexes_expire_and_indexes_outlive_their_rows() {
+    with_redis!(
+        "redis_rows_and_indexes_expire_and_indexes_outlive_their_rows",
+        |store, raw| {
+            let ttl = |raw: &mut RawRedis, key: &str| raw.int(&[b"TTL", key.as_bytes()]);
+            let index = index_key(&store, ADMIN, "alice");
+
+            let long = new_key();
+            create(&store, &long, &record(Some("alice"), NOW)).await;
+            let long_ttl = ttl(&mut raw, &row_key(&store, &long));
+            assert!(
+                (HOUR as i64 - 5..=HOUR as i64).contains(&long_ttl),
+                "{long_ttl}"
+            );
+            assert!(ttl(&mut raw, &index) >= long_ttl, "index TTL is set");
+
+            // A shorter row does not shorten the index.
+            let short = new_key();
+            let mut brief = record(Some("alice"), NOW);
+            brief.expires_at = NOW + 10;
+            create(&store, &short, &brief).await;
+            let short_ttl = ttl(&mut raw, &row_key(&store, &short));
+            assert!((1..=10).contains(&short_ttl), "{short_ttl}");
+            assert!(ttl(&mut raw, &index) >= long_ttl - 5);
+
+            // A touch past every other row lengthens it.
+            assert!(
+                store
+                    .touch(&short, NOW, NOW + 3 * HOUR, NOW)
+                    .await
+                    .expect("store available")
+            );
+            let touched_ttl = ttl(&mut raw, &row_key(&store, &short));
+            assert!(touched_ttl > 3 * HOUR as i64 - 5, "{touched_ttl}");
+            assert!(ttl(&mut raw, &index) >= touched_ttl);
+
+            // Already expired by the caller's clock: kept a second, never forever.
+            let stale = new_key();
+            let mut expired = record(None, NOW);
+            expired.expires_at = NOW - 1;
+            create(&store, &stale, &expired).await;
+            let stale_ttl = ttl(&mut raw, &row_key(&store, &stale));
+            assert!(stale_ttl == 1 || stale_ttl == -2, "{stale_ttl}");
+        }
+    );
+}
+
+#[tokio::test]
+async fn redis_list_user_prunes_index_entries_of_evicted_rows() {
+    with_redis!(
+        "redis_list_user_prunes_index_entries_of_evicted_rows",
+        |store, raw| {
+            let (gone, kept) = (new_key(), new_key());
+            create(&store, &gone, &record(Some("alice"), NOW)).await;
+            create(&store, &kept, &record(Some("alice"), NOW + 1)).await;
+            // As if Redis had evicted the row by its TTL.
+            raw.cmd(&[b"DEL", row_key(&store, &gone).as_bytes()]);
+            assert_eq!(listed(&store, ADMIN, "alice", NOW).await, vec![kept]);
+            let index = index_key(&store, ADMIN, "alice");
+            assert_eq!(
+                raw.cmd(&[b"SMEMBERS", index.as_bytes()]),
+                Resp::Array(Some(vec![Resp::Bulk(Some(kept.to_hex().into_bytes()))]))
+            );
+            assert_eq!(
+                store
+                    .delete_user(ADMIN, "alice", None)
+                    .await
+                    .expect("store available"),
+                1
+            );
+        }
+    );
+}
+
+/// Waits (at most 10 s) for `operation`, which must fail as `Unavailable`.
+async fn expect_unavailable<T: std::fmt::Debug>(
+    what: &str,
+    operation: impl std::future::Future<Output = Result<T, StoreError>>,
+) {
+    match tokio::time::timeout(Duration::from_secs(10), operation).await {
+        Ok(Err(StoreError::Unavailable { message })) => {
+            assert!(!message.contains("user_id"), "{what}: {message}");
+        }
+        Ok(other) => panic!("{what}: expected Unavailable, got {other:?}"),
+        Err(_) => panic!("{what}: no answer within 10 s"),
+    }
+}
+
+#[tokio::test]
+async fn redis_a_killed_server_is_unavailable_and_a_restarted_one_is_used_again() {
+    let Some(mut server) = spawn_redis_server() else {
+        return;
+    };
+    let store = redis_store_at(&server.url(), "killed_server");
+    store.ping().await.expect("fresh server answers");
+    let key = new_key();
+    create(&store, &key, &record(Some("alice"), NOW)).await;
+
+    server.kill();
+    let started = std::time::Instant::now();
+    let row = record(Some("alice"), NOW);
+    expect_unavailable("load", store.load(&key, NOW)).await;
+    expect_unavailable("save", store.save(&key, &row, Some(1), NOW)).await;
+    expect_unavailable("touch", store.touch(&key, NOW, NOW + HOUR, NOW)).await;
+    expect_unavailable("list_user", store.list_user(ADMIN, "alice", NOW)).await;
+    expect_unavailable("delete_user", store.delete_user(ADMIN, "alice", None)).await;
+    expect_unavailable("delete", store.delete(&key)).await;
+    expect_unavailable("ping", store.ping()).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "seven failed operations took {:?}",
+        started.elapsed()
+    );
+
+    // Redis comes back (empty: no persistence): the same store reconnects.
+    server.restart();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while store.ping().await.is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the store reconnects within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(load(&store, &key, NOW).await, None);
+    create(&store, &key, &record(Some("alice"), NOW)).await;
+    assert_eq!(listed(&store, ADMIN, "alice", NOW).await, vec![key]);
+}
+
+#[tokio::test]
+async fn redis_store_construction_is_lazy_and_an_absent_server_is_unavailable() {
+    // Nothing listens on this port: building the store still succeeds (an
+    // app may start before Redis), and each operation fails in bounded time.
+    let url = format!("redis://127.0.0.1:{}", free_port());
+    let store = RedisStore::new(&url).expect("only a bad URL fails construction");
+    expect_unavailable("ping", store.ping()).await;
+    expect_unavailable("load", store.load(&new_key(), NOW)).await;
+    assert!(RedisStore::new("definitely not a url").is_err());
+}
+
+#[test]
+fn redis_store_debug_shows_no_credentials() {
+    let store = RedisStore::new("redis://sessions:hunter2@127.0.0.1:6379/2").expect("valid url");
+    let debug = format!("{store:?}");
+    assert!(debug.contains("session-seal"), "{debug}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert!(!debug.contains("sessions:"), "{debug}");
+}
+
+// ----------------------------------------------------------- memory only
+
+#[tokio::test]
+async fn memory_purge_expired_removes_rows_and_their_index_entries() {
+    let store = MemoryStore::new();
+    let (short, long, anonymous) = (new_key(), new_key(), new_key());
+    let mut brief = record(Some("alice"), NOW);
+    brief.expires_at = NOW + 10;
+    create(&store, &short, &brief).await;
+    create(&store, &long, &record(Some("alice"), NOW)).await;
+    let mut brief_anonymous = record(None, NOW);
+    brief_anonymous.expires_at = NOW + 10;
+    create(&store, &anonymous, &brief_anonymous).await;
+    assert_eq!(store.len(), 3);
+
+    assert_eq!(store.purge_expired(NOW + 9), 0);
+    assert_eq!(store.purge_expired(NOW + 10), 2);
+    assert_eq!(store.len(), 1);
+    assert_eq!(listed(&store, ADMIN, "alice", NOW).await, vec![long]);
+    assert_eq!(
+        store
+            .delete_user(ADMIN, "alice", None)
+            .await
+            .expect("store available"),
+        1
+    );
+    assert!(store.is_empty());
+}
+
+#[tokio::test]
+async fn memory_sweeps_expired_rows_on_writes_at_most_once_a_minute() {
+    let store = MemoryStore::new();
+    let mut brief = record(Some("alice"), NOW);
+    brief.expires_at = NOW + 10;
+    // The first write sweeps (nothing is expired yet) and starts the minute.
+    create(&store, &new_key(), &brief).await;
+    let later = |at: u64| record(Some("alice"), at);
+    for at in [NOW + 30, NOW + 59] {
+        assert_eq!(
+            save(&store, &new_key(), &later(at), None, at).await,
+            SaveOutcome::Saved
+        );
+    }
+    assert_eq!(store.len(), 3, "expired at NOW+10, not swept before NOW+60");
+    assert_eq!(
+        save(&store, &new_key(), &later(NOW + 60), None, NOW + 60).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(store.len(), 3, "the write at NOW+60 swept the expired row");
+    assert_eq!(listed(&store, ADMIN, "alice", NOW + 60).await.len(), 3);
+}
+
+#[tokio::test]
+async fn memory_store_works_behind_arc_dyn() {
+    let store: Arc<dyn SessionStore> = Arc::new(MemoryStore::new());
+    let key = new_key();
+    create(&store, &key, &record(Some("alice"), NOW)).await;
+    assert!(load(&store, &key, NOW).await.is_some());
+}
