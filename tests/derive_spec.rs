@@ -2,7 +2,7 @@
 //! the facade: the declared spec, defaults, version dispatch, and the registry.
 
 use serde::{Deserialize, Serialize};
-use session_seal::{OpenError, Registry, SameSite, SessionPayload, SessionSpec};
+use session_seal::{OpenError, Registry, SameSite, SessionPayload, SessionSpec, Storage};
 
 #[derive(Debug, PartialEq, Deserialize)]
 struct AdminV1 {
@@ -66,6 +66,36 @@ struct TenantSession {
 #[session(cookie = "op", namespace = "operator", secure, same_site = "none")]
 struct OperatorSession;
 
+#[derive(Debug, PartialEq, Serialize, Deserialize, SessionPayload)]
+#[session(cookie = "account_sid", namespace = "account", max_age = "12h")]
+#[session(store, user = "user_id", touch_after = "15m", max_per_user = 3)]
+struct AccountSession {
+    user_id: u64,
+    email: String,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize, SessionPayload)]
+#[session(cookie = "support_sid", namespace = "support", store, user = "agent")]
+struct SupportSession {
+    agent: String,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize, SessionPayload)]
+#[session(
+    cookie = "cart_sid",
+    namespace = "cart",
+    store,
+    max_age = "4m",
+    user = "owner"
+)]
+struct CartSession {
+    owner: Option<u64>,
+}
+
+const ACCOUNT: SessionSpec = <AccountSession as SessionPayload>::SPEC;
+const SUPPORT: SessionSpec = <SupportSession as SessionPayload>::SPEC;
+const CART: SessionSpec = <CartSession as SessionPayload>::SPEC;
+
 session_seal::registry! {
     /// Every session this test app issues.
     pub struct AppSessions { AdminSession, TenantSession, OperatorSession }
@@ -113,6 +143,60 @@ fn defaults() {
     assert_eq!(OPERATOR.version(), 1);
     assert_eq!(OPERATOR.max_age_secs(), 86_400);
     assert_eq!(OPERATOR.renew_after_secs(), 43_200);
+}
+
+#[test]
+fn store_mode_spec_holds_what_was_declared() {
+    assert_eq!(ACCOUNT.storage(), Storage::Store);
+    assert!(ACCOUNT.is_stored());
+    assert_eq!(ACCOUNT.cookie(), "account_sid");
+    assert_eq!(ACCOUNT.namespace(), "account");
+    assert_eq!(ACCOUNT.max_age_secs(), 12 * 3_600);
+    assert_eq!(ACCOUNT.touch_after_secs(), 15 * 60);
+    assert_eq!(ACCOUNT.max_per_user(), Some(3));
+
+    for cookie_mode in [ADMIN, TENANT, OPERATOR] {
+        assert_eq!(cookie_mode.storage(), Storage::Cookie);
+        assert!(!cookie_mode.is_stored());
+        assert_eq!(cookie_mode.max_per_user(), None);
+    }
+}
+
+#[test]
+fn store_mode_defaults() {
+    // Five minutes, or half of max_age when that is shorter.
+    assert_eq!(SUPPORT.max_age_secs(), 86_400, "the default max_age");
+    assert_eq!(SUPPORT.touch_after_secs(), 300);
+    assert_eq!(SUPPORT.max_per_user(), None, "no limit unless declared");
+    assert_eq!(CART.max_age_secs(), 240);
+    assert_eq!(CART.touch_after_secs(), 120);
+}
+
+#[test]
+fn session_user_reads_the_declared_field() {
+    let account = AccountSession {
+        user_id: 42,
+        email: "a@example.com".to_owned(),
+    };
+    assert_eq!(account.session_user(), Some("42".to_owned()));
+    assert_eq!(account.email, "a@example.com");
+    let support = SupportSession {
+        agent: "ada".to_owned(),
+    };
+    assert_eq!(support.session_user(), Some("ada".to_owned()));
+    assert_eq!(
+        CartSession { owner: Some(7) }.session_user(),
+        Some("7".to_owned())
+    );
+    assert_eq!(CartSession { owner: None }.session_user(), None);
+
+    // Cookie-mode types keep the trait's default.
+    let admin = AdminSession {
+        user_id: 1,
+        roles: Vec::new(),
+    };
+    assert_eq!(admin.session_user(), None);
+    assert_eq!(OperatorSession.session_user(), None);
 }
 
 #[test]

@@ -14,6 +14,7 @@ fn ui() {
         "migrate",
         "registry",
         "shape",
+        "store",
     ] {
         t.compile_fail(format!("tests/ui/{area}/*.rs"));
     }

@@ -9,9 +9,9 @@ use syn::{Attribute, Expr, Lit, LitInt, LitStr, Token, Type, token};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    self, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, FROM, HTTP_ONLY, MAX_AGE, MIGRATE, MIGRATE_KEYS,
-    NAMESPACE, PATH, REGISTRY_KEYS, RENEW_AFTER, SAME_SITE, SECURE, SESSION, Symbol, TYPE_KEYS,
-    VERSION,
+    self, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, FROM, HTTP_ONLY, MAX_AGE, MAX_PER_USER, MIGRATE,
+    MIGRATE_KEYS, NAMESPACE, PATH, REGISTRY_KEYS, RENEW_AFTER, SAME_SITE, SECURE, SESSION, STORE,
+    Symbol, TOUCH_AFTER, TYPE_KEYS, USER, VERSION,
 };
 
 /// One `key = value` as written.
@@ -70,6 +70,14 @@ pub struct Attrs {
     pub migrations: Vec<Migration>,
     /// `crate = "..."`.
     pub krate: Option<Setting<LitStr>>,
+    /// `store` (a bare flag; the setting records where it is written).
+    pub store: Option<Setting<()>>,
+    /// `touch_after = "..."`.
+    pub touch_after: Option<Setting<LitStr>>,
+    /// `max_per_user = N`.
+    pub max_per_user: Option<Setting<LitInt>>,
+    /// `user = "field"`.
+    pub user: Option<Setting<LitStr>>,
     /// Keys written with an invalid value, or suggested for an unknown key
     /// (`cokie` → `cookie`): already reported, so not also reported as missing.
     pub mentioned: Vec<Symbol>,
@@ -124,7 +132,7 @@ fn parse_key(cx: &Ctxt, out: &mut Attrs, meta: &ParseNestedMeta) -> syn::Result<
         let value = string(cx, meta, NAMESPACE, "\"admin\"")?;
         set_key(out, cx, |a| &mut a.namespace, key, value, NAMESPACE);
     } else if path == VERSION {
-        let value = integer(cx, meta, VERSION)?;
+        let value = integer(cx, meta, VERSION, "2")?;
         set_key(out, cx, |a| &mut a.version, key, value, VERSION);
     } else if path == MAX_AGE {
         let value = string(cx, meta, MAX_AGE, "\"8h\"")?;
@@ -150,6 +158,18 @@ fn parse_key(cx: &Ctxt, out: &mut Attrs, meta: &ParseNestedMeta) -> syn::Result<
     } else if path == CRATE {
         let value = string(cx, meta, CRATE, CRATE_EXAMPLE)?;
         set_key(out, cx, |a| &mut a.krate, key, value, CRATE);
+    } else if path == STORE {
+        let value = bare(cx, meta, STORE)?;
+        set_key(out, cx, |a| &mut a.store, key, value, STORE);
+    } else if path == TOUCH_AFTER {
+        let value = string(cx, meta, TOUCH_AFTER, "\"5m\"")?;
+        set_key(out, cx, |a| &mut a.touch_after, key, value, TOUCH_AFTER);
+    } else if path == MAX_PER_USER {
+        let value = integer(cx, meta, MAX_PER_USER, "5")?;
+        set_key(out, cx, |a| &mut a.max_per_user, key, value, MAX_PER_USER);
+    } else if path == USER {
+        let value = string(cx, meta, USER, "\"user_id\"")?;
+        set_key(out, cx, |a| &mut a.user, key, value, USER);
     } else if path == MIGRATE {
         if let Some(migration) = migration(cx, meta)? {
             out.migrations.push(migration);
@@ -284,11 +304,13 @@ fn string(
         return Ok(Some(lit.clone()));
     }
     let message = match found {
-        Some(Lit::Int(int)) if key == MAX_AGE || key == RENEW_AFTER => format!(
-            "expected a duration string for `{key}`, found an integer literal: \
-             write `{key} = \"{}s\"` (units: s, m, h, d)",
-            int.base10_digits()
-        ),
+        Some(Lit::Int(int)) if key == MAX_AGE || key == RENEW_AFTER || key == TOUCH_AFTER => {
+            format!(
+                "expected a duration string for `{key}`, found an integer literal: \
+                 write `{key} = \"{}s\"` (units: s, m, h, d)",
+                int.base10_digits()
+            )
+        }
         _ => format!(
             "expected a string literal for `{key}`, found {}: write `{key} = {example}`",
             describe(&expr)
@@ -298,8 +320,13 @@ fn string(
     Ok(None)
 }
 
-fn integer(cx: &Ctxt, meta: &ParseNestedMeta, key: Symbol) -> syn::Result<Option<LitInt>> {
-    let Some(expr) = value(cx, meta, key, "2")? else {
+fn integer(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    key: Symbol,
+    example: &str,
+) -> syn::Result<Option<LitInt>> {
+    let Some(expr) = value(cx, meta, key, example)? else {
         return Ok(None);
     };
     let found = literal(&expr);
@@ -308,13 +335,36 @@ fn integer(cx: &Ctxt, meta: &ParseNestedMeta, key: Symbol) -> syn::Result<Option
     }
     let hint = match found {
         Some(Lit::Str(lit)) if lit.value().parse::<u32>().is_ok() => lit.value(),
-        _ => String::from("2"),
+        _ => String::from(example),
     };
     cx.error_spanned_by(
         &expr,
         format!(
             "expected an integer literal for `{key}`, found {}: write `{key} = {hint}`",
             describe(&expr)
+        ),
+    );
+    Ok(None)
+}
+
+/// A key that is a switch by being written, with no value (`store`); `None`
+/// (reported at the key and whatever follows it) when a value is given.
+fn bare(cx: &Ctxt, meta: &ParseNestedMeta, key: Symbol) -> syn::Result<Option<()>> {
+    let path = &meta.path;
+    let written = if meta.input.peek(Token![=]) {
+        let eq: Token![=] = meta.input.parse()?;
+        let expr: Expr = meta.input.parse()?;
+        quote!(#path #eq #expr)
+    } else if meta.input.peek(token::Paren) {
+        let group: TokenTree = meta.input.parse()?;
+        quote!(#path #group)
+    } else {
+        return Ok(Some(()));
+    };
+    cx.error_spanned_by(
+        written,
+        format!(
+            "`{key}` takes no value: write `{key}` alone (leave it out for a cookie-mode session)"
         ),
     );
     Ok(None)
@@ -379,7 +429,7 @@ fn migration(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Migration>
                 migration.from = value;
             }
         } else if inner.path == VERSION {
-            let value = integer(cx, &inner, VERSION)?;
+            let value = integer(cx, &inner, VERSION, "2")?;
             if version_key.replace(key).is_some() {
                 cx.error(key, format!("duplicate `{VERSION}` in {usage}"));
             } else {

@@ -7,7 +7,7 @@ use syn::DeriveInput;
 use syn::spanned::Spanned;
 
 use crate::ctxt::Ctxt;
-use crate::valid::{Checked, Migration, SameSite, Spec};
+use crate::valid::{Checked, Migration, Mode, SameSite, Spec, Store, UserField};
 use crate::{attr, fallback, valid};
 
 /// `#[derive(SessionPayload)]`.
@@ -31,7 +31,6 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
         namespace,
         version,
         max_age_secs,
-        renew_after_secs,
         path,
         http_only,
         ..
@@ -44,7 +43,17 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
     };
     let domain = spec.domain.iter().map(|domain| quote!(.domain(#domain)));
     let secure = spec.secure.iter().map(|secure| quote!(.secure(#secure)));
+    let mode = match &spec.mode {
+        Mode::Cookie { renew_after_secs } => quote!(.renew_after_secs(#renew_after_secs)),
+        Mode::Store(store) => store_settings(store),
+    };
     let decode_version = (!spec.migrations.is_empty()).then(|| decode_version(spec));
+    let session_user = match &spec.mode {
+        Mode::Store(Store {
+            user: Some(user), ..
+        }) => Some(session_user(spec, user)),
+        _ => None,
+    };
     quote! {
         #[automatically_derived]
         impl #private::SessionPayload for #ident #where_clause {
@@ -52,7 +61,7 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
                 #private::SessionSpec::builder(#type_name, #cookie, #namespace)
                     .version(#version)
                     .max_age_secs(#max_age_secs)
-                    .renew_after_secs(#renew_after_secs)
+                    #mode
                     .path(#path)
                     #(#domain)*
                     .same_site(#private::SameSite::#same_site)
@@ -61,6 +70,48 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
                     .build();
 
             #decode_version
+
+            #session_user
+        }
+    }
+}
+
+/// `.store()` and the store-mode settings that were declared.
+fn store_settings(store: &Store) -> TokenStream {
+    let touch_after = store
+        .touch_after_secs
+        .iter()
+        .map(|secs| quote!(.touch_after_secs(#secs)));
+    let max_per_user = store
+        .max_per_user
+        .iter()
+        .map(|max| quote!(.max_per_user(#max)));
+    quote!(.store() #(#touch_after)* #(#max_per_user)*)
+}
+
+/// `session_user`, reading the `user = "..."` field through `UserKey`.
+///
+/// The call is spanned at the attribute's string literal, so a field type
+/// without `UserKey` is one E0277 pointing at `user = "..."`.
+fn session_user(spec: &Spec, UserField { field, span }: &UserField) -> TokenStream {
+    let span = *span;
+    let krate = &spec.krate;
+    // The whole path too, or rustc labels the call at `#[derive(...)]`.
+    let private: TokenStream = quote!(#krate::__private)
+        .into_iter()
+        .map(|mut tree| {
+            tree.set_span(span);
+            tree
+        })
+        .collect();
+    let mut field = field.clone();
+    field.set_span(span);
+    let read = quote_spanned! {span=>
+        #private::UserKey::user_key(&self.#field)
+    };
+    quote! {
+        fn session_user(&self) -> ::core::option::Option<::std::string::String> {
+            #read
         }
     }
 }

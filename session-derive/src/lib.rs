@@ -55,7 +55,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `namespace = "admin"` | required | `[a-z0-9_.-]{1,64}`; the unit of key separation |
 /// | `version = 3` | `1` | integer in `1..=u32::MAX`: the current schema version |
 /// | `max_age = "8h"` | `"1d"` | a duration, more than zero and at most 400 days |
-/// | `renew_after = "4h"` | half of `max_age` | a duration shorter than `max_age` |
+/// | `renew_after = "4h"` | half of `max_age` | a duration shorter than `max_age`; cookie mode only |
 /// | `same_site = "strict"` | `"lax"` | `"lax"`, `"strict"` or `"none"` (any case); `"none"` requires Secure |
 /// | `path = "/admin"` | `"/"` | starts with `/`, no `;` or control characters |
 /// | `domain = "example.com"` | none (host-only) | non-empty, no `;`, spaces or control characters |
@@ -63,6 +63,10 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `secure` / `secure = false` | the layer's policy | `secure` forces `Secure` in every environment |
 /// | `migrate(from = Old, version = N)` | none | `N` lower than `version`, each `N` once, `Old: Into<Self>` |
 /// | `crate = "path"` | `"session_seal"` | a path to the session_seal crate |
+/// | `store` | cookie mode | a bare flag: the payload lives in a session store |
+/// | `touch_after = "10m"` | `"5m"`, or half of `max_age` when shorter | a duration shorter than `max_age`; store mode only |
+/// | `max_per_user = 5` | no limit | integer in `1..=u32::MAX`; store mode only, requires `user` |
+/// | `user = "user_id"` | none | a named field of the struct whose type implements `UserKey`; store mode only |
 ///
 /// Durations are one or more groups of digits and a unit, `s`, `m`, `h` or
 /// `d`: `"30s"`, `"15m"`, `"1h30m"`, `"7d"`.
@@ -78,6 +82,31 @@ use syn::{DeriveInput, parse_macro_input};
 /// #[session(path = "/app", domain = "example.com", http_only = false)]
 /// struct TenantSession {
 ///     tenant: String,
+/// }
+/// ```
+///
+/// # Store mode
+///
+/// With `store`, the payload is kept in a session store on the server and the
+/// cookie carries only a sealed random id, so sessions can be revoked. A stored
+/// session's expiry slides to now + `max_age` when it is used and its last
+/// touch is at least `touch_after` old; `renew_after` is for cookie mode and is
+/// an error here.
+///
+/// `user = "field"` names the field that identifies the user, for logout
+/// everywhere: the derive implements `SessionPayload::session_user` by reading
+/// that field through `UserKey` (implemented for strings, integers and
+/// `Option`s of them; `None` is an anonymous session). A field type without
+/// `UserKey` is reported at `user = "..."`. `max_per_user = N` ends the least
+/// recently used sessions of a user beyond `N`, and needs `user`.
+///
+/// ```ignore
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "__Host-account", namespace = "account", max_age = "12h")]
+/// #[session(store, user = "user_id", touch_after = "10m", max_per_user = 5)]
+/// struct AccountSession {
+///     user_id: u64,
+///     email: String,
 /// }
 /// ```
 ///
@@ -126,8 +155,10 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// Every mistake is reported in one build, each at the key or literal it is
 /// about: unknown keys (with a suggestion for typos), repeated keys, literals
-/// of the wrong kind, broken rules, and a migration source without
-/// `Into<Self>` (at its `from = Type`).
+/// of the wrong kind, broken rules, store-mode keys without `store`, a `user`
+/// that names no field (with a suggestion), a migration source without
+/// `Into<Self>` (at its `from = Type`), and a `user` field without `UserKey`
+/// (at its `user = "..."`).
 #[proc_macro_derive(SessionPayload, attributes(session))]
 pub fn derive_session_payload(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

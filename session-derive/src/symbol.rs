@@ -43,6 +43,14 @@ pub const MIGRATE: Symbol = Symbol("migrate");
 pub const FROM: Symbol = Symbol("from");
 /// `crate = "path"`: where the facade lives.
 pub const CRATE: Symbol = Symbol("crate");
+/// `store`: the payload lives in a session store, the cookie carries an id.
+pub const STORE: Symbol = Symbol("store");
+/// `touch_after = "5m"`: store mode's sliding-expiry interval.
+pub const TOUCH_AFTER: Symbol = Symbol("touch_after");
+/// `max_per_user = 5`: store mode's limit of sessions per user.
+pub const MAX_PER_USER: Symbol = Symbol("max_per_user");
+/// `user = "field"`: the field naming the user, for store mode's per-user index.
+pub const USER: Symbol = Symbol("user");
 
 /// `same_site = "lax"`.
 pub const LAX: Symbol = Symbol("lax");
@@ -65,6 +73,10 @@ pub const TYPE_KEYS: &[Symbol] = &[
     SECURE,
     MIGRATE,
     CRATE,
+    STORE,
+    TOUCH_AFTER,
+    MAX_PER_USER,
+    USER,
 ];
 /// Keys accepted inside `migrate(...)`.
 pub const MIGRATE_KEYS: &[Symbol] = &[FROM, VERSION];
@@ -110,10 +122,24 @@ impl PartialEq<Symbol> for &Path {
 
 /// The candidate closest to `written`, if it is close enough to be a typo.
 pub fn closest(written: &str, candidates: &[Symbol]) -> Option<Symbol> {
-    let limit = (written.chars().count() / 3).max(1);
+    let names = candidates.iter().map(|candidate| candidate.0);
+    let name = closest_name(written, names)?;
     candidates
         .iter()
-        .map(|candidate| (levenshtein(written, candidate.0), *candidate))
+        .copied()
+        .find(|candidate| candidate.0 == name)
+}
+
+/// [`closest`] over any names (a struct's field names, say); the first of
+/// equally close candidates wins.
+pub fn closest_name<'a>(
+    written: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (written.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|candidate| (levenshtein(written, candidate), candidate))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
@@ -170,5 +196,18 @@ mod tests {
         assert_eq!(closest("color", TYPE_KEYS), None);
         assert_eq!(closest("x", TYPE_KEYS), None);
         assert_eq!(closest("form", MIGRATE_KEYS), Some(FROM));
+        assert_eq!(closest("stroe", TYPE_KEYS), Some(STORE));
+        assert_eq!(closest("storage", TYPE_KEYS), Some(STORE));
+        assert_eq!(closest("touch_afer", TYPE_KEYS), Some(TOUCH_AFTER));
+        assert_eq!(closest("max_per_users", TYPE_KEYS), Some(MAX_PER_USER));
+        assert_eq!(closest("usr", TYPE_KEYS), Some(USER));
+    }
+
+    #[test]
+    fn suggestions_among_names() {
+        let fields = ["user_id", "roles", "tenant"];
+        assert_eq!(closest_name("usre_id", fields), Some("user_id"));
+        assert_eq!(closest_name("role", fields), Some("roles"));
+        assert_eq!(closest_name("email", fields), None);
     }
 }

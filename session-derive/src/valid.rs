@@ -8,14 +8,15 @@ use std::collections::BTreeMap;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident};
 use syn::ext::IdentExt;
-use syn::{Data, DeriveInput, Ident, LitInt, LitStr, Path, Type, WhereClause};
+use syn::{Data, DeriveInput, Fields, Ident, LitInt, LitStr, Path, Type, WhereClause};
 
 use crate::attr::{Attrs, Flag, Setting};
 use crate::ctxt::Ctxt;
 use crate::duration::{self, DAY, DEFAULT_MAX_AGE, MAX_DAYS};
 use crate::symbol::{
-    COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, HOST_PREFIX, LAX, NAMESPACE, NONE, SAME_SITE,
-    SAME_SITE_VALUES, SECURE, SECURE_PREFIX, SESSION, STRICT, Symbol,
+    self, COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, HOST_PREFIX, LAX, MAX_AGE, MAX_PER_USER,
+    NAMESPACE, NONE, RENEW_AFTER, SAME_SITE, SAME_SITE_VALUES, SECURE, SECURE_PREFIX, SESSION,
+    STORE, STRICT, Symbol, TOUCH_AFTER, USER,
 };
 
 /// Longest cookie name (its length is one byte of the MAC input).
@@ -44,6 +45,37 @@ pub struct Migration {
     pub version: u32,
 }
 
+/// Where a session's payload lives, with the settings of that mode.
+pub enum Mode {
+    /// In the cookie, sealed (the default).
+    Cookie {
+        /// Renewal point in seconds.
+        renew_after_secs: u64,
+    },
+    /// In a session store (`store`); the cookie carries a sealed id.
+    Store(Store),
+}
+
+/// The settings of a store-mode session.
+pub struct Store {
+    /// `touch_after` in seconds; `None` leaves the default to session-core
+    /// (five minutes, or half of `max_age` when that is shorter).
+    pub touch_after_secs: Option<u64>,
+    /// `max_per_user`; `None` for no limit.
+    pub max_per_user: Option<u32>,
+    /// `user = "field"`.
+    pub user: Option<UserField>,
+}
+
+/// The field named by `user = "..."`.
+pub struct UserField {
+    /// The field, as declared in the struct.
+    pub field: Ident,
+    /// The `"..."` literal: code reading the field is spanned here, so a type
+    /// without `UserKey` is reported at the attribute.
+    pub span: Span,
+}
+
 /// What a type declared, checked, with every default filled in.
 pub struct Spec<'a> {
     /// The type.
@@ -62,8 +94,8 @@ pub struct Spec<'a> {
     pub version: u32,
     /// Lifetime in seconds.
     pub max_age_secs: u64,
-    /// Renewal point in seconds.
-    pub renew_after_secs: u64,
+    /// Cookie or store mode.
+    pub mode: Mode,
     /// `Path` attribute.
     pub path: String,
     /// `Domain` attribute.
@@ -113,14 +145,10 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
         .as_ref()
         .and_then(|setting| schema_version(cx, &setting.value, "version"));
     let max_age = max_age(cx, attrs.max_age.as_ref());
-    // An invalid max_age was reported; comparing renew_after with it would only echo that.
+    // An invalid max_age was reported; comparing renew_after or touch_after
+    // with it would only echo that.
     let max_age_known = attrs.max_age.is_none() || max_age.is_some();
-    let renew_after = renew_after(
-        cx,
-        attrs.renew_after.as_ref(),
-        max_age.as_ref(),
-        max_age_known,
-    );
+    let mode = mode(cx, input, &attrs, (max_age, max_age_known));
     let path = attrs.path.as_ref().map(|setting| &setting.value);
     if let Some(lit) = path {
         check_path(cx, lit);
@@ -164,7 +192,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
             namespace: namespace.map(LitStr::value).unwrap_or_default(),
             version: current,
             max_age_secs: max_age.as_ref().map_or(DAY, |(secs, _)| *secs),
-            renew_after_secs: renew_after,
+            mode,
             path: path.map_or_else(|| String::from("/"), LitStr::value),
             domain: domain.map(LitStr::value),
             same_site: same_site.map_or(SameSite::Lax, |(value, _)| value),
@@ -327,38 +355,213 @@ fn max_age<'s>(cx: &Ctxt, setting: Option<&'s Setting<LitStr>>) -> Option<(u64, 
     None
 }
 
-/// `renew_after` in seconds: half of `max_age` when absent.
-fn renew_after(
+/// `max_age` as checked: seconds and literal when written and valid, and
+/// whether it is known (absent, so the default, or valid).
+type MaxAge<'s> = (Option<(u64, &'s LitStr)>, bool);
+
+/// Cookie or store mode, checking the keys that belong to only one of them.
+fn mode(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, max_age: MaxAge) -> Mode {
+    if attrs.store.is_none() {
+        // `store` written wrongly (or misspelt, or lost to a syntax error) was
+        // reported; "add `store`" would only repeat it.
+        if !attrs.incomplete && !attrs.mentioned.contains(&STORE) {
+            store_only(cx, attrs);
+        }
+        let renew_after = before_max_age(cx, attrs.renew_after.as_ref(), RENEW_AFTER, max_age);
+        let max_age_secs = max_age.0.map_or(DAY, |(secs, _)| secs);
+        return Mode::Cookie {
+            renew_after_secs: renew_after.unwrap_or(max_age_secs / 2),
+        };
+    }
+    if let Some(setting) = &attrs.renew_after {
+        cx.error(
+            setting.key,
+            format!(
+                "`{RENEW_AFTER}` applies only to cookie-mode sessions; store-mode sessions slide \
+                 their expiry at `{TOUCH_AFTER}` instead: write `{TOUCH_AFTER} = {:?}` or remove \
+                 `{RENEW_AFTER}`",
+                setting.value.value()
+            ),
+        );
+    }
+    let touch_after_secs = before_max_age(cx, attrs.touch_after.as_ref(), TOUCH_AFTER, max_age);
+    let max_per_user = attrs.max_per_user.as_ref().and_then(|setting| {
+        if attrs.user.is_none() && !attrs.incomplete && !attrs.mentioned.contains(&USER) {
+            cx.error(
+                setting.key,
+                format!(
+                    "`{MAX_PER_USER}` needs `{USER} = \"...\"`: sessions are counted per user, so \
+                     name the field that identifies the user, e.g. `{USER} = {:?}`",
+                    user_field_guess(input)
+                ),
+            );
+        }
+        max_per_user(cx, &setting.value)
+    });
+    let user = attrs
+        .user
+        .as_ref()
+        .and_then(|setting| user_field(cx, input, &setting.value));
+    Mode::Store(Store {
+        touch_after_secs,
+        max_per_user,
+        user,
+    })
+}
+
+/// Reports each store-mode key written on a cookie-mode session.
+fn store_only(cx: &Ctxt, attrs: &Attrs) {
+    let keys = [
+        (
+            attrs.touch_after.as_ref().map(|setting| setting.key),
+            TOUCH_AFTER,
+            format!("cookie-mode sessions renew at `{RENEW_AFTER}`"),
+        ),
+        (
+            attrs.max_per_user.as_ref().map(|setting| setting.key),
+            MAX_PER_USER,
+            String::from("the server cannot count or end cookie-mode sessions"),
+        ),
+        (
+            attrs.user.as_ref().map(|setting| setting.key),
+            USER,
+            String::from("the per-user index lives in the session store"),
+        ),
+    ];
+    for (key, name, why) in keys {
+        if let Some(key) = key {
+            cx.error(
+                key,
+                format!(
+                    "`{name}` only applies to store-mode sessions; add `{STORE}` to \
+                     #[{SESSION}(...)] ({why})"
+                ),
+            );
+        }
+    }
+}
+
+/// A duration that must be shorter than `max_age` (`renew_after`,
+/// `touch_after`), in seconds; `None` when absent or invalid (reported).
+fn before_max_age(
     cx: &Ctxt,
     setting: Option<&Setting<LitStr>>,
-    max_age: Option<&(u64, &LitStr)>,
-    max_age_known: bool,
-) -> u64 {
+    key: Symbol,
+    (max_age, max_age_known): MaxAge,
+) -> Option<u64> {
     let (max_age_secs, max_age_text) = match max_age {
-        Some((secs, lit)) => (*secs, format!("{:?}", lit.value())),
+        Some((secs, lit)) => (secs, format!("{:?}", lit.value())),
         None => (DAY, format!("{DEFAULT_MAX_AGE:?}, the default")),
     };
-    let Some(setting) = setting else {
-        return max_age_secs / 2;
-    };
-    let lit = &setting.value;
+    let lit = &setting?.value;
     match duration::parse(&lit.value()) {
-        Ok(secs) if max_age_known && secs >= max_age_secs => {
+        Ok(secs) if max_age_known && secs >= max_age_secs => cx.error(
+            lit.span(),
+            format!(
+                "{key} ({:?}) must be shorter than {MAX_AGE} ({max_age_text})",
+                lit.value()
+            ),
+        ),
+        Ok(secs) => return Some(secs),
+        Err(error) => cx.error(lit.span(), error),
+    }
+    None
+}
+
+/// `max_per_user`: an integer in `1..=u32::MAX`.
+fn max_per_user(cx: &Ctxt, lit: &LitInt) -> Option<u32> {
+    let value = lit
+        .base10_parse::<u64>()
+        .ok()
+        .and_then(|value| u32::try_from(value).ok());
+    match value {
+        Some(0) => cx.error(
+            lit.span(),
+            format!("{MAX_PER_USER} must be at least 1; leave it out for no limit"),
+        ),
+        Some(value) => return Some(value),
+        None => cx.error(lit.span(), format!("{MAX_PER_USER} must fit in a u32")),
+    }
+    None
+}
+
+/// The named fields of a struct, or what the input is instead (for messages);
+/// `Err(None)` for a union (already reported by the shape check).
+fn named_fields(input: &DeriveInput) -> Result<Vec<&Ident>, Option<&'static str>> {
+    match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(fields) => Ok(fields
+                .named
+                .iter()
+                .filter_map(|field| field.ident.as_ref())
+                .collect()),
+            Fields::Unnamed(_) => Err(Some("a tuple struct")),
+            Fields::Unit => Err(Some("a unit struct")),
+        },
+        Data::Enum(_) => Err(Some("an enum")),
+        Data::Union(_) => Err(None),
+    }
+}
+
+/// A plausible `user = "..."` for messages: a field whose name mentions a user.
+fn user_field_guess(input: &DeriveInput) -> String {
+    named_fields(input)
+        .ok()
+        .and_then(|fields| {
+            fields
+                .into_iter()
+                .map(|field| field.unraw().to_string())
+                .find(|name| name.contains(USER.as_str()))
+        })
+        .unwrap_or_else(|| String::from("user_id"))
+}
+
+/// The field `user = "..."` names: a named field of the struct.
+fn user_field(cx: &Ctxt, input: &DeriveInput, lit: &LitStr) -> Option<UserField> {
+    let type_name = input.ident.unraw();
+    let fields = match named_fields(input) {
+        Ok(fields) => fields,
+        Err(Some(what)) => {
             cx.error(
                 lit.span(),
                 format!(
-                    "renew_after ({:?}) must be shorter than max_age ({max_age_text})",
-                    lit.value()
+                    "`{USER} = \"...\"` names a field of the struct, so it needs a struct with \
+                     named fields; `{type_name}` is {what}"
                 ),
             );
-            max_age_secs / 2
+            return None;
         }
-        Ok(secs) => secs,
-        Err(error) => {
-            cx.error(lit.span(), error);
-            max_age_secs / 2
-        }
+        Err(None) => return None,
+    };
+    let written = lit.value();
+    let wanted = written.strip_prefix("r#").unwrap_or(&written);
+    if let Some(field) = fields.iter().find(|field| field.unraw() == wanted) {
+        return Some(UserField {
+            field: (*field).clone(),
+            span: lit.span(),
+        });
     }
+    let names: Vec<String> = fields
+        .iter()
+        .map(|field| field.unraw().to_string())
+        .collect();
+    let message = if names.is_empty() {
+        format!(
+            "no field `{wanted}` in `{type_name}`, which has no fields; `{USER}` names the \
+             field that identifies the user"
+        )
+    } else if let Some(suggestion) = symbol::closest_name(wanted, names.iter().map(String::as_str))
+    {
+        format!("no field `{wanted}` in `{type_name}`; did you mean `{suggestion}`?")
+    } else {
+        let list: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+        format!(
+            "no field `{wanted}` in `{type_name}`; `{USER}` names one of its fields: {}",
+            list.join(", ")
+        )
+    };
+    cx.error(lit.span(), message);
+    None
 }
 
 fn same_site<'s>(

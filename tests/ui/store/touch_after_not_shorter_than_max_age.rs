@@ -1,0 +1,10 @@
+use serde::{Deserialize, Serialize};
+use session_seal::SessionPayload;
+
+#[derive(Serialize, Deserialize, SessionPayload)]
+#[session(cookie = "sid", namespace = "admin", store, max_age = "15m", touch_after = "1h")]
+struct Session {
+    user_id: u64,
+}
+
+fn main() {}
