@@ -28,16 +28,25 @@ use crate::status::SessionStatus;
 /// error at the call, and the layer writes the `Set-Cookie` after the handler;
 /// the handler returns nothing special.
 ///
+/// A `#[session(store)]` type works the same way; its payload lives in the
+/// layer's [`SessionStore`](session_core::store::SessionStore) and its cookie
+/// holds only a sealed id. Extraction then also fails with
+/// [`SessionRejection::StoreUnavailable`] (503) when the store cannot be
+/// reached (never a silent logout), and the store-only operations
+/// [`save`](Self::save), [`logout_all`](Self::logout_all),
+/// [`logout_others`](Self::logout_others) and
+/// [`user_sessions`](Self::user_sessions) are available.
+///
 /// If the request carries several cookies with `T`'s name, they are tried in
 /// the order sent (at most [`MAX_CANDIDATES`](crate::cookie::MAX_CANDIDATES))
 /// and the first that opens wins. Browsers send the cookie with the longest
 /// path first; a `__Host-` name keeps other subdomains from planting one.
 pub struct TypedSession<T: SessionPayload + Send + Sync + 'static> {
-    sessions: Arc<RequestSessions>,
-    value: Option<T>,
-    status: SessionStatus,
-    issued_at: Option<u64>,
-    expires_at: Option<u64>,
+    pub(crate) sessions: Arc<RequestSessions>,
+    pub(crate) value: Option<T>,
+    pub(crate) status: SessionStatus,
+    pub(crate) issued_at: Option<u64>,
+    pub(crate) expires_at: Option<u64>,
 }
 
 impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
@@ -51,7 +60,8 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         self.status
     }
 
-    /// Unix seconds at which the current session was sealed, if any.
+    /// Unix seconds at which the current session was sealed (cookie mode) or
+    /// started (store mode), if any.
     pub fn issued_at(&self) -> Option<u64> {
         self.issued_at
     }
@@ -63,9 +73,16 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
 
     /// Starts or replaces the session with `value` (sealed now, fresh lifetime).
     ///
+    /// In store mode the new session always gets a fresh id and the previous
+    /// row is deleted: call `insert` at login and a planted (fixated) id is
+    /// worthless.
+    ///
     /// On error nothing changes: the previous session stays, in memory and in
     /// the browser.
     pub fn insert(&mut self, value: T) -> Result<(), SessionError> {
+        if T::SPEC.is_stored() {
+            return self.insert_stored(value).map_err(|(_, error)| error);
+        }
         self.store(value).map_err(|(_, error)| error)
     }
 
@@ -74,12 +91,22 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     ///
     /// On error the in-memory payload keeps the change but nothing is
     /// written: the browser keeps the previous cookie.
+    ///
+    /// In store mode the row keeps its id and is written after the handler
+    /// (or at [`save`](Self::save)) only if no other request changed it since
+    /// it was loaded; otherwise the write fails with
+    /// [`SessionError::Conflict`] (409) rather than overwrite that change.
     pub fn update(&mut self, change: impl FnOnce(&mut T)) -> Result<bool, SessionError> {
         let Some(mut value) = self.value.take() else {
             return Ok(false);
         };
         change(&mut value);
-        match self.store(value) {
+        let written = if T::SPEC.is_stored() {
+            self.update_stored(value)
+        } else {
+            self.store(value)
+        };
+        match written {
             Ok(()) => Ok(true),
             Err((value, error)) => {
                 self.value = Some(value);
@@ -90,7 +117,13 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
 
     /// Seals the unchanged payload again with a fresh issue time and lifetime
     /// (do this after a privilege change). Returns `Ok(false)` when there is no session.
+    ///
+    /// In store mode the session also moves to a fresh id and its old row is
+    /// deleted, so the previous cookie (and anyone holding a copy) stops working.
     pub fn renew(&mut self) -> Result<bool, SessionError> {
+        if T::SPEC.is_stored() {
+            return self.renew_stored();
+        }
         self.update(|_| {})
     }
 
@@ -100,10 +133,15 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         self.take();
     }
 
-    /// Ends the session and returns its payload.
+    /// Ends the session and returns its payload. In store mode its row is
+    /// deleted too.
     pub fn take(&mut self) -> Option<T> {
-        self.sessions
-            .record(TypeId::of::<T>(), T::SPEC, Some(Pending::Remove));
+        if T::SPEC.is_stored() {
+            self.remove_stored();
+        } else {
+            self.sessions
+                .record(TypeId::of::<T>(), T::SPEC, Some(Pending::Remove));
+        }
         self.issued_at = None;
         self.expires_at = None;
         self.value.take()
@@ -131,13 +169,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         let shared = &sessions.shared;
         let now = shared.now();
         let spec = T::SPEC;
-        let mut session = TypedSession {
-            value: None,
-            status: SessionStatus::Absent,
-            issued_at: None,
-            expires_at: None,
-            sessions: Arc::clone(&sessions),
-        };
+        let mut session = TypedSession::empty(Arc::clone(&sessions));
         match sessions.pending(TypeId::of::<T>()) {
             Some(Pending::Set(value)) => {
                 // Written earlier in this request by another extractor.
@@ -176,6 +208,17 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         session
     }
 
+    /// No session yet.
+    pub(crate) fn empty(sessions: Arc<RequestSessions>) -> Self {
+        TypedSession {
+            value: None,
+            status: SessionStatus::Absent,
+            issued_at: None,
+            expires_at: None,
+            sessions,
+        }
+    }
+
     fn accept(&mut self, opened: Opened<T>) {
         self.status = SessionStatus::Valid;
         self.issued_at = Some(opened.issued_at);
@@ -211,7 +254,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
 }
 
 /// Logs why a cookie was unusable: its name and the reason, never its value.
-fn log_invalid(cookie: &str, error: &OpenError) {
+pub(crate) fn log_invalid(cookie: &str, error: &OpenError) {
     match error {
         OpenError::Expired { .. } => tracing::debug!(
             target: "session_seal",
@@ -268,6 +311,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let sessions = request_sessions::<T>(parts)?;
+        if T::SPEC.is_stored() {
+            return Self::load_stored(parts, sessions).await;
+        }
         Ok(Self::load(parts, sessions))
     }
 }

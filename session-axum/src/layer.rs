@@ -7,8 +7,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use axum::BoxError;
+use axum::body::{Body, Bytes, HttpBody};
+use axum::response::IntoResponse as _;
 use http::{Request, Response};
 use pin_project_lite::pin_project;
+use session_core::store::SessionStore;
 use session_core::{Keyring, Registry, RegistryError, check_specs, unix_now};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -87,6 +91,7 @@ impl<R: Registry> SessionLayer<R> {
                 clock: Arc::new(unix_now),
                 registry_name: std::any::type_name::<R>(),
                 contains: R::contains,
+                store: None,
             }),
             registry: PhantomData,
         })
@@ -107,6 +112,29 @@ impl<R> SessionLayer<R> {
     {
         let clock: Clock = Arc::new(clock);
         self.map_shared(|shared| shared.clock = clock)
+    }
+
+    /// Sets the store that `#[session(store)]` types keep their rows in.
+    ///
+    /// One store serves every store-mode type of the registry (rows are keyed
+    /// by namespace). Without one, extracting a store-mode type fails with
+    /// [`SessionRejection::MissingStore`](crate::SessionRejection::MissingStore).
+    ///
+    /// ```
+    /// # use session_axum::SessionLayer;
+    /// # use session_core::{Keyring, SessionSecret, store::MemoryStore};
+    /// # struct App;
+    /// # impl session_core::Registry for App {
+    /// #     const SPECS: &'static [session_core::SessionSpec] = &[];
+    /// #     fn contains(_: std::any::TypeId) -> bool { false }
+    /// # }
+    /// let store = MemoryStore::new();
+    /// let layer = SessionLayer::<App>::new(Keyring::new(SessionSecret::generate()))
+    ///     .store(store.clone()); // keep `store` for admin operations (logout_all)
+    /// ```
+    pub fn store(self, store: impl SessionStore) -> Self {
+        let store: Arc<dyn SessionStore> = Arc::new(store);
+        self.map_shared(|shared| shared.store = Some(store))
     }
 
     /// The keyring this layer seals and opens with.
@@ -136,6 +164,7 @@ impl<R> fmt::Debug for SessionLayer<R> {
             .field("registry", &self.shared.registry_name)
             .field("keyring", &self.shared.keyring)
             .field("secure", &self.shared.secure)
+            .field("store", &self.shared.store.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -169,8 +198,10 @@ impl<S> fmt::Debug for SessionService<S> {
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: HttpBody<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
 {
-    type Response = Response<ResBody>;
+    type Response = Response<Body>;
     type Error = S::Error;
     type Future = ResponseFuture<S::Future>;
 
@@ -184,29 +215,58 @@ where
         ResponseFuture {
             inner: self.inner.call(request),
             sessions,
+            flushing: None,
         }
     }
 }
 
+/// Writes the store-mode changes a handler left, then the cookies; on
+/// failure, the error response replaces the handler's.
+type Flushing = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
+
 pin_project! {
-    /// Future of [`SessionService`]: the inner response plus our `Set-Cookie`s.
+    /// Future of [`SessionService`]: the inner response, store-mode writes
+    /// still pending after the handler, then our `Set-Cookie`s.
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
         sessions: Arc<RequestSessions>,
+        flushing: Option<Flushing>,
     }
 }
 
 impl<F, ResBody, E> Future for ResponseFuture<F>
 where
     F: Future<Output = Result<Response<ResBody>, E>>,
+    ResBody: HttpBody<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
 {
-    type Output = Result<Response<ResBody>, E>;
+    type Output = Result<Response<Body>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let mut response = std::task::ready!(this.inner.poll(cx))?;
-        this.sessions.write(response.headers_mut());
-        Poll::Ready(Ok(response))
+        if let Some(flushing) = this.flushing.as_mut() {
+            return flushing.as_mut().poll(cx).map(Ok);
+        }
+        let mut response = std::task::ready!(this.inner.poll(cx))?.map(Body::new);
+        if !this.sessions.has_store_work() {
+            this.sessions.write(response.headers_mut());
+            return Poll::Ready(Ok(response));
+        }
+        let sessions = Arc::clone(this.sessions);
+        let mut flushing: Flushing = Box::pin(async move {
+            match sessions.flush_all().await {
+                Ok(()) => {
+                    sessions.write(response.headers_mut());
+                    response
+                }
+                // Nothing is written: the browser keeps its cookies and the
+                // store its rows, and the client learns the change failed.
+                Err(error) => error.into_response(),
+            }
+        });
+        let poll = flushing.as_mut().poll(cx).map(Ok);
+        *this.flushing = Some(flushing);
+        poll
     }
 }

@@ -15,6 +15,7 @@ mod policy;
 mod rejection;
 mod state;
 mod status;
+mod stored;
 
 pub use extract::{RequireSession, TypedSession};
 pub use layer::{ResponseFuture, SessionLayer, SessionService};

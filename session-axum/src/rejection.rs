@@ -3,7 +3,7 @@
 
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use session_core::SealError;
+use session_core::{SealError, StoreError};
 
 use crate::status::SessionStatus;
 
@@ -34,6 +34,26 @@ pub enum SessionRejection {
         /// The registry the layer was built with.
         registry: &'static str,
     },
+    /// A store-mode type is used but the layer has no store: a wiring
+    /// mistake, answered with 500.
+    #[error(
+        "`{type_name}` is a store-mode session (#[session(store)]): give the layer a store \
+         with `.store(MemoryStore::new())` or another SessionStore"
+    )]
+    MissingStore {
+        /// The session type the handler asked for.
+        type_name: &'static str,
+    },
+    /// The session store could not be reached to load a store-mode session:
+    /// 503. The request is not treated as logged out.
+    #[error("session store unavailable while loading `{type_name}`: {source}")]
+    StoreUnavailable {
+        /// The session type the handler asked for.
+        type_name: &'static str,
+        /// What the store reported.
+        #[source]
+        source: StoreError,
+    },
     /// [`RequireSession`](crate::RequireSession) found no valid session: 401.
     #[error("a valid `{type_name}` session is required ({})", status.label())]
     Unauthorized {
@@ -48,9 +68,10 @@ impl SessionRejection {
     /// The HTTP status of the response.
     pub fn status(&self) -> StatusCode {
         match self {
-            SessionRejection::MissingLayer { .. } | SessionRejection::Unregistered { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            SessionRejection::MissingLayer { .. }
+            | SessionRejection::Unregistered { .. }
+            | SessionRejection::MissingStore { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            SessionRejection::StoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             SessionRejection::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
         }
     }
@@ -60,6 +81,7 @@ impl SessionRejection {
     pub fn body_text(&self) -> String {
         match self {
             SessionRejection::Unauthorized { .. } => "authentication required".to_owned(),
+            SessionRejection::StoreUnavailable { .. } => STORE_UNAVAILABLE_BODY.to_owned(),
             wiring => wiring.to_string(),
         }
     }
@@ -71,36 +93,84 @@ impl IntoResponse for SessionRejection {
             SessionRejection::Unauthorized { .. } => {
                 tracing::debug!(target: "session_seal", reason = %self, "rejecting request");
             }
+            SessionRejection::StoreUnavailable { .. } => {
+                tracing::error!(target: "session_seal", reason = %self, "session store unavailable");
+            }
             _ => tracing::error!(target: "session_seal", reason = %self, "session wiring error"),
         }
         (self.status(), self.body_text()).into_response()
     }
 }
 
-/// A session change could not be made (returned by `insert`, `update`, `renew`).
+/// The 503 body: says what failed, nothing about the store's address.
+const STORE_UNAVAILABLE_BODY: &str = "session store unavailable, please retry";
+
+/// A session change could not be made (returned by `insert`, `update`,
+/// `renew`, and the store-mode operations; also the layer's answer when the
+/// changes a handler left could not be written after it).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
     /// The payload could not be sealed (too large for a cookie, or not serializable).
     #[error(transparent)]
     Seal(#[from] SealError),
+    /// Store mode: the store could not be reached. Answered with 503.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Store mode: another request changed (or ended) this session since it
+    /// was loaded, so this change was not written. Answered with 409; the
+    /// client may retry.
+    #[error("`{type_name}` session was changed by another request; this change was not saved")]
+    Conflict {
+        /// The session type.
+        type_name: &'static str,
+    },
+    /// A store-only operation (`logout_all`, `logout_others`,
+    /// `user_sessions`) on a cookie-mode type: a programming mistake, 500.
+    #[error("`{type_name}` is a cookie-mode session; this operation needs #[session(store)]")]
+    NotStored {
+        /// The session type.
+        type_name: &'static str,
+    },
 }
 
 impl SessionError {
-    /// The HTTP status of the response: 500 (the payload is the server's own data).
+    /// The HTTP status of the response: 503 when the store is down, 409 on a
+    /// lost update, else 500 (the payload is the server's own data).
     pub fn status(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
+        match self {
+            SessionError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            SessionError::Conflict { .. } => StatusCode::CONFLICT,
+            SessionError::Seal(_) | SessionError::NotStored { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
     }
 
     /// The response body: short, without the payload.
     pub fn body_text(&self) -> String {
-        "the session could not be saved".to_owned()
+        match self {
+            SessionError::Store(_) => STORE_UNAVAILABLE_BODY.to_owned(),
+            SessionError::Conflict { .. } => {
+                "the session was changed by another request, please retry".to_owned()
+            }
+            SessionError::Seal(_) | SessionError::NotStored { .. } => {
+                "the session could not be saved".to_owned()
+            }
+        }
     }
 }
 
 impl IntoResponse for SessionError {
     fn into_response(self) -> Response {
-        tracing::error!(target: "session_seal", error = %self, "session could not be saved");
+        match &self {
+            SessionError::Conflict { .. } => {
+                tracing::info!(target: "session_seal", error = %self, "session not saved");
+            }
+            _ => {
+                tracing::error!(target: "session_seal", error = %self, "session could not be saved")
+            }
+        }
         (self.status(), self.body_text()).into_response()
     }
 }

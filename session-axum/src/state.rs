@@ -7,10 +7,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use http::HeaderValue;
 use http::header::{HeaderMap, SET_COOKIE};
+use session_core::store::SessionStore;
 use session_core::{Keyring, SessionSpec};
 
 use crate::cookie;
 use crate::policy::SecurePolicy;
+use crate::rejection::SessionError;
+use crate::stored::StoredState;
 
 /// A clock in unix seconds; replaceable for tests.
 pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
@@ -23,6 +26,8 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     pub(crate) registry_name: &'static str,
     pub(crate) contains: fn(TypeId) -> bool,
+    /// Where store-mode types keep their rows.
+    pub(crate) store: Option<Arc<dyn SessionStore>>,
 }
 
 impl Shared {
@@ -49,6 +54,8 @@ struct Slot {
     type_id: TypeId,
     spec: SessionSpec,
     pending: Option<Pending>,
+    /// Store mode only: the row in use and the store writes still to do.
+    stored: StoredState,
 }
 
 /// One request's session state. Lives in the request extensions as an `Arc`.
@@ -77,16 +84,62 @@ impl RequestSessions {
 
     /// Records what to write for `spec` (replacing anything recorded before).
     pub(crate) fn record(&self, type_id: TypeId, spec: SessionSpec, pending: Option<Pending>) {
-        self.with_slots(
-            |slots| match slots.iter_mut().find(|slot| slot.type_id == type_id) {
-                Some(slot) => slot.pending = pending,
-                None => slots.push(Slot {
-                    type_id,
-                    spec,
-                    pending,
-                }),
-            },
-        );
+        self.with_slot(type_id, spec, |slot| slot.pending = pending);
+    }
+
+    /// Runs `f` on the store-mode state of `type_id`, and on its pending
+    /// cookie, creating the slot if this is the type's first use.
+    pub(crate) fn with_stored<R>(
+        &self,
+        type_id: TypeId,
+        spec: SessionSpec,
+        f: impl FnOnce(&mut StoredState, &mut Option<Pending>) -> R,
+    ) -> R {
+        self.with_slot(type_id, spec, |slot| f(&mut slot.stored, &mut slot.pending))
+    }
+
+    /// Whether some store-mode type has writes the store has not seen yet.
+    pub(crate) fn has_store_work(&self) -> bool {
+        self.with_slots(|slots| slots.iter().any(|slot| slot.stored.has_work()))
+    }
+
+    /// Performs every pending store write, type by type in first-use order.
+    /// Stops at the first failure (the caller then answers with the error
+    /// instead of the handler's response).
+    pub(crate) async fn flush_all(&self) -> Result<(), SessionError> {
+        let types: Vec<(TypeId, SessionSpec)> = self.with_slots(|slots| {
+            slots
+                .iter()
+                .filter(|slot| slot.stored.has_work())
+                .map(|slot| (slot.type_id, slot.spec))
+                .collect()
+        });
+        for (type_id, spec) in types {
+            crate::stored::flush(self, type_id, spec).await?;
+        }
+        Ok(())
+    }
+
+    fn with_slot<R>(
+        &self,
+        type_id: TypeId,
+        spec: SessionSpec,
+        f: impl FnOnce(&mut Slot) -> R,
+    ) -> R {
+        self.with_slots(|slots| {
+            if let Some(slot) = slots.iter_mut().find(|slot| slot.type_id == type_id) {
+                return f(slot);
+            }
+            let mut slot = Slot {
+                type_id,
+                spec,
+                pending: None,
+                stored: StoredState::default(),
+            };
+            let result = f(&mut slot);
+            slots.push(slot);
+            result
+        })
     }
 
     /// Appends one `Set-Cookie` per pending change to `headers`.

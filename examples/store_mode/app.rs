@@ -1,0 +1,164 @@
+//! The demo app of `cargo run --example store_mode`: an account session kept
+//! in a session store, so it can be revoked ("sign out everywhere", "sign out
+//! other devices", an admin ban). The HTTP tests in `tests/store_http.rs`
+//! drive these same routes against the memory store and Redis.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use session_seal::store::{SessionStore, SessionStoreExt as _};
+use session_seal::{SessionError, SessionLayer, SessionPayload, SessionStatus, TypedSession};
+
+/// A signed-in account. The payload lives in the store; the cookie carries
+/// only a sealed random id. At most three devices per user: a fourth login
+/// ends the least recently used one.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(
+    cookie = "account_sid",
+    namespace = "account",
+    max_age = "8h",
+    store,
+    user = "user_id",
+    touch_after = "5m",
+    max_per_user = 3
+)]
+pub struct AccountSession {
+    pub user_id: u64,
+    pub device: String,
+    pub visits: u32,
+}
+
+session_seal::registry! {
+    /// Every session this app issues.
+    pub struct StoreSessions { AccountSession }
+}
+
+/// The store, shared with handlers for operations on other users' sessions.
+pub type AppStore = Arc<dyn SessionStore>;
+
+/// The demo's routes, before the layer and state are applied (tests add
+/// their own routes to these).
+pub fn routes() -> Router<AppStore> {
+    Router::new()
+        .route("/login/{user_id}/{device}", get(login))
+        .route("/me", get(me))
+        .route("/visit", get(visit))
+        .route("/renew", get(renew))
+        .route("/logout", get(logout))
+        .route("/logout-all", get(logout_all))
+        .route("/logout-others", get(logout_others))
+        .route("/devices", get(devices))
+        .route("/admin/ban/{user_id}", get(ban))
+}
+
+/// The demo app: `routes()` behind `layer`, whose store must be `store`.
+pub fn router(layer: SessionLayer<StoreSessions>, store: AppStore) -> Router {
+    routes().layer(layer).with_state(store)
+}
+
+/// "none", or why the request's cookie was not usable ("revoked" once the
+/// server ended the session).
+fn describe(status: SessionStatus) -> String {
+    match status {
+        SessionStatus::Absent => "none".into(),
+        SessionStatus::Invalid(reason) => format!("rejected ({})", reason.label()),
+        _ => status.label().into(),
+    }
+}
+
+/// Login: `insert` always starts under a fresh id (and deletes the row of
+/// any session this browser had), so an id planted before login is useless.
+async fn login(
+    Path((user_id, device)): Path<(u64, String)>,
+    mut session: TypedSession<AccountSession>,
+) -> Result<String, SessionError> {
+    session.insert(AccountSession {
+        user_id,
+        device: device.clone(),
+        visits: 0,
+    })?;
+    Ok(format!("user {user_id} signed in on {device}\n"))
+}
+
+async fn me(session: TypedSession<AccountSession>) -> String {
+    match session.get() {
+        Some(account) => format!(
+            "user {} on {}, {} visits\n",
+            account.user_id, account.device, account.visits
+        ),
+        None => format!("no session: {}\n", describe(session.status())),
+    }
+}
+
+/// A change written by the layer after the handler (or 409 if another
+/// request changed the session first).
+async fn visit(mut session: TypedSession<AccountSession>) -> Result<String, SessionError> {
+    if !session.update(|account| account.visits += 1)? {
+        return Ok("no session\n".into());
+    }
+    let visits = session.get().map_or(0, |account| account.visits);
+    Ok(format!("visit {visits}\n"))
+}
+
+/// After a privilege change: same data, new id; the old cookie stops working.
+async fn renew(mut session: TypedSession<AccountSession>) -> Result<String, SessionError> {
+    Ok(if session.renew()? {
+        "renewed\n".into()
+    } else {
+        "no session\n".into()
+    })
+}
+
+async fn logout(mut session: TypedSession<AccountSession>) -> &'static str {
+    session.remove();
+    "signed out\n"
+}
+
+async fn logout_all(mut session: TypedSession<AccountSession>) -> Result<String, SessionError> {
+    let ended = session.logout_all().await?;
+    Ok(format!("signed out {ended} sessions\n"))
+}
+
+async fn logout_others(mut session: TypedSession<AccountSession>) -> Result<String, SessionError> {
+    let ended = session.logout_others().await?;
+    Ok(format!("signed out {ended} other sessions\n"))
+}
+
+/// The user's devices, oldest first, this one marked.
+async fn devices(session: TypedSession<AccountSession>) -> Result<String, SessionError> {
+    let this = session.store_key();
+    let mut out = String::new();
+    for device in session.user_sessions().await? {
+        let key = device.key.to_hex();
+        let marker = if Some(device.key) == this {
+            " (this one)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "session {} started {} last seen {}{marker}\n",
+            key.get(..8).unwrap_or(&key),
+            device.created_at,
+            device.touched_at
+        ));
+    }
+    if out.is_empty() {
+        out.push_str("no sessions\n");
+    }
+    Ok(out)
+}
+
+/// Ends every session of a user from outside any of them. A real app would
+/// guard this route with an admin session; the demo leaves it open.
+async fn ban(
+    Path(user_id): Path<u64>,
+    State(store): State<AppStore>,
+) -> Result<String, SessionError> {
+    let ended = store
+        .logout_all::<AccountSession>(&user_id.to_string())
+        .await?;
+    Ok(format!("user {user_id}: ended {ended} sessions\n"))
+}

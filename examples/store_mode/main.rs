@@ -1,0 +1,62 @@
+//! `cargo run --example store_mode`: a revocable account session kept in a
+//! session store, on http://127.0.0.1:3000 (or `PORT`).
+//!
+//! The memory store by default; with `--features redis` and
+//! `SESSION_SEAL_REDIS_URL=redis://127.0.0.1:6379`, Redis.
+
+mod app;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use session_seal::store::MemoryStore;
+use session_seal::{Keyring, SessionLayer, SessionSecret, Tier};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let keyring = if std::env::var_os(session_seal::SECRET_VAR).is_some() {
+        Keyring::from_env()?
+    } else {
+        println!(
+            "note: SESSION_SEAL_SECRET is not set, using an ephemeral development key \
+             (cookies stop opening when the server stops)."
+        );
+        Keyring::new(SessionSecret::generate()).with_tier(Tier::Development)
+    };
+    let store = open_store()?;
+    let port = match std::env::var("PORT") {
+        Ok(port) => port
+            .parse::<u16>()
+            .map_err(|_| format!("PORT={port} is not a port number"))?,
+        Err(_) => 3000,
+    };
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let layer = SessionLayer::<app::StoreSessions>::new(keyring).store(Arc::clone(&store));
+    let app = app::router(layer, store);
+
+    println!("session-seal store-mode demo on http://{addr}");
+    println!("try, with two cookie jars (two devices):");
+    println!("  curl -c /tmp/laptop -b /tmp/laptop http://{addr}/login/7/laptop");
+    println!("  curl -c /tmp/phone  -b /tmp/phone  http://{addr}/login/7/phone");
+    println!("  curl -c /tmp/laptop -b /tmp/laptop http://{addr}/devices");
+    println!("  curl -c /tmp/laptop -b /tmp/laptop http://{addr}/logout-others");
+    println!("  curl -c /tmp/phone  -b /tmp/phone  http://{addr}/me");
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+/// Redis when built with the `redis` feature and `SESSION_SEAL_REDIS_URL` is
+/// set, else memory.
+fn open_store() -> Result<app::AppStore, Box<dyn std::error::Error>> {
+    #[cfg(feature = "redis")]
+    if let Ok(url) = std::env::var("SESSION_SEAL_REDIS_URL") {
+        println!(
+            "store: Redis at {}",
+            url.split('@').next_back().unwrap_or("")
+        );
+        return Ok(Arc::new(session_seal::store::RedisStore::new(&url)?));
+    }
+    println!("store: memory (sessions end when the server stops)");
+    Ok(Arc::new(MemoryStore::new()))
+}

@@ -1,0 +1,432 @@
+//! Store mode through real HTTP, on both backends: the `store_mode` example's
+//! routes served on loopback, driven by several cookie-jar "devices".
+//!
+//! Every scenario runs against the memory store and against Redis (the
+//! server `.ci/run` starts; outside CI the Redis half skips with a message
+//! when no server answers).
+
+// The example's `router` is for its `main`; the tests compose `routes` themselves.
+#[allow(dead_code)]
+#[path = "../examples/store_mode/app.rs"]
+mod app;
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use app::{AccountSession, AppStore, StoreSessions};
+use axum::extract::Path;
+use axum::routing::get;
+use common::{Browser, TestClock, dev_keyring, serve};
+use http::StatusCode;
+use session_seal::store::{
+    MemoryStore, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
+};
+use session_seal::{SessionError, SessionLayer, StoreError, TypedSession};
+
+const START: u64 = 1_700_000_000;
+const HOUR: u64 = 3600;
+const COOKIE: &str = "account_sid";
+
+/// The example's routes plus a slow writer for the lost-update test, behind
+/// a layer on `store` with a test clock.
+async fn start(store: AppStore) -> (SocketAddr, TestClock) {
+    let clock = TestClock::at(START);
+    let layer = SessionLayer::<StoreSessions>::new(dev_keyring())
+        .clock(clock.reader())
+        .store(Arc::clone(&store));
+    let app = app::routes()
+        .route("/visit-slowly/{millis}", get(visit_slowly))
+        .layer(layer)
+        .with_state(store);
+    (serve(app).await, clock)
+}
+
+/// Loads the session, waits, then counts a visit: a request that overlaps
+/// with a faster one.
+async fn visit_slowly(
+    Path(millis): Path<u64>,
+    mut session: TypedSession<AccountSession>,
+) -> Result<String, SessionError> {
+    tokio::time::sleep(Duration::from_millis(millis)).await;
+    session.update(|account| account.visits += 1)?;
+    Ok("slow visit\n".into())
+}
+
+async fn login(addr: SocketAddr, user: u64, device: &str) -> Browser {
+    let mut browser = Browser::new(addr);
+    let reply = browser.get(&format!("/login/{user}/{device}")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(browser.value(COOKIE).is_some(), "login sets the cookie");
+    browser
+}
+
+/// A fresh browser holding only a copy of `value` (a stolen cookie).
+fn thief(addr: SocketAddr, value: &str) -> Browser {
+    let mut browser = Browser::new(addr);
+    browser.plant(COOKIE, value, "/");
+    browser
+}
+
+async fn me(browser: &mut Browser) -> String {
+    browser.get("/me").await.body
+}
+
+// ---------------------------------------------------------------- scenarios
+
+async fn login_read_logout(store: AppStore) {
+    let (addr, _clock) = start(store).await;
+    let mut laptop = login(addr, 7, "laptop").await;
+    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 0 visits\n");
+
+    // The cookie is an id, not the payload.
+    let value = laptop.value(COOKIE).expect("cookie");
+    let payload = value.split('.').nth(1).expect("three parts");
+    assert_eq!(payload.len(), 46, "base64 of a quoted 32-char id");
+    assert!(!value.contains("laptop"));
+
+    assert_eq!(laptop.get("/visit").await.body, "visit 1\n");
+    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 1 visits\n");
+
+    let reply = laptop.get("/logout").await;
+    assert_eq!(reply.body, "signed out\n");
+    assert_eq!(reply.set_cookies_named(COOKIE).len(), 1, "removal cookie");
+    assert_eq!(laptop.value(COOKIE), None);
+    assert_eq!(me(&mut laptop).await, "no session: none\n");
+
+    // The row is gone: a copy of the cookie no longer opens a session.
+    let mut copy = thief(addr, &value);
+    assert_eq!(me(&mut copy).await, "no session: rejected (revoked)\n");
+}
+
+async fn logout_all_across_three_devices(store: AppStore) {
+    let (addr, _clock) = start(store).await;
+    let mut laptop = login(addr, 7, "laptop").await;
+    let mut phone = login(addr, 7, "phone").await;
+    let mut tablet = login(addr, 7, "tablet").await;
+    let mut other_user = login(addr, 8, "laptop").await;
+    let stolen = phone.value(COOKIE).expect("phone cookie");
+
+    assert_eq!(
+        laptop.get("/logout-all").await.body,
+        "signed out 3 sessions\n"
+    );
+    assert_eq!(me(&mut laptop).await, "no session: none\n");
+    assert_eq!(me(&mut phone).await, "no session: rejected (revoked)\n");
+    assert_eq!(me(&mut tablet).await, "no session: rejected (revoked)\n");
+    // The phone was told to drop its cookie; a stolen copy is dead as well.
+    assert_eq!(phone.value(COOKIE), None);
+    assert_eq!(
+        me(&mut thief(addr, &stolen)).await,
+        "no session: rejected (revoked)\n"
+    );
+    // Another user's session is untouched.
+    assert_eq!(me(&mut other_user).await, "user 8 on laptop, 0 visits\n");
+}
+
+async fn logout_others_keeps_this_device(store: AppStore) {
+    let (addr, _clock) = start(store).await;
+    let mut laptop = login(addr, 7, "laptop").await;
+    let mut phone = login(addr, 7, "phone").await;
+    let mut tablet = login(addr, 7, "tablet").await;
+
+    assert_eq!(
+        phone.get("/logout-others").await.body,
+        "signed out 2 other sessions\n"
+    );
+    assert_eq!(me(&mut phone).await, "user 7 on phone, 0 visits\n");
+    assert_eq!(me(&mut laptop).await, "no session: rejected (revoked)\n");
+    assert_eq!(me(&mut tablet).await, "no session: rejected (revoked)\n");
+    let devices = phone.get("/devices").await.body;
+    assert_eq!(devices.lines().count(), 1, "{devices}");
+    assert!(devices.ends_with("(this one)\n"), "{devices}");
+}
+
+async fn admin_ban_kills_stolen_cookies(store: AppStore) {
+    let (addr, _clock) = start(store).await;
+    let mut victim = login(addr, 7, "laptop").await;
+    let stolen = victim.value(COOKIE).expect("cookie");
+    let mut attacker = thief(addr, &stolen);
+    assert_eq!(me(&mut attacker).await, "user 7 on laptop, 0 visits\n");
+
+    let mut admin = Browser::new(addr);
+    assert_eq!(
+        admin.get("/admin/ban/7").await.body,
+        "user 7: ended 1 sessions\n"
+    );
+    assert_eq!(me(&mut attacker).await, "no session: rejected (revoked)\n");
+    assert_eq!(me(&mut victim).await, "no session: rejected (revoked)\n");
+}
+
+async fn renew_rotates_the_id(store: AppStore) {
+    let (addr, _clock) = start(store).await;
+    let mut laptop = login(addr, 7, "laptop").await;
+    laptop.get("/visit").await;
+    let before = laptop.value(COOKIE).expect("cookie");
+
+    let reply = laptop.get("/renew").await;
+    assert_eq!(reply.body, "renewed\n");
+    let after = laptop.value(COOKIE).expect("cookie");
+    assert_ne!(before, after, "a new cookie value");
+    // Same data under the new id; the old id is gone.
+    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 1 visits\n");
+    assert_eq!(
+        me(&mut thief(addr, &before)).await,
+        "no session: rejected (revoked)\n"
+    );
+    // A login replaces an earlier session's id too (fixation defence).
+    laptop.get("/login/7/laptop").await;
+    assert_ne!(laptop.value(COOKIE).as_deref(), Some(after.as_str()));
+    assert_eq!(
+        me(&mut thief(addr, &after)).await,
+        "no session: rejected (revoked)\n"
+    );
+}
+
+async fn fourth_device_evicts_the_least_recently_used(store: AppStore) {
+    let (addr, clock) = start(store).await;
+    let mut first = login(addr, 7, "first").await;
+    clock.advance(60);
+    let mut second = login(addr, 7, "second").await;
+    clock.advance(60);
+    let mut third = login(addr, 7, "third").await;
+    clock.advance(HOUR);
+    // The first device is used again (a touch: its last touch is over 5 min
+    // old), so the second is now the least recently used.
+    assert_eq!(me(&mut first).await, "user 7 on first, 0 visits\n");
+    clock.advance(60);
+    let mut fourth = login(addr, 7, "fourth").await;
+
+    assert_eq!(me(&mut second).await, "no session: rejected (revoked)\n");
+    assert_eq!(me(&mut first).await, "user 7 on first, 0 visits\n");
+    assert_eq!(me(&mut third).await, "user 7 on third, 0 visits\n");
+    assert_eq!(me(&mut fourth).await, "user 7 on fourth, 0 visits\n");
+    assert_eq!(fourth.get("/devices").await.body.lines().count(), 3);
+}
+
+async fn idle_sessions_expire_and_active_ones_slide(store: AppStore) {
+    let (addr, clock) = start(store).await;
+    let mut active = login(addr, 7, "active").await;
+    let mut idle = login(addr, 8, "idle").await;
+
+    // Within the touch interval nothing is written, not even a cookie.
+    clock.advance(60);
+    let reply = active.get("/me").await;
+    assert!(reply.set_cookies.is_empty(), "{:?}", reply.set_cookies);
+
+    // Past it, the row and the cookie are pushed back to now + 8h.
+    clock.advance(6 * HOUR);
+    let reply = active.get("/me").await;
+    assert_eq!(reply.set_cookies_named(COOKIE).len(), 1, "re-sealed cookie");
+    clock.advance(6 * HOUR);
+    // 12h after login: the active session lives, the idle one expired.
+    assert_eq!(me(&mut active).await, "user 7 on active, 0 visits\n");
+    assert_eq!(me(&mut idle).await, "no session: rejected (expired)\n");
+    assert_eq!(idle.value(COOKIE), None, "the expired cookie is cleared");
+
+    clock.advance(8 * HOUR + 1);
+    assert_eq!(me(&mut active).await, "no session: rejected (expired)\n");
+}
+
+async fn concurrent_writers_do_not_overwrite_each_other(store: AppStore) {
+    let (addr, _clock) = start(store).await;
+    let mut laptop = login(addr, 7, "laptop").await;
+    let value = laptop.value(COOKIE).expect("cookie");
+
+    // Both load revision 1; the fast one writes first, so the slow one's
+    // write must not silently replace it.
+    let mut slow_tab = thief(addr, &value);
+    let slow = tokio::spawn(async move { slow_tab.get("/visit-slowly/400").await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let fast = laptop.get("/visit").await;
+    assert_eq!(fast.status, StatusCode::OK);
+    let slow = slow.await.expect("slow request");
+    assert_eq!(slow.status, StatusCode::CONFLICT, "{}", slow.body);
+    assert!(slow.set_cookies.is_empty(), "a failed write sets no cookie");
+
+    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 1 visits\n");
+    // A retry on the fresh revision goes through.
+    assert_eq!(laptop.get("/visit-slowly/0").await.status, StatusCode::OK);
+    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 2 visits\n");
+}
+
+/// Runs each scenario on a fresh memory store and on a fresh Redis prefix.
+macro_rules! on_both_backends {
+    ($($scenario:ident),* $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test]
+            async fn memory() {
+                super::$scenario(super::memory_store()).await;
+            }
+
+            #[tokio::test]
+            async fn redis() {
+                if let Some(store) = super::redis_store(stringify!($scenario)).await {
+                    super::$scenario(store).await;
+                }
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    login_read_logout,
+    logout_all_across_three_devices,
+    logout_others_keeps_this_device,
+    admin_ban_kills_stolen_cookies,
+    renew_rotates_the_id,
+    fourth_device_evicts_the_least_recently_used,
+    idle_sessions_expire_and_active_ones_slide,
+    concurrent_writers_do_not_overwrite_each_other,
+);
+
+fn memory_store() -> AppStore {
+    Arc::new(MemoryStore::new())
+}
+
+async fn redis_store(test: &str) -> Option<AppStore> {
+    let store = common::store::redis_store(test).await?;
+    Some(Arc::new(store))
+}
+
+// ------------------------------------------------------------------ outages
+
+/// A memory store that can be switched off, as a network partition would.
+#[derive(Clone, Default)]
+struct SwitchableStore {
+    rows: MemoryStore,
+    down: Arc<AtomicBool>,
+}
+
+impl SwitchableStore {
+    fn check(&self) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(StoreError::unavailable("connection refused (test switch)"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl SessionStore for SwitchableStore {
+    fn load<'a>(&'a self, key: &'a StoreKey, now: u64) -> StoreFuture<'a, Option<Record>> {
+        Box::pin(async move {
+            self.check()?;
+            self.rows.load(key, now).await
+        })
+    }
+    fn save<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        record: &'a Record,
+        expected: Option<u64>,
+        now: u64,
+    ) -> StoreFuture<'a, SaveOutcome> {
+        Box::pin(async move {
+            self.check()?;
+            self.rows.save(key, record, expected, now).await
+        })
+    }
+    fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            self.check()?;
+            self.rows.delete(key).await
+        })
+    }
+    fn touch<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        touched_at: u64,
+        expires_at: u64,
+        now: u64,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            self.check()?;
+            self.rows.touch(key, touched_at, expires_at, now).await
+        })
+    }
+    fn list_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        now: u64,
+    ) -> StoreFuture<'a, Vec<UserSession>> {
+        Box::pin(async move {
+            self.check()?;
+            self.rows.list_user(namespace, user, now).await
+        })
+    }
+    fn delete_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        keep: Option<&'a StoreKey>,
+    ) -> StoreFuture<'a, usize> {
+        Box::pin(async move {
+            self.check()?;
+            self.rows.delete_user(namespace, user, keep).await
+        })
+    }
+}
+
+/// While the store is down, reads and writes answer 503 and nothing is
+/// cleared; when it is back, the session is still there.
+async fn assert_outage_is_503(addr: SocketAddr, laptop: &mut Browser, go_down: impl FnOnce()) {
+    let value = laptop.value(COOKIE).expect("cookie");
+    go_down();
+
+    let reply = laptop.get("/me").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.body, "session store unavailable, please retry");
+    assert!(reply.set_cookies.is_empty(), "not a silent logout");
+    assert_eq!(laptop.value(COOKIE).as_deref(), Some(value.as_str()));
+
+    // A login (a write) fails the same way and sets no cookie.
+    let mut newcomer = Browser::new(addr);
+    let reply = newcomer.get("/login/9/phone").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
+    assert_eq!(newcomer.value(COOKIE), None);
+}
+
+#[tokio::test]
+async fn memory_store_outage_is_503_not_a_logout() {
+    let store = SwitchableStore::default();
+    let down = Arc::clone(&store.down);
+    let (addr, _clock) = start(Arc::new(store)).await;
+    let mut laptop = login(addr, 7, "laptop").await;
+    assert_outage_is_503(addr, &mut laptop, || down.store(true, Ordering::SeqCst)).await;
+
+    down.store(false, Ordering::SeqCst);
+    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 0 visits\n");
+}
+
+#[tokio::test]
+async fn redis_outage_is_503_not_a_logout() {
+    let Some(mut server) = common::store::spawn_redis_server() else {
+        return;
+    };
+    let store = session_seal::store::RedisStore::new(&server.url()).expect("redis url");
+    let (addr, _clock) = start(Arc::new(store)).await;
+    let mut laptop = login(addr, 7, "laptop").await;
+    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 0 visits\n");
+
+    let started = std::time::Instant::now();
+    assert_outage_is_503(addr, &mut laptop, || server.kill()).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "an outage is reported within the store's timeouts, took {:?}",
+        started.elapsed()
+    );
+}
