@@ -9,13 +9,22 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 PORT=${PORT:-3190}
-CASES=(baseline floor seal-read seal-write signed-jar private-jar tower-sessions)
+CASES=(baseline floor seal-read seal-write signed-jar private-jar tower-sessions store-memory store-redis)
 
 if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk (Debian package)"
   (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null
 fi
 command -v taskset >/dev/null || { echo "taskset (util-linux) is required"; exit 1; }
+# The store-redis case needs a server on 127.0.0.1:6379 (as .ci/run starts).
+if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "installing redis-server (Debian package)"
+    (apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server) >/dev/null
+  fi
+  redis-server --bind 127.0.0.1 --port 6379 --save "" --appendonly no --daemonize yes >/dev/null
+  for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
 
 cargo build -q --release -p benches --bin bench-server
 server=target/release/bench-server

@@ -10,7 +10,10 @@ use axum::body::Body;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
-use benches::{BenchSession, BenchSessions, Floor, jar_key, keyring, payload, sent_back_cookie};
+use benches::{
+    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, redis_store, sent_back_cookie,
+    stored_router,
+};
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header::{COOKIE, HeaderMap, HeaderValue};
 use http::{Request, StatusCode};
@@ -217,7 +220,35 @@ fn read_per_request(c: &mut Criterion) {
     read.bench_function("tower-sessions", |b| {
         b.iter(|| call(&rt, &tower_router, Some(&tower_cookie)))
     });
+    // Store mode: the cookie opens to an id, the payload is loaded from the store.
+    let memory_router = stored_router(session_seal::store::MemoryStore::new());
+    let memory_cookie = login_cookie(&rt, &memory_router);
+    assert_eq!(
+        call(&rt, &memory_router, Some(&memory_cookie)),
+        StatusCode::OK
+    );
+    read.bench_function("store-memory", |b| {
+        b.iter(|| call(&rt, &memory_router, Some(&memory_cookie)))
+    });
+    if let Some(redis) = rt.block_on(redis_store()) {
+        let redis_router = stored_router(redis);
+        let redis_cookie = login_cookie(&rt, &redis_router);
+        assert_eq!(
+            call(&rt, &redis_router, Some(&redis_cookie)),
+            StatusCode::OK
+        );
+        read.bench_function("store-redis", |b| {
+            b.iter(|| call(&rt, &redis_router, Some(&redis_cookie)))
+        });
+    }
     read.finish();
+}
+
+/// The cookie `GET /login` of `router` sets.
+fn login_cookie(rt: &tokio::runtime::Runtime, router: &Router) -> String {
+    let request = Request::get("/login").body(Body::empty()).unwrap();
+    let response = rt.block_on(router.clone().call(request)).unwrap();
+    sent_back_cookie(&response)
 }
 
 fn payload_for_login() -> BenchSession {

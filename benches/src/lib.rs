@@ -6,12 +6,16 @@
 
 use std::sync::Arc;
 
+use axum::Router;
+use axum::http::StatusCode;
+use axum::routing::get;
 use axum_extra::extract::cookie::Key;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use session_seal::{Keyring, SessionSecret};
+use session_seal::store::{RedisStore, RedisStoreConfig, SessionStore};
+use session_seal::{Keyring, SessionLayer, SessionSecret, TypedSession};
 use sha2::Sha256;
 
 /// The 149-byte payload of the benchmark issue.
@@ -30,9 +34,59 @@ pub struct BenchSession {
     pub issued_at: u64,
 }
 
+/// The same payload kept in a session store: the cookie carries only an id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(cookie = "ssid", namespace = "bench_store", max_age = "1d", store)]
+pub struct StoredBenchSession {
+    /// The benchmark payload.
+    pub session: BenchSession,
+}
+
 session_seal::registry! {
-    /// The one session type of the benchmarks.
-    pub struct BenchSessions { BenchSession }
+    /// The session types of the benchmarks.
+    pub struct BenchSessions { BenchSession, StoredBenchSession }
+}
+
+/// Store mode behind a router: `GET /login` starts a [`StoredBenchSession`]
+/// in `store`, `GET /` reads it (200, or 401 without one).
+pub fn stored_router(store: impl SessionStore) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|s: TypedSession<StoredBenchSession>| async move {
+                match s.get() {
+                    Some(p) => {
+                        std::hint::black_box(p.session.user_id);
+                        StatusCode::OK
+                    }
+                    None => StatusCode::UNAUTHORIZED,
+                }
+            }),
+        )
+        .route(
+            "/login",
+            get(|mut s: TypedSession<StoredBenchSession>| async move {
+                s.insert(StoredBenchSession { session: payload() })
+                    .map(|()| StatusCode::OK)
+            }),
+        )
+        .layer(SessionLayer::<BenchSessions>::new(keyring()).store(store))
+}
+
+/// A Redis store at `SESSION_SEAL_REDIS_URL` (default `redis://127.0.0.1:6379`)
+/// under a benchmark prefix, or `None` with a note when none answers.
+pub async fn redis_store() -> Option<RedisStore> {
+    let url = std::env::var("SESSION_SEAL_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let config = RedisStoreConfig::default().key_prefix("session-seal-bench");
+    let store = RedisStore::with_config(&url, config).ok()?;
+    match store.ping().await {
+        Ok(()) => Some(store),
+        Err(error) => {
+            eprintln!("note: no Redis at {url} ({error}); skipping the Redis store cases");
+            None
+        }
+    }
 }
 
 /// The benchmark payload.
@@ -53,7 +107,7 @@ pub const SECRET: [u8; 64] = [0x5a; 64];
 pub fn keyring() -> Keyring {
     let keyring =
         Keyring::new(SessionSecret::from_bytes(&SECRET).unwrap_or_else(|_| unreachable!()));
-    keyring.prepare(&[<BenchSession as session_seal::SessionPayload>::SPEC]);
+    keyring.prepare(<BenchSessions as session_seal::Registry>::SPECS);
     keyring
 }
 

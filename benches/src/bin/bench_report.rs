@@ -47,6 +47,8 @@ fn main() {
         "signed-jar",
         "private-jar",
         "tower-sessions",
+        "store-memory",
+        "store-redis",
     ] {
         println!("| {case} | {} |", row("read", case, "baseline"));
     }

@@ -4,7 +4,8 @@
 //! so it can be pinned to one core.
 //!
 //! Cases: baseline, floor, seal-read, seal-write, signed-jar, private-jar,
-//! tower-sessions.
+//! tower-sessions, store-memory, store-redis (Redis at `SESSION_SEAL_REDIS_URL`,
+//! default `redis://127.0.0.1:6379`).
 
 use std::hint::black_box;
 
@@ -14,11 +15,13 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
-use benches::{BenchSession, BenchSessions, Floor, jar_key, keyring, payload};
+use benches::{
+    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, redis_store, stored_router,
+};
 use session_seal::{SessionError, SessionLayer, TypedSession};
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
 
-fn app(case: &str) -> Option<Router> {
+async fn app(case: &str) -> Option<Router> {
     let ok = || async { StatusCode::OK };
     let router = match case {
         "baseline" => Router::new().route("/", get(ok)).route("/login", get(ok)),
@@ -146,6 +149,8 @@ fn app(case: &str) -> Option<Router> {
                 }),
             )
             .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false)),
+        "store-memory" => stored_router(session_seal::store::MemoryStore::new()),
+        "store-redis" => stored_router(redis_store().await?),
         _ => return None,
     };
     Some(router)
@@ -155,11 +160,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_default();
     let port: u16 = args.next().as_deref().unwrap_or("3100").parse()?;
-    let router = app(&case).ok_or_else(|| format!("unknown case `{case}`"))?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
+        let router = app(&case).await.ok_or_else(|| {
+            std::io::Error::other(format!("unknown or unavailable case `{case}`"))
+        })?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         axum::serve(listener, router).await
     })?;
