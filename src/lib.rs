@@ -93,8 +93,81 @@
 //! an ephemeral key (with a warning) and cookies are not `Secure` by default,
 //! so `http://localhost` works.
 //!
+//! ## Store mode
+//!
+//! Add `store` to `#[session(...)]` and the payload lives in a
+//! [`SessionStore`](store::SessionStore) on the server; the cookie carries only
+//! a random 192-bit id, sealed under the same envelope and bindings. Sessions
+//! can then be ended from the server: logout everywhere, sign out other
+//! devices, ban a user, a cap on sessions per user.
+//!
+//! ```
+//! use axum::{Router, routing::get};
+//! use serde::{Deserialize, Serialize};
+//! use session_seal::store::MemoryStore;
+//! use session_seal::{Keyring, SessionError, SessionLayer, SessionPayload, TypedSession};
+//!
+//! #[derive(Serialize, Deserialize, SessionPayload)]
+//! #[session(cookie = "account_sid", namespace = "account", max_age = "8h",
+//!           store, user = "user_id", touch_after = "5m", max_per_user = 3)]
+//! struct AccountSession { user_id: u64, device: String }
+//!
+//! session_seal::registry! { struct AppSessions { AccountSession } }
+//!
+//! async fn sign_out_everywhere(
+//!     mut session: TypedSession<AccountSession>,
+//! ) -> Result<String, SessionError> {
+//!     let ended = session.logout_all().await?; // every device of this user
+//!     Ok(format!("ended {ended} sessions"))
+//! }
+//!
+//! # fn main() -> Result<(), session_seal::KeyringError> {
+//! # let keyring = Keyring::from_lookup(|name| (name == "SESSION_SEAL_ENV").then(|| "dev".into()))?;
+//! let store = MemoryStore::new(); // or RedisStore (feature `redis`)
+//! let app: Router = Router::new()
+//!     .route("/logout-all", get(sign_out_everywhere))
+//!     .layer(SessionLayer::<AppSessions>::new(keyring).store(store.clone()));
+//! # Ok(()) }
+//! ```
+//!
+//! How store mode behaves (our decisions where the design is silent):
+//!
+//! - **Ids at rest.** A store sees only `SHA-256("session-seal/store/v1" 0x00
+//!   ‖ len(namespace) ‖ namespace ‖ id)`, never the id, so a dump of the store
+//!   cannot be replayed, and an id can only address its own type's rows.
+//! - **Lifetime.** Sliding: a row expires `max_age` after its last touch. A
+//!   read touches the row (and re-seals the cookie with the new expiry) only
+//!   when the last touch is at least `touch_after` old (default five minutes,
+//!   or half of `max_age` if shorter), so most reads write nothing.
+//!   `renew_after` is for cookie mode and is refused with `store`.
+//! - **Fixation.** `insert` always starts a new id and deletes the previous
+//!   row; `renew` moves the data to a new id and deletes the old row, so the
+//!   old cookie, and every copy of it, stops working.
+//! - **Lost updates.** Every row has a revision. `update` writes only if the
+//!   row still has the revision it was loaded with; otherwise nothing is
+//!   written and the request gets `409 Conflict`
+//!   ([`SessionError::Conflict`]). The first writer wins; touches do not count
+//!   as writes.
+//! - **When writes happen.** After the handler, before the response leaves
+//!   (or earlier, at [`TypedSession::save`], so a handler can answer a failure
+//!   itself). If a write fails, the handler's response is replaced by the
+//!   error (503 or 409) and no cookie is set.
+//! - **Outages.** A store that cannot be reached is `503 Service Unavailable`
+//!   ([`SessionRejection::StoreUnavailable`]), never a silent logout: the
+//!   browser keeps its cookie.
+//! - **Revoked, corrupt, unknown.** A genuine cookie whose row is gone reads
+//!   as [`OpenError::Revoked`] and is cleared; a row that cannot be decoded, or
+//!   belongs to another namespace, reads as absent (`Malformed`,
+//!   `UnknownVersion`). Rows are decoded under the version they were written
+//!   with (declared migrations apply) and rewritten in the current version at
+//!   their next `update`.
+//! - **Per-user cap.** `max_per_user` is applied after each new session is
+//!   saved: the least recently touched sessions beyond it are ended. Two
+//!   logins racing may leave one extra session until the next login.
+//!
 //! ## Decisions beyond the design document
 //!
+//! - Store mode: see the list above.
 //! - A cookie expires at the earlier of its signed expiry and
 //!   `issued_at + max_age` of the current build, so shortening `max_age`
 //!   shortens cookies already issued.

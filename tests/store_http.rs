@@ -13,7 +13,7 @@ mod common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use app::{AccountSession, AppStore, StoreSessions};
@@ -293,11 +293,13 @@ async fn redis_store(test: &str) -> Option<AppStore> {
 
 // ------------------------------------------------------------------ outages
 
-/// A memory store that can be switched off, as a network partition would.
+/// A memory store that counts loads and can be switched off, as a network
+/// partition would.
 #[derive(Clone, Default)]
 struct SwitchableStore {
     rows: MemoryStore,
     down: Arc<AtomicBool>,
+    loads: Arc<AtomicUsize>,
 }
 
 impl SwitchableStore {
@@ -313,6 +315,7 @@ impl SwitchableStore {
 impl SessionStore for SwitchableStore {
     fn load<'a>(&'a self, key: &'a StoreKey, now: u64) -> StoreFuture<'a, Option<Record>> {
         Box::pin(async move {
+            self.loads.fetch_add(1, Ordering::SeqCst);
             self.check()?;
             self.rows.load(key, now).await
         })
@@ -369,6 +372,43 @@ impl SessionStore for SwitchableStore {
             self.rows.delete_user(namespace, user, keep).await
         })
     }
+}
+
+#[tokio::test]
+async fn forged_cookies_never_reach_the_store() {
+    let store = SwitchableStore::default();
+    let loads = Arc::clone(&store.loads);
+    let (addr, _clock) = start(Arc::new(store)).await;
+    let genuine = login(addr, 7, "laptop")
+        .await
+        .value(COOKIE)
+        .expect("cookie");
+
+    // One character changed in each part, a truncation, and junk.
+    let mut forgeries = Vec::new();
+    for part in 0..3 {
+        let mut parts: Vec<String> = genuine.split('.').map(str::to_owned).collect();
+        let flipped = if parts[part].starts_with('A') {
+            "B"
+        } else {
+            "A"
+        };
+        parts[part].replace_range(0..1, flipped);
+        forgeries.push(parts.join("."));
+    }
+    forgeries.push(genuine[..genuine.len() - 1].to_owned());
+    forgeries.push("x".repeat(300));
+    for forged in &forgeries {
+        let body = me(&mut thief(addr, forged)).await;
+        assert!(body.starts_with("no session: rejected ("), "{body}");
+    }
+    assert_eq!(loads.load(Ordering::SeqCst), 0, "the MAC is checked first");
+
+    assert_eq!(
+        me(&mut thief(addr, &genuine)).await,
+        "user 7 on laptop, 0 visits\n"
+    );
+    assert_eq!(loads.load(Ordering::SeqCst), 1);
 }
 
 /// While the store is down, reads and writes answer 503 and nothing is
