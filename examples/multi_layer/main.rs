@@ -2,29 +2,17 @@
 //! side by side under one secret, on http://127.0.0.1:3000 (or `PORT`).
 
 mod app;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::net::SocketAddr;
 
-use session_seal::{Keyring, SessionLayer, SessionSecret, Tier};
+use session_seal::SessionLayer;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let keyring = if std::env::var_os(session_seal::SECRET_VAR).is_some() {
-        Keyring::from_env()?
-    } else {
-        println!(
-            "note: SESSION_SEAL_SECRET is not set, using an ephemeral development key \
-             (sessions end when the server stops).\n      For a stable key: \
-             export SESSION_SEAL_SECRET=$(openssl rand -base64 32)"
-        );
-        Keyring::new(SessionSecret::generate()).with_tier(Tier::Development)
-    };
-    let port = match std::env::var("PORT") {
-        Ok(port) => port
-            .parse::<u16>()
-            .map_err(|_| format!("PORT={port} is not a port number"))?,
-        Err(_) => 3000,
-    };
+    let keyring = support::keyring()?;
+    let port = support::port()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let tier = keyring.tier();

@@ -5,31 +5,20 @@
 //! `SESSION_SEAL_REDIS_URL=redis://127.0.0.1:6379`, Redis.
 
 mod app;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use session_seal::SessionLayer;
 use session_seal::store::MemoryStore;
-use session_seal::{Keyring, SessionLayer, SessionSecret, Tier};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let keyring = if std::env::var_os(session_seal::SECRET_VAR).is_some() {
-        Keyring::from_env()?
-    } else {
-        println!(
-            "note: SESSION_SEAL_SECRET is not set, using an ephemeral development key \
-             (cookies stop opening when the server stops)."
-        );
-        Keyring::new(SessionSecret::generate()).with_tier(Tier::Development)
-    };
+    let keyring = support::keyring()?;
     let store = open_store()?;
-    let port = match std::env::var("PORT") {
-        Ok(port) => port
-            .parse::<u16>()
-            .map_err(|_| format!("PORT={port} is not a port number"))?,
-        Err(_) => 3000,
-    };
+    let port = support::port()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let layer = SessionLayer::<app::StoreSessions>::new(keyring).store(Arc::clone(&store));

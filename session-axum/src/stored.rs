@@ -171,13 +171,9 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     pub(crate) fn insert_stored(&mut self, value: T) -> Result<(), (T, SessionError)> {
         let spec = T::SPEC;
         let now = self.sessions.shared.now();
-        let data = match encode_json(&value) {
-            Ok(data) => data,
-            Err(error) => return Err((value, error.into())),
-        };
         let id = SessionId::generate();
-        let sealed = match seal_id(&self.sessions, &spec, &id, now) {
-            Ok(sealed) => sealed,
+        let (data, sealed) = match self.encode_and_seal(&value, &id, now) {
+            Ok(encoded) => encoded,
             Err(error) => return Err((value, error)),
         };
         let record = Record {
@@ -213,16 +209,24 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         Ok(())
     }
 
+    /// `value` as row data, and `id` sealed as the cookie value.
+    fn encode_and_seal(
+        &self,
+        value: &T,
+        id: &SessionId,
+        now: u64,
+    ) -> Result<(Vec<u8>, String), SessionError> {
+        let data = encode_json(value)?;
+        let sealed = seal_id(&self.sessions, &T::SPEC, id, now)?;
+        Ok((data, sealed))
+    }
+
     /// Store-mode `update`: `value` (already changed) replaces the row's data
     /// under the same id, written at the flush if the row's revision is still
     /// the one loaded.
     pub(crate) fn update_stored(&mut self, value: T) -> Result<(), (T, SessionError)> {
         let spec = T::SPEC;
         let now = self.sessions.shared.now();
-        let data = match encode_json(&value) {
-            Ok(data) => data,
-            Err(error) => return Err((value, error.into())),
-        };
         let id = self
             .sessions
             .with_stored(TypeId::of::<T>(), spec, |state, _| {
@@ -233,8 +237,8 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         let Some(id) = id else {
             return self.insert_stored(value);
         };
-        let sealed = match seal_id(&self.sessions, &spec, &id, now) {
-            Ok(sealed) => sealed,
+        let (data, sealed) = match self.encode_and_seal(&value, &id, now) {
+            Ok(encoded) => encoded,
             Err(error) => return Err((value, error)),
         };
         let user = value.session_user();
