@@ -100,6 +100,11 @@ impl RequestSessions {
 
     /// Whether some store-mode type has writes the store has not seen yet.
     pub(crate) fn has_store_work(&self) -> bool {
+        // Without a store there is nothing to write (and cookie-only apps
+        // skip the lock on every response).
+        if self.shared.store.is_none() {
+            return false;
+        }
         self.with_slots(|slots| slots.iter().any(|slot| slot.stored.has_work()))
     }
 
