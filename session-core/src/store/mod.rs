@@ -51,7 +51,9 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 /// One stored session.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Record {
-    /// Namespace of the session type (checked again on load).
+    /// Namespace of the session type (checked again on load). Always a
+    /// valid spec namespace (`[a-z0-9_.-]{1,64}`, so never contains `:`);
+    /// backends may build key names from it.
     pub namespace: String,
     /// The user it belongs to, for the per-user index; `None` for anonymous sessions.
     pub user: Option<String>,
@@ -126,7 +128,8 @@ pub trait SessionStore: Send + Sync + 'static {
         now: u64,
     ) -> StoreFuture<'a, SaveOutcome>;
 
-    /// Removes the row (and its index entry). Returns whether there was one.
+    /// Removes the row (and its index entry). Returns whether there was one
+    /// (a row past its `expires_at` but not yet dropped counts).
     fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool>;
 
     /// Sets the row's `touched_at` and `expires_at` without changing its data
@@ -148,7 +151,7 @@ pub trait SessionStore: Send + Sync + 'static {
     ) -> StoreFuture<'a, Vec<UserSession>>;
 
     /// Removes every session of `user` in `namespace` except `keep`. Returns
-    /// how many rows were removed.
+    /// how many rows were removed (expired rows not yet dropped included).
     fn delete_user<'a>(
         &'a self,
         namespace: &'a str,
