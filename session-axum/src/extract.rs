@@ -201,11 +201,18 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             }
         }
         if let Some(error) = first_error {
-            log_invalid(spec.cookie(), &error);
-            session.status = SessionStatus::Invalid(error);
-            sessions.record(TypeId::of::<T>(), spec, Some(Pending::Remove));
+            session.reject(error);
         }
         session
+    }
+
+    /// The request carried only unusable cookies of this type: log why,
+    /// report it in `status`, and clear the cookie.
+    pub(crate) fn reject(&mut self, error: OpenError) {
+        log_invalid(T::SPEC.cookie(), &error);
+        self.status = SessionStatus::Invalid(error);
+        self.sessions
+            .record(TypeId::of::<T>(), T::SPEC, Some(Pending::Remove));
     }
 
     /// No session yet.
@@ -254,7 +261,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
 }
 
 /// Logs why a cookie was unusable: its name and the reason, never its value.
-pub(crate) fn log_invalid(cookie: &str, error: &OpenError) {
+fn log_invalid(cookie: &str, error: &OpenError) {
     match error {
         OpenError::Expired { .. } => tracing::debug!(
             target: "session_seal",

@@ -18,7 +18,7 @@ use session_core::store::{
 use session_core::{OpenError, SessionPayload, SessionSpec, encode_json};
 
 use crate::cookie;
-use crate::extract::{TypedSession, log_invalid};
+use crate::extract::TypedSession;
 use crate::rejection::{SessionError, SessionRejection};
 use crate::state::{Pending, RequestSessions};
 use crate::status::SessionStatus;
@@ -71,9 +71,13 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         sessions: Arc<RequestSessions>,
     ) -> Result<Self, SessionRejection> {
         let spec = T::SPEC;
-        let store = store_of(&sessions).ok_or(SessionRejection::MissingStore {
-            type_name: spec.type_name(),
-        })?;
+        let store = sessions
+            .shared
+            .store
+            .clone()
+            .ok_or(SessionRejection::MissingStore {
+                type_name: spec.type_name(),
+            })?;
         let mut session = TypedSession::empty(Arc::clone(&sessions));
         let earlier = sessions.with_stored(TypeId::of::<T>(), spec, |state, _| {
             state.seen.then(|| state.current.clone())
@@ -148,14 +152,10 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             });
             return Ok(session);
         }
-        sessions.with_stored(TypeId::of::<T>(), spec, |state, cookie| {
-            state.seen = true;
-            if let Some(error) = first_error {
-                log_invalid(spec.cookie(), &error);
-                session.status = SessionStatus::Invalid(error);
-                *cookie = Some(Pending::Remove);
-            }
-        });
+        sessions.with_stored(TypeId::of::<T>(), spec, |state, _| state.seen = true);
+        if let Some(error) = first_error {
+            session.reject(error);
+        }
         Ok(session)
     }
 
@@ -414,14 +414,14 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             });
         }
         // Extraction already refused a store-mode type without a store.
-        store_of(&self.sessions).ok_or(SessionError::NotStored {
-            type_name: T::SPEC.type_name(),
-        })
+        self.sessions
+            .shared
+            .store
+            .clone()
+            .ok_or(SessionError::NotStored {
+                type_name: T::SPEC.type_name(),
+            })
     }
-}
-
-fn store_of(sessions: &RequestSessions) -> Option<Arc<dyn SessionStore>> {
-    sessions.shared.store.clone()
 }
 
 /// Seals `id` as `spec`'s cookie value.
