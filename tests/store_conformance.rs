@@ -1,5 +1,6 @@
 //! The `SessionStore` contract (see `session_core::store`), checked the same
-//! way against every backend: each behaviour below runs once on a
+//! way against every backend with the public harness
+//! `session_seal::store::conformance`: each behaviour runs once on a
 //! `MemoryStore` (`memory::…`) and once on a `RedisStore` under a fresh key
 //! prefix (`redis::…`, skipped without a server unless
 //! `SESSION_SEAL_REQUIRE_REDIS=1`). Then the checks only one backend can
@@ -16,48 +17,22 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::store::{RawRedis, Resp, free_port, redis_store_at, redis_url, spawn_redis_server};
-use serde::{Deserialize, Serialize};
 use session_seal::store::{
-    MemoryStore, Record, RedisStore, SaveOutcome, SessionId, SessionStore, SessionStoreExt as _,
-    StoreError, StoreKey, UserSession,
+    MemoryStore, Record, RedisStore, SaveOutcome, SessionId, SessionStore, StoreError, StoreKey,
 };
-use session_seal::{SessionPayload, SessionSpec};
 
 const NOW: u64 = 1_750_000_000;
 const HOUR: u64 = 3600;
 const ADMIN: &str = "admin";
-const TENANT: &str = "tenant";
-
-/// A store-mode type with a cap of two sessions per user, written by hand
-/// (not derived) so this suite depends on the core API alone.
-#[derive(Serialize, Deserialize)]
-struct DeviceSession {
-    user: String,
-}
-
-impl SessionPayload for DeviceSession {
-    const SPEC: SessionSpec = SessionSpec::builder("DeviceSession", "device_sid", "device")
-        .store()
-        .max_per_user(2)
-        .build();
-}
-
-fn key_in(namespace: &str) -> StoreKey {
-    StoreKey::derive(namespace, &SessionId::generate())
-}
 
 fn new_key() -> StoreKey {
-    key_in(ADMIN)
+    StoreKey::derive(ADMIN, &SessionId::generate())
 }
 
 /// A fresh admin row for `user` that started at `created_at` and lives an hour.
 fn record(user: Option<&str>, created_at: u64) -> Record {
-    record_in(ADMIN, user, created_at)
-}
-
-fn record_in(namespace: &str, user: Option<&str>, created_at: u64) -> Record {
     Record {
-        namespace: namespace.into(),
+        namespace: ADMIN.into(),
         user: user.map(Into::into),
         version: 1,
         data: br#"{"user_id":42,"roles":["admin"]}"#.to_vec(),
@@ -104,399 +79,6 @@ async fn listed(store: &dyn SessionStore, namespace: &str, user: &str, now: u64)
         .collect()
 }
 
-// ------------------------------------------------------- the shared contract
-
-async fn load_of_a_missing_key_is_none(store: &dyn SessionStore) {
-    assert_eq!(load(store, &new_key(), NOW).await, None);
-}
-
-async fn create_then_load_returns_the_identical_record(store: &dyn SessionStore) {
-    let key = new_key();
-    let mut with_user = record(Some("alice"), NOW);
-    with_user.version = 7;
-    // Data is raw bytes to a store: NUL, invalid UTF-8 and CRLF survive.
-    with_user.data = vec![b'{', 0, 0xff, 0xc3, 0x28, b'\r', b'\n', b'}'];
-    create(store, &key, &with_user).await;
-    assert_eq!(load(store, &key, NOW).await, Some(with_user));
-
-    let anonymous_key = new_key();
-    let mut anonymous = record(None, NOW - 5);
-    anonymous.data = Vec::new();
-    create(store, &anonymous_key, &anonymous).await;
-    assert_eq!(load(store, &anonymous_key, NOW).await, Some(anonymous));
-}
-
-async fn create_over_a_live_row_conflicts(store: &dyn SessionStore) {
-    let key = new_key();
-    let first = record(Some("alice"), NOW);
-    create(store, &key, &first).await;
-    let mut second = record(Some("mallory"), NOW);
-    second.data = b"{}".to_vec();
-    assert_eq!(
-        save(store, &key, &second, None, NOW + 1).await,
-        SaveOutcome::Conflict
-    );
-    assert_eq!(load(store, &key, NOW + 1).await, Some(first));
-    assert_eq!(listed(store, ADMIN, "mallory", NOW).await, vec![]);
-}
-
-async fn update_with_the_right_revision_saves_and_a_stale_one_conflicts(store: &dyn SessionStore) {
-    let key = new_key();
-    create(store, &key, &record(Some("alice"), NOW)).await;
-
-    let mut second = record(Some("alice"), NOW);
-    second.revision = 2;
-    second.data = br#"{"user_id":42,"visits":1}"#.to_vec();
-    assert_eq!(
-        save(store, &key, &second, Some(1), NOW + 1).await,
-        SaveOutcome::Saved
-    );
-    assert_eq!(load(store, &key, NOW + 1).await, Some(second.clone()));
-
-    // A writer that read revision 1 lost the race: nothing changes.
-    let mut stale = record(Some("alice"), NOW);
-    stale.revision = 2;
-    stale.data = br#"{"user_id":42,"visits":99}"#.to_vec();
-    assert_eq!(
-        save(store, &key, &stale, Some(1), NOW + 2).await,
-        SaveOutcome::Conflict
-    );
-    assert_eq!(load(store, &key, NOW + 2).await, Some(second));
-
-    // An update of a row that does not exist is a conflict, not a create.
-    let missing = new_key();
-    assert_eq!(
-        save(store, &missing, &stale, Some(1), NOW).await,
-        SaveOutcome::Conflict
-    );
-    assert_eq!(load(store, &missing, NOW).await, None);
-}
-
-async fn revisions_compare_exactly_near_u64_max(store: &dyn SessionStore) {
-    // Neighbours this large are the same number as a double (2^64 has
-    // a 4096-wide ulp): a backend comparing them as floats would accept a
-    // stale write.
-    let key = new_key();
-    let mut row = record(Some("alice"), NOW);
-    row.revision = u64::MAX - 1;
-    create(store, &key, &row).await;
-    let mut next = row.clone();
-    next.revision = u64::MAX;
-    assert_eq!(
-        save(store, &key, &next, Some(u64::MAX - 2), NOW).await,
-        SaveOutcome::Conflict
-    );
-    assert_eq!(
-        save(store, &key, &next, Some(u64::MAX - 1), NOW).await,
-        SaveOutcome::Saved
-    );
-    assert_eq!(load(store, &key, NOW).await, Some(next));
-}
-
-async fn an_expired_row_reads_none_and_can_be_recreated(store: &dyn SessionStore) {
-    let key = new_key();
-    let mut short = record(Some("alice"), NOW);
-    short.expires_at = NOW + 10;
-    create(store, &key, &short).await;
-    assert_eq!(load(store, &key, NOW + 9).await, Some(short.clone()));
-    assert_eq!(
-        load(store, &key, NOW + 10).await,
-        None,
-        "expired at expires_at"
-    );
-    assert_eq!(load(store, &key, NOW + 11).await, None);
-    assert_eq!(listed(store, ADMIN, "alice", NOW + 10).await, vec![]);
-
-    // Updating what was read before it expired is a conflict: it is gone.
-    let mut late = short.clone();
-    late.revision = 2;
-    assert_eq!(
-        save(store, &key, &late, Some(1), NOW + 10).await,
-        SaveOutcome::Conflict
-    );
-    // A new session under the same key counts the expired row as absent.
-    let fresh = record(Some("bob"), NOW + 10);
-    assert_eq!(
-        save(store, &key, &fresh, None, NOW + 10).await,
-        SaveOutcome::Saved
-    );
-    assert_eq!(load(store, &key, NOW + 10).await, Some(fresh));
-    assert_eq!(listed(store, ADMIN, "bob", NOW + 10).await, vec![key]);
-    assert_eq!(listed(store, ADMIN, "alice", NOW + 10).await, vec![]);
-}
-
-async fn delete_returns_true_then_false(store: &dyn SessionStore) {
-    let key = new_key();
-    create(store, &key, &record(Some("alice"), NOW)).await;
-    assert!(store.delete(&key).await.expect("store available"));
-    assert_eq!(load(store, &key, NOW).await, None);
-    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
-    assert!(!store.delete(&key).await.expect("store available"));
-    assert!(!store.delete(&new_key()).await.expect("store available"));
-}
-
-async fn touch_moves_the_expiry_but_not_the_revision_or_data(store: &dyn SessionStore) {
-    let key = new_key();
-    let original = record(Some("alice"), NOW);
-    create(store, &key, &original).await;
-
-    let later = NOW + 600;
-    assert!(
-        store
-            .touch(&key, later, later + HOUR, later)
-            .await
-            .expect("store available")
-    );
-    let touched = load(store, &key, later).await.expect("still there");
-    assert_eq!(
-        touched,
-        Record {
-            touched_at: later,
-            expires_at: later + HOUR,
-            ..original.clone()
-        }
-    );
-    // Alive past its original expiry, and the index shows the new times.
-    assert!(load(store, &key, original.expires_at + 1).await.is_some());
-    assert_eq!(
-        store
-            .list_user(ADMIN, "alice", later)
-            .await
-            .expect("store available"),
-        vec![UserSession {
-            key,
-            created_at: NOW,
-            touched_at: later,
-            expires_at: later + HOUR,
-        }]
-    );
-    // A touch is no write: the revision the caller holds still matches.
-    let mut update = touched.clone();
-    update.revision = 2;
-    assert_eq!(
-        save(store, &key, &update, Some(1), later).await,
-        SaveOutcome::Saved
-    );
-
-    assert!(
-        !store
-            .touch(&new_key(), later, later + HOUR, later)
-            .await
-            .expect("store available"),
-        "touching a missing row"
-    );
-    let dead = later + HOUR;
-    assert!(
-        !store
-            .touch(&key, dead, dead + HOUR, dead)
-            .await
-            .expect("store available"),
-        "touching an expired row"
-    );
-    assert_eq!(
-        load(store, &key, dead).await,
-        None,
-        "not revived by a touch"
-    );
-}
-
-async fn list_user_returns_only_that_users_live_rows_oldest_first(store: &dyn SessionStore) {
-    let (k30, k10, k20) = (new_key(), new_key(), new_key());
-    create(store, &k30, &record(Some("alice"), NOW + 30)).await;
-    create(store, &k10, &record(Some("alice"), NOW + 10)).await;
-    create(store, &k20, &record(Some("alice"), NOW + 20)).await;
-    let expiring = new_key();
-    let mut short = record(Some("alice"), NOW);
-    short.expires_at = NOW + 5;
-    create(store, &expiring, &short).await;
-    let bob = new_key();
-    create(store, &bob, &record(Some("bob"), NOW)).await;
-    let tenant = key_in(TENANT);
-    create(store, &tenant, &record_in(TENANT, Some("alice"), NOW)).await;
-    create(store, &new_key(), &record(None, NOW)).await;
-
-    let sessions = store
-        .list_user(ADMIN, "alice", NOW + 5)
-        .await
-        .expect("store available");
-    let expected: Vec<UserSession> = [(k10, 10), (k20, 20), (k30, 30)]
-        .into_iter()
-        .map(|(key, offset)| UserSession {
-            key,
-            created_at: NOW + offset,
-            touched_at: NOW + offset,
-            expires_at: NOW + offset + HOUR,
-        })
-        .collect();
-    assert_eq!(sessions, expected);
-    assert_eq!(
-        listed(store, ADMIN, "alice", NOW + 4).await,
-        vec![expiring, k10, k20, k30],
-        "still live one second earlier"
-    );
-    assert_eq!(listed(store, TENANT, "alice", NOW).await, vec![tenant]);
-    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![bob]);
-    assert_eq!(listed(store, ADMIN, "carol", NOW).await, vec![]);
-}
-
-async fn delete_user_ends_all_or_all_but_one(store: &dyn SessionStore) {
-    let (a1, a2, a3) = (new_key(), new_key(), new_key());
-    for (offset, key) in [a1, a2, a3].iter().enumerate() {
-        create(store, key, &record(Some("alice"), NOW + offset as u64)).await;
-    }
-    let bob = new_key();
-    create(store, &bob, &record(Some("bob"), NOW)).await;
-    let tenant = key_in(TENANT);
-    create(store, &tenant, &record_in(TENANT, Some("alice"), NOW)).await;
-
-    let ended = store
-        .delete_user(ADMIN, "alice", Some(&a2))
-        .await
-        .expect("store available");
-    assert_eq!(ended, 2);
-    assert_eq!(load(store, &a1, NOW).await, None);
-    assert!(load(store, &a2, NOW).await.is_some(), "kept");
-    assert_eq!(load(store, &a3, NOW).await, None);
-    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![a2]);
-
-    let ended = store
-        .delete_user(ADMIN, "alice", None)
-        .await
-        .expect("store available");
-    assert_eq!(ended, 1);
-    assert_eq!(load(store, &a2, NOW).await, None);
-    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
-    assert_eq!(
-        store
-            .delete_user(ADMIN, "alice", None)
-            .await
-            .expect("store available"),
-        0
-    );
-    // Other users and other namespaces are untouched.
-    assert!(load(store, &bob, NOW).await.is_some());
-    assert!(load(store, &tenant, NOW).await.is_some());
-}
-
-async fn a_user_change_on_save_moves_the_index_entry(store: &dyn SessionStore) {
-    let key = new_key();
-    create(store, &key, &record(Some("alice"), NOW)).await;
-    let mut to_bob = record(Some("bob"), NOW);
-    to_bob.revision = 2;
-    assert_eq!(
-        save(store, &key, &to_bob, Some(1), NOW).await,
-        SaveOutcome::Saved
-    );
-    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
-    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![key]);
-    assert_eq!(
-        store
-            .delete_user(ADMIN, "alice", None)
-            .await
-            .expect("store available"),
-        0,
-        "alice's logout-everywhere no longer reaches bob's session"
-    );
-
-    let mut anonymous = record(None, NOW);
-    anonymous.revision = 3;
-    assert_eq!(
-        save(store, &key, &anonymous, Some(2), NOW).await,
-        SaveOutcome::Saved
-    );
-    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![]);
-    assert_eq!(
-        store
-            .delete_user(ADMIN, "bob", None)
-            .await
-            .expect("store available"),
-        0
-    );
-    assert_eq!(load(store, &key, NOW).await, Some(anonymous));
-}
-
-async fn enforce_max_per_user_evicts_the_least_recently_used_never_keep(store: &dyn SessionStore) {
-    let namespace = DeviceSession::SPEC.namespace();
-    let device = |touched_at: u64| Record {
-        touched_at,
-        ..record_in(namespace, Some("alice"), NOW)
-    };
-    let (a, b, c, keep) = (
-        key_in(namespace),
-        key_in(namespace),
-        key_in(namespace),
-        key_in(namespace),
-    );
-    create(store, &a, &device(NOW + 10)).await;
-    create(store, &b, &device(NOW + 40)).await;
-    create(store, &c, &device(NOW + 20)).await;
-    // The session just created is the least recently touched of all, and
-    // still survives: it is the one the user is logging in with.
-    create(store, &keep, &device(NOW + 5)).await;
-
-    let ended = store
-        .enforce_max_per_user::<DeviceSession>("alice", keep, NOW + 50)
-        .await
-        .expect("store available");
-    assert_eq!(ended, 2);
-    let mut survivors = listed(store, namespace, "alice", NOW + 50).await;
-    survivors.sort();
-    let mut expected = vec![b, keep];
-    expected.sort();
-    assert_eq!(survivors, expected);
-    assert_eq!(load(store, &a, NOW + 50).await, None);
-    assert_eq!(load(store, &c, NOW + 50).await, None);
-    assert_eq!(
-        store
-            .enforce_max_per_user::<DeviceSession>("alice", keep, NOW + 50)
-            .await
-            .expect("store available"),
-        0,
-        "within the cap"
-    );
-}
-
-async fn typed_operations_stay_in_their_namespace(store: &dyn SessionStore) {
-    let namespace = DeviceSession::SPEC.namespace();
-    let (phone, laptop) = (key_in(namespace), key_in(namespace));
-    create(store, &phone, &record_in(namespace, Some("alice"), NOW)).await;
-    create(
-        store,
-        &laptop,
-        &record_in(namespace, Some("alice"), NOW + 1),
-    )
-    .await;
-    let admin = new_key();
-    create(store, &admin, &record(Some("alice"), NOW)).await;
-
-    let sessions = store
-        .list_sessions::<DeviceSession>("alice", NOW)
-        .await
-        .expect("store available");
-    let keys: Vec<StoreKey> = sessions.iter().map(|session| session.key).collect();
-    assert_eq!(keys, vec![phone, laptop]);
-    assert_eq!(
-        store
-            .logout_others::<DeviceSession>("alice", laptop)
-            .await
-            .expect("store available"),
-        1
-    );
-    assert_eq!(listed(store, namespace, "alice", NOW).await, vec![laptop]);
-    assert_eq!(
-        store
-            .logout_all::<DeviceSession>("alice")
-            .await
-            .expect("store available"),
-        1
-    );
-    assert_eq!(listed(store, namespace, "alice", NOW).await, vec![]);
-    assert!(
-        load(store, &admin, NOW).await.is_some(),
-        "another type's session"
-    );
-}
-
 /// One `#[tokio::test]` per behaviour per backend: `memory::name` and
 /// `redis::name`.
 macro_rules! conformance {
@@ -505,7 +87,7 @@ macro_rules! conformance {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    super::$name(&session_seal::store::MemoryStore::new()).await;
+                    session_seal::store::conformance::$name(&session_seal::store::MemoryStore::new()).await;
                 }
             )*
         }
@@ -518,7 +100,7 @@ macro_rules! conformance {
                     let Some(store) = crate::common::store::redis_store(test).await else {
                         return;
                     };
-                    super::$name(&store).await;
+                    session_seal::store::conformance::$name(&store).await;
                     crate::common::store::remove_keys(&crate::common::store::redis_url(), &store);
                 }
             )*
@@ -540,7 +122,23 @@ conformance!(
     a_user_change_on_save_moves_the_index_entry,
     enforce_max_per_user_evicts_the_least_recently_used_never_keep,
     typed_operations_stay_in_their_namespace,
+    move_session_replaces_the_row_and_its_index_entry,
+    move_session_of_a_gone_row_is_gone_and_writes_nothing,
+    move_session_at_a_stale_revision_conflicts_and_writes_nothing,
+    move_session_without_expected_replaces_whatever_is_there,
+    move_session_onto_a_live_key_conflicts,
+    move_session_can_change_the_user,
+    move_session_racing_delete_user_never_leaves_a_live_row,
+    move_session_racing_save_lets_exactly_one_win,
 );
+
+/// The harness's one-call entry point runs every check (and so does not
+/// drift from the list above).
+#[tokio::test]
+async fn memory_passes_the_whole_harness_in_one_call() {
+    session_seal::store::conformance::run(|| async { MemoryStore::new() }).await;
+    assert!(session_seal::store::conformance::CHECKS.len() >= 21);
+}
 
 // ------------------------------------------------------------- Redis only
 

@@ -22,7 +22,7 @@ use axum::routing::get;
 use common::{Browser, TestClock, dev_keyring, serve};
 use http::StatusCode;
 use session_seal::store::{
-    MemoryStore, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
+    MemoryStore, MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
 };
 use session_seal::{SessionError, SessionLayer, StoreError, TypedSession};
 
@@ -330,6 +330,21 @@ impl SessionStore for SwitchableStore {
         Box::pin(async move {
             self.check()?;
             self.rows.save(key, record, expected, now).await
+        })
+    }
+    fn move_session<'a>(
+        &'a self,
+        from: &'a StoreKey,
+        expected: Option<u64>,
+        to: &'a StoreKey,
+        record: &'a Record,
+        now: u64,
+    ) -> StoreFuture<'a, MoveOutcome> {
+        Box::pin(async move {
+            self.check()?;
+            self.rows
+                .move_session(from, expected, to, record, now)
+                .await
         })
     }
     fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {

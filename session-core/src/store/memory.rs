@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::{Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession};
+use super::{MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession};
 
 /// Sweep for expired rows at most this often (in the store's own time, the
 /// `now` its callers pass).
@@ -128,6 +128,32 @@ impl Inner {
         SaveOutcome::Saved
     }
 
+    fn move_session(
+        &mut self,
+        from: &StoreKey,
+        expected: Option<u64>,
+        to: &StoreKey,
+        record: &Record,
+        now: u64,
+    ) -> MoveOutcome {
+        self.sweep_if_due(now);
+        if self.live(to, now).is_some() {
+            return MoveOutcome::Conflict;
+        }
+        if let Some(expected) = expected {
+            match self.live(from, now) {
+                None => return MoveOutcome::Gone,
+                Some(old) if old.revision != expected => return MoveOutcome::Conflict,
+                Some(_) => {}
+            }
+        }
+        self.remove(from);
+        // `to` holds no live row; an expired one is replaced.
+        let outcome = self.save(to, record, None, now);
+        debug_assert_eq!(outcome, SaveOutcome::Saved);
+        MoveOutcome::Moved
+    }
+
     fn user_keys(&self, namespace: &str, user: &str) -> Vec<StoreKey> {
         self.users
             .get(&(namespace.to_owned(), user.to_owned()))
@@ -150,6 +176,18 @@ impl SessionStore for MemoryStore {
         now: u64,
     ) -> StoreFuture<'a, SaveOutcome> {
         let outcome = self.lock().save(key, record, expected, now);
+        Box::pin(async move { Ok(outcome) })
+    }
+
+    fn move_session<'a>(
+        &'a self,
+        from: &'a StoreKey,
+        expected: Option<u64>,
+        to: &'a StoreKey,
+        record: &'a Record,
+        now: u64,
+    ) -> StoreFuture<'a, MoveOutcome> {
+        let outcome = self.lock().move_session(from, expected, to, record, now);
         Box::pin(async move { Ok(outcome) })
     }
 

@@ -18,6 +18,12 @@
 //!   new session, if there is no row), so two writers racing on one session
 //!   cannot overwrite each other silently; the loser gets
 //!   [`SaveOutcome::Conflict`].
+//! - [`SessionStore::move_session`] replaces a session's key in one atomic
+//!   step (renewal and re-login): the new row is created only if the old one
+//!   is still there at the revision the caller read, and the old row and its
+//!   index entry go in the same step. A logout, ban or eviction that lands
+//!   while a request renews is therefore never undone, and a concurrent
+//!   update is never overwritten.
 //! - Rows with a [`Record::user`] are indexed per `(namespace, user)` so that
 //!   all of one user's sessions can be listed and ended.
 //! - Errors are only for an unusable backend ([`StoreError`]); callers answer
@@ -33,6 +39,8 @@ use std::pin::Pin;
 
 pub use crate::error::StoreError;
 
+#[cfg(feature = "testing")]
+pub mod conformance;
 mod ext;
 mod id;
 mod memory;
@@ -98,6 +106,21 @@ pub enum SaveOutcome {
     Conflict,
 }
 
+/// What [`SessionStore::move_session`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use = "only Moved means the new row exists"]
+pub enum MoveOutcome {
+    /// The new row was written and the old one (with its index entry) removed.
+    Moved,
+    /// Nothing was written: the old row is gone (ended by a logout, a ban,
+    /// an eviction or its expiry), so the session it held is revoked.
+    Gone,
+    /// Nothing was written: the old row's revision was not the expected one
+    /// (another request changed the session), or a live row already exists
+    /// under the new key.
+    Conflict,
+}
+
 /// One of a user's sessions, as listed by [`SessionStore::list_user`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UserSession {
@@ -127,6 +150,29 @@ pub trait SessionStore: Send + Sync + 'static {
         expected: Option<u64>,
         now: u64,
     ) -> StoreFuture<'a, SaveOutcome>;
+
+    /// Moves a session from key `from` to key `to` in one atomic step:
+    /// writes `record` under `to` (indexed under its user, kept until
+    /// `record.expires_at`) and removes the row under `from` with its index
+    /// entry, or does nothing at all.
+    ///
+    /// - `expected = Some(revision)` (renewal: the same session under a new
+    ///   id): the old row must be live at `now` with exactly that revision;
+    ///   if it is not there, the outcome is [`MoveOutcome::Gone`], if its
+    ///   revision differs, [`MoveOutcome::Conflict`].
+    /// - `expected = None` (a new login replacing the old session): the old
+    ///   row is removed if it is there, whatever its revision; never `Gone`.
+    ///
+    /// Either way, a live row already under `to` is a
+    /// [`MoveOutcome::Conflict`] and nothing is written.
+    fn move_session<'a>(
+        &'a self,
+        from: &'a StoreKey,
+        expected: Option<u64>,
+        to: &'a StoreKey,
+        record: &'a Record,
+        now: u64,
+    ) -> StoreFuture<'a, MoveOutcome>;
 
     /// Removes the row (and its index entry). Returns whether there was one
     /// (a row past its `expires_at` but not yet dropped counts).
@@ -172,6 +218,16 @@ impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
         now: u64,
     ) -> StoreFuture<'a, SaveOutcome> {
         (**self).save(key, record, expected, now)
+    }
+    fn move_session<'a>(
+        &'a self,
+        from: &'a StoreKey,
+        expected: Option<u64>,
+        to: &'a StoreKey,
+        record: &'a Record,
+        now: u64,
+    ) -> StoreFuture<'a, MoveOutcome> {
+        (**self).move_session(from, expected, to, record, now)
     }
     fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
         (**self).delete(key)

@@ -9,7 +9,7 @@ use std::time::Duration;
 use ::redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use ::redis::{Client, RedisError, Script, Value};
 
-use super::{Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession};
+use super::{MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession};
 use crate::error::StoreError;
 use crate::spec::is_namespace;
 
@@ -174,6 +174,41 @@ if ARGV[8] == '1' then
   redis.call('HSET', row, 'user', ARGV[7])
   local index = index_key(ARGV[5], ARGV[6], ARGV[7])
   redis.call('SADD', index, ARGV[4])
+  extend(index, ttl)
+end
+return 1
+"#
+    ))
+});
+
+/// KEYS: old row, new row. ARGV: expected revision of the old row ('' for
+/// any), now, ttl, old key hex, new key hex, user index prefix, namespace,
+/// user, has user ('1'/'0'), version, data, revision, created_at,
+/// touched_at, expires_at. Returns 1 (moved), 0 (conflict) or 2 (the old
+/// row is gone).
+static MOVE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(concat!(
+        lua_prelude!(),
+        r#"
+local old, new = KEYS[1], KEYS[2]
+if live_revision(new, ARGV[2]) then return 0 end
+if ARGV[1] ~= '' then
+  local current = live_revision(old, ARGV[2])
+  if not current then return 2 end
+  if current ~= ARGV[1] then return 0 end
+end
+local ttl = tonumber(ARGV[3])
+unindex(old, ARGV[6], ARGV[4])
+redis.call('DEL', old)
+unindex(new, ARGV[6], ARGV[5])
+redis.call('DEL', new)
+redis.call('HSET', new, 'namespace', ARGV[7], 'version', ARGV[10], 'data', ARGV[11],
+  'revision', ARGV[12], 'created_at', ARGV[13], 'touched_at', ARGV[14], 'expires_at', ARGV[15])
+redis.call('EXPIRE', new, ttl)
+if ARGV[9] == '1' then
+  redis.call('HSET', new, 'user', ARGV[8])
+  local index = index_key(ARGV[6], ARGV[7], ARGV[8])
+  redis.call('SADD', index, ARGV[5])
   extend(index, ttl)
 end
 return 1
@@ -721,6 +756,46 @@ impl SessionStore for RedisStore {
                 SaveOutcome::Saved
             } else {
                 SaveOutcome::Conflict
+            })
+        })
+    }
+
+    fn move_session<'a>(
+        &'a self,
+        from: &'a StoreKey,
+        expected: Option<u64>,
+        to: &'a StoreKey,
+        record: &'a Record,
+        now: u64,
+    ) -> StoreFuture<'a, MoveOutcome> {
+        Box::pin(async move {
+            let mut connection = self.connection()?;
+            let mut invocation = MOVE.key(self.row_key(from));
+            invocation
+                .key(self.row_key(to))
+                .arg(expected.map_or_else(String::new, |revision| revision.to_string()))
+                .arg(now)
+                .arg(ttl_secs(record.expires_at, now))
+                .arg(from.to_hex())
+                .arg(to.to_hex())
+                .arg(&self.inner.user_prefix)
+                .arg(&record.namespace)
+                .arg(record.user.as_deref().unwrap_or(""))
+                .arg(if record.user.is_some() { "1" } else { "0" })
+                .arg(record.version)
+                .arg(record.data.as_slice())
+                .arg(record.revision)
+                .arg(record.created_at)
+                .arg(record.touched_at)
+                .arg(record.expires_at);
+            let reply: Value = invocation
+                .invoke_async(&mut connection)
+                .await
+                .map_err(unavailable)?;
+            Ok(match integer(&reply)? {
+                1 => MoveOutcome::Moved,
+                2 => MoveOutcome::Gone,
+                _ => MoveOutcome::Conflict,
             })
         })
     }

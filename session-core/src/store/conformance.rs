@@ -1,0 +1,913 @@
+//! The [`SessionStore`] contract as executable checks: a conformance
+//! harness any backend can run with one call (feature `testing`).
+//!
+//! ```
+//! # async fn demo() {
+//! use session_core::store::{MemoryStore, conformance};
+//!
+//! // In a `#[tokio::test]` (or any async runtime's test):
+//! conformance::run(|| async { MemoryStore::new() }).await;
+//! # }
+//! ```
+//!
+//! [`run`] gives every check a fresh store from the factory and panics with
+//! the check's name on the first failure. To report each behaviour as its
+//! own test, iterate [`CHECKS`] instead.
+//!
+//! What a backend must do to pass is written in the
+//! [module docs of `store`](super). The checks pass the caller's clock
+//! explicitly (`NOW`, a fixed instant in 2025): a backend must compare expiry
+//! with the `now` it is given, never with its own clock; it may still let
+//! its server drop rows by TTL, as all of these rows expire at least an hour
+//! after the real time the suite runs.
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "a test harness reports failures by panicking"
+)]
+
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
+use std::task::Poll;
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, SessionStoreExt as _, StoreKey,
+    UserSession,
+};
+use crate::{SessionPayload, SessionSpec};
+
+/// The future a [`Check`] returns.
+pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// One check of the contract.
+#[derive(Clone, Copy)]
+pub struct Check {
+    /// What it checks, as a test name (`snake_case`).
+    pub name: &'static str,
+    /// Runs it on `store`, panicking on a breach of the contract.
+    pub run: for<'a> fn(&'a dyn SessionStore) -> CheckFuture<'a>,
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check").field("name", &self.name).finish()
+    }
+}
+
+/// Runs every check in [`CHECKS`], each on a fresh store made by `fresh`.
+///
+/// Panics on the first failure, naming the check. Stores that share state
+/// between instances (one server) pass if each instance is isolated (a
+/// fresh key prefix or table, say).
+/// Checks: run.
+pub async fn run<S, F, Fut>(mut fresh: F)
+where
+    S: SessionStore,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    for check in CHECKS {
+        let store = fresh().await;
+        eprintln!("session-seal conformance: {}", check.name);
+        (check.run)(&store).await;
+    }
+}
+
+macro_rules! checks {
+    ($($name:ident),* $(,)?) => {
+        /// Every check, in the order [`run`] runs them.
+        pub const CHECKS: &[Check] = &[
+            $(Check { name: stringify!($name), run: |store| Box::pin($name(store)) },)*
+        ];
+    };
+}
+
+checks!(
+    load_of_a_missing_key_is_none,
+    create_then_load_returns_the_identical_record,
+    create_over_a_live_row_conflicts,
+    update_with_the_right_revision_saves_and_a_stale_one_conflicts,
+    revisions_compare_exactly_near_u64_max,
+    an_expired_row_reads_none_and_can_be_recreated,
+    delete_returns_true_then_false,
+    touch_moves_the_expiry_but_not_the_revision_or_data,
+    list_user_returns_only_that_users_live_rows_oldest_first,
+    delete_user_ends_all_or_all_but_one,
+    a_user_change_on_save_moves_the_index_entry,
+    enforce_max_per_user_evicts_the_least_recently_used_never_keep,
+    typed_operations_stay_in_their_namespace,
+    move_session_replaces_the_row_and_its_index_entry,
+    move_session_of_a_gone_row_is_gone_and_writes_nothing,
+    move_session_at_a_stale_revision_conflicts_and_writes_nothing,
+    move_session_without_expected_replaces_whatever_is_there,
+    move_session_onto_a_live_key_conflicts,
+    move_session_can_change_the_user,
+    move_session_racing_delete_user_never_leaves_a_live_row,
+    move_session_racing_save_lets_exactly_one_win,
+);
+
+const NOW: u64 = 1_750_000_000;
+const HOUR: u64 = 3600;
+const ADMIN: &str = "admin";
+const TENANT: &str = "tenant";
+
+/// A store-mode type with a cap of two sessions per user, written by hand
+/// (not derived) so this suite depends on the core API alone.
+#[derive(Serialize, Deserialize)]
+struct DeviceSession {
+    user: String,
+}
+
+impl SessionPayload for DeviceSession {
+    const SPEC: SessionSpec = SessionSpec::builder("DeviceSession", "device_sid", "device")
+        .store()
+        .max_per_user(2)
+        .build();
+}
+
+fn key_in(namespace: &str) -> StoreKey {
+    StoreKey::derive(namespace, &SessionId::generate())
+}
+
+fn new_key() -> StoreKey {
+    key_in(ADMIN)
+}
+
+/// A fresh admin row for `user` that started at `created_at` and lives an hour.
+fn record(user: Option<&str>, created_at: u64) -> Record {
+    record_in(ADMIN, user, created_at)
+}
+
+fn record_in(namespace: &str, user: Option<&str>, created_at: u64) -> Record {
+    Record {
+        namespace: namespace.into(),
+        user: user.map(Into::into),
+        version: 1,
+        data: br#"{"user_id":42,"roles":["admin"]}"#.to_vec(),
+        revision: 1,
+        created_at,
+        touched_at: created_at,
+        expires_at: created_at + HOUR,
+    }
+}
+
+async fn save(
+    store: &dyn SessionStore,
+    key: &StoreKey,
+    record: &Record,
+    expected: Option<u64>,
+    now: u64,
+) -> SaveOutcome {
+    store
+        .save(key, record, expected, now)
+        .await
+        .expect("store available")
+}
+
+/// Saves a new row and insists it was written.
+async fn create(store: &dyn SessionStore, key: &StoreKey, record: &Record) {
+    assert_eq!(
+        save(store, key, record, None, NOW).await,
+        SaveOutcome::Saved,
+        "creating {key:?}"
+    );
+}
+
+async fn load(store: &dyn SessionStore, key: &StoreKey, now: u64) -> Option<Record> {
+    store.load(key, now).await.expect("store available")
+}
+
+async fn listed(store: &dyn SessionStore, namespace: &str, user: &str, now: u64) -> Vec<StoreKey> {
+    store
+        .list_user(namespace, user, now)
+        .await
+        .expect("store available")
+        .into_iter()
+        .map(|session| session.key)
+        .collect()
+}
+
+// ------------------------------------------------------- the checks
+
+/// Checks: load of a missing key is none.
+pub async fn load_of_a_missing_key_is_none(store: &dyn SessionStore) {
+    assert_eq!(load(store, &new_key(), NOW).await, None);
+}
+
+/// Checks: create then load returns the identical record.
+pub async fn create_then_load_returns_the_identical_record(store: &dyn SessionStore) {
+    let key = new_key();
+    let mut with_user = record(Some("alice"), NOW);
+    with_user.version = 7;
+    // Data is raw bytes to a store: NUL, invalid UTF-8 and CRLF survive.
+    with_user.data = vec![b'{', 0, 0xff, 0xc3, 0x28, b'\r', b'\n', b'}'];
+    create(store, &key, &with_user).await;
+    assert_eq!(load(store, &key, NOW).await, Some(with_user));
+
+    let anonymous_key = new_key();
+    let mut anonymous = record(None, NOW - 5);
+    anonymous.data = Vec::new();
+    create(store, &anonymous_key, &anonymous).await;
+    assert_eq!(load(store, &anonymous_key, NOW).await, Some(anonymous));
+}
+
+/// Checks: create over a live row conflicts.
+pub async fn create_over_a_live_row_conflicts(store: &dyn SessionStore) {
+    let key = new_key();
+    let first = record(Some("alice"), NOW);
+    create(store, &key, &first).await;
+    let mut second = record(Some("mallory"), NOW);
+    second.data = b"{}".to_vec();
+    assert_eq!(
+        save(store, &key, &second, None, NOW + 1).await,
+        SaveOutcome::Conflict
+    );
+    assert_eq!(load(store, &key, NOW + 1).await, Some(first));
+    assert_eq!(listed(store, ADMIN, "mallory", NOW).await, vec![]);
+}
+
+/// Checks: update with the right revision saves and a stale one conflicts.
+pub async fn update_with_the_right_revision_saves_and_a_stale_one_conflicts(
+    store: &dyn SessionStore,
+) {
+    let key = new_key();
+    create(store, &key, &record(Some("alice"), NOW)).await;
+
+    let mut second = record(Some("alice"), NOW);
+    second.revision = 2;
+    second.data = br#"{"user_id":42,"visits":1}"#.to_vec();
+    assert_eq!(
+        save(store, &key, &second, Some(1), NOW + 1).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(load(store, &key, NOW + 1).await, Some(second.clone()));
+
+    // A writer that read revision 1 lost the race: nothing changes.
+    let mut stale = record(Some("alice"), NOW);
+    stale.revision = 2;
+    stale.data = br#"{"user_id":42,"visits":99}"#.to_vec();
+    assert_eq!(
+        save(store, &key, &stale, Some(1), NOW + 2).await,
+        SaveOutcome::Conflict
+    );
+    assert_eq!(load(store, &key, NOW + 2).await, Some(second));
+
+    // An update of a row that does not exist is a conflict, not a create.
+    let missing = new_key();
+    assert_eq!(
+        save(store, &missing, &stale, Some(1), NOW).await,
+        SaveOutcome::Conflict
+    );
+    assert_eq!(load(store, &missing, NOW).await, None);
+}
+
+/// Checks: revisions compare exactly near u64 max.
+pub async fn revisions_compare_exactly_near_u64_max(store: &dyn SessionStore) {
+    // Neighbours this large are the same number as a double (2^64 has
+    // a 4096-wide ulp): a backend comparing them as floats would accept a
+    // stale write.
+    let key = new_key();
+    let mut row = record(Some("alice"), NOW);
+    row.revision = u64::MAX - 1;
+    create(store, &key, &row).await;
+    let mut next = row.clone();
+    next.revision = u64::MAX;
+    assert_eq!(
+        save(store, &key, &next, Some(u64::MAX - 2), NOW).await,
+        SaveOutcome::Conflict
+    );
+    assert_eq!(
+        save(store, &key, &next, Some(u64::MAX - 1), NOW).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(load(store, &key, NOW).await, Some(next));
+}
+
+/// Checks: an expired row reads none and can be recreated.
+pub async fn an_expired_row_reads_none_and_can_be_recreated(store: &dyn SessionStore) {
+    let key = new_key();
+    let mut short = record(Some("alice"), NOW);
+    short.expires_at = NOW + 10;
+    create(store, &key, &short).await;
+    assert_eq!(load(store, &key, NOW + 9).await, Some(short.clone()));
+    assert_eq!(
+        load(store, &key, NOW + 10).await,
+        None,
+        "expired at expires_at"
+    );
+    assert_eq!(load(store, &key, NOW + 11).await, None);
+    assert_eq!(listed(store, ADMIN, "alice", NOW + 10).await, vec![]);
+
+    // Updating what was read before it expired is a conflict: it is gone.
+    let mut late = short.clone();
+    late.revision = 2;
+    assert_eq!(
+        save(store, &key, &late, Some(1), NOW + 10).await,
+        SaveOutcome::Conflict
+    );
+    // A new session under the same key counts the expired row as absent.
+    let fresh = record(Some("bob"), NOW + 10);
+    assert_eq!(
+        save(store, &key, &fresh, None, NOW + 10).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(load(store, &key, NOW + 10).await, Some(fresh));
+    assert_eq!(listed(store, ADMIN, "bob", NOW + 10).await, vec![key]);
+    assert_eq!(listed(store, ADMIN, "alice", NOW + 10).await, vec![]);
+}
+
+/// Checks: delete returns true then false.
+pub async fn delete_returns_true_then_false(store: &dyn SessionStore) {
+    let key = new_key();
+    create(store, &key, &record(Some("alice"), NOW)).await;
+    assert!(store.delete(&key).await.expect("store available"));
+    assert_eq!(load(store, &key, NOW).await, None);
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
+    assert!(!store.delete(&key).await.expect("store available"));
+    assert!(!store.delete(&new_key()).await.expect("store available"));
+}
+
+/// Checks: touch moves the expiry but not the revision or data.
+pub async fn touch_moves_the_expiry_but_not_the_revision_or_data(store: &dyn SessionStore) {
+    let key = new_key();
+    let original = record(Some("alice"), NOW);
+    create(store, &key, &original).await;
+
+    let later = NOW + 600;
+    assert!(
+        store
+            .touch(&key, later, later + HOUR, later)
+            .await
+            .expect("store available")
+    );
+    let touched = load(store, &key, later).await.expect("still there");
+    assert_eq!(
+        touched,
+        Record {
+            touched_at: later,
+            expires_at: later + HOUR,
+            ..original.clone()
+        }
+    );
+    // Alive past its original expiry, and the index shows the new times.
+    assert!(load(store, &key, original.expires_at + 1).await.is_some());
+    assert_eq!(
+        store
+            .list_user(ADMIN, "alice", later)
+            .await
+            .expect("store available"),
+        vec![UserSession {
+            key,
+            created_at: NOW,
+            touched_at: later,
+            expires_at: later + HOUR,
+        }]
+    );
+    // A touch is no write: the revision the caller holds still matches.
+    let mut update = touched.clone();
+    update.revision = 2;
+    assert_eq!(
+        save(store, &key, &update, Some(1), later).await,
+        SaveOutcome::Saved
+    );
+
+    assert!(
+        !store
+            .touch(&new_key(), later, later + HOUR, later)
+            .await
+            .expect("store available"),
+        "touching a missing row"
+    );
+    let dead = later + HOUR;
+    assert!(
+        !store
+            .touch(&key, dead, dead + HOUR, dead)
+            .await
+            .expect("store available"),
+        "touching an expired row"
+    );
+    assert_eq!(
+        load(store, &key, dead).await,
+        None,
+        "not revived by a touch"
+    );
+}
+
+/// Checks: list user returns only that users live rows oldest first.
+pub async fn list_user_returns_only_that_users_live_rows_oldest_first(store: &dyn SessionStore) {
+    let (k30, k10, k20) = (new_key(), new_key(), new_key());
+    create(store, &k30, &record(Some("alice"), NOW + 30)).await;
+    create(store, &k10, &record(Some("alice"), NOW + 10)).await;
+    create(store, &k20, &record(Some("alice"), NOW + 20)).await;
+    let expiring = new_key();
+    let mut short = record(Some("alice"), NOW);
+    short.expires_at = NOW + 5;
+    create(store, &expiring, &short).await;
+    let bob = new_key();
+    create(store, &bob, &record(Some("bob"), NOW)).await;
+    let tenant = key_in(TENANT);
+    create(store, &tenant, &record_in(TENANT, Some("alice"), NOW)).await;
+    create(store, &new_key(), &record(None, NOW)).await;
+
+    let sessions = store
+        .list_user(ADMIN, "alice", NOW + 5)
+        .await
+        .expect("store available");
+    let expected: Vec<UserSession> = [(k10, 10), (k20, 20), (k30, 30)]
+        .into_iter()
+        .map(|(key, offset)| UserSession {
+            key,
+            created_at: NOW + offset,
+            touched_at: NOW + offset,
+            expires_at: NOW + offset + HOUR,
+        })
+        .collect();
+    assert_eq!(sessions, expected);
+    assert_eq!(
+        listed(store, ADMIN, "alice", NOW + 4).await,
+        vec![expiring, k10, k20, k30],
+        "still live one second earlier"
+    );
+    assert_eq!(listed(store, TENANT, "alice", NOW).await, vec![tenant]);
+    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![bob]);
+    assert_eq!(listed(store, ADMIN, "carol", NOW).await, vec![]);
+}
+
+/// Checks: delete user ends all or all but one.
+pub async fn delete_user_ends_all_or_all_but_one(store: &dyn SessionStore) {
+    let (a1, a2, a3) = (new_key(), new_key(), new_key());
+    for (offset, key) in [a1, a2, a3].iter().enumerate() {
+        create(store, key, &record(Some("alice"), NOW + offset as u64)).await;
+    }
+    let bob = new_key();
+    create(store, &bob, &record(Some("bob"), NOW)).await;
+    let tenant = key_in(TENANT);
+    create(store, &tenant, &record_in(TENANT, Some("alice"), NOW)).await;
+
+    let ended = store
+        .delete_user(ADMIN, "alice", Some(&a2))
+        .await
+        .expect("store available");
+    assert_eq!(ended, 2);
+    assert_eq!(load(store, &a1, NOW).await, None);
+    assert!(load(store, &a2, NOW).await.is_some(), "kept");
+    assert_eq!(load(store, &a3, NOW).await, None);
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![a2]);
+
+    let ended = store
+        .delete_user(ADMIN, "alice", None)
+        .await
+        .expect("store available");
+    assert_eq!(ended, 1);
+    assert_eq!(load(store, &a2, NOW).await, None);
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
+    assert_eq!(
+        store
+            .delete_user(ADMIN, "alice", None)
+            .await
+            .expect("store available"),
+        0
+    );
+    // Other users and other namespaces are untouched.
+    assert!(load(store, &bob, NOW).await.is_some());
+    assert!(load(store, &tenant, NOW).await.is_some());
+}
+
+/// Checks: a user change on save moves the index entry.
+pub async fn a_user_change_on_save_moves_the_index_entry(store: &dyn SessionStore) {
+    let key = new_key();
+    create(store, &key, &record(Some("alice"), NOW)).await;
+    let mut to_bob = record(Some("bob"), NOW);
+    to_bob.revision = 2;
+    assert_eq!(
+        save(store, &key, &to_bob, Some(1), NOW).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
+    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![key]);
+    assert_eq!(
+        store
+            .delete_user(ADMIN, "alice", None)
+            .await
+            .expect("store available"),
+        0,
+        "alice's logout-everywhere no longer reaches bob's session"
+    );
+
+    let mut anonymous = record(None, NOW);
+    anonymous.revision = 3;
+    assert_eq!(
+        save(store, &key, &anonymous, Some(2), NOW).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![]);
+    assert_eq!(
+        store
+            .delete_user(ADMIN, "bob", None)
+            .await
+            .expect("store available"),
+        0
+    );
+    assert_eq!(load(store, &key, NOW).await, Some(anonymous));
+}
+
+/// Checks: enforce max per user evicts the least recently used never keep.
+pub async fn enforce_max_per_user_evicts_the_least_recently_used_never_keep(
+    store: &dyn SessionStore,
+) {
+    let namespace = DeviceSession::SPEC.namespace();
+    let device = |touched_at: u64| Record {
+        touched_at,
+        ..record_in(namespace, Some("alice"), NOW)
+    };
+    let (a, b, c, keep) = (
+        key_in(namespace),
+        key_in(namespace),
+        key_in(namespace),
+        key_in(namespace),
+    );
+    create(store, &a, &device(NOW + 10)).await;
+    create(store, &b, &device(NOW + 40)).await;
+    create(store, &c, &device(NOW + 20)).await;
+    // The session just created is the least recently touched of all, and
+    // still survives: it is the one the user is logging in with.
+    create(store, &keep, &device(NOW + 5)).await;
+
+    let ended = store
+        .enforce_max_per_user::<DeviceSession>("alice", keep, NOW + 50)
+        .await
+        .expect("store available");
+    assert_eq!(ended, 2);
+    let mut survivors = listed(store, namespace, "alice", NOW + 50).await;
+    survivors.sort();
+    let mut expected = vec![b, keep];
+    expected.sort();
+    assert_eq!(survivors, expected);
+    assert_eq!(load(store, &a, NOW + 50).await, None);
+    assert_eq!(load(store, &c, NOW + 50).await, None);
+    assert_eq!(
+        store
+            .enforce_max_per_user::<DeviceSession>("alice", keep, NOW + 50)
+            .await
+            .expect("store available"),
+        0,
+        "within the cap"
+    );
+}
+
+/// Checks: typed operations stay in their namespace.
+pub async fn typed_operations_stay_in_their_namespace(store: &dyn SessionStore) {
+    let namespace = DeviceSession::SPEC.namespace();
+    let (phone, laptop) = (key_in(namespace), key_in(namespace));
+    create(store, &phone, &record_in(namespace, Some("alice"), NOW)).await;
+    create(
+        store,
+        &laptop,
+        &record_in(namespace, Some("alice"), NOW + 1),
+    )
+    .await;
+    let admin = new_key();
+    create(store, &admin, &record(Some("alice"), NOW)).await;
+
+    let sessions = store
+        .list_sessions::<DeviceSession>("alice", NOW)
+        .await
+        .expect("store available");
+    let keys: Vec<StoreKey> = sessions.iter().map(|session| session.key).collect();
+    assert_eq!(keys, vec![phone, laptop]);
+    assert_eq!(
+        store
+            .logout_others::<DeviceSession>("alice", laptop)
+            .await
+            .expect("store available"),
+        1
+    );
+    assert_eq!(listed(store, namespace, "alice", NOW).await, vec![laptop]);
+    assert_eq!(
+        store
+            .logout_all::<DeviceSession>("alice")
+            .await
+            .expect("store available"),
+        1
+    );
+    assert_eq!(listed(store, namespace, "alice", NOW).await, vec![]);
+    assert!(
+        load(store, &admin, NOW).await.is_some(),
+        "another type's session"
+    );
+}
+
+// ------------------------------------------------------------- move_session
+
+async fn move_session(
+    store: &dyn SessionStore,
+    from: &StoreKey,
+    expected: Option<u64>,
+    to: &StoreKey,
+    record: &Record,
+    now: u64,
+) -> MoveOutcome {
+    store
+        .move_session(from, expected, to, record, now)
+        .await
+        .expect("store available")
+}
+
+/// Polls both futures to completion, interleaved on one task, so their
+/// store calls are in flight together.
+async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut first, mut second) = (None, None);
+    poll_fn(|cx| {
+        if first.is_none()
+            && let Poll::Ready(value) = a.as_mut().poll(cx)
+        {
+            first = Some(value);
+        }
+        if second.is_none()
+            && let Poll::Ready(value) = b.as_mut().poll(cx)
+        {
+            second = Some(value);
+        }
+        if first.is_some() && second.is_some() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    (
+        first.expect("polled to completion"),
+        second.expect("polled to completion"),
+    )
+}
+
+/// The row `old` continued under a new key: revision + 1, new times.
+fn renewed(old: &Record, now: u64) -> Record {
+    Record {
+        revision: old.revision + 1,
+        touched_at: now,
+        expires_at: now + HOUR,
+        ..old.clone()
+    }
+}
+
+/// Checks: move session replaces the row and its index entry.
+pub async fn move_session_replaces_the_row_and_its_index_entry(store: &dyn SessionStore) {
+    let (old_key, new_key_) = (new_key(), new_key());
+    let mut old = record(Some("alice"), NOW);
+    old.revision = 3;
+    create(store, &old_key, &old).await;
+    let other = new_key();
+    create(store, &other, &record(Some("alice"), NOW + 1)).await;
+
+    let new = renewed(&old, NOW + 60);
+    assert_eq!(
+        move_session(store, &old_key, Some(3), &new_key_, &new, NOW + 60).await,
+        MoveOutcome::Moved
+    );
+    assert_eq!(
+        load(store, &old_key, NOW + 60).await,
+        None,
+        "old row removed"
+    );
+    assert_eq!(load(store, &new_key_, NOW + 60).await, Some(new.clone()));
+    let mut keys = listed(store, ADMIN, "alice", NOW + 60).await;
+    keys.sort();
+    let mut expected = vec![new_key_, other];
+    expected.sort();
+    assert_eq!(keys, expected, "the index follows the move");
+    // The moved row is an ordinary row: revision-checked saves work on it.
+    let mut update = new.clone();
+    update.revision = 5;
+    assert_eq!(
+        save(store, &new_key_, &update, Some(4), NOW + 61).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(
+        store
+            .delete_user(ADMIN, "alice", None)
+            .await
+            .expect("store available"),
+        2,
+        "logout-everywhere reaches the moved row"
+    );
+}
+
+/// Checks: move session of a gone row is gone and writes nothing.
+pub async fn move_session_of_a_gone_row_is_gone_and_writes_nothing(store: &dyn SessionStore) {
+    // Never existed.
+    let (missing, to) = (new_key(), new_key());
+    let new = record(Some("alice"), NOW);
+    assert_eq!(
+        move_session(store, &missing, Some(1), &to, &new, NOW).await,
+        MoveOutcome::Gone
+    );
+    assert_eq!(load(store, &to, NOW).await, None);
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
+
+    // Ended by a logout before the move.
+    let old_key = new_key();
+    let old = record(Some("alice"), NOW);
+    create(store, &old_key, &old).await;
+    assert_eq!(
+        store
+            .delete_user(ADMIN, "alice", None)
+            .await
+            .expect("store available"),
+        1
+    );
+    assert_eq!(
+        move_session(store, &old_key, Some(1), &to, &renewed(&old, NOW), NOW).await,
+        MoveOutcome::Gone
+    );
+    assert_eq!(load(store, &to, NOW).await, None);
+
+    // Expired at `now`.
+    let short_key = new_key();
+    let mut short = record(Some("alice"), NOW);
+    short.expires_at = NOW + 10;
+    create(store, &short_key, &short).await;
+    assert_eq!(
+        move_session(
+            store,
+            &short_key,
+            Some(1),
+            &to,
+            &renewed(&short, NOW + 10),
+            NOW + 10
+        )
+        .await,
+        MoveOutcome::Gone
+    );
+    assert_eq!(load(store, &to, NOW + 10).await, None);
+    assert_eq!(listed(store, ADMIN, "alice", NOW + 10).await, vec![]);
+}
+
+/// Checks: move session at a stale revision conflicts and writes nothing.
+pub async fn move_session_at_a_stale_revision_conflicts_and_writes_nothing(
+    store: &dyn SessionStore,
+) {
+    let (old_key, to) = (new_key(), new_key());
+    let old = record(Some("alice"), NOW);
+    create(store, &old_key, &old).await;
+    // Another request updated the session after this one read revision 1.
+    let mut updated = old.clone();
+    updated.revision = 2;
+    updated.data = br#"{"visits":1}"#.to_vec();
+    assert_eq!(
+        save(store, &old_key, &updated, Some(1), NOW).await,
+        SaveOutcome::Saved
+    );
+
+    assert_eq!(
+        move_session(store, &old_key, Some(1), &to, &renewed(&old, NOW), NOW).await,
+        MoveOutcome::Conflict
+    );
+    assert_eq!(
+        load(store, &old_key, NOW).await,
+        Some(updated),
+        "the update survives"
+    );
+    assert_eq!(load(store, &to, NOW).await, None);
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![old_key]);
+}
+
+/// Checks: move session without expected replaces whatever is there.
+pub async fn move_session_without_expected_replaces_whatever_is_there(store: &dyn SessionStore) {
+    // A new login over an old session: the old row goes whatever its revision.
+    let (old_key, to) = (new_key(), new_key());
+    let mut old = record(Some("alice"), NOW);
+    old.revision = 9;
+    create(store, &old_key, &old).await;
+    let login = record(Some("alice"), NOW + 5);
+    assert_eq!(
+        move_session(store, &old_key, None, &to, &login, NOW + 5).await,
+        MoveOutcome::Moved
+    );
+    assert_eq!(load(store, &old_key, NOW + 5).await, None);
+    assert_eq!(load(store, &to, NOW + 5).await, Some(login.clone()));
+    assert_eq!(listed(store, ADMIN, "alice", NOW + 5).await, vec![to]);
+
+    // And over an old session that is already gone: a plain create.
+    let (gone, again) = (new_key(), new_key());
+    assert_eq!(
+        move_session(store, &gone, None, &again, &login, NOW + 6).await,
+        MoveOutcome::Moved
+    );
+    assert_eq!(load(store, &again, NOW + 6).await, Some(login));
+}
+
+/// Checks: move session onto a live key conflicts.
+pub async fn move_session_onto_a_live_key_conflicts(store: &dyn SessionStore) {
+    let (old_key, taken) = (new_key(), new_key());
+    let old = record(Some("alice"), NOW);
+    create(store, &old_key, &old).await;
+    let occupant = record(Some("bob"), NOW);
+    create(store, &taken, &occupant).await;
+    for expected in [Some(1), None] {
+        assert_eq!(
+            move_session(store, &old_key, expected, &taken, &renewed(&old, NOW), NOW).await,
+            MoveOutcome::Conflict,
+            "expected {expected:?}"
+        );
+    }
+    assert_eq!(load(store, &old_key, NOW).await, Some(old));
+    assert_eq!(load(store, &taken, NOW).await, Some(occupant));
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![old_key]);
+}
+
+/// Checks: move session can change the user.
+pub async fn move_session_can_change_the_user(store: &dyn SessionStore) {
+    let (old_key, to) = (new_key(), new_key());
+    create(store, &old_key, &record(Some("alice"), NOW)).await;
+    let bob = record(Some("bob"), NOW);
+    assert_eq!(
+        move_session(store, &old_key, None, &to, &bob, NOW).await,
+        MoveOutcome::Moved
+    );
+    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
+    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![to]);
+}
+
+/// Rounds of each race: enough for a networked backend to interleave its
+/// calls in both orders, small enough to take well under a second.
+const RACE_ROUNDS: usize = 25;
+
+/// Checks: move session racing delete user never leaves a live row.
+pub async fn move_session_racing_delete_user_never_leaves_a_live_row(store: &dyn SessionStore) {
+    let (mut moved, mut gone) = (0, 0);
+    for round in 0..RACE_ROUNDS {
+        let (old_key, to) = (new_key(), new_key());
+        let old = record(Some("alice"), NOW);
+        create(store, &old_key, &old).await;
+        let new = renewed(&old, NOW + 1);
+        let (outcome, ended) = both(
+            move_session(store, &old_key, Some(1), &to, &new, NOW + 1),
+            async {
+                store
+                    .delete_user(ADMIN, "alice", None)
+                    .await
+                    .expect("store available")
+            },
+        )
+        .await;
+        match outcome {
+            MoveOutcome::Moved => moved += 1,
+            MoveOutcome::Gone => gone += 1,
+            MoveOutcome::Conflict => panic!("round {round}: a move racing a logout conflicted"),
+        }
+        assert_eq!(
+            ended, 1,
+            "round {round}: the logout ended the session, old or new"
+        );
+        assert_eq!(
+            load(store, &old_key, NOW + 1).await,
+            None,
+            "round {round}: old row"
+        );
+        assert_eq!(
+            load(store, &to, NOW + 1).await,
+            None,
+            "round {round}: the logout was undone"
+        );
+        assert_eq!(listed(store, ADMIN, "alice", NOW + 1).await, vec![]);
+    }
+    assert_eq!(moved + gone, RACE_ROUNDS);
+}
+
+/// Checks: move session racing save lets exactly one win.
+pub async fn move_session_racing_save_lets_exactly_one_win(store: &dyn SessionStore) {
+    for round in 0..RACE_ROUNDS {
+        let (old_key, to) = (new_key(), new_key());
+        let old = record(Some("alice"), NOW);
+        create(store, &old_key, &old).await;
+        let mut update = old.clone();
+        update.revision = 2;
+        update.data = br#"{"visits":1}"#.to_vec();
+        let new = renewed(&old, NOW + 1);
+        let (saved, outcome) = both(
+            save(store, &old_key, &update, Some(1), NOW + 1),
+            move_session(store, &old_key, Some(1), &to, &new, NOW + 1),
+        )
+        .await;
+        match (saved, outcome) {
+            (SaveOutcome::Saved, MoveOutcome::Conflict) => {
+                assert_eq!(
+                    load(store, &old_key, NOW + 1).await,
+                    Some(update),
+                    "round {round}"
+                );
+                assert_eq!(load(store, &to, NOW + 1).await, None, "round {round}");
+            }
+            (SaveOutcome::Conflict, MoveOutcome::Moved) => {
+                assert_eq!(load(store, &old_key, NOW + 1).await, None, "round {round}");
+                assert_eq!(load(store, &to, NOW + 1).await, Some(new), "round {round}");
+            }
+            other => panic!("round {round}: both or neither won: {other:?}"),
+        }
+    }
+}
