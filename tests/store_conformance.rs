@@ -25,8 +25,14 @@ const NOW: u64 = 1_750_000_000;
 const HOUR: u64 = 3600;
 const ADMIN: &str = "admin";
 
+/// A fresh admin key on `user`'s route.
+fn key_of(user: &str) -> StoreKey {
+    StoreKey::derive(ADMIN, &SessionId::generate_for(ADMIN, Some(user)))
+}
+
+/// A fresh key for one of alice's admin sessions.
 fn new_key() -> StoreKey {
-    StoreKey::derive(ADMIN, &SessionId::generate())
+    key_of("alice")
 }
 
 /// A fresh admin row for `user` that started at `created_at` and lives an hour.
@@ -119,7 +125,8 @@ conformance!(
     touch_moves_the_expiry_but_not_the_revision_or_data,
     list_user_returns_only_that_users_live_rows_oldest_first,
     delete_user_ends_all_or_all_but_one,
-    a_user_change_on_save_moves_the_index_entry,
+    a_user_change_moves_the_index_entry,
+    a_row_off_its_users_route_is_refused,
     enforce_max_per_user_evicts_the_least_recently_used_never_keep,
     typed_operations_stay_in_their_namespace,
     move_session_replaces_the_row_and_its_index_entry,
@@ -137,7 +144,7 @@ conformance!(
 #[tokio::test]
 async fn memory_passes_the_whole_harness_in_one_call() {
     session_seal::store::conformance::run(|| async { MemoryStore::new() }).await;
-    assert!(session_seal::store::conformance::CHECKS.len() >= 21);
+    assert!(session_seal::store::conformance::CHECKS.len() >= 22);
 }
 
 // ------------------------------------------------------------- Redis only
@@ -305,7 +312,7 @@ async fn redis_corrupt_rows_read_as_absent_not_as_errors() {
             }
 
             // A corrupt row in a user's index is left out of the list.
-            let (good, bad) = (new_key(), new_key());
+            let (good, bad) = (key_of("dave"), key_of("dave"));
             create(&store, &good, &record(Some("dave"), NOW)).await;
             create(&store, &bad, &record(Some("dave"), NOW + 1)).await;
             raw.cmd(&[

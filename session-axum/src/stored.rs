@@ -171,14 +171,15 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     pub(crate) fn insert_stored(&mut self, value: T) -> Result<(), (T, SessionError)> {
         let spec = T::SPEC;
         let now = self.sessions.shared.now();
-        let id = SessionId::generate();
+        let user = value.session_user();
+        let id = SessionId::generate_for(spec.namespace(), user.as_deref());
         let (data, sealed) = match self.encode_and_seal(&value, &id, now) {
             Ok(encoded) => encoded,
             Err(error) => return Err((value, error)),
         };
         let record = Record {
             namespace: spec.namespace().to_owned(),
-            user: value.session_user(),
+            user,
             version: spec.version(),
             data,
             revision: 0,
@@ -264,11 +265,11 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     /// deleted at the flush, so the old cookie stops working.
     pub(crate) fn renew_stored(&mut self) -> Result<bool, SessionError> {
         let spec = T::SPEC;
-        if self.value.is_none() {
+        let Some(value) = self.value.as_ref() else {
             return Ok(false);
-        }
+        };
         let now = self.sessions.shared.now();
-        let id = SessionId::generate();
+        let id = SessionId::generate_for(spec.namespace(), value.session_user().as_deref());
         let sealed = seal_id(&self.sessions, &spec, &id, now)?;
         let expires_at = now.saturating_add(spec.max_age_secs());
         let renewed = self

@@ -171,6 +171,15 @@ pub enum StoreError {
         /// What the backend reported.
         message: String,
     },
+    /// A row with a user was offered under a key off that user's route
+    /// ([`StoreKey::user_route`](crate::store::StoreKey::user_route)), which
+    /// a sharded backend could not index with the user's other sessions. A
+    /// bug in the caller: a session changes user only by moving to a key
+    /// made with [`SessionId::generate_for`](crate::store::SessionId::generate_for).
+    #[error(
+        "session store key is not on its user's route; move the session to a key made for the new user"
+    )]
+    Misrouted,
 }
 
 impl StoreError {

@@ -34,8 +34,8 @@ use std::task::Poll;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, SessionStoreExt as _, StoreKey,
-    UserSession,
+    MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, SessionStoreExt as _, StoreError,
+    StoreKey, UserSession,
 };
 use crate::{SessionPayload, SessionSpec};
 
@@ -96,7 +96,8 @@ checks!(
     touch_moves_the_expiry_but_not_the_revision_or_data,
     list_user_returns_only_that_users_live_rows_oldest_first,
     delete_user_ends_all_or_all_but_one,
-    a_user_change_on_save_moves_the_index_entry,
+    a_user_change_moves_the_index_entry,
+    a_row_off_its_users_route_is_refused,
     enforce_max_per_user_evicts_the_least_recently_used_never_keep,
     typed_operations_stay_in_their_namespace,
     move_session_replaces_the_row_and_its_index_entry,
@@ -128,10 +129,18 @@ impl SessionPayload for DeviceSession {
         .build();
 }
 
-fn key_in(namespace: &str) -> StoreKey {
-    StoreKey::derive(namespace, &SessionId::generate())
+/// A fresh key for a session of `user` in `namespace`, on the user's route
+/// (as the contract requires of every row with a user).
+fn key_of(namespace: &str, user: &str) -> StoreKey {
+    StoreKey::derive(namespace, &SessionId::generate_for(namespace, Some(user)))
 }
 
+/// A fresh key for one of alice's sessions in `namespace`.
+fn key_in(namespace: &str) -> StoreKey {
+    key_of(namespace, "alice")
+}
+
+/// A fresh key for one of alice's admin sessions (most checks use her).
 fn new_key() -> StoreKey {
     key_in(ADMIN)
 }
@@ -219,14 +228,14 @@ pub async fn create_over_a_live_row_conflicts(store: &dyn SessionStore) {
     let key = new_key();
     let first = record(Some("alice"), NOW);
     create(store, &key, &first).await;
-    let mut second = record(Some("mallory"), NOW);
+    let mut second = record(Some("alice"), NOW + 1);
     second.data = b"{}".to_vec();
     assert_eq!(
         save(store, &key, &second, None, NOW + 1).await,
         SaveOutcome::Conflict
     );
     assert_eq!(load(store, &key, NOW + 1).await, Some(first));
-    assert_eq!(listed(store, ADMIN, "mallory", NOW).await, vec![]);
+    assert_eq!(listed(store, ADMIN, "alice", NOW + 1).await, vec![key]);
 }
 
 /// Checks: update with the right revision saves and a stale one conflicts.
@@ -309,14 +318,14 @@ pub async fn an_expired_row_reads_none_and_can_be_recreated(store: &dyn SessionS
         SaveOutcome::Conflict
     );
     // A new session under the same key counts the expired row as absent.
-    let fresh = record(Some("bob"), NOW + 10);
+    let mut fresh = record(Some("alice"), NOW + 10);
+    fresh.data = br#"{"fresh":true}"#.to_vec();
     assert_eq!(
         save(store, &key, &fresh, None, NOW + 10).await,
         SaveOutcome::Saved
     );
     assert_eq!(load(store, &key, NOW + 10).await, Some(fresh));
-    assert_eq!(listed(store, ADMIN, "bob", NOW + 10).await, vec![key]);
-    assert_eq!(listed(store, ADMIN, "alice", NOW + 10).await, vec![]);
+    assert_eq!(listed(store, ADMIN, "alice", NOW + 10).await, vec![key]);
 }
 
 /// Checks: delete returns true then false.
@@ -406,7 +415,7 @@ pub async fn list_user_returns_only_that_users_live_rows_oldest_first(store: &dy
     let mut short = record(Some("alice"), NOW);
     short.expires_at = NOW + 5;
     create(store, &expiring, &short).await;
-    let bob = new_key();
+    let bob = key_of(ADMIN, "bob");
     create(store, &bob, &record(Some("bob"), NOW)).await;
     let tenant = key_in(TENANT);
     create(store, &tenant, &record_in(TENANT, Some("alice"), NOW)).await;
@@ -442,7 +451,7 @@ pub async fn delete_user_ends_all_or_all_but_one(store: &dyn SessionStore) {
     for (offset, key) in [a1, a2, a3].iter().enumerate() {
         create(store, key, &record(Some("alice"), NOW + offset as u64)).await;
     }
-    let bob = new_key();
+    let bob = key_of(ADMIN, "bob");
     create(store, &bob, &record(Some("bob"), NOW)).await;
     let tenant = key_in(TENANT);
     create(store, &tenant, &record_in(TENANT, Some("alice"), NOW)).await;
@@ -476,18 +485,20 @@ pub async fn delete_user_ends_all_or_all_but_one(store: &dyn SessionStore) {
     assert!(load(store, &tenant, NOW).await.is_some());
 }
 
-/// Checks: a user change on save moves the index entry.
-pub async fn a_user_change_on_save_moves_the_index_entry(store: &dyn SessionStore) {
+/// Checks: a user change (a move to a key on the new user's route) moves the
+/// index entry, and a session that becomes anonymous leaves the index.
+pub async fn a_user_change_moves_the_index_entry(store: &dyn SessionStore) {
     let key = new_key();
     create(store, &key, &record(Some("alice"), NOW)).await;
+    let bobs = key_of(ADMIN, "bob");
     let mut to_bob = record(Some("bob"), NOW);
     to_bob.revision = 2;
     assert_eq!(
-        save(store, &key, &to_bob, Some(1), NOW).await,
-        SaveOutcome::Saved
+        move_session(store, &key, Some(1), &bobs, &to_bob, NOW).await,
+        MoveOutcome::Moved
     );
     assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![]);
-    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![key]);
+    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![bobs]);
     assert_eq!(
         store
             .delete_user(ADMIN, "alice", None)
@@ -497,10 +508,11 @@ pub async fn a_user_change_on_save_moves_the_index_entry(store: &dyn SessionStor
         "alice's logout-everywhere no longer reaches bob's session"
     );
 
+    // Anonymous rows may live on any route: this one stays where it is.
     let mut anonymous = record(None, NOW);
     anonymous.revision = 3;
     assert_eq!(
-        save(store, &key, &anonymous, Some(2), NOW).await,
+        save(store, &bobs, &anonymous, Some(2), NOW).await,
         SaveOutcome::Saved
     );
     assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![]);
@@ -511,7 +523,28 @@ pub async fn a_user_change_on_save_moves_the_index_entry(store: &dyn SessionStor
             .expect("store available"),
         0
     );
-    assert_eq!(load(store, &key, NOW).await, Some(anonymous));
+    assert_eq!(load(store, &bobs, NOW).await, Some(anonymous));
+}
+
+/// Checks: a row with a user under a key off that user's route is refused
+/// (`StoreError::Misrouted`) by `save` and `move_session`, and nothing is
+/// written.
+pub async fn a_row_off_its_users_route_is_refused(store: &dyn SessionStore) {
+    let alices = new_key();
+    let bob = record(Some("bob"), NOW);
+    assert!(matches!(
+        store.save(&alices, &bob, None, NOW).await,
+        Err(StoreError::Misrouted)
+    ));
+    let old = new_key();
+    create(store, &old, &record(Some("alice"), NOW)).await;
+    assert!(matches!(
+        store.move_session(&old, Some(1), &alices, &bob, NOW).await,
+        Err(StoreError::Misrouted)
+    ));
+    assert_eq!(load(store, &alices, NOW).await, None);
+    assert!(load(store, &old, NOW).await.is_some());
+    assert_eq!(listed(store, ADMIN, "bob", NOW).await, vec![]);
 }
 
 /// Checks: enforce max per user evicts the least recently used never keep.
@@ -806,7 +839,8 @@ pub async fn move_session_onto_a_live_key_conflicts(store: &dyn SessionStore) {
     let (old_key, taken) = (new_key(), new_key());
     let old = record(Some("alice"), NOW);
     create(store, &old_key, &old).await;
-    let occupant = record(Some("bob"), NOW);
+    let mut occupant = record(Some("alice"), NOW);
+    occupant.data = br#"{"occupant":true}"#.to_vec();
     create(store, &taken, &occupant).await;
     for expected in [Some(1), None] {
         assert_eq!(
@@ -817,12 +851,16 @@ pub async fn move_session_onto_a_live_key_conflicts(store: &dyn SessionStore) {
     }
     assert_eq!(load(store, &old_key, NOW).await, Some(old));
     assert_eq!(load(store, &taken, NOW).await, Some(occupant));
-    assert_eq!(listed(store, ADMIN, "alice", NOW).await, vec![old_key]);
+    let mut keys = listed(store, ADMIN, "alice", NOW).await;
+    keys.sort();
+    let mut expected = vec![old_key, taken];
+    expected.sort();
+    assert_eq!(keys, expected);
 }
 
 /// Checks: move session can change the user.
 pub async fn move_session_can_change_the_user(store: &dyn SessionStore) {
-    let (old_key, to) = (new_key(), new_key());
+    let (old_key, to) = (new_key(), key_of(ADMIN, "bob"));
     create(store, &old_key, &record(Some("alice"), NOW)).await;
     let bob = record(Some("bob"), NOW);
     assert_eq!(

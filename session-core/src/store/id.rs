@@ -19,6 +19,12 @@ const SESSION_ID_B64_LEN: usize = 32;
 /// Domain separation of the at-rest hash.
 const STORE_KEY_DOMAIN: &[u8] = b"session-seal/store/v1\0";
 
+/// Domain separation of a user's route.
+const USER_ROUTE_DOMAIN: &[u8] = b"session-seal/route/v1\0";
+
+/// Bytes of an id (and of its store key) that carry the route.
+const ROUTE_LEN: usize = 2;
+
 /// The random id of one stored session, as sealed into its cookie.
 ///
 /// Never written to a store: [`StoreKey::derive`] hashes it first, so a dump
@@ -41,6 +47,31 @@ impl SessionId {
             .try_fill_bytes(&mut bytes)
             .expect("the operating system's random number generator failed");
         SessionId(bytes)
+    }
+
+    /// A fresh id whose [`route`](Self::route) is `route`; the other 176
+    /// bits are random, as in [`generate`](Self::generate) (which see for
+    /// the panic).
+    pub fn generate_routed(route: u16) -> Self {
+        let mut id = Self::generate();
+        id.0[..ROUTE_LEN].copy_from_slice(&route.to_be_bytes());
+        id
+    }
+
+    /// A fresh id for a session of `user` (or an anonymous one) in
+    /// `namespace`: routed to [`StoreKey::user_route`] when there is a user,
+    /// random otherwise. The layer issues every store-mode id this way.
+    pub fn generate_for(namespace: &str, user: Option<&str>) -> Self {
+        match user {
+            Some(user) => Self::generate_routed(StoreKey::user_route(namespace, user)),
+            None => Self::generate(),
+        }
+    }
+
+    /// The id's route: its first 16 bits, copied into its [`StoreKey`].
+    pub fn route(&self) -> u16 {
+        let [high, low, ..] = self.0;
+        u16::from_be_bytes([high, low])
     }
 
     /// The id as base64url (the JSON string sealed into the cookie).
@@ -70,13 +101,24 @@ impl fmt::Debug for SessionId {
     }
 }
 
-/// The at-rest key of a stored session: SHA-256 over a domain label, the
-/// namespace and the [`SessionId`].
+/// The at-rest key of a stored session: its first two bytes are the id's
+/// route, the other 30 are SHA-256 over a domain label, the namespace and the
+/// [`SessionId`].
 ///
 /// Binding the namespace means an id can only ever address a row of its own
 /// session type, even in a store shared by several types. Shown as lowercase
 /// hex; since it is a one-way hash it is not secret, but it is not an
 /// identifier a client can use either.
+///
+/// # Routes
+///
+/// The [`route`](Self::route) lets a sharded backend (Redis Cluster) keep
+/// every session of one user, and that user's index, on one shard, so that
+/// "log out everywhere" and the atomic id move stay single-shard operations:
+/// a session with a user is always stored under a key whose route is
+/// [`user_route`](Self::user_route)`(namespace, user)`, and a renewed session
+/// keeps its route. An anonymous session's route is random. The route is 16
+/// bits of the id made visible at rest; the id keeps 176 secret random bits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StoreKey([u8; 32]);
 
@@ -88,7 +130,26 @@ impl StoreKey {
         hash.update([u8::try_from(namespace.len()).unwrap_or(u8::MAX)]);
         hash.update(namespace.as_bytes());
         hash.update(id.0);
-        StoreKey(hash.finalize().into())
+        let mut key: [u8; 32] = hash.finalize().into();
+        key[..ROUTE_LEN].copy_from_slice(&id.0[..ROUTE_LEN]);
+        StoreKey(key)
+    }
+
+    /// The route of this key (the first 16 bits of its id); see [Routes](Self#routes).
+    pub fn route(&self) -> u16 {
+        let [high, low, ..] = self.0;
+        u16::from_be_bytes([high, low])
+    }
+
+    /// The route every session of `user` in `namespace` is stored under.
+    pub fn user_route(namespace: &str, user: &str) -> u16 {
+        let mut hash = Sha256::new();
+        hash.update(USER_ROUTE_DOMAIN);
+        hash.update([u8::try_from(namespace.len()).unwrap_or(u8::MAX)]);
+        hash.update(namespace.as_bytes());
+        hash.update(user.as_bytes());
+        let [high, low, ..]: [u8; 32] = hash.finalize().into();
+        u16::from_be_bytes([high, low])
     }
 
     /// The raw 32 bytes.
@@ -189,6 +250,28 @@ mod tests {
         assert_ne!(key, StoreKey::derive("tenant", &id));
         assert_ne!(key, StoreKey::derive("admin", &SessionId::generate()));
         assert!(!key.to_hex().contains(&id.to_text()));
+    }
+
+    #[test]
+    fn routes_are_carried_from_id_to_key_and_shared_by_a_users_sessions() {
+        let route = StoreKey::user_route("admin", "alice");
+        assert_eq!(route, StoreKey::user_route("admin", "alice"));
+        assert_ne!(route, StoreKey::user_route("tenant", "alice"));
+        let (phone, laptop) = (
+            SessionId::generate_for("admin", Some("alice")),
+            SessionId::generate_for("admin", Some("alice")),
+        );
+        assert_ne!(phone, laptop, "still random past the route");
+        assert_eq!(phone.route(), route);
+        assert_eq!(StoreKey::derive("admin", &phone).route(), route);
+        assert_eq!(StoreKey::derive("admin", &laptop).route(), route);
+        let renewed = SessionId::generate_routed(phone.route());
+        assert_eq!(StoreKey::derive("admin", &renewed).route(), route);
+        let anonymous = SessionId::generate_for("admin", None);
+        assert_eq!(
+            StoreKey::derive("admin", &anonymous).route(),
+            anonymous.route()
+        );
     }
 
     #[test]

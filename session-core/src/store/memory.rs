@@ -175,8 +175,10 @@ impl SessionStore for MemoryStore {
         expected: Option<u64>,
         now: u64,
     ) -> StoreFuture<'a, SaveOutcome> {
-        let outcome = self.lock().save(key, record, expected, now);
-        Box::pin(async move { Ok(outcome) })
+        let outcome = record
+            .check_route(key)
+            .map(|()| self.lock().save(key, record, expected, now));
+        Box::pin(async move { outcome })
     }
 
     fn move_session<'a>(
@@ -187,8 +189,10 @@ impl SessionStore for MemoryStore {
         record: &'a Record,
         now: u64,
     ) -> StoreFuture<'a, MoveOutcome> {
-        let outcome = self.lock().move_session(from, expected, to, record, now);
-        Box::pin(async move { Ok(outcome) })
+        let outcome = record
+            .check_route(to)
+            .map(|()| self.lock().move_session(from, expected, to, record, now));
+        Box::pin(async move { outcome })
     }
 
     fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {

@@ -25,7 +25,11 @@
 //!   while a request renews is therefore never undone, and a concurrent
 //!   update is never overwritten.
 //! - Rows with a [`Record::user`] are indexed per `(namespace, user)` so that
-//!   all of one user's sessions can be listed and ended.
+//!   all of one user's sessions can be listed and ended. Such a row is only
+//!   ever stored under a key on its user's route ([`StoreKey`]'s routes);
+//!   `save` and `move_session` refuse anything else with
+//!   [`StoreError::Misrouted`] ([`Record::check_route`]), so a sharded
+//!   backend can keep a user's rows and index together.
 //! - Errors are only for an unusable backend ([`StoreError`]); callers answer
 //!   them with 503, never by treating the session as absent.
 //!
@@ -77,6 +81,21 @@ pub struct Record {
     pub touched_at: u64,
     /// Unix seconds at which the row expires (sliding: last touch + `max_age`).
     pub expires_at: u64,
+}
+
+impl Record {
+    /// Whether `key` is a valid key for this row: any key for an anonymous
+    /// row, a key on [`StoreKey::user_route`] of its user otherwise.
+    /// Backends answer a save or move that fails this with
+    /// [`StoreError::Misrouted`]; see [`StoreKey`]'s routes.
+    pub fn check_route(&self, key: &StoreKey) -> Result<(), StoreError> {
+        match &self.user {
+            Some(user) if StoreKey::user_route(&self.namespace, user) != key.route() => {
+                Err(StoreError::Misrouted)
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl fmt::Debug for Record {

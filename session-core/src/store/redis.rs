@@ -731,6 +731,7 @@ impl SessionStore for RedisStore {
         now: u64,
     ) -> StoreFuture<'a, SaveOutcome> {
         Box::pin(async move {
+            record.check_route(key)?;
             let mut connection = self.connection()?;
             let mut invocation = SAVE.key(self.row_key(key));
             invocation
@@ -769,6 +770,7 @@ impl SessionStore for RedisStore {
         now: u64,
     ) -> StoreFuture<'a, MoveOutcome> {
         Box::pin(async move {
+            record.check_route(to)?;
             let mut connection = self.connection()?;
             let mut invocation = MOVE.key(self.row_key(from));
             invocation
