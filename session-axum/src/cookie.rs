@@ -1,40 +1,34 @@
 //! Reading `Cookie` request headers and writing `Set-Cookie` response headers.
 //!
 //! Reading is a hand-written byte scanner rather than a general cookie parser:
-//! it allocates nothing, never fails (anything odd is skipped or handed to
-//! `open`, which rejects it with a typed error), and stops looking once it has
-//! enough candidates.
+//! it allocates nothing and never fails (anything odd is skipped or handed to
+//! `open`, which rejects it with a typed error).
 
 use cookie::{Cookie, SameSite as CookieSameSite};
 use http::header::{COOKIE, HeaderMap};
 use session_core::{SameSite, SessionSpec};
-
-/// At most this many cookies with one name are tried, first to last. A request
-/// carrying more (cookie tossing from a sibling domain, a confused client) gets
-/// the first ones considered and the rest ignored, so work stays bounded.
-pub const MAX_CANDIDATES: usize = 8;
 
 /// The values of every cookie called `name` in the request, in the order sent.
 ///
 /// Browsers send cookies with longer paths first, then older ones first
 /// (RFC 6265 §5.4), so with duplicates the first one is the most specific.
 /// Values that are not UTF-8 come back as `None` (to be reported as malformed).
-pub fn candidates<'h>(headers: &'h HeaderMap, name: &str) -> Vec<Option<&'h str>> {
-    let mut found = Vec::new();
-    for header in headers.get_all(COOKIE) {
-        for pair in header.as_bytes().split(|&b| b == b';') {
-            let Some((key, value)) = split_pair(pair) else {
-                continue;
-            };
-            if key == name.as_bytes() {
-                found.push(std::str::from_utf8(value).ok());
-                if found.len() == MAX_CANDIDATES {
-                    return found;
-                }
-            }
-        }
-    }
-    found
+///
+/// Every duplicate is yielded: a sibling domain that plants many cookies of
+/// one name (cookie tossing) must not be able to push the genuine one out of
+/// reach. The work stays bounded by the size of the request's headers, which
+/// the HTTP server limits, and each candidate costs one MAC check.
+pub(crate) fn candidates<'h>(
+    headers: &'h HeaderMap,
+    name: &'h str,
+) -> impl Iterator<Item = Option<&'h str>> + 'h {
+    headers
+        .get_all(COOKIE)
+        .into_iter()
+        .flat_map(|header| header.as_bytes().split(|&b| b == b';'))
+        .filter_map(split_pair)
+        .filter(move |(key, _)| *key == name.as_bytes())
+        .map(|(_, value)| std::str::from_utf8(value).ok())
 }
 
 /// `name=value` with optional whitespace around both; pairs without `=` are skipped.
@@ -45,7 +39,12 @@ fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// Formats the `Set-Cookie` value that stores `value` for `spec`.
-pub fn set_cookie(spec: &SessionSpec, value: &str, max_age_secs: u64, secure: bool) -> String {
+pub(crate) fn set_cookie(
+    spec: &SessionSpec,
+    value: &str,
+    max_age_secs: u64,
+    secure: bool,
+) -> String {
     let max_age = i64::try_from(max_age_secs).unwrap_or(i64::MAX);
     let cookie = base(spec, value.to_owned(), secure)
         .max_age(cookie::time::Duration::seconds(max_age))
@@ -55,7 +54,7 @@ pub fn set_cookie(spec: &SessionSpec, value: &str, max_age_secs: u64, secure: bo
 
 /// Formats the `Set-Cookie` value that deletes `spec`'s cookie: same name,
 /// path and domain (or the browser keeps the original), empty value, expired.
-pub fn removal_cookie(spec: &SessionSpec, secure: bool) -> String {
+pub(crate) fn removal_cookie(spec: &SessionSpec, secure: bool) -> String {
     let mut cookie = base(spec, String::new(), secure).build();
     cookie.make_removal();
     cookie.to_string()
@@ -95,26 +94,28 @@ mod tests {
     fn finds_all_occurrences_in_order_across_headers() {
         let map = headers(&[b"a=1; sid=first; b=2", b"sid = second ;sid=third"]);
         assert_eq!(
-            candidates(&map, "sid"),
+            candidates(&map, "sid").collect::<Vec<_>>(),
             vec![Some("first"), Some("second"), Some("third")]
         );
-        assert!(candidates(&map, "missing").is_empty());
+        assert_eq!(candidates(&map, "missing").count(), 0);
     }
 
     #[test]
     fn odd_input_is_skipped_or_passed_on() {
         let map = headers(&[b"=x; ; sid; \"sid\"=1; sid=\"quoted\"; sid=\xff\xfe; sid="]);
         assert_eq!(
-            candidates(&map, "sid"),
+            candidates(&map, "sid").collect::<Vec<_>>(),
             vec![Some("\"quoted\""), None, Some("")]
         );
     }
 
     #[test]
-    fn candidates_are_bounded() {
-        let many = "sid=x; ".repeat(200);
+    fn every_duplicate_is_a_candidate() {
+        let many = format!("{}sid=genuine", "sid=planted; ".repeat(200));
         let map = headers(&[many.as_bytes()]);
-        assert_eq!(candidates(&map, "sid").len(), MAX_CANDIDATES);
+        let found: Vec<_> = candidates(&map, "sid").collect();
+        assert_eq!(found.len(), 201);
+        assert_eq!(found.last(), Some(&Some("genuine")));
     }
 
     #[test]

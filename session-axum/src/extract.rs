@@ -11,7 +11,7 @@ use session_core::{OpenError, Opened, SessionPayload};
 
 use crate::cookie;
 use crate::rejection::{SessionError, SessionRejection};
-use crate::state::{Pending, RequestSessions};
+use crate::state::{self, Pending, RequestSessions};
 use crate::status::SessionStatus;
 
 /// The session of type `T` for this request: read it, change it, remove it.
@@ -37,10 +37,15 @@ use crate::status::SessionStatus;
 /// [`logout_others`](Self::logout_others) and
 /// [`user_sessions`](Self::user_sessions) are available.
 ///
-/// If the request carries several cookies with `T`'s name, they are tried in
-/// the order sent (at most [`MAX_CANDIDATES`](crate::cookie::MAX_CANDIDATES))
-/// and the first that opens wins. Browsers send the cookie with the longest
-/// path first; a `__Host-` name keeps other subdomains from planting one.
+/// If the request carries several cookies with `T`'s name, every one is tried
+/// in the order sent and the first that opens wins, so cookies planted by a
+/// sibling subdomain cannot hide the genuine one (an attacker's own *valid*
+/// cookie sent first does win: use a `__Host-` name, which other subdomains
+/// cannot set). Browsers send the cookie with the longest path first.
+///
+/// Several extractors of `T` in one request agree: the first one opens the
+/// cookie, later ones reuse its outcome (the same [`status`](Self::status),
+/// the same cookie) and see the changes made so far in the request.
 pub struct TypedSession<T: SessionPayload + Send + Sync + 'static> {
     pub(crate) sessions: Arc<RequestSessions>,
     pub(crate) value: Option<T>,
@@ -163,36 +168,53 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         }
     }
 
-    /// Opens `T` for this request: the value this request already wrote, if
-    /// any, else the cookies the request carried.
+    /// Opens `T` for this request. The first extractor of `T` scans the
+    /// request's cookies; a later one reuses its outcome (the same status,
+    /// the same cookie) and sees this request's changes.
     fn load(parts: &Parts, sessions: Arc<RequestSessions>) -> Self {
         let shared = &sessions.shared;
         let now = shared.now();
         let spec = T::SPEC;
+        let type_id = TypeId::of::<T>();
         let mut session = TypedSession::empty(Arc::clone(&sessions));
-        match sessions.pending(TypeId::of::<T>()) {
-            Some(Pending::Set(value)) => {
+        if let Some((opened, pending)) = sessions.earlier(type_id) {
+            session.status = opened.status;
+            let value = match pending {
                 // Written earlier in this request by another extractor.
-                if let Ok(opened) = shared.keyring.open_at::<T>(&value, now) {
-                    session.accept(opened);
-                }
-                return session;
+                Some(Pending::Set(value)) => Some(value),
+                Some(Pending::Remove) => None,
+                None => opened.candidate.and_then(|index| {
+                    cookie::candidates(&parts.headers, spec.cookie())
+                        .nth(index)
+                        .flatten()
+                        .map(str::to_owned)
+                }),
+            };
+            if let Some(Ok(opened)) = value.map(|value| shared.keyring.open_at::<T>(&value, now)) {
+                session.accept(opened);
             }
-            Some(Pending::Remove) => return session,
-            None => {}
+            return session;
         }
 
         let mut first_error = None;
-        for candidate in cookie::candidates(&parts.headers, spec.cookie()) {
+        for (index, candidate) in cookie::candidates(&parts.headers, spec.cookie()).enumerate() {
             let opened = candidate
                 .ok_or(OpenError::Malformed)
                 .and_then(|value| shared.keyring.open_at::<T>(value, now));
             match opened {
                 Ok(opened) => {
-                    if opened.needs_reissue() {
-                        session.reissue(&opened, now);
-                    }
+                    let reissued = if opened.needs_reissue() {
+                        session.reissue(&opened, now).map(Pending::Set)
+                    } else {
+                        None
+                    };
+                    session.status = SessionStatus::Valid;
                     session.accept(opened);
+                    let found = state::Opened {
+                        status: SessionStatus::Valid,
+                        candidate: Some(index),
+                    };
+                    sessions.opened(type_id, spec, found, reissued);
                     return session;
                 }
                 Err(error) => {
@@ -200,19 +222,33 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                 }
             }
         }
-        if let Some(error) = first_error {
-            session.reject(error);
+        match first_error {
+            Some(error) => session.reject(error),
+            None => sessions.opened(
+                type_id,
+                spec,
+                state::Opened {
+                    status: SessionStatus::Absent,
+                    candidate: None,
+                },
+                None,
+            ),
         }
         session
     }
 
     /// The request carried only unusable cookies of this type: log why,
-    /// report it in `status`, and clear the cookie.
+    /// report it in `status` (for this and any later extractor), and clear
+    /// the cookie.
     pub(crate) fn reject(&mut self, error: OpenError) {
         log_invalid(T::SPEC.cookie(), &error);
         self.status = SessionStatus::Invalid(error);
+        let found = state::Opened {
+            status: self.status,
+            candidate: None,
+        };
         self.sessions
-            .record(TypeId::of::<T>(), T::SPEC, Some(Pending::Remove));
+            .opened(TypeId::of::<T>(), T::SPEC, found, Some(Pending::Remove));
     }
 
     /// No session yet.
@@ -226,8 +262,9 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         }
     }
 
+    /// Takes the opened payload and its times (not the status, which
+    /// describes the request's cookie).
     fn accept(&mut self, opened: Opened<T>) {
-        self.status = SessionStatus::Valid;
         self.issued_at = Some(opened.issued_at);
         self.expires_at = Some(opened.expires_at);
         self.value = Some(opened.payload);
@@ -235,7 +272,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
 
     /// Seals an opened payload again under the primary key and current schema
     /// with a fresh lifetime (rotation, migration, sliding renewal).
-    fn reissue(&self, opened: &Opened<T>, now: u64) {
+    fn reissue(&self, opened: &Opened<T>, now: u64) -> Option<String> {
         match self.sessions.shared.keyring.seal_at(&opened.payload, now) {
             Ok(sealed) => {
                 tracing::debug!(
@@ -246,16 +283,18 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                     renewal_due = opened.renewal_due,
                     "re-issuing session cookie"
                 );
-                self.sessions
-                    .record(TypeId::of::<T>(), T::SPEC, Some(Pending::Set(sealed)));
+                Some(sealed)
             }
             // The cookie stays valid until it expires; nothing is lost.
-            Err(error) => tracing::warn!(
-                target: "session_seal",
-                cookie = T::SPEC.cookie(),
-                %error,
-                "could not re-issue session cookie"
-            ),
+            Err(error) => {
+                tracing::warn!(
+                    target: "session_seal",
+                    cookie = T::SPEC.cookie(),
+                    %error,
+                    "could not re-issue session cookie"
+                );
+                None
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 use axum::BoxError;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::response::IntoResponse as _;
+use http::header::{CACHE_CONTROL, HeaderMap, HeaderValue, VARY};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use session_core::store::SessionStore;
@@ -18,7 +19,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::policy::SecurePolicy;
-use crate::state::{Clock, RequestSessions, Shared};
+use crate::state::{Clock, Emit, RequestSessions, Shared};
 
 /// The tower layer that makes the session types of registry `R` available to
 /// handlers as [`TypedSession<T>`](crate::TypedSession) and
@@ -29,6 +30,13 @@ use crate::state::{Clock, RequestSessions, Shared};
 /// handler it appends one `Set-Cookie` per session that changed, was
 /// re-issued (key rotation, schema migration, sliding renewal) or must be
 /// cleared (invalid cookie, `remove`).
+///
+/// Responses that read or wrote a session are kept out of shared caches: the
+/// layer adds `Vary: Cookie` when a handler extracted any session type, and
+/// `Cache-Control: private` when it sets or clears a session cookie and the
+/// handler set no `Cache-Control` of its own (which is never overridden).
+/// A cached response carrying someone's `Set-Cookie` would hand their
+/// session to the next visitor (Flask's CVE-2023-30861).
 ///
 /// ```
 /// use axum::{Router, routing::get};
@@ -92,6 +100,7 @@ impl<R: Registry> SessionLayer<R> {
                 registry_name: std::any::type_name::<R>(),
                 contains: R::contains,
                 store: None,
+                save_on_server_error: false,
             }),
             registry: PhantomData,
         })
@@ -137,6 +146,18 @@ impl<R> SessionLayer<R> {
         self.map_shared(|shared| shared.store = Some(store))
     }
 
+    /// Whether session changes are written when the handler answers with a
+    /// server error (5xx). Default `false`: like Django's session middleware,
+    /// a request that failed changes nothing (no `Set-Cookie`, no store write
+    /// or delete), so half-done work in a failing handler cannot log a user
+    /// in or out. Changes a handler already wrote with
+    /// [`TypedSession::save`](crate::TypedSession::save) stay written and
+    /// their cookies are still sent. Client errors (4xx) always write: a
+    /// logout that answers 401 still logs out.
+    pub fn save_on_server_error(self, save: bool) -> Self {
+        self.map_shared(|shared| shared.save_on_server_error = save)
+    }
+
     /// The keyring this layer seals and opens with.
     pub fn keyring(&self) -> &Keyring {
         &self.shared.keyring
@@ -165,6 +186,7 @@ impl<R> fmt::Debug for SessionLayer<R> {
             .field("keyring", &self.shared.keyring)
             .field("secure", &self.shared.secure)
             .field("store", &self.shared.store.is_some())
+            .field("save_on_server_error", &self.shared.save_on_server_error)
             .finish_non_exhaustive()
     }
 }
@@ -249,24 +271,65 @@ where
             return flushing.as_mut().poll(cx).map(Ok);
         }
         let mut response = std::task::ready!(this.inner.poll(cx))?.map(Body::new);
-        if !this.sessions.has_store_work() {
-            this.sessions.write(response.headers_mut());
+        let sessions = this.sessions;
+        // A failed request changes nothing, unless the app asked otherwise.
+        let emit = if response.status().is_server_error() && !sessions.shared.save_on_server_error {
+            Emit::Committed
+        } else {
+            Emit::All
+        };
+        if emit == Emit::Committed || !sessions.has_store_work() {
+            finish(sessions, &mut response, emit);
             return Poll::Ready(Ok(response));
         }
-        let sessions = Arc::clone(this.sessions);
+        let sessions = Arc::clone(sessions);
         let mut flushing: Flushing = Box::pin(async move {
             match sessions.flush_all().await {
                 Ok(()) => {
-                    sessions.write(response.headers_mut());
+                    finish(&sessions, &mut response, Emit::All);
                     response
                 }
-                // Nothing is written: the browser keeps its cookies and the
-                // store its rows, and the client learns the change failed.
-                Err(error) => error.into_response(),
+                // The handler's response is replaced: the client learns the
+                // change failed. Only cookies that match what the store now
+                // holds are sent (store changes already written, a revoked
+                // session's removal); the rest of the request's changes are
+                // dropped.
+                Err(error) => {
+                    let mut response = error.into_response();
+                    finish(&sessions, &mut response, Emit::Committed);
+                    response
+                }
             }
         });
         let poll = flushing.as_mut().poll(cx).map(Ok);
         *this.flushing = Some(flushing);
         poll
+    }
+}
+
+/// Writes the session cookies `emit` selects, and the caching headers a
+/// response that depends on sessions needs.
+fn finish(sessions: &RequestSessions, response: &mut Response<Body>, emit: Emit) {
+    if !sessions.used() {
+        return;
+    }
+    let headers = response.headers_mut();
+    let written = sessions.write(headers, emit);
+    add_vary_cookie(headers);
+    if written > 0 && !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("private"));
+    }
+}
+
+/// Adds `Cookie` to `Vary` unless it is there already (or `Vary: *`).
+fn add_vary_cookie(headers: &mut HeaderMap) {
+    let covered = headers.get_all(VARY).iter().any(|value| {
+        value.as_bytes().split(|&b| b == b',').any(|token| {
+            let token = token.trim_ascii();
+            token == b"*" || token.eq_ignore_ascii_case(b"cookie")
+        })
+    });
+    if !covered {
+        headers.append(VARY, HeaderValue::from_static("cookie"));
     }
 }

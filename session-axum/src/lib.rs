@@ -8,7 +8,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-pub mod cookie;
+mod cookie;
 mod extract;
 mod layer;
 mod policy;

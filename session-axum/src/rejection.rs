@@ -125,6 +125,15 @@ pub enum SessionError {
         /// The session type.
         type_name: &'static str,
     },
+    /// Store mode: the session was ended by another request (a logout, a
+    /// ban, an eviction) while this one ran, so its renewal was not written;
+    /// the session is ended here too and the response clears its cookie.
+    /// Answered with 401.
+    #[error("`{type_name}` session was ended by another request")]
+    Revoked {
+        /// The session type.
+        type_name: &'static str,
+    },
     /// A store-only operation (`logout_all`, `logout_others`,
     /// `user_sessions`) on a cookie-mode type: a programming mistake, 500.
     #[error("`{type_name}` is a cookie-mode session; this operation needs #[session(store)]")]
@@ -136,11 +145,13 @@ pub enum SessionError {
 
 impl SessionError {
     /// The HTTP status of the response: 503 when the store is down, 409 on a
-    /// lost update, else 500 (the payload is the server's own data).
+    /// lost update, 401 for a session revoked meanwhile, else 500 (the
+    /// payload is the server's own data).
     pub fn status(&self) -> StatusCode {
         match self {
             SessionError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             SessionError::Conflict { .. } => StatusCode::CONFLICT,
+            SessionError::Revoked { .. } => StatusCode::UNAUTHORIZED,
             SessionError::Seal(_) | SessionError::NotStored { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -154,6 +165,9 @@ impl SessionError {
             SessionError::Conflict { .. } => {
                 "the session was changed by another request, please retry".to_owned()
             }
+            SessionError::Revoked { .. } => {
+                "the session has ended, please sign in again".to_owned()
+            }
             SessionError::Seal(_) | SessionError::NotStored { .. } => {
                 "the session could not be saved".to_owned()
             }
@@ -164,7 +178,7 @@ impl SessionError {
 impl IntoResponse for SessionError {
     fn into_response(self) -> Response {
         match &self {
-            SessionError::Conflict { .. } => {
+            SessionError::Conflict { .. } | SessionError::Revoked { .. } => {
                 tracing::info!(target: "session_seal", error = %self, "session not saved");
             }
             _ => {

@@ -13,6 +13,7 @@ use session_core::{Keyring, SessionSpec};
 use crate::cookie;
 use crate::policy::SecurePolicy;
 use crate::rejection::SessionError;
+use crate::status::SessionStatus;
 use crate::stored::StoredState;
 
 /// A clock in unix seconds; replaceable for tests.
@@ -28,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) contains: fn(TypeId) -> bool,
     /// Where store-mode types keep their rows.
     pub(crate) store: Option<Arc<dyn SessionStore>>,
+    /// Whether session changes are written when the response is a 5xx.
+    pub(crate) save_on_server_error: bool,
 }
 
 impl Shared {
@@ -50,10 +53,36 @@ pub(crate) enum Pending {
     Remove,
 }
 
-struct Slot {
+/// What the first extractor of a type found in the request, reused by any
+/// later extractor of the same type so both report the same thing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Opened {
+    /// What the request carried.
+    pub(crate) status: SessionStatus,
+    /// Cookie mode: which of the request's cookies of this name opened.
+    pub(crate) candidate: Option<usize>,
+}
+
+/// Which `Set-Cookie` headers [`RequestSessions::write`] emits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Emit {
+    /// Every pending cookie: the request succeeded.
+    All,
+    /// Only cookies that describe what the store already holds (store-mode
+    /// changes written during the request, a revoked session's removal):
+    /// the response is an error and the request's other changes are dropped.
+    Committed,
+}
+
+pub(crate) struct Slot {
     type_id: TypeId,
     spec: SessionSpec,
     pending: Option<Pending>,
+    /// Set by the first extraction of this type in the request.
+    opened: Option<Opened>,
+    /// `pending` matches what the store holds (written, or a revoked
+    /// session's removal), so it is sent even with an error response.
+    committed: bool,
     /// Store mode only: the row in use and the store writes still to do.
     stored: StoredState,
 }
@@ -72,30 +101,107 @@ impl RequestSessions {
         }
     }
 
-    /// The pending cookie of type `type_id`, if one was recorded.
-    pub(crate) fn pending(&self, type_id: TypeId) -> Option<Pending> {
+    /// What an earlier extractor of `type_id` found, and the cookie this
+    /// request has recorded for it so far.
+    pub(crate) fn earlier(&self, type_id: TypeId) -> Option<(Opened, Option<Pending>)> {
         self.with_slots(|slots| {
             slots
                 .iter()
                 .find(|slot| slot.type_id == type_id)
-                .and_then(|slot| slot.pending.clone())
+                .and_then(|slot| Some((slot.opened?, slot.pending.clone())))
         })
     }
 
-    /// Records what to write for `spec` (replacing anything recorded before).
-    pub(crate) fn record(&self, type_id: TypeId, spec: SessionSpec, pending: Option<Pending>) {
-        self.with_slot(type_id, spec, |slot| slot.pending = pending);
+    /// Records what the first extractor of `spec`'s type found, and the
+    /// cookie to write because of it (a re-issue or a removal), if any.
+    pub(crate) fn opened(
+        &self,
+        type_id: TypeId,
+        spec: SessionSpec,
+        opened: Opened,
+        pending: Option<Pending>,
+    ) {
+        self.with_slot(type_id, spec, |slot| {
+            slot.opened.get_or_insert(opened);
+            if pending.is_some() {
+                slot.pending = pending;
+                slot.committed = false;
+            }
+        });
     }
 
-    /// Runs `f` on the store-mode state of `type_id`, and on its pending
-    /// cookie, creating the slot if this is the type's first use.
+    /// Records a change of `spec`'s cookie (replacing anything recorded before).
+    pub(crate) fn record(&self, type_id: TypeId, spec: SessionSpec, pending: Option<Pending>) {
+        self.with_slot(type_id, spec, |slot| {
+            slot.pending = pending;
+            slot.committed = false;
+        });
+    }
+
+    /// Runs `f` on the store-mode state of `type_id` and on its pending
+    /// cookie, creating the slot if this is the type's first use. A change
+    /// made here is uncommitted until the next successful flush.
     pub(crate) fn with_stored<R>(
         &self,
         type_id: TypeId,
         spec: SessionSpec,
         f: impl FnOnce(&mut StoredState, &mut Option<Pending>) -> R,
     ) -> R {
-        self.with_slot(type_id, spec, |slot| f(&mut slot.stored, &mut slot.pending))
+        self.with_slot(type_id, spec, |slot| {
+            let before = slot.pending.clone();
+            let result = f(&mut slot.stored, &mut slot.pending);
+            if slot.pending != before {
+                slot.committed = false;
+            }
+            result
+        })
+    }
+
+    /// Like [`with_stored`](Self::with_stored), and marks the type's
+    /// pending cookie as matching the store (after a write, or a revocation).
+    pub(crate) fn commit_stored<R>(
+        &self,
+        type_id: TypeId,
+        spec: SessionSpec,
+        f: impl FnOnce(&mut StoredState, &mut Option<Pending>) -> R,
+    ) -> R {
+        self.with_slot(type_id, spec, |slot| {
+            let result = f(&mut slot.stored, &mut slot.pending);
+            slot.committed = true;
+            result
+        })
+    }
+
+    /// A copy of `type_id`'s store-mode state, pending cookie and commit
+    /// flag, to put back with [`restore`](Self::restore) if a write fails.
+    pub(crate) fn snapshot(
+        &self,
+        type_id: TypeId,
+        spec: SessionSpec,
+    ) -> (StoredState, Option<Pending>, bool) {
+        self.with_slot(type_id, spec, |slot| {
+            (slot.stored.clone(), slot.pending.clone(), slot.committed)
+        })
+    }
+
+    /// Puts back a [`snapshot`](Self::snapshot).
+    pub(crate) fn restore(
+        &self,
+        type_id: TypeId,
+        spec: SessionSpec,
+        (stored, pending, committed): (StoredState, Option<Pending>, bool),
+    ) {
+        self.with_slot(type_id, spec, |slot| {
+            slot.stored = stored;
+            slot.pending = pending;
+            slot.committed = committed;
+        });
+    }
+
+    /// Whether any session type was extracted or changed in this request
+    /// (its response then depends on the `Cookie` header).
+    pub(crate) fn used(&self) -> bool {
+        self.with_slots(|slots| !slots.is_empty())
     }
 
     /// Whether some store-mode type has writes the store has not seen yet.
@@ -110,7 +216,7 @@ impl RequestSessions {
 
     /// Performs every pending store write, type by type in first-use order.
     /// Stops at the first failure (the caller then answers with the error
-    /// instead of the handler's response).
+    /// instead of the handler's response, with only committed cookies).
     pub(crate) async fn flush_all(&self) -> Result<(), SessionError> {
         let types: Vec<(TypeId, SessionSpec)> = self.with_slots(|slots| {
             slots
@@ -139,6 +245,8 @@ impl RequestSessions {
                 type_id,
                 spec,
                 pending: None,
+                opened: None,
+                committed: false,
                 stored: StoredState::default(),
             };
             let result = f(&mut slot);
@@ -147,10 +255,15 @@ impl RequestSessions {
         })
     }
 
-    /// Appends one `Set-Cookie` per pending change to `headers`.
-    pub(crate) fn write(&self, headers: &mut HeaderMap) {
+    /// Appends one `Set-Cookie` per pending change (all, or only the
+    /// committed ones) to `headers`. Returns how many it appended.
+    pub(crate) fn write(&self, headers: &mut HeaderMap, emit: Emit) -> usize {
         self.with_slots(|slots| {
+            let mut written = 0;
             for slot in slots.iter() {
+                if emit == Emit::Committed && !slot.committed {
+                    continue;
+                }
                 let secure = self.shared.secure(&slot.spec);
                 let line = match &slot.pending {
                     None => continue,
@@ -165,6 +278,7 @@ impl RequestSessions {
                 match HeaderValue::try_from(line) {
                     Ok(value) => {
                         headers.append(SET_COOKIE, value);
+                        written += 1;
                     }
                     Err(_) => tracing::error!(
                         target: "session_seal",
@@ -173,7 +287,8 @@ impl RequestSessions {
                     ),
                 }
             }
-        });
+            written
+        })
     }
 
     fn with_slots<R>(&self, f: impl FnOnce(&mut Vec<Slot>) -> R) -> R {

@@ -4,34 +4,35 @@
 //! Reads happen at extraction (async); changes are recorded in the request
 //! state, like cookie-mode changes, and written by [`flush`] either when the
 //! handler calls [`TypedSession::save`] or, for whatever is left, by the layer
-//! after the handler. Every change that starts a session under a new id
-//! (`insert`, `renew`) deletes the old row in the same flush, so a fixated or
-//! stolen id stops working.
+//! after the handler. A change that puts a session under a new id (`insert`
+//! over an existing session, `renew`, a change of user) is written with one
+//! atomic [`SessionStore::move_session`]: the new row exists only if the old
+//! one is gone in the same step, so a fixated or stolen id stops working, a
+//! logout that lands meanwhile is never undone, and a concurrent update is
+//! never overwritten.
 
 use std::any::TypeId;
 use std::sync::Arc;
 
 use http::request::Parts;
 use session_core::store::{
-    Record, SaveOutcome, SessionId, SessionStore, StoreKey, UserSession, enforce_max_per_user,
+    MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, StoreKey, UserSession,
+    enforce_max_per_user,
 };
 use session_core::{OpenError, SessionPayload, SessionSpec, encode_json};
 
 use crate::cookie;
 use crate::extract::TypedSession;
 use crate::rejection::{SessionError, SessionRejection};
-use crate::state::{Pending, RequestSessions};
+use crate::state::{self, Pending, RequestSessions};
 use crate::status::SessionStatus;
 
 /// One store-mode type's state within a request.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct StoredState {
-    /// Set once the type was loaded or changed in this request, so a second
-    /// extractor sees this request's view rather than the cookie.
-    seen: bool,
     /// The session in use, if any.
     current: Option<StoredSession>,
-    /// Rows to delete at the next flush (ids replaced or ended).
+    /// Rows to delete at the next flush (sessions ended in this request).
     deletes: Vec<StoreKey>,
 }
 
@@ -48,10 +49,49 @@ struct StoredSession {
     id: SessionId,
     key: StoreKey,
     record: Record,
-    /// The row's revision in the store; `None` until first written.
+    /// The row's revision in the store under `key`; `None` until first
+    /// written there.
     saved: Option<u64>,
     /// `record` differs from the row.
     dirty: bool,
+    /// The row this session takes over when it is first written (its
+    /// previous id), moved atomically.
+    replaces: Option<Replaced>,
+}
+
+/// The row a session under a new id takes over.
+#[derive(Clone, Copy)]
+struct Replaced {
+    key: StoreKey,
+    /// `Some(revision)`: the same session continues (renewal, user change),
+    /// so the old row must still be there at the revision this request
+    /// read. `None`: a new login replaces whatever is there.
+    expected: Option<u64>,
+}
+
+impl StoredSession {
+    /// What this session takes over if it moves to a new id now.
+    fn handover(&self, continues: bool) -> Option<Replaced> {
+        match self.saved {
+            Some(revision) => Some(Replaced {
+                key: self.key,
+                expected: continues.then_some(revision),
+            }),
+            None => self.replaces.map(|replaced| Replaced {
+                expected: replaced.expected.filter(|_| continues),
+                ..replaced
+            }),
+        }
+    }
+
+    /// Puts the session under `id` (not yet written there).
+    fn move_to(&mut self, id: SessionId, namespace: &str, continues: bool) {
+        self.replaces = self.handover(continues);
+        self.key = StoreKey::derive(namespace, &id);
+        self.id = id;
+        self.saved = None;
+        self.dirty = true;
+    }
 }
 
 /// Reads a row as `T`: its namespace must be `T`'s and its data must decode
@@ -71,6 +111,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         sessions: Arc<RequestSessions>,
     ) -> Result<Self, SessionRejection> {
         let spec = T::SPEC;
+        let type_id = TypeId::of::<T>();
         let store = sessions
             .shared
             .store
@@ -79,10 +120,9 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                 type_name: spec.type_name(),
             })?;
         let mut session = TypedSession::empty(Arc::clone(&sessions));
-        let earlier = sessions.with_stored(TypeId::of::<T>(), spec, |state, _| {
-            state.seen.then(|| state.current.clone())
-        });
-        if let Some(current) = earlier {
+        if let Some((opened, _)) = sessions.earlier(type_id) {
+            session.status = opened.status;
+            let current = sessions.with_stored(type_id, spec, |state, _| state.current.clone());
             if let Some(current) = current
                 && let Ok(value) = decode::<T>(&current.record)
             {
@@ -132,9 +172,13 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                 saved: Some(record.revision),
                 record,
                 dirty: false,
+                replaces: None,
             };
-            let touched = touch_if_due(&*store, &spec, &mut current, now).await;
-            let reseal = touched || opened.previous_key;
+            touch_if_due(&*store, &spec, &mut current, now).await;
+            // Re-seal whenever the cookie would die before its row (a touch
+            // just now, or one whose response was lost), and to move a cookie
+            // off a previous key.
+            let reseal = opened.expires_at < current.record.expires_at || opened.previous_key;
             let pending = if reseal {
                 seal_id(&sessions, &spec, &current.id, now)
                     .ok()
@@ -142,19 +186,27 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             } else {
                 None
             };
+            session.status = SessionStatus::Valid;
             session.accept_record(&current.record, value);
-            sessions.with_stored(TypeId::of::<T>(), spec, |state, cookie| {
-                state.seen = true;
-                state.current = Some(current);
-                if let Some(pending) = pending {
-                    *cookie = Some(pending);
-                }
-            });
+            sessions.with_stored(type_id, spec, |state, _| state.current = Some(current));
+            let found = state::Opened {
+                status: SessionStatus::Valid,
+                candidate: None,
+            };
+            sessions.opened(type_id, spec, found, pending);
             return Ok(session);
         }
-        sessions.with_stored(TypeId::of::<T>(), spec, |state, _| state.seen = true);
-        if let Some(error) = first_error {
-            session.reject(error);
+        match first_error {
+            Some(error) => session.reject(error),
+            None => sessions.opened(
+                type_id,
+                spec,
+                state::Opened {
+                    status: SessionStatus::Absent,
+                    candidate: None,
+                },
+                None,
+            ),
         }
         Ok(session)
     }
@@ -166,8 +218,8 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         self.value = Some(value);
     }
 
-    /// Store-mode `insert`: a new session under a fresh id; the old row, if
-    /// any, is deleted at the flush.
+    /// Store-mode `insert`: a new session under a fresh id, taking over the
+    /// row of the session it replaces (if any) at the flush.
     pub(crate) fn insert_stored(&mut self, value: T) -> Result<(), (T, SessionError)> {
         let spec = T::SPEC;
         let now = self.sessions.shared.now();
@@ -187,21 +239,19 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             touched_at: now,
             expires_at: now.saturating_add(spec.max_age_secs()),
         };
-        let fresh = StoredSession {
-            key: StoreKey::derive(spec.namespace(), &id),
-            id,
-            record,
-            saved: None,
-            dirty: true,
-        };
         self.sessions
             .with_stored(TypeId::of::<T>(), spec, |state, cookie| {
-                state.seen = true;
-                if let Some(old) = state.current.replace(fresh)
-                    && old.saved.is_some()
-                {
-                    state.deletes.push(old.key);
-                }
+                // A login replaces whatever this browser had, whatever its
+                // revision: it is a new authentication, not a continuation.
+                let replaces = state.current.take().and_then(|old| old.handover(false));
+                state.current = Some(StoredSession {
+                    key: StoreKey::derive(spec.namespace(), &id),
+                    id,
+                    record,
+                    saved: None,
+                    dirty: true,
+                    replaces,
+                });
                 *cookie = Some(Pending::Set(sealed));
             });
         self.issued_at = Some(now);
@@ -224,29 +274,42 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
 
     /// Store-mode `update`: `value` (already changed) replaces the row's data
     /// under the same id, written at the flush if the row's revision is still
-    /// the one loaded.
+    /// the one loaded. A change of user moves the session to a new id on the
+    /// new user's route (atomically, at the flush).
     pub(crate) fn update_stored(&mut self, value: T) -> Result<(), (T, SessionError)> {
         let spec = T::SPEC;
         let now = self.sessions.shared.now();
-        let id = self
+        let user = value.session_user();
+        let current = self
             .sessions
             .with_stored(TypeId::of::<T>(), spec, |state, _| {
-                state.current.as_ref().map(|current| current.id.clone())
+                state
+                    .current
+                    .as_ref()
+                    .map(|current| (current.id.clone(), current.key))
             });
         // A value without a row cannot happen (both are set together); if it
         // did, starting a new session is the safe reading.
-        let Some(id) = id else {
+        let Some((id, key)) = current else {
             return self.insert_stored(value);
         };
-        let (data, sealed) = match self.encode_and_seal(&value, &id, now) {
+        let on_route = user
+            .as_deref()
+            .is_none_or(|user| StoreKey::user_route(spec.namespace(), user) == key.route());
+        let new_id =
+            (!on_route).then(|| SessionId::generate_for(spec.namespace(), user.as_deref()));
+        let (data, sealed) = match self.encode_and_seal(&value, new_id.as_ref().unwrap_or(&id), now)
+        {
             Ok(encoded) => encoded,
             Err(error) => return Err((value, error)),
         };
-        let user = value.session_user();
         let expires_at = now.saturating_add(spec.max_age_secs());
         self.sessions
             .with_stored(TypeId::of::<T>(), spec, |state, cookie| {
                 if let Some(current) = state.current.as_mut() {
+                    if let Some(new_id) = new_id {
+                        current.move_to(new_id, spec.namespace(), true);
+                    }
                     current.record.data = data;
                     current.record.version = spec.version();
                     current.record.user = user;
@@ -261,8 +324,9 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         Ok(())
     }
 
-    /// Store-mode `renew`: the same data under a fresh id; the old row is
-    /// deleted at the flush, so the old cookie stops working.
+    /// Store-mode `renew`: the same session under a fresh id (on the same
+    /// route); at the flush the old row is moved there atomically, so the old
+    /// cookie stops working.
     pub(crate) fn renew_stored(&mut self) -> Result<bool, SessionError> {
         let spec = T::SPEC;
         let Some(value) = self.value.as_ref() else {
@@ -278,13 +342,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                 let Some(current) = state.current.as_mut() else {
                     return false;
                 };
-                if current.saved.is_some() {
-                    state.deletes.push(current.key);
-                }
-                current.key = StoreKey::derive(spec.namespace(), &id);
-                current.id = id;
-                current.saved = None;
-                current.dirty = true;
+                current.move_to(id, spec.namespace(), true);
                 current.record.touched_at = now;
                 current.record.expires_at = expires_at;
                 *cookie = Some(Pending::Set(sealed));
@@ -300,11 +358,10 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     pub(crate) fn remove_stored(&mut self) {
         self.sessions
             .with_stored(TypeId::of::<T>(), T::SPEC, |state, cookie| {
-                state.seen = true;
                 if let Some(old) = state.current.take()
-                    && old.saved.is_some()
+                    && let Some(row) = old.handover(false)
                 {
-                    state.deletes.push(old.key);
+                    state.deletes.push(row.key);
                 }
                 *cookie = Some(Pending::Remove);
             });
@@ -314,26 +371,32 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     /// after the handler, so the handler can answer a failure itself.
     ///
     /// A no-op for cookie-mode types (their cookie is sealed at each change).
-    /// On error the pending change is dropped: the browser keeps its previous
-    /// cookie, the store its previous row, and the layer does not try again.
-    /// [`SessionError::Conflict`] means another request changed this session
-    /// since it was loaded; [`SessionError::Store`] means the store is down.
+    ///
+    /// - [`SessionError::Revoked`]: the session was ended elsewhere (a
+    ///   logout, a ban, an eviction) while this request ran; it is now
+    ///   ended here too: no payload, and the response clears the cookie.
+    /// - [`SessionError::Conflict`] (another request changed the session
+    ///   since it was loaded) or [`SessionError::Store`] (the store is
+    ///   down): nothing was written, and the session is in the state it had
+    ///   before this call, changes still pending. The layer tries them once
+    ///   more after the handler unless the response is a server error (see
+    ///   [`SessionLayer::save_on_server_error`](crate::SessionLayer::save_on_server_error));
+    ///   answering with the returned error (409 or 503) is usually right.
     pub async fn save(&mut self) -> Result<(), SessionError> {
         if !T::SPEC.is_stored() {
             return Ok(());
         }
-        let result = flush(&self.sessions, TypeId::of::<T>(), T::SPEC).await;
-        if result.is_err() {
-            self.sessions
-                .with_stored(TypeId::of::<T>(), T::SPEC, |state, cookie| {
-                    state.deletes.clear();
-                    if state.current.as_ref().is_some_and(|c| c.saved.is_none()) {
-                        state.current = None;
-                    } else if let Some(current) = state.current.as_mut() {
-                        current.dirty = false;
-                    }
-                    *cookie = None;
-                });
+        let (type_id, spec) = (TypeId::of::<T>(), T::SPEC);
+        let before = self.sessions.snapshot(type_id, spec);
+        let result = flush(&self.sessions, type_id, spec).await;
+        match &result {
+            Ok(()) => {}
+            Err(SessionError::Revoked { .. }) => {
+                self.value = None;
+                self.issued_at = None;
+                self.expires_at = None;
+            }
+            Err(_) => self.sessions.restore(type_id, spec, before),
         }
         result
     }
@@ -353,8 +416,10 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             return Ok(0);
         };
         let ended = store.delete_user(T::SPEC.namespace(), &user, None).await?;
+        // Already done in the store: the removal is sent even if the
+        // handler then fails.
         self.sessions
-            .with_stored(TypeId::of::<T>(), T::SPEC, |state, cookie| {
+            .commit_stored(TypeId::of::<T>(), T::SPEC, |state, cookie| {
                 // Its row is gone already (or was never written).
                 state.current = None;
                 *cookie = Some(Pending::Remove);
@@ -436,41 +501,47 @@ fn seal_id(
 }
 
 /// Pushes the row's expiry back to `now + max_age` if its last touch is at
-/// least `touch_after` old. Returns whether it did. A failed touch is logged
-/// and otherwise ignored: the row is still valid until its current expiry.
+/// least `touch_after` old. A failed touch is logged and otherwise ignored:
+/// the row is still valid until its current expiry.
 async fn touch_if_due(
     store: &dyn SessionStore,
     spec: &SessionSpec,
     current: &mut StoredSession,
     now: u64,
-) -> bool {
+) {
     if now.saturating_sub(current.record.touched_at) < spec.touch_after_secs() {
-        return false;
+        return;
     }
     let expires_at = now.saturating_add(spec.max_age_secs());
     match store.touch(&current.key, now, expires_at, now).await {
         Ok(true) => {
             current.record.touched_at = now;
             current.record.expires_at = expires_at;
-            true
         }
         // Ended between load and touch: this request still had a valid
         // session; the next one will not.
-        Ok(false) => false,
-        Err(error) => {
-            tracing::warn!(
-                target: "session_seal",
-                cookie = spec.cookie(),
-                %error,
-                "could not touch stored session"
-            );
-            false
-        }
+        Ok(false) => {}
+        Err(error) => tracing::warn!(
+            target: "session_seal",
+            cookie = spec.cookie(),
+            %error,
+            "could not touch stored session"
+        ),
     }
 }
 
-/// Writes one type's pending changes: the current row (compare-and-set on
-/// its revision), the per-user cap for a new row, then the deletions.
+/// Writes one type's pending changes, in this order:
+///
+/// 1. the current session: a compare-and-set `save` on its revision, or, if
+///    it is under a new id, an atomic `move_session` from the row it takes
+///    over (`Gone` → the session was revoked: it is ended and its cookie
+///    cleared; `Conflict` → 409);
+/// 2. the rows of sessions ended in this request;
+/// 3. the per-user cap, for a new row: only now, with the row it replaced
+///    gone, so a renewal or re-login never evicts another device.
+///
+/// If step 2 or 3 fails, the row created in step 1 is deleted again (best
+/// effort) so no half state stays behind, and the error is returned.
 pub(crate) async fn flush(
     sessions: &RequestSessions,
     type_id: TypeId,
@@ -485,36 +556,105 @@ pub(crate) async fn flush(
             .current
             .as_ref()
             .filter(|current| current.dirty)
-            .map(|current| (current.key, current.record.clone(), current.saved));
+            .map(|current| {
+                (
+                    current.key,
+                    current.record.clone(),
+                    current.saved,
+                    current.replaces,
+                )
+            });
         (write, std::mem::take(&mut state.deletes))
     });
-    if let Some((key, mut record, expected)) = write {
-        record.revision = expected.map_or(1, |revision| revision.saturating_add(1));
-        if store.save(&key, &record, expected, now).await? == SaveOutcome::Conflict {
-            tracing::info!(
-                target: "session_seal",
-                cookie = spec.cookie(),
-                "stored session changed by another request; not overwritten"
-            );
-            return Err(SessionError::Conflict {
-                type_name: spec.type_name(),
-            });
+    let mut created = None;
+    if let Some((key, mut record, saved, replaces)) = write {
+        if let Some(replaced) = replaces {
+            record.revision = replaced
+                .expected
+                .map_or(1, |revision| revision.saturating_add(1));
+            let outcome = store
+                .move_session(&replaced.key, replaced.expected, &key, &record, now)
+                .await?;
+            match outcome {
+                MoveOutcome::Moved => created = Some((key, record.user.clone())),
+                MoveOutcome::Gone => return Err(revoked(sessions, type_id, spec)),
+                MoveOutcome::Conflict => return Err(conflict(spec)),
+            }
+        } else {
+            record.revision = saved.map_or(1, |revision| revision.saturating_add(1));
+            if store.save(&key, &record, saved, now).await? == SaveOutcome::Conflict {
+                return Err(conflict(spec));
+            }
+            if saved.is_none() {
+                created = Some((key, record.user.clone()));
+            }
         }
         sessions.with_stored(type_id, spec, |state, _| {
             if let Some(current) = state.current.as_mut().filter(|c| c.key == key) {
                 current.saved = Some(record.revision);
                 current.record.revision = record.revision;
                 current.dirty = false;
+                current.replaces = None;
             }
         });
-        if expected.is_none()
-            && let Some(user) = &record.user
-        {
-            enforce_max_per_user(&*store, &spec, user, key, now).await?;
+    }
+    let rest = async {
+        for key in &deletes {
+            store.delete(key).await?;
         }
+        if let Some((key, Some(user))) = &created {
+            enforce_max_per_user(&*store, &spec, user, *key, now).await?;
+        }
+        Ok::<(), SessionError>(())
+    };
+    if let Err(error) = rest.await {
+        if let Some((key, _)) = &created {
+            undo_create(&*store, &spec, key).await;
+        }
+        return Err(error);
     }
-    for key in deletes {
-        store.delete(&key).await?;
-    }
+    sessions.commit_stored(type_id, spec, |_, _| ());
     Ok(())
+}
+
+/// The session's row is gone (a logout, ban or eviction landed while this
+/// request ran): end it in this request too and clear its cookie.
+fn revoked(sessions: &RequestSessions, type_id: TypeId, spec: SessionSpec) -> SessionError {
+    tracing::info!(
+        target: "session_seal",
+        cookie = spec.cookie(),
+        "stored session was ended by another request; not renewed"
+    );
+    sessions.commit_stored(type_id, spec, |state, cookie| {
+        state.current = None;
+        state.deletes.clear();
+        *cookie = Some(Pending::Remove);
+    });
+    SessionError::Revoked {
+        type_name: spec.type_name(),
+    }
+}
+
+fn conflict(spec: SessionSpec) -> SessionError {
+    tracing::info!(
+        target: "session_seal",
+        cookie = spec.cookie(),
+        "stored session changed by another request; not overwritten"
+    );
+    SessionError::Conflict {
+        type_name: spec.type_name(),
+    }
+}
+
+/// Deletes a row this flush created, after a later step failed. Best effort:
+/// the store is likely failing; the row then expires by itself.
+async fn undo_create(store: &dyn SessionStore, spec: &SessionSpec, key: &StoreKey) {
+    if let Err(error) = store.delete(key).await {
+        tracing::warn!(
+            target: "session_seal",
+            cookie = spec.cookie(),
+            %error,
+            "could not remove a half-written session; it expires by itself"
+        );
+    }
 }
