@@ -16,43 +16,27 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use app::{AccountSession, AppStore, StoreSessions};
-use axum::extract::Path;
-use axum::routing::get;
+use app::{AppStore, StoreSessions};
 use common::{Browser, TestClock, dev_keyring, serve};
 use http::StatusCode;
 use session_seal::store::{
     MemoryStore, MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
 };
-use session_seal::{SessionError, SessionLayer, StoreError, TypedSession};
+use session_seal::{SessionLayer, StoreError};
 
 const START: u64 = 1_700_000_000;
 const HOUR: u64 = 3600;
 const COOKIE: &str = "account_sid";
 
-/// The example's routes plus a slow writer for the lost-update test, behind
-/// a layer on `store` with a test clock.
+/// The example's routes behind a layer on `store` with a test clock (the
+/// races between requests are in `tests/store_races.rs`).
 async fn start(store: AppStore) -> (SocketAddr, TestClock) {
     let clock = TestClock::at(START);
     let layer = SessionLayer::<StoreSessions>::new(dev_keyring())
         .clock(clock.reader())
         .store(Arc::clone(&store));
-    let app = app::routes()
-        .route("/visit-slowly/{millis}", get(visit_slowly))
-        .layer(layer)
-        .with_state(store);
+    let app = app::routes().layer(layer).with_state(store);
     (serve(app).await, clock)
-}
-
-/// Loads the session, waits, then counts a visit: a request that overlaps
-/// with a faster one.
-async fn visit_slowly(
-    Path(millis): Path<u64>,
-    mut session: TypedSession<AccountSession>,
-) -> Result<String, SessionError> {
-    tokio::time::sleep(Duration::from_millis(millis)).await;
-    session.update(|account| account.visits += 1)?;
-    Ok("slow visit\n".into())
 }
 
 async fn login(addr: SocketAddr, user: u64, device: &str) -> Browser {
@@ -230,28 +214,6 @@ async fn idle_sessions_expire_and_active_ones_slide(store: AppStore) {
     assert_eq!(me(&mut active).await, "no session: rejected (expired)\n");
 }
 
-async fn concurrent_writers_do_not_overwrite_each_other(store: AppStore) {
-    let (addr, _clock) = start(store).await;
-    let mut laptop = login(addr, 7, "laptop").await;
-    let value = laptop.value(COOKIE).expect("cookie");
-
-    // Both load revision 1; the fast one writes first, so the slow one's
-    // write must not silently replace it.
-    let mut slow_tab = thief(addr, &value);
-    let slow = tokio::spawn(async move { slow_tab.get("/visit-slowly/400").await });
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let fast = laptop.get("/visit").await;
-    assert_eq!(fast.status, StatusCode::OK);
-    let slow = slow.await.expect("slow request");
-    assert_eq!(slow.status, StatusCode::CONFLICT, "{}", slow.body);
-    assert!(slow.set_cookies.is_empty(), "a failed write sets no cookie");
-
-    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 1 visits\n");
-    // A retry on the fresh revision goes through.
-    assert_eq!(laptop.get("/visit-slowly/0").await.status, StatusCode::OK);
-    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 2 visits\n");
-}
-
 /// Runs each scenario on a fresh memory store and on a fresh Redis prefix.
 macro_rules! on_both_backends {
     ($($scenario:ident),* $(,)?) => {$(
@@ -279,7 +241,6 @@ on_both_backends!(
     renew_rotates_the_id,
     fourth_device_evicts_the_least_recently_used,
     idle_sessions_expire_and_active_ones_slide,
-    concurrent_writers_do_not_overwrite_each_other,
 );
 
 fn memory_store() -> AppStore {

@@ -40,6 +40,7 @@ pub async fn fetch(client: &Client<HttpConnector, Body>, request: Request<Body>)
             .expect("server answered within 10 s")
             .expect("connection not dropped");
     let status = response.status();
+    let headers = response.headers().clone();
     let set_cookies = response
         .headers()
         .get_all(SET_COOKIE)
@@ -54,6 +55,7 @@ pub async fn fetch(client: &Client<HttpConnector, Body>, request: Request<Body>)
         .to_bytes();
     Reply {
         status,
+        headers,
         set_cookies,
         body: String::from_utf8(body.to_vec()).expect("utf-8 body"),
     }
@@ -101,6 +103,7 @@ pub struct Stored {
 #[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: http::HeaderMap,
     pub set_cookies: Vec<String>,
     pub body: String,
 }
