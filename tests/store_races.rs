@@ -373,6 +373,40 @@ async fn the_opt_out_writes_on_server_errors(store: AppStore) {
     assert_eq!(me(&mut browser).await, "user 9 on failing, 0 visits\n");
 }
 
+async fn a_lost_touch_response_is_repaired_by_the_next_request(store: AppStore) {
+    let app = start(store, false).await;
+    let mut laptop = login(app.addr, 7, "laptop").await;
+    let value = laptop.value(COOKIE).expect("cookie");
+
+    // Past touch_after (5 min) a read pushes the row's expiry back and
+    // re-seals the cookie, but this response never reaches the browser.
+    app.clock.advance(10 * 60);
+    let lost = copy_of(app.addr, &value).get("/me").await;
+    assert_eq!(
+        lost.set_cookies_named(COOKIE).len(),
+        1,
+        "touched and re-sealed"
+    );
+
+    // The next request is inside touch_after, so nothing is touched; the
+    // cookie would still die before its row, so it is re-sealed anyway.
+    app.clock.advance(60);
+    let reply = laptop.get("/me").await;
+    assert_eq!(reply.body, "user 7 on laptop, 0 visits\n");
+    assert_eq!(
+        reply.set_cookies_named(COOKIE).len(),
+        1,
+        "{:?}",
+        reply.set_cookies
+    );
+    // Once repaired, reads write nothing until the next touch is due.
+    app.clock.advance(60);
+    assert!(laptop.get("/me").await.set_cookies.is_empty());
+    // The repaired cookie lives as long as the row: 8 h after the touch.
+    app.clock.advance(8 * 3600 - 3 * 60);
+    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 0 visits\n");
+}
+
 async fn twelve_planted_cookies_do_not_hide_the_real_one(store: AppStore) {
     let app = start(store, false).await;
     let laptop = login(app.addr, 7, "laptop").await;
@@ -477,6 +511,7 @@ on_both_backends!(
     renewal_and_relogin_at_the_cap_evict_no_other_device,
     a_failing_handler_writes_nothing,
     the_opt_out_writes_on_server_errors,
+    a_lost_touch_response_is_repaired_by_the_next_request,
     twelve_planted_cookies_do_not_hide_the_real_one,
     two_extractors_report_the_same_status,
     session_responses_are_kept_out_of_shared_caches,
