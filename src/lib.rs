@@ -130,19 +130,37 @@
 //! # Ok(()) }
 //! ```
 //!
-//! How store mode behaves (our decisions where the design is silent):
+//! How store mode behaves:
 //!
-//! - **Ids at rest.** A store sees only `SHA-256("session-seal/store/v1" 0x00
-//!   ‖ len(namespace) ‖ namespace ‖ id)`, never the id, so a dump of the store
-//!   cannot be replayed, and an id can only address its own type's rows.
+//! - **Ids at rest.** A store sees only a [`StoreKey`](store::StoreKey): two
+//!   bytes of routing (below), then 30 bytes of `SHA-256("session-seal/store/v1"
+//!   0x00 ‖ len(namespace) ‖ namespace ‖ id)`, never the id, so a dump of the
+//!   store cannot be replayed, and an id can only address its own type's rows.
+//! - **Routes.** The first 16 bits of every id are its route: for a session
+//!   with a user, derived from (namespace, user); for an anonymous one,
+//!   random; kept across renewals. A sharded store (Redis Cluster) keeps a
+//!   user's rows and their index on one shard with it, so logout-everywhere
+//!   and the id move stay atomic. The id keeps 176 random bits.
 //! - **Lifetime.** Sliding: a row expires `max_age` after its last touch. A
-//!   read touches the row (and re-seals the cookie with the new expiry) only
-//!   when the last touch is at least `touch_after` old (default five minutes,
-//!   or half of `max_age` if shorter), so most reads write nothing.
+//!   read touches the row only when the last touch is at least `touch_after`
+//!   old (default five minutes, or half of `max_age` if shorter), so most
+//!   reads write nothing. The cookie is re-sealed whenever it would expire
+//!   before its row (after a touch, or when the response of an earlier touch
+//!   was lost), so an active user is never logged out by a stale cookie.
 //!   `renew_after` is for cookie mode and is refused with `store`.
-//! - **Fixation.** `insert` always starts a new id and deletes the previous
-//!   row; `renew` moves the data to a new id and deletes the old row, so the
-//!   old cookie, and every copy of it, stops working.
+//! - **New ids, atomically.** `insert` over an existing session (a re-login),
+//!   `renew`, and an `update` that changes the session's user put the session
+//!   under a fresh id, written with one atomic
+//!   [`move_session`](store::SessionStore::move_session): the new row is
+//!   created and the old one removed in the same step, or nothing happens.
+//!   For `renew` and a user change the old row must still be there at the
+//!   revision this request loaded: if a logout, ban or eviction removed it
+//!   meanwhile, nothing is written, the request gets `401`
+//!   ([`SessionError::Revoked`]) and the cookie is cleared, so the logout
+//!   stands; if another request updated it meanwhile, the answer is `409`
+//!   and the update stands. A login (`insert`) replaces the old row whatever
+//!   its state: it is a new authentication. A fixated or stolen old id stops
+//!   working either way.
 //! - **Lost updates.** Every row has a revision. `update` writes only if the
 //!   row still has the revision it was loaded with; otherwise nothing is
 //!   written and the request gets `409 Conflict`
@@ -150,8 +168,18 @@
 //!   as writes.
 //! - **When writes happen.** After the handler, before the response leaves
 //!   (or earlier, at [`TypedSession::save`], so a handler can answer a failure
-//!   itself). If a write fails, the handler's response is replaced by the
-//!   error (503 or 409) and no cookie is set.
+//!   itself; after a failed `save` the session is as it was before the call,
+//!   changes still pending). If a write fails, the handler's response is
+//!   replaced by the error (503, 409 or 401) and only cookies that match what
+//!   the store now holds are sent. If a flush fails part-way (a new row
+//!   written, then deleting an ended row or applying the cap fails), the new
+//!   row is deleted again (best effort) and the answer is 503: no half states.
+//! - **Server errors write nothing.** When the handler answers 5xx, the
+//!   request's session changes are dropped, as Django does: no `Set-Cookie`,
+//!   no store write or delete (changes already written with `save()` stay,
+//!   and their cookies are sent). 4xx responses write normally, so a logout
+//!   that answers 401 still logs out.
+//!   [`SessionLayer::save_on_server_error`] turns this off.
 //! - **Outages.** A store that cannot be reached is `503 Service Unavailable`
 //!   ([`SessionRejection::StoreUnavailable`]), never a silent logout: the
 //!   browser keeps its cookie.
@@ -161,9 +189,11 @@
 //!   `UnknownVersion`). Rows are decoded under the version they were written
 //!   with (declared migrations apply) and rewritten in the current version at
 //!   their next `update`.
-//! - **Per-user cap.** `max_per_user` is applied after each new session is
-//!   saved: the least recently touched sessions beyond it are ended. Two
-//!   logins racing may leave one extra session until the next login.
+//! - **Per-user cap.** `max_per_user` is applied after a new session is
+//!   written and the row it replaced is gone, so a renewal or re-login never
+//!   evicts another device: the least recently touched sessions beyond the
+//!   cap are ended. Two different devices logging in at the same moment may
+//!   briefly leave one extra session, until the next login.
 //!
 //! ## Decisions beyond the design document
 //!
@@ -172,10 +202,19 @@
 //!   `issued_at + max_age` of the current build, so shortening `max_age`
 //!   shortens cookies already issued.
 //! - `max_age` is capped at 400 days, the longest lifetime browsers keep.
-//! - With several cookies of one name in a request, the first that opens wins
-//!   (browsers send the most specific path first); at most eight are tried.
+//! - With several cookies of one name in a request, every one is tried and
+//!   the first that opens wins (browsers send the most specific path first),
+//!   so planted cookies cannot hide the genuine one; the request's header
+//!   size limit bounds the work.
+//! - Several extractors of one type in one request agree: later ones reuse
+//!   the first one's outcome (status and cookie) and see the request's
+//!   changes so far. A later extractor decodes the payload again (payloads
+//!   need not be `Clone`).
 //! - `TypedSession::status` describes the cookie the request carried; later
 //!   changes in the handler do not alter it.
+//! - A response that read or wrote a session gets `Vary: Cookie`; one that
+//!   sets or clears a session cookie gets `Cache-Control: private` unless the
+//!   handler set its own `Cache-Control`.
 #![forbid(unsafe_code)]
 
 pub use session_axum::{
