@@ -231,6 +231,9 @@ pub use session_core::{
 };
 pub use session_derive::{SessionPayload, registry};
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 /// The crates behind the facade, for what it does not re-export by name.
 pub mod crates {
     pub use session_axum as axum;
