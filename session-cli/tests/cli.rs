@@ -1,0 +1,223 @@
+//! The built `session-seal` binary, run as a user would: output, exit codes,
+//! and what it never prints.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_session-seal");
+
+/// Runs the binary with `args` and exactly the given session-seal variables.
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env_remove("SESSION_SEAL_SECRET")
+        .env_remove("SESSION_SEAL_PREVIOUS_SECRETS")
+        .env_remove("SESSION_SEAL_ENV");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("utf-8 stderr")
+}
+
+fn keygen() -> String {
+    let output = run(&["keygen"], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output).trim().to_owned()
+}
+
+/// The key id `kid` prints for a keyring of just `secret`.
+fn kid_of(secret: &str) -> String {
+    let output = run(&["kid"], &[("SESSION_SEAL_SECRET", secret)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let line = stdout(&output);
+    line.split_whitespace()
+        .nth(1)
+        .expect("primary <kid>")
+        .to_owned()
+}
+
+#[test]
+fn keygen_prints_one_fresh_base64url_secret() {
+    let (a, b) = (keygen(), keygen());
+    assert_ne!(a, b);
+    assert_eq!(a.len(), 43, "32 bytes in base64url without padding");
+    assert!(
+        a.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    );
+
+    let long = run(&["keygen", "--bytes", "64"], &[]);
+    assert_eq!(stdout(&long).trim().len(), 86);
+    let short = run(&["keygen", "--bytes", "16"], &[]);
+    assert_eq!(short.status.code(), Some(2), "usage error");
+    assert!(stderr(&short).contains("16"), "{}", stderr(&short));
+}
+
+#[test]
+fn kid_lists_primary_then_previous() {
+    let (primary, old) = (keygen(), keygen());
+    let output = run(
+        &["kid"],
+        &[
+            ("SESSION_SEAL_SECRET", &primary),
+            ("SESSION_SEAL_PREVIOUS_SECRETS", &old),
+        ],
+    );
+    assert!(output.status.success());
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0], format!("primary   {}", kid_of(&primary)));
+    assert_eq!(lines[1], format!("previous  {}", kid_of(&old)));
+    assert!(
+        !text.contains(&primary) && !text.contains(&old),
+        "no secret printed"
+    );
+}
+
+#[test]
+fn secrets_can_come_from_files() {
+    let dir = std::env::temp_dir().join(format!("session-seal-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (primary, old1, old2) = (keygen(), keygen(), keygen());
+    let primary_file: PathBuf = dir.join("secret");
+    let previous_file: PathBuf = dir.join("previous");
+    std::fs::write(&primary_file, format!("{primary}\n")).expect("write");
+    std::fs::write(&previous_file, format!("{old1}\n{old2}\n")).expect("write");
+    let output = run(
+        &[
+            "kid",
+            "--secret-file",
+            primary_file.to_str().expect("utf-8 path"),
+            "--previous-secrets-file",
+            previous_file.to_str().expect("utf-8 path"),
+        ],
+        &[],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), 3);
+    assert!(stdout(&output).contains(&kid_of(&old2)));
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn missing_or_bad_secrets_are_one_line_errors_with_exit_1() {
+    let output = run(&["kid"], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("SESSION_SEAL_SECRET"), "{message}");
+    assert!(message.contains("keygen"), "names the fix: {message}");
+
+    let output = run(&["kid"], &[("SESSION_SEAL_SECRET", "c2hvcnQ")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("primary secret"),
+        "{}",
+        stderr(&output)
+    );
+
+    let primary = keygen();
+    let output = run(
+        &["rotate"],
+        &[
+            ("SESSION_SEAL_SECRET", &primary),
+            ("SESSION_SEAL_PREVIOUS_SECRETS", "not base64!"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("previous secret #1"), "{message}");
+    assert!(!message.contains(&primary), "no secret in errors");
+}
+
+/// Runs `rotate --keep keep` with `primary` and `previous`, and returns the
+/// new primary and the new previous list.
+fn rotate(primary: &str, previous: &[String], keep: usize) -> (String, Vec<String>, String) {
+    let previous = previous.join(",");
+    let keep = keep.to_string();
+    let mut env = vec![("SESSION_SEAL_SECRET", primary)];
+    if !previous.is_empty() {
+        env.push(("SESSION_SEAL_PREVIOUS_SECRETS", &previous));
+    }
+    let output = run(&["rotate", "--keep", &keep], &env);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "exactly the two lines: {text}");
+    let new = lines[0]
+        .strip_prefix("SESSION_SEAL_SECRET=")
+        .expect("primary line")
+        .to_owned();
+    let list = lines[1]
+        .strip_prefix("SESSION_SEAL_PREVIOUS_SECRETS=")
+        .expect("previous line");
+    let list = list
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (new, list, stderr(&output))
+}
+
+#[test]
+fn rotate_with_zero_one_and_three_previous_secrets() {
+    let primary = keygen();
+
+    let (new, list, ids) = rotate(&primary, &[], 2);
+    assert_ne!(new, primary);
+    assert_eq!(list, vec![primary.clone()], "the old primary comes first");
+    assert!(
+        ids.contains(&format!("primary   {}  (new)", kid_of(&new))),
+        "{ids}"
+    );
+    assert!(ids.contains(&format!("previous  {}  (was primary)", kid_of(&primary))));
+
+    let old = keygen();
+    let (_, list, _) = rotate(&primary, std::slice::from_ref(&old), 2);
+    assert_eq!(list, vec![primary.clone(), old.clone()]);
+
+    let olds: Vec<String> = (0..3).map(|_| keygen()).collect();
+    let (_, list, ids) = rotate(&primary, &olds, 2);
+    assert_eq!(
+        list,
+        vec![primary.clone(), olds[0].clone()],
+        "at most --keep"
+    );
+    assert!(
+        ids.contains(&format!("dropped   {}", kid_of(&olds[1]))),
+        "{ids}"
+    );
+    assert!(
+        ids.contains(&format!("dropped   {}", kid_of(&olds[2]))),
+        "{ids}"
+    );
+    assert!(!ids.contains(&primary), "key ids, not secrets, on stderr");
+
+    let (_, list, _) = rotate(&primary, &olds, 0);
+    assert!(list.is_empty(), "--keep 0 keeps none");
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    for command in ["keygen", "rotate", "kid"] {
+        let output = run(&[command, "--help"], &[]);
+        assert!(output.status.success(), "{command}");
+        assert!(
+            stdout(&output).contains("Example"),
+            "{command}: {}",
+            stdout(&output)
+        );
+    }
+    let output = run(&["frobnicate"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+}
