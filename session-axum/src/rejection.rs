@@ -136,11 +136,13 @@ pub enum SessionError {
 
 impl SessionError {
     /// The HTTP status of the response: 503 when the store is down, 409 on a
-    /// lost update, else 500 (the payload is the server's own data).
+    /// lost update, 401 when the session reached its absolute lifetime
+    /// during the request, else 500 (the payload is the server's own data).
     pub fn status(&self) -> StatusCode {
         match self {
             SessionError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             SessionError::Conflict { .. } => StatusCode::CONFLICT,
+            SessionError::Seal(SealError::Expired { .. }) => StatusCode::UNAUTHORIZED,
             SessionError::Seal(_) | SessionError::NotStored { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -153,6 +155,9 @@ impl SessionError {
             SessionError::Store(_) => STORE_UNAVAILABLE_BODY.to_owned(),
             SessionError::Conflict { .. } => {
                 "the session was changed by another request, please retry".to_owned()
+            }
+            SessionError::Seal(SealError::Expired { .. }) => {
+                "the session has expired, please sign in again".to_owned()
             }
             SessionError::Seal(_) | SessionError::NotStored { .. } => {
                 "the session could not be saved".to_owned()

@@ -136,9 +136,15 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             let touched = touch_if_due(&*store, &spec, &mut current, now).await;
             let reseal = touched || opened.previous_key;
             let pending = if reseal {
-                seal_id(&sessions, &spec, &current.id, now)
-                    .ok()
-                    .map(Pending::Set)
+                seal_id(
+                    &sessions,
+                    &spec,
+                    &current.id,
+                    current.record.created_at,
+                    now,
+                )
+                .ok()
+                .map(Pending::Set)
             } else {
                 None
             };
@@ -162,6 +168,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     fn accept_record(&mut self, record: &Record, value: T) {
         self.status = SessionStatus::Valid;
         self.issued_at = Some(record.created_at);
+        self.started_at = Some(record.created_at);
         self.expires_at = Some(record.expires_at);
         self.value = Some(value);
     }
@@ -173,7 +180,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         let now = self.sessions.shared.now();
         let user = value.session_user();
         let id = SessionId::generate_for(spec.namespace(), user.as_deref());
-        let (data, sealed) = match self.encode_and_seal(&value, &id, now) {
+        let (data, sealed) = match self.encode_and_seal(&value, &id, now, now) {
             Ok(encoded) => encoded,
             Err(error) => return Err((value, error)),
         };
@@ -205,20 +212,23 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                 *cookie = Some(Pending::Set(sealed));
             });
         self.issued_at = Some(now);
+        self.started_at = Some(now);
         self.expires_at = Some(now.saturating_add(spec.max_age_secs()));
         self.value = Some(value);
         Ok(())
     }
 
-    /// `value` as row data, and `id` sealed as the cookie value.
+    /// `value` as row data, and `id` sealed as the cookie value of the
+    /// session that started at `started`.
     fn encode_and_seal(
         &self,
         value: &T,
         id: &SessionId,
+        started: u64,
         now: u64,
     ) -> Result<(Vec<u8>, String), SessionError> {
         let data = encode_json(value)?;
-        let sealed = seal_id(&self.sessions, &T::SPEC, id, now)?;
+        let sealed = seal_id(&self.sessions, &T::SPEC, id, started, now)?;
         Ok((data, sealed))
     }
 
@@ -231,14 +241,17 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         let id = self
             .sessions
             .with_stored(TypeId::of::<T>(), spec, |state, _| {
-                state.current.as_ref().map(|current| current.id.clone())
+                state
+                    .current
+                    .as_ref()
+                    .map(|current| (current.id.clone(), current.record.created_at))
             });
         // A value without a row cannot happen (both are set together); if it
         // did, starting a new session is the safe reading.
-        let Some(id) = id else {
+        let Some((id, started)) = id else {
             return self.insert_stored(value);
         };
-        let (data, sealed) = match self.encode_and_seal(&value, &id, now) {
+        let (data, sealed) = match self.encode_and_seal(&value, &id, started, now) {
             Ok(encoded) => encoded,
             Err(error) => return Err((value, error)),
         };
@@ -270,7 +283,8 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         };
         let now = self.sessions.shared.now();
         let id = SessionId::generate_for(spec.namespace(), value.session_user().as_deref());
-        let sealed = seal_id(&self.sessions, &spec, &id, now)?;
+        let started = self.started_at.unwrap_or(now);
+        let sealed = seal_id(&self.sessions, &spec, &id, started, now)?;
         let expires_at = now.saturating_add(spec.max_age_secs());
         let renewed = self
             .sessions
@@ -425,14 +439,15 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     }
 }
 
-/// Seals `id` as `spec`'s cookie value.
+/// Seals `id` as `spec`'s cookie value for the session that started at `started`.
 fn seal_id(
     sessions: &RequestSessions,
     spec: &SessionSpec,
     id: &SessionId,
+    started: u64,
     now: u64,
 ) -> Result<String, SessionError> {
-    Ok(sessions.shared.keyring.seal_id_at(spec, id, now)?)
+    Ok(sessions.shared.keyring.seal_id_at(spec, id, started, now)?)
 }
 
 /// Pushes the row's expiry back to `now + max_age` if its last touch is at
