@@ -24,6 +24,8 @@
 //! chooses keys and applies them in order: size and shape, then the MAC,
 //! and only then anything read from the header or payload.
 
+use std::cell::Cell;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
@@ -240,11 +242,39 @@ pub(crate) fn verify(mac: &HmacSha256, parts: &Unverified<'_>) -> Result<(), Ope
         .map_err(|_| OpenError::BadSignature)
 }
 
-/// Decodes the (authenticated) payload part to JSON bytes.
-pub(crate) fn payload_json(parts: &Unverified<'_>) -> Result<Vec<u8>, OpenError> {
+/// Decodes the (authenticated) payload part into `json` (cleared first).
+pub(crate) fn payload_json(parts: &Unverified<'_>, json: &mut Vec<u8>) -> Result<(), OpenError> {
+    json.clear();
     URL_SAFE_NO_PAD
-        .decode(parts.payload)
+        .decode_vec(parts.payload, json)
         .map_err(|_| OpenError::Malformed)
+}
+
+thread_local! {
+    /// Each thread's buffer for payload JSON, so that sealing and opening
+    /// allocate nothing but their result.
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// A scratch buffer that has grown past this is dropped rather than kept.
+const SCRATCH_KEEP: usize = 2 * MAX_VALUE_LEN;
+
+/// Runs `f` with this thread's scratch buffer, empty. The buffer only ever
+/// holds payload JSON, which the cookie itself carries too.
+///
+/// The buffer is taken out of its cell for the call, so a nested call (a
+/// `Serialize` impl that seals another session) simply gets a new one, and
+/// a call while the thread shuts down works without the pool.
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    let mut buf = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    buf.clear();
+    let result = f(&mut buf);
+    if buf.capacity() <= SCRATCH_KEEP {
+        buf.clear();
+        // Fails only while the thread shuts down; the buffer is then dropped.
+        let _ = SCRATCH.try_with(|cell| cell.set(buf));
+    }
+    result
 }
 
 /// Reads the key id of a signed value without authenticating anything.
@@ -312,7 +342,9 @@ mod tests {
         let parts = split_signed(&value, FORMAT_SIGNED).expect("splits");
         assert_eq!(parts.header, header());
         assert_eq!(verify(&mac(9), &parts), Ok(()));
-        assert_eq!(payload_json(&parts).expect("decodes"), br#"{"a":1}"#);
+        let mut json = b"stale".to_vec();
+        payload_json(&parts, &mut json).expect("decodes");
+        assert_eq!(json, br#"{"a":1}"#);
         assert_eq!(verify(&mac(8), &parts), Err(OpenError::BadSignature));
         assert_eq!(
             split_signed(&value, FORMAT_ENCRYPTED).err(),
@@ -349,6 +381,26 @@ mod tests {
                 limit: MAX_VALUE_LEN
             })
         );
+    }
+
+    #[test]
+    fn scratch_is_empty_on_entry_and_nests() {
+        let outer = with_scratch(|buf| {
+            assert!(buf.is_empty());
+            buf.extend_from_slice(b"outer");
+            let inner = with_scratch(|inner| {
+                assert!(inner.is_empty(), "a nested call gets its own buffer");
+                inner.extend_from_slice(b"inner");
+                inner.clone()
+            });
+            assert_eq!(buf.as_slice(), b"outer");
+            inner
+        });
+        assert_eq!(outer, b"inner");
+        with_scratch(|buf| assert!(buf.is_empty(), "cleared between calls"));
+        // An oversized buffer is not kept.
+        with_scratch(|buf| buf.resize(SCRATCH_KEEP + 1, 0));
+        with_scratch(|buf| assert!(buf.capacity() <= SCRATCH_KEEP));
     }
 
     #[test]

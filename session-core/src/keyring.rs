@@ -439,8 +439,9 @@ impl Keyring {
         now: u64,
     ) -> Result<Opened<T>, OpenError> {
         let spec = T::SPEC;
-        let verified = self.open_json(&spec, value, now)?;
-        let payload = T::decode_version(verified.header.version, &verified.json)?;
+        let (payload, verified) = self.open_with(&spec, value, now, |header, json| {
+            T::decode_version(header.version, json)
+        })?;
         Ok(verified.into_opened(payload, &spec, now))
     }
 
@@ -455,20 +456,19 @@ impl Keyring {
         value: &str,
         now: u64,
     ) -> Result<Opened<SessionId>, OpenError> {
-        let verified = self.open_json(spec, value, now)?;
-        if verified.header.version > spec.version() {
-            return Err(OpenError::UnknownVersion {
-                found: verified.header.version,
-                current: spec.version(),
-            });
-        }
-        let id = verified
-            .json
-            .strip_prefix(b"\"")
-            .and_then(|rest| rest.strip_suffix(b"\""))
-            .and_then(|text| std::str::from_utf8(text).ok())
-            .and_then(SessionId::from_text)
-            .ok_or(OpenError::Malformed)?;
+        let (id, verified) = self.open_with(spec, value, now, |header, json| {
+            if header.version > spec.version() {
+                return Err(OpenError::UnknownVersion {
+                    found: header.version,
+                    current: spec.version(),
+                });
+            }
+            json.strip_prefix(b"\"")
+                .and_then(|rest| rest.strip_suffix(b"\""))
+                .and_then(|text| std::str::from_utf8(text).ok())
+                .and_then(SessionId::from_text)
+                .ok_or(OpenError::Malformed)
+        })?;
         let mut opened = verified.into_opened(id, spec, now);
         // Neither applies to an id: its row is migrated on write, and stored
         // sessions slide at `touch_after`, not `renew_after`.
@@ -477,8 +477,15 @@ impl Keyring {
         Ok(opened)
     }
 
-    /// Size, shape, MAC, expiry: every check that does not read the payload.
-    fn open_json(&self, spec: &SessionSpec, value: &str, now: u64) -> Result<Verified, OpenError> {
+    /// Size, shape, MAC, expiry, then `read` with the header and the
+    /// payload JSON (decoded into this thread's scratch buffer).
+    fn open_with<R>(
+        &self,
+        spec: &SessionSpec,
+        value: &str,
+        now: u64,
+        read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
+    ) -> Result<(R, Verified), OpenError> {
         let parts = envelope::split_signed(value, format_of(spec))?;
         let header = parts.header;
         let (key, previous_key) = self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
@@ -493,13 +500,16 @@ impl Keyring {
                 expired_at: expires_at,
             });
         }
-        let json = envelope::payload_json(&parts)?;
-        Ok(Verified {
+        let read = envelope::with_scratch(|json| {
+            envelope::payload_json(&parts, json)?;
+            read(&header, json)
+        })?;
+        let verified = Verified {
             header,
-            json,
             expires_at,
             previous_key,
-        })
+        };
+        Ok((read, verified))
     }
 
     /// The key with this id, and whether it is a previous one.
@@ -531,10 +541,9 @@ fn format_of(_spec: &SessionSpec) -> u8 {
     FORMAT_SIGNED
 }
 
-/// An envelope whose MAC and expiry checked out; the payload is still JSON.
+/// What an envelope whose MAC and expiry checked out said about its payload.
 struct Verified {
     header: Header,
-    json: Vec<u8>,
     expires_at: u64,
     previous_key: bool,
 }
