@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 use crate::envelope::{self, FORMAT_SIGNED, Header, HmacSha256, MAX_SET_COOKIE_LEN};
 use crate::error::{KeyringError, OpenError, SealError, SecretError};
 use crate::opened::Opened;
-use crate::payload::{SessionPayload, encode_json};
+use crate::payload::SessionPayload;
 use crate::secret::SessionSecret;
 use crate::spec::SessionSpec;
 use crate::store::SessionId;
@@ -358,8 +358,12 @@ impl Keyring {
         started_at: u64,
         now: u64,
     ) -> Result<String, SealError> {
-        let json = encode_json(payload)?;
-        self.seal_json(&T::SPEC, &json, started_at, now)
+        // The JSON goes to this thread's scratch buffer: the only allocation
+        // of a seal is the value it returns.
+        envelope::with_scratch(|json| {
+            serde_json::to_writer(&mut *json, payload).map_err(SealError::Serialize)?;
+            self.seal_json(&T::SPEC, json, started_at, now)
+        })
     }
 
     /// Seals a store-mode session's `id` for `spec` at `now`, for a session
