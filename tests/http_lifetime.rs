@@ -20,7 +20,12 @@ const HOUR: u64 = 3600;
 
 /// Ten minutes idle (renewed after five), one hour absolute.
 #[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
-#[session(cookie = "bank_sid", namespace = "bank", max_age = "10m", absolute_max_age = "1h")]
+#[session(
+    cookie = "bank_sid",
+    namespace = "bank",
+    max_age = "10m",
+    absolute_max_age = "1h"
+)]
 struct BankSession {
     user_id: u64,
     level: u8,
