@@ -1,6 +1,7 @@
 //! The two clocks through real HTTP with the layer's injectable clock: the
 //! idle `max_age` slides with every renewal, the absolute `absolute_max_age`
-//! counts from the session's start (its `insert`) and nothing extends it.
+//! counts from the session's start (its `insert`) and nothing extends it, in
+//! cookie mode and in store mode.
 
 mod common;
 
@@ -12,6 +13,7 @@ use axum::routing::get;
 use common::{Browser, TestClock, secret, serve};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
+use session_seal::store::MemoryStore;
 use session_seal::{Keyring, SessionLayer, SessionPayload, Tier, TypedSession, peek_key_id};
 
 const T0: u64 = 1_750_000_000;
@@ -222,4 +224,91 @@ async fn rotation_reissue_keeps_the_start() {
     assert_eq!(reply.status, StatusCode::OK);
     clock.advance(4 * MINUTE);
     assert_eq!(browser.get("/whoami").await.body, "none expired");
+}
+
+/// A store-mode session with both clocks: the cookie carries the session's
+/// start (the row's `created_at`), so the absolute cap holds there too.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(
+    cookie = "vault_sid",
+    namespace = "vault",
+    max_age = "10m",
+    absolute_max_age = "1h"
+)]
+#[session(store)]
+struct VaultSession {
+    user_id: u64,
+}
+
+session_seal::registry! {
+    /// The store-mode session of these tests.
+    struct VaultSessions { VaultSession }
+}
+
+async fn start_stored(clock: &TestClock) -> SocketAddr {
+    let layer = SessionLayer::<VaultSessions>::new(keyring(1))
+        .clock(clock.reader())
+        .store(MemoryStore::new());
+    let app = Router::new()
+        .route(
+            "/login/{id}",
+            get(
+                |Path(id): Path<u64>, mut session: TypedSession<VaultSession>| async move {
+                    session
+                        .insert(VaultSession { user_id: id })
+                        .map(|()| describe_vault(&session))
+                },
+            ),
+        )
+        .route(
+            "/whoami",
+            get(|session: TypedSession<VaultSession>| async move { describe_vault(&session) }),
+        )
+        .route(
+            "/renew",
+            get(|mut session: TypedSession<VaultSession>| async move {
+                session.renew().map(|_| describe_vault(&session))
+            }),
+        )
+        .layer(layer);
+    serve(app).await
+}
+
+fn describe_vault(session: &TypedSession<VaultSession>) -> String {
+    match (session.get(), session.started_at()) {
+        (Some(s), Some(started)) => format!("user {} started {started}", s.user_id),
+        _ => format!("none {}", session.status().label()),
+    }
+}
+
+#[tokio::test]
+async fn store_mode_touches_and_renew_keep_the_start_and_stop_at_the_cap() {
+    let clock = TestClock::at(T0);
+    let mut browser = Browser::new(start_stored(&clock).await);
+    assert_eq!(
+        browser.get("/login/5").await.body,
+        format!("user 5 started {T0}")
+    );
+    let first_cookie = browser.value("vault_sid").expect("cookie");
+    for minute in 1..60 {
+        clock.advance(MINUTE);
+        let path = if minute == 30 { "/renew" } else { "/whoami" };
+        assert_eq!(
+            browser.get(path).await.body,
+            format!("user 5 started {T0}"),
+            "{path} at minute {minute}"
+        );
+    }
+    assert_ne!(
+        browser.value("vault_sid").as_deref(),
+        Some(first_cookie.as_str()),
+        "renew() moved the session to a new id"
+    );
+    clock.advance(MINUTE);
+    assert_eq!(browser.get("/whoami").await.body, "none expired");
+    let login_at = T0 + HOUR;
+    assert_eq!(
+        browser.get("/login/5").await.body,
+        format!("user 5 started {login_at}")
+    );
 }
