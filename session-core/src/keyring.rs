@@ -413,7 +413,7 @@ impl Keyring {
             age: u32::try_from(now - started_at).unwrap_or(u32::MAX),
         };
         Ok(envelope::seal_signed(
-            &self.inner.primary.mac(spec),
+            self.inner.primary.mac(spec),
             &header,
             json,
         ))
@@ -493,7 +493,7 @@ impl Keyring {
         let parts = envelope::split_signed(value, format_of(spec))?;
         let header = parts.header;
         let (key, previous_key) = self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
-        envelope::verify(&key.mac(spec), &parts)?;
+        envelope::verify(key.mac(spec), &parts)?;
 
         let expires_at = header
             .exp
