@@ -757,3 +757,58 @@ fn binding_keys_follow_the_hkdf_tree() {
         expected.finalize().into_bytes()
     );
 }
+
+#[test]
+fn more_bindings_than_slots_all_work_and_stay_separate() {
+    let keyring = Keyring::new(secret(1));
+    let specs: Vec<SessionSpec> = (0..SLOTS + 5)
+        .map(|i| {
+            let name: &'static str = Box::leak(format!("c{i}").into_boxed_str());
+            SessionSpec::builder("T", name, "many").build()
+        })
+        .collect();
+    keyring.prepare(&specs[..3]);
+    let macs: Vec<[u8; 32]> = specs
+        .iter()
+        .map(|spec| {
+            let mut mac = keyring.inner.primary.mac(spec);
+            mac.update(b"x");
+            mac.finalize().into_bytes().into()
+        })
+        .collect();
+    for (i, spec) in specs.iter().enumerate() {
+        // Every binding has its own key, and asking again gives the same one.
+        let mut again = keyring.inner.primary.mac(spec);
+        again.update(b"x");
+        assert_eq!(<[u8; 32]>::from(again.finalize().into_bytes()), macs[i]);
+        let mut fresh = keyring.inner.primary.derive(spec).mac;
+        fresh.update(b"x");
+        assert_eq!(<[u8; 32]>::from(fresh.finalize().into_bytes()), macs[i]);
+        for j in 0..i {
+            assert_ne!(macs[i], macs[j], "bindings {i} and {j}");
+        }
+    }
+    assert_eq!(keyring.inner.primary.overflow.read().unwrap().len(), 5);
+}
+
+#[test]
+fn first_use_from_many_threads_caches_one_entry_per_binding() {
+    let keyring = Keyring::new(secret(1));
+    let value = Keyring::new(secret(1)).seal_at(&admin(), NOW).unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                assert!(keyring.open_at::<Admin>(&value, NOW).is_ok());
+                assert!(keyring.open_at::<Tenant>(&value, NOW).is_err());
+            });
+        }
+    });
+    let filled = keyring
+        .inner
+        .primary
+        .slots
+        .iter()
+        .filter(|slot| slot.get().is_some())
+        .count();
+    assert_eq!(filled, 2, "Admin and Tenant, once each");
+}

@@ -66,7 +66,10 @@ fn race(rounds: u64) {
     let sealed = keyring.seal_at(&payload, NOW).unwrap_or_default();
     let floor_value = floor.sign(&payload);
     let cases: [(&str, Box<dyn Fn() -> usize>); 4] = [
-        ("floor-seal", Box::new(|| floor.sign(black_box(&payload)).len())),
+        (
+            "floor-seal",
+            Box::new(|| floor.sign(black_box(&payload)).len()),
+        ),
         (
             "seal",
             Box::new(|| {
