@@ -56,6 +56,9 @@ fn main() {
     println!("{sink}");
 }
 
+/// One timed operation, returning something to keep it from being optimised away.
+type Case<'a> = Box<dyn Fn() -> usize + 'a>;
+
 /// Interleaved batches of every case; per case the fastest and the median
 /// batch in ns per operation.
 fn race(rounds: u64) {
@@ -65,7 +68,7 @@ fn race(rounds: u64) {
     let floor = Floor::new();
     let sealed = keyring.seal_at(&payload, NOW).unwrap_or_default();
     let floor_value = floor.sign(&payload);
-    let cases: [(&str, Box<dyn Fn() -> usize>); 4] = [
+    let cases: [(&str, Case); 4] = [
         (
             "floor-seal",
             Box::new(|| floor.sign(black_box(&payload)).len()),
