@@ -3,9 +3,10 @@
 //! Typed, signed session cookies. Each session is a Rust type whose cookie
 //! name, namespace, schema version, lifetime and cookie attributes are declared
 //! once, checked by the compiler, and bound into the signature. One master
-//! secret serves every type: each namespace gets its own key derived with
-//! HKDF-SHA256, and the MAC covers namespace, cookie name, version and expiry,
-//! so a cookie issued for one type is never accepted as another.
+//! secret serves every type: each (namespace, cookie name) pair gets its own
+//! MAC key derived with HKDF-SHA256, and the MAC covers a header with the
+//! schema version, issue time, expiry and session age, so a cookie issued for
+//! one type is never accepted as another.
 //!
 //! ## Declaring sessions
 //!
@@ -92,6 +93,37 @@
 //! In production a missing secret is an error. In development it is replaced by
 //! an ephemeral key (with a warning) and cookies are not `Secure` by default,
 //! so `http://localhost` works.
+//!
+//! ## Lifetime: two clocks
+//!
+//! `max_age` is the idle timeout: each value expires `max_age` after it was
+//! sealed, and the layer re-seals it after `renew_after` (sliding).
+//! `absolute_max_age` is the absolute timeout, counted from when the session
+//! started (its `insert`): every value expires at
+//! `min(now + max_age, started + absolute_max_age)`
+//! ([`SessionSpec::expiry`]), so no renewal, `update`, `renew()`, rotation or
+//! migration re-issue extends a session past it. Opening applies the cap of
+//! the current build even to values sealed under a longer one.
+//! [`TypedSession::started_at`] and [`Opened::started_at`] tell when the
+//! session began; only a new `insert` starts a new one.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use session_seal::SessionPayload;
+//!
+//! #[derive(Serialize, Deserialize, SessionPayload)]
+//! #[session(cookie = "__Host-bank", namespace = "bank", max_age = "15m", absolute_max_age = "8h")]
+//! struct BankSession { account: u64 }
+//!
+//! assert_eq!(BankSession::SPEC.absolute_max_age_secs(), Some(8 * 3600));
+//! // Renewed seven hours and fifty minutes in: ends at the eight-hour cap.
+//! assert_eq!(BankSession::SPEC.expiry(0, 7 * 3600 + 50 * 60), 8 * 3600);
+//! ```
+//!
+//! The cookie value is `H "." P "." T` in base64url: a 29-byte header `H`
+//! (format, key id, schema version, issue time, expiry, and the session's age
+//! `iat − started`), the payload JSON `P`, and an HMAC-SHA256 tag `T` over
+//! `H "." P` as sent, under the key of the type's (namespace, cookie name).
 //!
 //! ## Store mode
 //!
@@ -198,9 +230,12 @@
 //! ## Decisions beyond the design document
 //!
 //! - Store mode: see the list above.
-//! - A cookie expires at the earlier of its signed expiry and
-//!   `issued_at + max_age` of the current build, so shortening `max_age`
-//!   shortens cookies already issued.
+//! - A cookie expires at the earliest of its signed expiry,
+//!   `issued_at + max_age` and `started + absolute_max_age` of the current
+//!   build, so shortening either setting shortens cookies already issued.
+//! - Sealing a continuing session past its absolute lifetime (possible only
+//!   if the clock crosses it during a request) is
+//!   [`SealError::Expired`], answered with 401.
 //! - `max_age` is capped at 400 days, the longest lifetime browsers keep.
 //! - With several cookies of one name in a request, every one is tried and
 //!   the first that opens wins (browsers send the most specific path first),

@@ -189,7 +189,8 @@ fn assert_only_original_opens<T: SessionPayload + std::fmt::Debug>(
 }
 
 /// The fixed binary header, as laid out in `session-core/src/envelope.rs`:
-/// format (1) ‖ kid (4) ‖ version (u32) ‖ iat (u64) ‖ exp (u64), big-endian.
+/// format (1) ‖ kid (4) ‖ version (u32) ‖ iat (u64) ‖ exp (u64) ‖ age (u32),
+/// big-endian.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct RawHeader {
     format: u8,
@@ -197,29 +198,32 @@ struct RawHeader {
     version: u32,
     iat: u64,
     exp: u64,
+    age: u32,
 }
 
 impl RawHeader {
     fn parse(value: &str) -> Self {
         let (h, _, _) = parts(value);
         let bytes = URL_SAFE_NO_PAD.decode(h).expect("header is base64url");
-        assert_eq!(bytes.len(), 25, "header is 25 bytes");
+        assert_eq!(bytes.len(), 29, "header is 29 bytes");
         RawHeader {
             format: bytes[0],
             kid: bytes[1..5].try_into().expect("4"),
             version: u32::from_be_bytes(bytes[5..9].try_into().expect("4")),
             iat: u64::from_be_bytes(bytes[9..17].try_into().expect("8")),
             exp: u64::from_be_bytes(bytes[17..25].try_into().expect("8")),
+            age: u32::from_be_bytes(bytes[25..29].try_into().expect("4")),
         }
     }
 
     fn encode(self) -> String {
-        let mut bytes = Vec::with_capacity(25);
+        let mut bytes = Vec::with_capacity(29);
         bytes.push(self.format);
         bytes.extend_from_slice(&self.kid);
         bytes.extend_from_slice(&self.version.to_be_bytes());
         bytes.extend_from_slice(&self.iat.to_be_bytes());
         bytes.extend_from_slice(&self.exp.to_be_bytes());
+        bytes.extend_from_slice(&self.age.to_be_bytes());
         URL_SAFE_NO_PAD.encode(bytes)
     }
 }
@@ -427,8 +431,8 @@ fn trailing_bit_variants_of_every_part_are_rejected() {
         );
     }
     assert_eq!(residues.len(), 3, "all payload residues covered");
-    // 25-byte header: 4 unused bits (15 variants); 32-byte tag: 2 (3 variants).
-    assert_eq!(per_part[0], 6 * 15);
+    // 29-byte header: 2 unused bits (3 variants); 32-byte tag: 2 (3 variants).
+    assert_eq!(per_part[0], 6 * 3);
     assert_eq!(per_part[2], 6 * 3);
     assert!(per_part[1] > 0, "payload variants were generated");
 }
@@ -760,6 +764,45 @@ fn iat_moved_is_bad_signature() {
             keyring.open_at::<Admin>(&tampered, NOW + 2).err(),
             Some(OpenError::BadSignature),
             "iat {new_iat}"
+        );
+    }
+}
+
+/// Eight hours idle, one day absolute.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(
+    cookie = "capped",
+    namespace = "capped",
+    max_age = "8h",
+    absolute_max_age = "1d"
+)]
+struct Capped {
+    user_id: u64,
+}
+
+#[test]
+fn age_rewritten_to_extend_the_absolute_lifetime_is_bad_signature() {
+    let keyring = keyring();
+    // Started at NOW, renewed 20 hours later: age is 20 hours, and the value
+    // expires at the absolute cap (NOW + 1 day), not 8 hours after renewal.
+    let renewed_at = NOW + 20 * 3600;
+    let value = keyring
+        .reseal_at(&Capped { user_id: 1 }, NOW, renewed_at)
+        .expect("seals");
+    let header = RawHeader::parse(&value);
+    assert_eq!(header.age, 20 * 3600);
+    assert_eq!(header.exp, NOW + 86_400);
+    let opened = keyring
+        .open_at::<Capped>(&value, renewed_at)
+        .expect("opens");
+    assert_eq!(opened.started_at, NOW);
+    // Claiming the session started later (smaller age) would move the cap.
+    for age in [0, 1, 20 * 3600 - 1, 20 * 3600 + 1, u32::MAX] {
+        let tampered = with_header(&value, |h| h.age = age);
+        assert_eq!(
+            keyring.open_at::<Capped>(&tampered, renewed_at).err(),
+            Some(OpenError::BadSignature),
+            "age {age}"
         );
     }
 }

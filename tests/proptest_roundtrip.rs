@@ -41,7 +41,20 @@ struct SameCookie {
     active: bool,
 }
 
+/// Two hours idle, two days absolute.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(
+    cookie = "prop_capped",
+    namespace = "prop",
+    max_age = "2h",
+    absolute_max_age = "2d"
+)]
+struct Capped {
+    id: u64,
+}
+
 const MAX_AGE: u64 = 2 * 3600;
+const ABSOLUTE_MAX_AGE: u64 = 2 * 86_400;
 const NOW: u64 = 1_750_000_000;
 
 fn keyring() -> Keyring {
@@ -138,6 +151,41 @@ proptest! {
         }
     }
 
+    /// A continuing session keeps its start through any re-seal, expires at
+    /// the earlier of its two clocks, and never opens past the absolute cap.
+    #[test]
+    fn reseal_keeps_start_and_both_clocks_hold(
+        id in any::<u64>(),
+        started in 0u64..1u64 << 40,
+        since_start in 0u64..3 * ABSOLUTE_MAX_AGE,
+        later in 0u64..3 * MAX_AGE,
+    ) {
+        let keyring = keyring();
+        let now = started + since_start;
+        let sealed = keyring.reseal_at(&Capped { id }, started, now);
+        let cap = started + ABSOLUTE_MAX_AGE;
+        if now >= cap {
+            prop_assert!(sealed.is_err(), "sealed past the cap");
+            return Ok(());
+        }
+        let value = sealed.expect("seals before the cap");
+        let expiry = (now + MAX_AGE).min(cap);
+        prop_assert_eq!(<Capped as SessionPayload>::SPEC.expiry(started, now), expiry);
+        match keyring.open_at::<Capped>(&value, now + later) {
+            Ok(opened) => {
+                prop_assert!(now + later < expiry);
+                prop_assert_eq!(opened.started_at, started);
+                prop_assert_eq!(opened.issued_at, now);
+                prop_assert_eq!(opened.expires_at, expiry);
+                prop_assert_eq!(opened.payload.id, id);
+            }
+            Err(error) => {
+                prop_assert!(now + later >= expiry);
+                prop_assert_eq!(error, OpenError::Expired { expired_at: expiry });
+            }
+        }
+    }
+
     #[test]
     fn arbitrary_text_never_opens(text in any::<String>()) {
         let keyring = keyring();
@@ -162,6 +210,7 @@ proptest! {
         tag in prop::array::uniform32(any::<u8>()),
         version in 0u32..4,
         exp in any::<u64>(),
+        age in any::<u32>(),
     ) {
         let keyring = keyring();
         let mut header = vec![1u8];
@@ -169,6 +218,7 @@ proptest! {
         header.extend_from_slice(&version.to_be_bytes());
         header.extend_from_slice(&NOW.to_be_bytes());
         header.extend_from_slice(&exp.to_be_bytes());
+        header.extend_from_slice(&age.to_be_bytes());
         let forged = format!(
             "{}.{}.{}",
             URL_SAFE_NO_PAD.encode(&header),

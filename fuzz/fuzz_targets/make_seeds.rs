@@ -25,6 +25,14 @@ fn main() -> std::io::Result<()> {
     let previous = Keyring::new(SessionSecret::from_bytes(&PREVIOUS).expect("32 bytes"));
     let seeds = [
         ("v2_primary", KEYRING.seal_at(&session, NOW - 100)),
+        (
+            "v2_renewed",
+            KEYRING.reseal_at(&session, NOW - 3 * 86_400, NOW - 100),
+        ),
+        (
+            "past_absolute_cap",
+            KEYRING.reseal_at(&session, NOW - 7 * 86_400 - 50, NOW - 100),
+        ),
         ("v2_previous_key", previous.seal_at(&session, NOW - 100)),
         (
             "v1_migrates",
@@ -47,6 +55,7 @@ fn main() -> std::io::Result<()> {
         let opened = KEYRING.open_at::<FuzzSession>(&value, NOW);
         match name {
             "v2_primary" => assert!(opened.is_ok_and(|o| !o.needs_reissue())),
+            "v2_renewed" => assert!(opened.is_ok_and(|o| o.started_at == NOW - 3 * 86_400)),
             "v2_previous_key" => assert!(opened.is_ok_and(|o| o.previous_key)),
             "v1_migrates" => assert!(opened.is_ok_and(|o| o.migrated)),
             "other_type" => {

@@ -20,9 +20,11 @@ pub static KEYRING: LazyLock<Keyring> = LazyLock::new(|| {
         .with_previous(SessionSecret::from_bytes(&PREVIOUS).expect("32 bytes"))
 });
 
-/// The session type the `open` target opens: version 2 with a migration.
+/// The session type the `open` target opens: version 2 with a migration,
+/// both clocks (so the header's `age` matters).
 #[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
 #[session(cookie = "fuzz_sid", namespace = "fuzz", version = 2, max_age = "1d")]
+#[session(absolute_max_age = "7d")]
 #[session(migrate(from = FuzzV1, version = 1))]
 pub struct FuzzSession {
     pub user_id: u64,

@@ -52,6 +52,7 @@ pub struct TypedSession<T: SessionPayload + Send + Sync + 'static> {
     pub(crate) status: SessionStatus,
     pub(crate) issued_at: Option<u64>,
     pub(crate) expires_at: Option<u64>,
+    pub(crate) started_at: Option<u64>,
 }
 
 impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
@@ -76,7 +77,16 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         self.expires_at
     }
 
-    /// Starts or replaces the session with `value` (sealed now, fresh lifetime).
+    /// Unix seconds at which the current session started (its `insert`),
+    /// if any. Renewals, updates and re-issues keep it, and with
+    /// `absolute_max_age` the session ends that long after it, however
+    /// often it is used.
+    pub fn started_at(&self) -> Option<u64> {
+        self.started_at
+    }
+
+    /// Starts or replaces the session with `value` (sealed now, fresh
+    /// lifetime): a new session, so [`started_at`](Self::started_at) is now.
     ///
     /// In store mode the new session always gets a fresh id and the previous
     /// row is deleted: call `insert` at login and a planted (fixated) id is
@@ -88,11 +98,13 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         if T::SPEC.is_stored() {
             return self.insert_stored(value).map_err(|(_, error)| error);
         }
-        self.store(value).map_err(|(_, error)| error)
+        let now = self.sessions.shared.now();
+        self.store(value, now).map_err(|(_, error)| error)
     }
 
-    /// Changes the payload in place and seals it again with a fresh lifetime.
-    /// Returns `Ok(false)` without calling `change` when there is no session.
+    /// Changes the payload in place and seals it again with a fresh lifetime
+    /// (never past the type's `absolute_max_age`: the session keeps its
+    /// start). Returns `Ok(false)` without calling `change` when there is no session.
     ///
     /// On error the in-memory payload keeps the change but nothing is
     /// written: the browser keeps the previous cookie.
@@ -109,7 +121,10 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         let written = if T::SPEC.is_stored() {
             self.update_stored(value)
         } else {
-            self.store(value)
+            let started = self
+                .started_at
+                .unwrap_or_else(|| self.sessions.shared.now());
+            self.store(value, started)
         };
         match written {
             Ok(()) => Ok(true),
@@ -121,7 +136,9 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     }
 
     /// Seals the unchanged payload again with a fresh issue time and lifetime
-    /// (do this after a privilege change). Returns `Ok(false)` when there is no session.
+    /// (do this after a privilege change). The session keeps its start, so
+    /// `absolute_max_age` still counts from the original `insert`. Returns
+    /// `Ok(false)` when there is no session.
     ///
     /// In store mode the session also moves to a fresh id and its old row is
     /// deleted, so the previous cookie (and anyone holding a copy) stops working.
@@ -149,18 +166,28 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         }
         self.issued_at = None;
         self.expires_at = None;
+        self.started_at = None;
         self.value.take()
     }
 
-    /// Seals `value`, records it, and keeps it; on failure hands it back.
-    fn store(&mut self, value: T) -> Result<(), (T, SessionError)> {
+    /// Seals `value` for the session that started at `started`, records it,
+    /// and keeps it; on failure hands it back.
+    fn store(&mut self, value: T, started: u64) -> Result<(), (T, SessionError)> {
         let now = self.sessions.shared.now();
-        match self.sessions.shared.keyring.seal_at(&value, now) {
+        let keyring = &self.sessions.shared.keyring;
+        match keyring.reseal_at(&value, started, now) {
             Ok(sealed) => {
+                let started = started.min(now);
+                let expires_at = T::SPEC.expiry(started, now);
+                let pending = Pending::Set {
+                    value: sealed,
+                    expires_at,
+                };
                 self.sessions
-                    .record(TypeId::of::<T>(), T::SPEC, Some(Pending::Set(sealed)));
+                    .record(TypeId::of::<T>(), T::SPEC, Some(pending));
                 self.issued_at = Some(now);
-                self.expires_at = Some(now.saturating_add(T::SPEC.max_age_secs()));
+                self.expires_at = Some(expires_at);
+                self.started_at = Some(started);
                 self.value = Some(value);
                 Ok(())
             }
@@ -181,7 +208,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             session.status = opened.status;
             let value = match pending {
                 // Written earlier in this request by another extractor.
-                Some(Pending::Set(value)) => Some(value),
+                Some(Pending::Set { value, .. }) => Some(value),
                 Some(Pending::Remove) => None,
                 None => opened.candidate.and_then(|index| {
                     cookie::candidates(&parts.headers, spec.cookie())
@@ -204,7 +231,10 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             match opened {
                 Ok(opened) => {
                     let reissued = if opened.needs_reissue() {
-                        session.reissue(&opened, now).map(Pending::Set)
+                        session.reissue(&opened, now).map(|value| Pending::Set {
+                            value,
+                            expires_at: spec.expiry(opened.started_at.min(now), now),
+                        })
                     } else {
                         None
                     };
@@ -258,6 +288,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             status: SessionStatus::Absent,
             issued_at: None,
             expires_at: None,
+            started_at: None,
             sessions,
         }
     }
@@ -267,13 +298,16 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     fn accept(&mut self, opened: Opened<T>) {
         self.issued_at = Some(opened.issued_at);
         self.expires_at = Some(opened.expires_at);
+        self.started_at = Some(opened.started_at);
         self.value = Some(opened.payload);
     }
 
     /// Seals an opened payload again under the primary key and current schema
-    /// with a fresh lifetime (rotation, migration, sliding renewal).
+    /// with a fresh lifetime (rotation, migration, sliding renewal), keeping
+    /// its start so the absolute lifetime is not extended.
     fn reissue(&self, opened: &Opened<T>, now: u64) -> Option<String> {
-        match self.sessions.shared.keyring.seal_at(&opened.payload, now) {
+        let keyring = &self.sessions.shared.keyring;
+        match keyring.reseal_at(&opened.payload, opened.started_at, now) {
             Ok(sealed) => {
                 tracing::debug!(
                     target: "session_seal",

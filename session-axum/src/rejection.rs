@@ -145,13 +145,16 @@ pub enum SessionError {
 
 impl SessionError {
     /// The HTTP status of the response: 503 when the store is down, 409 on a
-    /// lost update, 401 for a session revoked meanwhile, else 500 (the
-    /// payload is the server's own data).
+    /// lost update, 401 for a session revoked meanwhile or one that reached
+    /// its absolute lifetime during the request, else 500 (the payload is
+    /// the server's own data).
     pub fn status(&self) -> StatusCode {
         match self {
             SessionError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             SessionError::Conflict { .. } => StatusCode::CONFLICT,
-            SessionError::Revoked { .. } => StatusCode::UNAUTHORIZED,
+            SessionError::Revoked { .. } | SessionError::Seal(SealError::Expired { .. }) => {
+                StatusCode::UNAUTHORIZED
+            }
             SessionError::Seal(_) | SessionError::NotStored { .. } => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -167,6 +170,9 @@ impl SessionError {
             }
             SessionError::Revoked { .. } => {
                 "the session has ended, please sign in again".to_owned()
+            }
+            SessionError::Seal(SealError::Expired { .. }) => {
+                "the session has expired, please sign in again".to_owned()
             }
             SessionError::Seal(_) | SessionError::NotStored { .. } => {
                 "the session could not be saved".to_owned()

@@ -47,8 +47,14 @@ impl Shared {
 /// The cookie a session type will write on the response, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Pending {
-    /// A value sealed during this request (so its lifetime is the spec's `max_age`).
-    Set(String),
+    /// A value sealed during this request, and when it stops opening (the
+    /// cookie's `Max-Age` is the time left until then).
+    Set {
+        /// The sealed value.
+        value: String,
+        /// Unix seconds of the value's expiry.
+        expires_at: u64,
+    },
     /// Delete the browser's cookie.
     Remove,
 }
@@ -267,8 +273,9 @@ impl RequestSessions {
                 let secure = self.shared.secure(&slot.spec);
                 let line = match &slot.pending {
                     None => continue,
-                    Some(Pending::Set(value)) => {
-                        cookie::set_cookie(&slot.spec, value, slot.spec.max_age_secs(), secure)
+                    Some(Pending::Set { value, expires_at }) => {
+                        let max_age = expires_at.saturating_sub(self.shared.now());
+                        cookie::set_cookie(&slot.spec, value, max_age, secure)
                     }
                     Some(Pending::Remove) => cookie::removal_cookie(&slot.spec, secure),
                 };

@@ -180,9 +180,14 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             // off a previous key.
             let reseal = opened.expires_at < current.record.expires_at || opened.previous_key;
             let pending = if reseal {
-                seal_id(&sessions, &spec, &current.id, now)
-                    .ok()
-                    .map(Pending::Set)
+                seal_id(
+                    &sessions,
+                    &spec,
+                    &current.id,
+                    current.record.created_at,
+                    now,
+                )
+                .ok()
             } else {
                 None
             };
@@ -214,6 +219,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     fn accept_record(&mut self, record: &Record, value: T) {
         self.status = SessionStatus::Valid;
         self.issued_at = Some(record.created_at);
+        self.started_at = Some(record.created_at);
         self.expires_at = Some(record.expires_at);
         self.value = Some(value);
     }
@@ -225,7 +231,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         let now = self.sessions.shared.now();
         let user = value.session_user();
         let id = SessionId::generate_for(spec.namespace(), user.as_deref());
-        let (data, sealed) = match self.encode_and_seal(&value, &id, now) {
+        let (data, sealed) = match self.encode_and_seal(&value, &id, now, now) {
             Ok(encoded) => encoded,
             Err(error) => return Err((value, error)),
         };
@@ -237,7 +243,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             revision: 0,
             created_at: now,
             touched_at: now,
-            expires_at: now.saturating_add(spec.max_age_secs()),
+            expires_at: spec.expiry(now, now),
         };
         self.sessions
             .with_stored(TypeId::of::<T>(), spec, |state, cookie| {
@@ -252,23 +258,26 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                     dirty: true,
                     replaces,
                 });
-                *cookie = Some(Pending::Set(sealed));
+                *cookie = Some(sealed);
             });
         self.issued_at = Some(now);
-        self.expires_at = Some(now.saturating_add(spec.max_age_secs()));
+        self.started_at = Some(now);
+        self.expires_at = Some(spec.expiry(now, now));
         self.value = Some(value);
         Ok(())
     }
 
-    /// `value` as row data, and `id` sealed as the cookie value.
+    /// `value` as row data, and `id` sealed as the cookie value of the
+    /// session that started at `started`.
     fn encode_and_seal(
         &self,
         value: &T,
         id: &SessionId,
+        started: u64,
         now: u64,
-    ) -> Result<(Vec<u8>, String), SessionError> {
+    ) -> Result<(Vec<u8>, Pending), SessionError> {
         let data = encode_json(value)?;
-        let sealed = seal_id(&self.sessions, &T::SPEC, id, now)?;
+        let sealed = seal_id(&self.sessions, &T::SPEC, id, started, now)?;
         Ok((data, sealed))
     }
 
@@ -286,11 +295,11 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                 state
                     .current
                     .as_ref()
-                    .map(|current| (current.id.clone(), current.key))
+                    .map(|current| (current.id.clone(), current.key, current.record.created_at))
             });
         // A value without a row cannot happen (both are set together); if it
         // did, starting a new session is the safe reading.
-        let Some((id, key)) = current else {
+        let Some((id, key, started)) = current else {
             return self.insert_stored(value);
         };
         let on_route = user
@@ -298,12 +307,12 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             .is_none_or(|user| StoreKey::user_route(spec.namespace(), user) == key.route());
         let new_id =
             (!on_route).then(|| SessionId::generate_for(spec.namespace(), user.as_deref()));
-        let (data, sealed) = match self.encode_and_seal(&value, new_id.as_ref().unwrap_or(&id), now)
-        {
+        let sealed_id = new_id.as_ref().unwrap_or(&id);
+        let (data, sealed) = match self.encode_and_seal(&value, sealed_id, started, now) {
             Ok(encoded) => encoded,
             Err(error) => return Err((value, error)),
         };
-        let expires_at = now.saturating_add(spec.max_age_secs());
+        let expires_at = spec.expiry(started, now);
         self.sessions
             .with_stored(TypeId::of::<T>(), spec, |state, cookie| {
                 if let Some(current) = state.current.as_mut() {
@@ -317,7 +326,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                     current.record.expires_at = expires_at;
                     current.dirty = true;
                 }
-                *cookie = Some(Pending::Set(sealed));
+                *cookie = Some(sealed);
             });
         self.expires_at = Some(expires_at);
         self.value = Some(value);
@@ -334,8 +343,9 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         };
         let now = self.sessions.shared.now();
         let id = SessionId::generate_for(spec.namespace(), value.session_user().as_deref());
-        let sealed = seal_id(&self.sessions, &spec, &id, now)?;
-        let expires_at = now.saturating_add(spec.max_age_secs());
+        let started = self.started_at.unwrap_or(now);
+        let sealed = seal_id(&self.sessions, &spec, &id, started, now)?;
+        let expires_at = spec.expiry(started, now);
         let renewed = self
             .sessions
             .with_stored(TypeId::of::<T>(), spec, |state, cookie| {
@@ -345,7 +355,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                 current.move_to(id, spec.namespace(), true);
                 current.record.touched_at = now;
                 current.record.expires_at = expires_at;
-                *cookie = Some(Pending::Set(sealed));
+                *cookie = Some(sealed);
                 true
             });
         if renewed {
@@ -490,19 +500,25 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     }
 }
 
-/// Seals `id` as `spec`'s cookie value.
+/// Seals `id` as `spec`'s cookie value for the session that started at `started`.
 fn seal_id(
     sessions: &RequestSessions,
     spec: &SessionSpec,
     id: &SessionId,
+    started: u64,
     now: u64,
-) -> Result<String, SessionError> {
-    Ok(sessions.shared.keyring.seal_id_at(spec, id, now)?)
+) -> Result<Pending, SessionError> {
+    let value = sessions.shared.keyring.seal_id_at(spec, id, started, now)?;
+    Ok(Pending::Set {
+        value,
+        expires_at: spec.expiry(started.min(now), now),
+    })
 }
 
-/// Pushes the row's expiry back to `now + max_age` if its last touch is at
-/// least `touch_after` old. A failed touch is logged and otherwise ignored:
-/// the row is still valid until its current expiry.
+/// Pushes the row's expiry back to `now + max_age` (never past the
+/// session's absolute lifetime) if its last touch is at least `touch_after`
+/// old and that moves the expiry. A failed touch is logged and otherwise
+/// ignored: the row is still valid until its current expiry.
 async fn touch_if_due(
     store: &dyn SessionStore,
     spec: &SessionSpec,
@@ -512,7 +528,11 @@ async fn touch_if_due(
     if now.saturating_sub(current.record.touched_at) < spec.touch_after_secs() {
         return;
     }
-    let expires_at = now.saturating_add(spec.max_age_secs());
+    let expires_at = spec.expiry(current.record.created_at, now);
+    if expires_at <= current.record.expires_at {
+        // At the absolute cap: a touch would not extend anything.
+        return;
+    }
     match store.touch(&current.key, now, expires_at, now).await {
         Ok(true) => {
             current.record.touched_at = now;

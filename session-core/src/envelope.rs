@@ -1,14 +1,30 @@
-//! Wire format v1: `H "." P "." T`, each part base64url without padding.
+//! The wire format: a 29-byte header `H` and, for signed types (format 1),
+//! `H "." P "." T`, each part base64url without padding.
 //!
-//! - `H`: 25 bytes: format `1`, key id (4), schema version (u32), `iat` (u64),
-//!   `exp` (u64), all big-endian.
-//! - `P`: the payload as JSON.
-//! - `T`: HMAC-SHA256 (32 bytes) under the namespace key over
-//!   `"session-seal/v1" 0x00 ‖ len8(namespace) ‖ namespace ‖ len8(cookie) ‖ cookie ‖ "H.P"`,
-//!   where `"H.P"` are the ASCII bytes exactly as they appear in the cookie.
+//! | bytes | field |
+//! |---|---|
+//! | 1 | format: `1` signed, `2` encrypted |
+//! | 4 | key id |
+//! | 4 | schema version (u32) |
+//! | 8 | `iat`: unix seconds, when the value was sealed |
+//! | 8 | `exp`: unix seconds, when it stops opening |
+//! | 4 | `age`: `iat − started` in seconds (u32, saturating) |
 //!
-//! This module holds the pure encoding and checking steps; [`Keyring`](crate::Keyring)
-//! chooses keys and applies them in the order DESIGN §4 prescribes.
+//! All integers are big-endian. `P` is the payload as JSON; `T` is
+//! HMAC-SHA256 over the ASCII bytes of `H "." P` exactly as they appear in the
+//! cookie, under the MAC key of the type's (namespace, cookie name) binding.
+//! The binding is not part of the MAC input: each binding has its own key
+//! (see [`Keyring`](crate::Keyring)), so a tag made for one pair means nothing
+//! under any other.
+//!
+//! Format 2 (`H "." C`, an AEAD under the binding's encryption key with `H`
+//! as associated data) shares the header; a type opens only its own format.
+//!
+//! This module holds the pure encoding and checking steps; the keyring
+//! chooses keys and applies them in order: size and shape, then the MAC,
+//! and only then anything read from the header or payload.
+
+use std::cell::Cell;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,14 +37,16 @@ use crate::keyring::KeyId;
 /// HMAC-SHA256.
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
-/// The format byte of wire format v1.
-pub const FORMAT_V1: u8 = 1;
+/// The format byte of a signed value (`H "." P "." T`).
+pub const FORMAT_SIGNED: u8 = 1;
+/// The format byte of an encrypted value (`H "." C`).
+pub const FORMAT_ENCRYPTED: u8 = 2;
 /// Bytes in the binary header.
-pub const HEADER_LEN: usize = 25;
+pub const HEADER_LEN: usize = 29;
 /// Bytes in the MAC tag.
 pub const TAG_LEN: usize = 32;
 /// Length of the base64url header part.
-pub const HEADER_B64_LEN: usize = 34;
+pub const HEADER_B64_LEN: usize = 39;
 /// Length of the base64url tag part.
 pub const TAG_B64_LEN: usize = 43;
 /// Longest cookie value [`Keyring::open`](crate::Keyring::open) looks at; browsers
@@ -37,115 +55,187 @@ pub const MAX_VALUE_LEN: usize = 4096;
 /// Longest `Set-Cookie` (`name=value` plus attributes) we issue.
 pub const MAX_SET_COOKIE_LEN: usize = 4096;
 
-/// Domain-separation prefix of every MAC input.
-const MAC_DOMAIN: &[u8] = b"session-seal/v1\0";
-
-/// The fixed-size signed header.
+/// The fixed-size authenticated header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Header {
+    pub(crate) format: u8,
     pub(crate) kid: KeyId,
     pub(crate) version: u32,
     pub(crate) iat: u64,
     pub(crate) exp: u64,
+    pub(crate) age: u32,
 }
 
 impl Header {
-    fn to_bytes(self) -> [u8; HEADER_LEN] {
+    /// When the session began: `iat − age`.
+    pub(crate) fn started(&self) -> u64 {
+        self.iat.saturating_sub(u64::from(self.age))
+    }
+
+    pub(crate) fn to_bytes(self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
         let (format, rest) = out.split_at_mut(1);
         let (kid, rest) = rest.split_at_mut(4);
         let (version, rest) = rest.split_at_mut(4);
-        let (iat, exp) = rest.split_at_mut(8);
-        format.copy_from_slice(&[FORMAT_V1]);
+        let (iat, rest) = rest.split_at_mut(8);
+        let (exp, age) = rest.split_at_mut(8);
+        format.copy_from_slice(&[self.format]);
         kid.copy_from_slice(&self.kid.0);
         version.copy_from_slice(&self.version.to_be_bytes());
         iat.copy_from_slice(&self.iat.to_be_bytes());
         exp.copy_from_slice(&self.exp.to_be_bytes());
+        age.copy_from_slice(&self.age.to_be_bytes());
         out
     }
 
-    fn from_bytes(bytes: &[u8; HEADER_LEN]) -> Option<Self> {
-        let (format, rest) = bytes.split_first()?;
-        if *format != FORMAT_V1 {
+    /// Reads a header whose format byte is `format`; `None` for any other.
+    pub(crate) fn from_bytes(bytes: &[u8; HEADER_LEN], format: u8) -> Option<Self> {
+        let (found, rest) = bytes.split_first()?;
+        if *found != format {
             return None;
         }
         let (kid, rest) = rest.split_first_chunk::<4>()?;
         let (version, rest) = rest.split_first_chunk::<4>()?;
-        let (iat, exp) = rest.split_first_chunk::<8>()?;
-        let exp: &[u8; 8] = exp.try_into().ok()?;
+        let (iat, rest) = rest.split_first_chunk::<8>()?;
+        let (exp, age) = rest.split_first_chunk::<8>()?;
+        let age: &[u8; 4] = age.try_into().ok()?;
         Some(Header {
+            format,
             kid: KeyId(*kid),
             version: u32::from_be_bytes(*version),
             iat: u64::from_be_bytes(*iat),
             exp: u64::from_be_bytes(*exp),
+            age: u32::from_be_bytes(*age),
         })
     }
 }
 
-/// The pre-keyed MAC state for one (key, namespace, cookie name): the fixed
-/// prefix of the MAC input is absorbed once, so each operation clones this
-/// state and feeds only `"H.P"`.
-pub(crate) fn bound_state(namespace_key: &[u8], namespace: &str, cookie: &str) -> HmacSha256 {
-    #[allow(clippy::expect_used)] // HMAC accepts keys of any length; this cannot fail.
-    let mut mac = HmacSha256::new_from_slice(namespace_key).expect("HMAC takes any key length");
-    mac.update(MAC_DOMAIN);
-    // Namespaces are ≤ 64 and cookie names ≤ 255 bytes (SessionSpec enforces
-    // both), so each length fits its byte and the encoding is unambiguous.
-    mac.update(&[len8(namespace)]);
-    mac.update(namespace.as_bytes());
-    mac.update(&[len8(cookie)]);
-    mac.update(cookie.as_bytes());
-    mac
+/// The HKDF `info` of a binding's key for `purpose`:
+/// `purpose ‖ 0x00 ‖ len8(namespace) ‖ namespace ‖ len8(cookie) ‖ cookie`.
+///
+/// Namespaces are ≤ 64 and cookie names ≤ 255 bytes (`SessionSpec` enforces
+/// both), so each length fits its byte and the encoding is unambiguous.
+pub(crate) fn binding_info<'a>(
+    purpose: &'a [u8],
+    lengths: &'a [u8; 2],
+    namespace: &'a str,
+    cookie: &'a str,
+) -> [&'a [u8]; 6] {
+    let [namespace_len, cookie_len] = lengths;
+    [
+        purpose,
+        b"\0",
+        std::slice::from_ref(namespace_len),
+        namespace.as_bytes(),
+        std::slice::from_ref(cookie_len),
+        cookie.as_bytes(),
+    ]
 }
 
-fn len8(s: &str) -> u8 {
-    u8::try_from(s.len()).unwrap_or(u8::MAX)
+/// The one-byte lengths of `binding_info`.
+pub(crate) fn binding_lengths(namespace: &str, cookie: &str) -> [u8; 2] {
+    let len8 = |s: &str| u8::try_from(s.len()).unwrap_or(u8::MAX);
+    [len8(namespace), len8(cookie)]
 }
 
-/// Produces the cookie value for `json` under `header`, MACed with `state`.
-pub(crate) fn seal(state: &HmacSha256, header: Header, json: &[u8]) -> String {
-    let payload_len = base64::encoded_len(json.len(), false).unwrap_or(0);
-    let mut out = String::with_capacity(HEADER_B64_LEN + 1 + payload_len + 1 + TAG_B64_LEN);
-    URL_SAFE_NO_PAD.encode_string(header.to_bytes(), &mut out);
-    out.push('.');
-    URL_SAFE_NO_PAD.encode_string(json, &mut out);
-    let mut mac = state.clone();
-    mac.update(out.as_bytes());
-    let tag = mac.finalize().into_bytes();
-    out.push('.');
-    URL_SAFE_NO_PAD.encode_string(tag, &mut out);
-    out
+/// Length of the signed value for a payload of `json_len` bytes.
+pub(crate) fn signed_len(json_len: usize) -> usize {
+    HEADER_B64_LEN + 1 + base64_len(json_len) + 1 + TAG_B64_LEN
 }
 
-/// A cookie value split into its parts, with header and tag decoded but
+/// Unpadded base64 length of `n` bytes.
+fn base64_len(n: usize) -> usize {
+    n / 3 * 4 + [0, 2, 3].get(n % 3).copied().unwrap_or(0)
+}
+
+/// Produces the signed value for `json` under `header`, MACed with `mac`.
+///
+/// One allocation of the exact size, each part encoded in place: the base64
+/// crate's `encode_string` goes through a zeroed 1 KiB chunk buffer and a
+/// UTF-8 check per part. With the JSON in the scratch buffer this took a
+/// seal of the 149-byte benchmark payload from 23 200 to 22 230
+/// instructions (callgrind), below the hand-written floor's 22 380.
+pub(crate) fn seal_signed(mut mac: HmacSha256, header: &Header, json: &[u8]) -> String {
+    let mut out = vec![0u8; signed_len(json.len())];
+    let mut at = encode_at(&mut out, 0, &header.to_bytes());
+    at = put_dot(&mut out, at);
+    at = encode_at(&mut out, at, json);
+    mac.update(out.get(..at).unwrap_or_default());
+    at = put_dot(&mut out, at);
+    at = encode_at(&mut out, at, &mac.finalize().into_bytes());
+    out.truncate(at);
+    // Base64url and dots are ASCII, so this never takes the lossy path; it
+    // is there only so that no input can make this function panic.
+    String::from_utf8(out)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+}
+
+/// Encodes `bytes` into `out` at `at`, returning the end.
+fn encode_at(out: &mut [u8], at: usize, bytes: &[u8]) -> usize {
+    let written = out
+        .get_mut(at..)
+        .and_then(|rest| URL_SAFE_NO_PAD.encode_slice(bytes, rest).ok())
+        .unwrap_or(0);
+    at + written
+}
+
+/// Writes a `.` at `at`, returning the end.
+fn put_dot(out: &mut [u8], at: usize) -> usize {
+    match out.get_mut(at) {
+        Some(byte) => {
+            *byte = b'.';
+            at + 1
+        }
+        None => at,
+    }
+}
+
+/// A signed value split into its parts, with header and tag decoded but
 /// nothing authenticated yet.
 #[derive(Debug)]
 pub(crate) struct Unverified<'a> {
     /// `"H.P"` exactly as received: the MAC input.
-    pub(crate) signed: &'a str,
+    pub(crate) signed: &'a [u8],
     /// The base64url payload part.
-    pub(crate) payload: &'a str,
+    pub(crate) payload: &'a [u8],
     pub(crate) header: Header,
     pub(crate) tag: [u8; TAG_LEN],
 }
 
-/// Steps 1 and 2 of opening: size limit, exactly three parts, fixed-size
-/// header and tag decoded. Nothing here is trusted yet.
-pub(crate) fn split(value: &str) -> Result<Unverified<'_>, OpenError> {
-    if value.len() > MAX_VALUE_LEN {
+/// Size and shape of a signed value: at most [`MAX_VALUE_LEN`] bytes
+/// (else [`OpenError::TooLarge`]), exactly three parts, a canonical 29-byte
+/// header of format `format` and a 32-byte tag (else [`OpenError::Malformed`]).
+/// Nothing here is trusted yet.
+pub(crate) fn split_signed(value: &str, format: u8) -> Result<Unverified<'_>, OpenError> {
+    let bytes = value.as_bytes();
+    if bytes.len() > MAX_VALUE_LEN {
         return Err(OpenError::TooLarge {
-            size: value.len(),
+            size: bytes.len(),
             limit: MAX_VALUE_LEN,
         });
     }
-    let (signed, tag_text) = value.rsplit_once('.').ok_or(OpenError::Malformed)?;
-    let (header_text, payload) = signed.split_once('.').ok_or(OpenError::Malformed)?;
-    if payload.contains('.') || header_text.len() != HEADER_B64_LEN || tag_text.len() != TAG_B64_LEN
-    {
+    // Both fixed-size parts sit at known offsets, so the shape is checked
+    // without scanning: `H` is the first 39 bytes and `T` the last 43, each
+    // followed or preceded by a dot, and no dot in between.
+    let tag_start = bytes
+        .len()
+        .checked_sub(TAG_B64_LEN)
+        .ok_or(OpenError::Malformed)?;
+    let (signed_dot, tag_text) = bytes.split_at(tag_start);
+    let Some((b'.', signed)) = signed_dot.split_last() else {
+        return Err(OpenError::Malformed);
+    };
+    let (header_text, dot_payload) = signed
+        .split_at_checked(HEADER_B64_LEN)
+        .ok_or(OpenError::Malformed)?;
+    let Some((b'.', payload)) = dot_payload.split_first() else {
+        return Err(OpenError::Malformed);
+    };
+    if payload.contains(&b'.') {
         return Err(OpenError::Malformed);
     }
     let header_bytes: [u8; HEADER_LEN] = decode_exact(header_text)?;
-    let header = Header::from_bytes(&header_bytes).ok_or(OpenError::Malformed)?;
+    let header = Header::from_bytes(&header_bytes, format).ok_or(OpenError::Malformed)?;
     let tag: [u8; TAG_LEN] = decode_exact(tag_text)?;
     Ok(Unverified {
         signed,
@@ -156,10 +246,10 @@ pub(crate) fn split(value: &str) -> Result<Unverified<'_>, OpenError> {
 }
 
 /// Decodes canonical base64url (no padding, no stray trailing bits) into exactly `N` bytes.
-fn decode_exact<const N: usize>(text: &str) -> Result<[u8; N], OpenError> {
-    // Larger than any part we decode (25 or 32 bytes): the decoder checks the
-    // buffer against a rounded-up estimate, and the exact length is checked below.
-    let mut buf = [0u8; 64];
+fn decode_exact<const N: usize>(text: &[u8]) -> Result<[u8; N], OpenError> {
+    // The decoder wants room for its rounded-up estimate (30 bytes for the
+    // header, 33 for the tag); the exact length is checked below.
+    let mut buf = [0u8; 36];
     let written = URL_SAFE_NO_PAD
         .decode_slice(text, &mut buf)
         .map_err(|_| OpenError::Malformed)?;
@@ -171,28 +261,58 @@ fn decode_exact<const N: usize>(text: &str) -> Result<[u8; N], OpenError> {
     Ok(out)
 }
 
-/// Step 3: constant-time MAC check over the bytes as received.
-pub(crate) fn verify(state: &HmacSha256, parts: &Unverified<'_>) -> Result<(), OpenError> {
-    let mut mac = state.clone();
-    mac.update(parts.signed.as_bytes());
+/// Constant-time MAC check over the bytes as received, with a fresh copy
+/// of the binding's pre-keyed state.
+pub(crate) fn verify(mut mac: HmacSha256, parts: &Unverified<'_>) -> Result<(), OpenError> {
+    mac.update(parts.signed);
     // `verify_slice` compares in constant time (subtle).
     mac.verify_slice(&parts.tag)
         .map_err(|_| OpenError::BadSignature)
 }
 
-/// Decodes the (authenticated) payload part to JSON bytes.
-pub(crate) fn payload_json(parts: &Unverified<'_>) -> Result<Vec<u8>, OpenError> {
+/// Decodes the (authenticated) payload part into `json` (cleared first).
+pub(crate) fn payload_json(parts: &Unverified<'_>, json: &mut Vec<u8>) -> Result<(), OpenError> {
+    json.clear();
     URL_SAFE_NO_PAD
-        .decode(parts.payload)
+        .decode_vec(parts.payload, json)
         .map_err(|_| OpenError::Malformed)
 }
 
-/// Reads the key id of a cookie value without authenticating anything.
+thread_local! {
+    /// Each thread's buffer for payload JSON, so that sealing and opening
+    /// allocate nothing but their result.
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// A scratch buffer that has grown past this is dropped rather than kept.
+const SCRATCH_KEEP: usize = 2 * MAX_VALUE_LEN;
+
+/// Runs `f` with this thread's scratch buffer, empty. The buffer only ever
+/// holds payload JSON, which the cookie itself carries too.
+///
+/// The buffer is taken out of its cell for the call, so a nested call (a
+/// `Serialize` impl that seals another session) simply gets a new one, and
+/// a call while the thread shuts down works without the pool.
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    let mut buf = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    buf.clear();
+    let result = f(&mut buf);
+    if buf.capacity() <= SCRATCH_KEEP {
+        buf.clear();
+        // Fails only while the thread shuts down; the buffer is then dropped.
+        let _ = SCRATCH.try_with(|cell| cell.set(buf));
+    }
+    result
+}
+
+/// Reads the key id of a signed value without authenticating anything.
 ///
 /// For diagnostics and tests (e.g. "which key sealed this?"); never a reason
 /// to trust the value.
 pub fn peek_key_id(value: &str) -> Option<KeyId> {
-    split(value).ok().map(|parts| parts.header.kid)
+    split_signed(value, FORMAT_SIGNED)
+        .ok()
+        .map(|parts| parts.header.kid)
 }
 
 #[cfg(test)]
@@ -201,48 +321,70 @@ mod tests {
 
     fn header() -> Header {
         Header {
+            format: FORMAT_SIGNED,
             kid: KeyId([1, 2, 3, 4]),
             version: 7,
             iat: 1_700_000_000,
             exp: 1_700_086_400,
+            age: 90,
         }
+    }
+
+    fn mac(key: u8) -> HmacSha256 {
+        HmacSha256::new_from_slice(&[key; 32]).expect("any key length")
     }
 
     #[test]
     fn header_roundtrip_and_size() {
         let bytes = header().to_bytes();
         assert_eq!(bytes.len(), HEADER_LEN);
-        assert_eq!(bytes[0], FORMAT_V1);
-        assert_eq!(Header::from_bytes(&bytes), Some(header()));
+        assert_eq!(bytes[0], FORMAT_SIGNED);
+        assert_eq!(&bytes[25..], &90u32.to_be_bytes());
+        assert_eq!(Header::from_bytes(&bytes, FORMAT_SIGNED), Some(header()));
+        assert_eq!(header().started(), 1_700_000_000 - 90);
         assert_eq!(URL_SAFE_NO_PAD.encode(bytes).len(), HEADER_B64_LEN);
         assert_eq!(URL_SAFE_NO_PAD.encode([0u8; TAG_LEN]).len(), TAG_B64_LEN);
     }
 
     #[test]
-    fn unknown_format_byte_is_rejected() {
-        let mut bytes = header().to_bytes();
-        bytes[0] = 2;
-        assert_eq!(Header::from_bytes(&bytes), None);
+    fn other_format_byte_is_rejected() {
+        let bytes = header().to_bytes();
+        assert_eq!(Header::from_bytes(&bytes, FORMAT_ENCRYPTED), None);
+        let mut other = bytes;
+        other[0] = 3;
+        assert_eq!(Header::from_bytes(&other, FORMAT_SIGNED), None);
+    }
+
+    #[test]
+    fn signed_len_matches_encoding() {
+        for n in 0..40 {
+            let json = vec![b'x'; n];
+            assert_eq!(seal_signed(mac(9), &header(), &json).len(), signed_len(n));
+        }
     }
 
     #[test]
     fn seal_then_split_then_verify() {
-        let state = bound_state(&[9; 32], "admin", "sid");
-        let value = seal(&state, header(), br#"{"a":1}"#);
+        let value = seal_signed(mac(9), &header(), br#"{"a":1}"#);
         assert_eq!(value.matches('.').count(), 2);
-        let parts = split(&value).expect("splits");
+        let parts = split_signed(&value, FORMAT_SIGNED).expect("splits");
         assert_eq!(parts.header, header());
-        assert_eq!(verify(&state, &parts), Ok(()));
-        assert_eq!(payload_json(&parts).expect("decodes"), br#"{"a":1}"#);
-        let other = bound_state(&[9; 32], "admin", "sid2");
-        assert_eq!(verify(&other, &parts), Err(OpenError::BadSignature));
+        assert_eq!(verify(mac(9), &parts), Ok(()));
+        let mut json = b"stale".to_vec();
+        payload_json(&parts, &mut json).expect("decodes");
+        assert_eq!(json, br#"{"a":1}"#);
+        assert_eq!(verify(mac(8), &parts), Err(OpenError::BadSignature));
+        assert_eq!(
+            split_signed(&value, FORMAT_ENCRYPTED).err(),
+            Some(OpenError::Malformed)
+        );
     }
 
     #[test]
     fn split_rejects_shapes() {
-        let state = bound_state(&[9; 32], "a", "b");
-        let value = seal(&state, header(), b"{}");
+        let value = seal_signed(mac(9), &header(), b"{}");
         let (h, rest) = value.split_once('.').expect("dot");
+        let (p, t) = rest.split_once('.').expect("dot");
         for bad in [
             String::new(),
             ".".into(),
@@ -250,14 +392,18 @@ mod tests {
             "...".into(),
             h.to_string(),
             format!("{h}.{rest}.x"),
+            format!("{h}.{p}.{p}.{t}"),
+            format!("{h}.{p}{t}"),
+            format!("{h}{p}.{t}"),
             format!("{h}=.{rest}"),
             format!("{value}A"),
+            format!("A{value}"),
             "a".repeat(MAX_VALUE_LEN + 1),
         ] {
-            assert!(split(&bad).is_err(), "{bad:?}");
+            assert!(split_signed(&bad, FORMAT_SIGNED).is_err(), "{bad:?}");
         }
         assert_eq!(
-            split(&"a".repeat(MAX_VALUE_LEN + 1)).err(),
+            split_signed(&"a".repeat(MAX_VALUE_LEN + 1), FORMAT_SIGNED).err(),
             Some(OpenError::TooLarge {
                 size: MAX_VALUE_LEN + 1,
                 limit: MAX_VALUE_LEN
@@ -266,9 +412,41 @@ mod tests {
     }
 
     #[test]
+    fn scratch_is_empty_on_entry_and_nests() {
+        let outer = with_scratch(|buf| {
+            assert!(buf.is_empty());
+            buf.extend_from_slice(b"outer");
+            let inner = with_scratch(|inner| {
+                assert!(inner.is_empty(), "a nested call gets its own buffer");
+                inner.extend_from_slice(b"inner");
+                inner.clone()
+            });
+            assert_eq!(buf.as_slice(), b"outer");
+            inner
+        });
+        assert_eq!(outer, b"inner");
+        with_scratch(|buf| assert!(buf.is_empty(), "cleared between calls"));
+        // An oversized buffer is not kept.
+        with_scratch(|buf| buf.resize(SCRATCH_KEEP + 1, 0));
+        with_scratch(|buf| assert!(buf.capacity() <= SCRATCH_KEEP));
+    }
+
+    #[test]
+    fn binding_info_is_length_prefixed() {
+        let lengths = binding_lengths("admin", "sid");
+        assert_eq!(
+            binding_info(b"p", &lengths, "admin", "sid").concat(),
+            b"p\0\x05admin\x03sid"
+        );
+        // Moving a byte between namespace and cookie name changes the info.
+        let a = binding_info(b"p", &binding_lengths("ab", "c"), "ab", "c").concat();
+        let b = binding_info(b"p", &binding_lengths("a", "bc"), "a", "bc").concat();
+        assert_ne!(a, b);
+    }
+
+    #[test]
     fn peek_reads_kid_only_from_well_formed_values() {
-        let state = bound_state(&[9; 32], "a", "b");
-        let value = seal(&state, header(), b"{}");
+        let value = seal_signed(mac(9), &header(), b"{}");
         assert_eq!(peek_key_id(&value), Some(KeyId([1, 2, 3, 4])));
         assert_eq!(peek_key_id("garbage"), None);
     }

@@ -67,6 +67,13 @@ pub enum SealError {
         /// The limit.
         limit: usize,
     },
+    /// The session reached its absolute lifetime (`absolute_max_age` after
+    /// it started): it cannot be sealed again, only replaced by a new one.
+    #[error("session reached its absolute lifetime at unix time {expired_at}")]
+    Expired {
+        /// Unix seconds at which it ended.
+        expired_at: u64,
+    },
     /// serde_json refused the payload (e.g. a map with non-string keys).
     #[error("session payload could not be serialized: {0}")]
     Serialize(#[source] serde_json::Error),

@@ -107,6 +107,7 @@ fn roundtrip() {
     let opened = keyring.open_at::<Admin>(&value, NOW + 1).expect("opens");
     assert_eq!(opened.payload(), &admin());
     assert_eq!(opened.issued_at, NOW);
+    assert_eq!(opened.started_at, NOW);
     assert_eq!(opened.expires_at, NOW + 3600);
     assert_eq!(opened.version, 1);
     assert_eq!(opened.key_id, keyring.primary_key_id());
@@ -255,16 +256,12 @@ fn unknown_kid_is_bad_signature_and_no_other_key_is_tried() {
 fn with_header(value: &str, change: impl FnOnce(&mut Header)) -> String {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut parts = envelope::split(value).expect("well-formed");
-    change(&mut parts.header);
+    let mut header = envelope::split_signed(value, envelope::FORMAT_SIGNED)
+        .expect("well-formed")
+        .header;
+    change(&mut header);
     let (_, rest) = value.split_once('.').expect("dot");
-    let mut bytes = [0u8; envelope::HEADER_LEN];
-    bytes[0] = envelope::FORMAT_V1;
-    bytes[1..5].copy_from_slice(&parts.header.kid.0);
-    bytes[5..9].copy_from_slice(&parts.header.version.to_be_bytes());
-    bytes[9..17].copy_from_slice(&parts.header.iat.to_be_bytes());
-    bytes[17..25].copy_from_slice(&parts.header.exp.to_be_bytes());
-    format!("{}.{rest}", URL_SAFE_NO_PAD.encode(bytes))
+    format!("{}.{rest}", URL_SAFE_NO_PAD.encode(header.to_bytes()))
 }
 
 #[test]
@@ -276,6 +273,8 @@ fn header_fields_are_signed() {
         with_header(&value, |h| h.iat += 1),
         with_header(&value, |h| h.version = 2),
         with_header(&value, |h| h.version = 0),
+        with_header(&value, |h| h.age += 1),
+        with_header(&value, |h| h.age = u32::MAX),
     ];
     for value in tampered {
         assert_eq!(
@@ -565,7 +564,7 @@ impl SessionPayload for Stored {
 fn sealed_ids_open_under_their_own_spec_only() {
     let keyring = Keyring::new(secret(1));
     let id = SessionId::generate();
-    let value = keyring.seal_id_at(&Stored::SPEC, &id, NOW).unwrap();
+    let value = keyring.seal_id_at(&Stored::SPEC, &id, NOW, NOW).unwrap();
     let opened = keyring.open_id_at(&Stored::SPEC, &value, NOW + 1).unwrap();
     assert_eq!(opened.payload, id);
     assert_eq!(opened.expires_at, NOW + 3600);
@@ -604,7 +603,7 @@ fn sealed_ids_from_a_newer_schema_are_unknown_older_ones_open() {
         .max_age_secs(3600)
         .store()
         .build();
-    let newer = keyring.seal_id_at(&NEWER, &id, NOW).unwrap();
+    let newer = keyring.seal_id_at(&NEWER, &id, NOW, NOW).unwrap();
     assert_eq!(
         keyring.open_id_at(&Stored::SPEC, &newer, NOW),
         Err(OpenError::UnknownVersion {
@@ -612,8 +611,204 @@ fn sealed_ids_from_a_newer_schema_are_unknown_older_ones_open() {
             current: 3
         })
     );
-    let older = keyring.seal_id_at(&OLDER, &id, NOW).unwrap();
+    let older = keyring.seal_id_at(&OLDER, &id, NOW, NOW).unwrap();
     let opened = keyring.open_id_at(&Stored::SPEC, &older, NOW).unwrap();
     assert_eq!(opened.payload, id);
     assert!(!opened.migrated);
+}
+
+/// An hour idle, a day absolute.
+#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+struct Capped {
+    user_id: u64,
+}
+impl SessionPayload for Capped {
+    const SPEC: SessionSpec = SessionSpec::builder("Capped", "capped", "capped")
+        .max_age_secs(3600)
+        .absolute_max_age_secs(86_400)
+        .build();
+}
+
+#[test]
+fn reseal_keeps_started_and_stops_at_the_absolute_cap() {
+    let keyring = Keyring::new(secret(1));
+    let payload = Capped { user_id: 7 };
+    let first = keyring.seal_at(&payload, NOW).unwrap();
+    let opened = keyring.open_at::<Capped>(&first, NOW + 1).unwrap();
+    assert_eq!(opened.started_at, NOW);
+    assert_eq!(opened.expires_at, NOW + 3600);
+
+    // Renewed every 30 minutes: it slides, keeping its start, until the cap.
+    let mut value = first;
+    let mut now = NOW;
+    while now + 1800 < NOW + 86_400 {
+        now += 1800;
+        let opened = keyring.open_at::<Capped>(&value, now).unwrap();
+        assert_eq!(opened.started_at, NOW, "at {now}");
+        value = keyring
+            .reseal_at(&opened.payload, opened.started_at, now)
+            .unwrap();
+    }
+    let last = keyring.open_at::<Capped>(&value, now).unwrap();
+    assert_eq!(last.expires_at, NOW + 86_400, "the last renewal is capped");
+    assert_eq!(
+        keyring.open_at::<Capped>(&value, NOW + 86_400).err(),
+        Some(OpenError::Expired {
+            expired_at: NOW + 86_400
+        })
+    );
+    // Sealing it again at or after the cap is refused, not a fresh lifetime.
+    assert!(matches!(
+        keyring.reseal_at(&payload, NOW, NOW + 86_400),
+        Err(SealError::Expired { expired_at }) if expired_at == NOW + 86_400
+    ));
+    // A new session (seal_at) starts the clocks again.
+    let fresh = keyring.seal_at(&payload, NOW + 86_400).unwrap();
+    let opened = keyring.open_at::<Capped>(&fresh, NOW + 86_401).unwrap();
+    assert_eq!(opened.started_at, NOW + 86_400);
+}
+
+#[test]
+fn shortened_absolute_max_age_applies_to_issued_cookies() {
+    /// `Capped` after a deploy that shortened the absolute lifetime to 2 hours.
+    #[derive(Serialize, Deserialize, Debug)]
+    struct Shorter {
+        user_id: u64,
+    }
+    impl SessionPayload for Shorter {
+        const SPEC: SessionSpec = SessionSpec::builder("Shorter", "capped", "capped")
+            .max_age_secs(3600)
+            .absolute_max_age_secs(7200)
+            .build();
+    }
+    let keyring = Keyring::new(secret(1));
+    // Started at NOW, renewed at NOW + 6000: signed exp is NOW + 9600.
+    let value = keyring
+        .reseal_at(&Capped { user_id: 1 }, NOW, NOW + 6000)
+        .unwrap();
+    assert_eq!(
+        keyring
+            .open_at::<Capped>(&value, NOW + 7300)
+            .unwrap()
+            .expires_at,
+        NOW + 9600
+    );
+    assert!(keyring.open_at::<Shorter>(&value, NOW + 7199).is_ok());
+    assert_eq!(
+        keyring.open_at::<Shorter>(&value, NOW + 7200).err(),
+        Some(OpenError::Expired {
+            expired_at: NOW + 7200
+        })
+    );
+}
+
+#[test]
+fn started_in_the_future_counts_as_now() {
+    let keyring = Keyring::new(secret(1));
+    let value = keyring
+        .reseal_at(&Capped { user_id: 1 }, NOW + 500, NOW)
+        .unwrap();
+    let opened = keyring.open_at::<Capped>(&value, NOW).unwrap();
+    assert_eq!(opened.started_at, NOW);
+}
+
+#[test]
+fn sealed_ids_carry_their_start() {
+    const STORED: SessionSpec = SessionSpec::builder("S", "s_sid", "s")
+        .max_age_secs(3600)
+        .absolute_max_age_secs(7200)
+        .store()
+        .build();
+    let keyring = Keyring::new(secret(1));
+    let id = SessionId::generate();
+    let value = keyring.seal_id_at(&STORED, &id, NOW, NOW + 5000).unwrap();
+    let opened = keyring.open_id_at(&STORED, &value, NOW + 5001).unwrap();
+    assert_eq!(opened.started_at, NOW);
+    assert_eq!(opened.expires_at, NOW + 7200);
+    assert!(matches!(
+        keyring.seal_id_at(&STORED, &id, NOW, NOW + 7200),
+        Err(SealError::Expired { .. })
+    ));
+}
+
+#[test]
+fn binding_keys_follow_the_hkdf_tree() {
+    // The MAC key of a binding is HKDF-SHA256(secret, salt "session-seal/v1",
+    // info "session-seal/v1 mac" 0x00 len8(ns) ns len8(cookie) cookie), and the
+    // encryption key the same with "enc"; recomputed here from the bytes.
+    let keyring = Keyring::new(secret(1));
+    let hkdf = Hkdf::<Sha256>::new(Some(b"session-seal/v1"), &[1; 32]);
+    let expand = |info: &[u8]| {
+        let mut key = [0u8; 32];
+        hkdf.expand(info, &mut key).unwrap();
+        key
+    };
+    let mac_key = expand(b"session-seal/v1 mac\0\x05admin\x09admin_sid");
+    let enc_key = expand(b"session-seal/v1 enc\0\x05admin\x09admin_sid");
+    let keys = keyring.inner.primary.derive(&Admin::SPEC);
+    assert_eq!(*keys.enc, enc_key);
+    assert_ne!(mac_key, enc_key);
+    let mut expected = HmacSha256::new_from_slice(&mac_key).unwrap();
+    expected.update(b"H.P");
+    let mut ours = keyring.inner.primary.mac(&Admin::SPEC);
+    ours.update(b"H.P");
+    assert_eq!(
+        ours.finalize().into_bytes(),
+        expected.finalize().into_bytes()
+    );
+}
+
+#[test]
+fn more_bindings_than_slots_all_work_and_stay_separate() {
+    let keyring = Keyring::new(secret(1));
+    let specs: Vec<SessionSpec> = (0..SLOTS + 5)
+        .map(|i| {
+            let name: &'static str = Box::leak(format!("c{i}").into_boxed_str());
+            SessionSpec::builder("T", name, "many").build()
+        })
+        .collect();
+    keyring.prepare(&specs[..3]);
+    let macs: Vec<[u8; 32]> = specs
+        .iter()
+        .map(|spec| {
+            let mut mac = keyring.inner.primary.mac(spec);
+            mac.update(b"x");
+            mac.finalize().into_bytes().into()
+        })
+        .collect();
+    for (i, spec) in specs.iter().enumerate() {
+        // Every binding has its own key, and asking again gives the same one.
+        let mut again = keyring.inner.primary.mac(spec);
+        again.update(b"x");
+        assert_eq!(<[u8; 32]>::from(again.finalize().into_bytes()), macs[i]);
+        let mut fresh = keyring.inner.primary.derive(spec).mac;
+        fresh.update(b"x");
+        assert_eq!(<[u8; 32]>::from(fresh.finalize().into_bytes()), macs[i]);
+        for j in 0..i {
+            assert_ne!(macs[i], macs[j], "bindings {i} and {j}");
+        }
+    }
+    assert_eq!(keyring.inner.primary.overflow.read().unwrap().len(), 5);
+}
+
+#[test]
+fn first_use_from_many_threads_caches_one_entry_per_binding() {
+    let keyring = Keyring::new(secret(1));
+    let value = Keyring::new(secret(1)).seal_at(&admin(), NOW).unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                assert!(keyring.open_at::<Admin>(&value, NOW).is_ok());
+                assert!(keyring.open_at::<Tenant>(&value, NOW).is_err());
+            });
+        }
+    });
+    let filled = keyring
+        .inner
+        .primary
+        .slots
+        .iter()
+        .filter(|slot| slot.get().is_some())
+        .count();
+    assert_eq!(filled, 2, "Admin and Tenant, once each");
 }

@@ -1,5 +1,5 @@
-//! The key primitive of session-seal: secrets, the keyring with per-namespace
-//! keys, and the signed envelope. No web framework here; see `session-axum`.
+//! The key primitive of session-seal: secrets, the keyring with a key per
+//! (namespace, cookie name), and the signed envelope. No web framework here; see `session-axum`.
 //!
 //! Most users depend on the `session-seal` facade instead, which re-exports
 //! this crate.

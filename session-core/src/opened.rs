@@ -10,8 +10,15 @@ pub struct Opened<T> {
     pub payload: T,
     /// Unix seconds at which the cookie was sealed.
     pub issued_at: u64,
-    /// Unix seconds at which it expires.
+    /// Unix seconds at which it expires: the earliest of the expiry it was
+    /// sealed with, its issue time plus the type's `max_age`, and
+    /// `started_at` plus the type's `absolute_max_age`.
     pub expires_at: u64,
+    /// Unix seconds at which the session began (login). Renewals and
+    /// re-issues keep it; pass it to
+    /// [`Keyring::reseal_at`](crate::Keyring::reseal_at) when sealing the
+    /// session again.
+    pub started_at: u64,
     /// The schema version it was sealed under.
     pub version: u32,
     /// The key that sealed it.

@@ -15,6 +15,11 @@ pub const DEFAULT_MAX_AGE_SECS: u64 = 86_400;
 /// `max_age` would silently be cut, so we refuse it.
 pub const MAX_MAX_AGE_SECS: u64 = 400 * DEFAULT_MAX_AGE_SECS;
 
+/// Longest `absolute_max_age` we accept: the header counts a session's age in
+/// a `u32` of seconds (about 136 years), which must not saturate while the
+/// session lives.
+pub const MAX_ABSOLUTE_MAX_AGE_SECS: u64 = u32::MAX as u64;
+
 /// Longest namespace we accept. Namespaces are key-derivation labels, not prose.
 pub const MAX_NAMESPACE_LEN: usize = 64;
 
@@ -86,6 +91,10 @@ pub enum SpecError {
     /// `renew_after` is not shorter than `max_age`.
     #[error("renew_after must be shorter than max_age")]
     RenewAfter,
+    /// `absolute_max_age` is shorter than `max_age` or longer than
+    /// [`MAX_ABSOLUTE_MAX_AGE_SECS`].
+    #[error("absolute_max_age must be at least max_age and at most u32::MAX seconds")]
+    AbsoluteMaxAge,
     /// The path does not start with `/` or contains `;` or a control character.
     #[error("path must start with `/` and contain no `;` or control characters")]
     Path,
@@ -131,6 +140,9 @@ impl SpecError {
             }
             SpecError::RenewAfter => {
                 "invalid session spec: renew_after must be shorter than max_age"
+            }
+            SpecError::AbsoluteMaxAge => {
+                "invalid session spec: absolute_max_age must be at least max_age (and fit a u32)"
             }
             SpecError::Path => {
                 "invalid session spec: path must start with `/` and contain no `;` or controls"
@@ -186,6 +198,7 @@ pub struct SessionSpec {
     version: u32,
     max_age_secs: u64,
     renew_after_secs: u64,
+    absolute_max_age_secs: Option<u64>,
     path: &'static str,
     domain: Option<&'static str>,
     same_site: SameSite,
@@ -211,6 +224,7 @@ impl SessionSpec {
             version: 1,
             max_age_secs: DEFAULT_MAX_AGE_SECS,
             renew_after_secs: None,
+            absolute_max_age_secs: None,
             path: "/",
             domain: None,
             same_site: SameSite::Lax,
@@ -245,6 +259,43 @@ impl SessionSpec {
     /// Age after which an opened cookie is re-issued with a fresh lifetime.
     pub const fn renew_after_secs(&self) -> u64 {
         self.renew_after_secs
+    }
+    /// The absolute lifetime of a session, counted from when it started
+    /// (login), in seconds; `None` when only the idle `max_age` applies.
+    /// No renewal, touch or re-issue extends a session past it.
+    pub const fn absolute_max_age_secs(&self) -> Option<u64> {
+        self.absolute_max_age_secs
+    }
+    /// When a session that started at `started` (unix seconds) ends for
+    /// good: `started + absolute_max_age`, or `None` without an absolute
+    /// lifetime.
+    pub const fn absolute_expiry(&self, started: u64) -> Option<u64> {
+        match self.absolute_max_age_secs {
+            Some(secs) => Some(started.saturating_add(secs)),
+            None => None,
+        }
+    }
+    /// The expiry of a value (cookie mode) or row and cookie (store mode)
+    /// written at `now` for a session that started at `started`, both unix
+    /// seconds: `now + max_age`, but never past
+    /// [`absolute_expiry`](Self::absolute_expiry).
+    ///
+    /// ```
+    /// use session_core::SessionSpec;
+    ///
+    /// const SPEC: SessionSpec = SessionSpec::builder("S", "sid", "app")
+    ///     .max_age_secs(3600)
+    ///     .absolute_max_age_secs(86_400)
+    ///     .build();
+    /// assert_eq!(SPEC.expiry(0, 1000), 4600); // idle clock
+    /// assert_eq!(SPEC.expiry(0, 85_000), 86_400); // absolute clock
+    /// ```
+    pub const fn expiry(&self, started: u64, now: u64) -> u64 {
+        let idle = now.saturating_add(self.max_age_secs);
+        match self.absolute_expiry(started) {
+            Some(cap) if cap < idle => cap,
+            _ => idle,
+        }
     }
     /// The cookie's `Path` attribute.
     pub const fn path(&self) -> &'static str {
@@ -314,6 +365,7 @@ pub struct SessionSpecBuilder {
     version: u32,
     max_age_secs: u64,
     renew_after_secs: Option<u64>,
+    absolute_max_age_secs: Option<u64>,
     path: &'static str,
     domain: Option<&'static str>,
     same_site: SameSite,
@@ -338,6 +390,12 @@ impl SessionSpecBuilder {
     /// Renewal point in seconds (default half of `max_age`).
     pub const fn renew_after_secs(mut self, secs: u64) -> Self {
         self.renew_after_secs = Some(secs);
+        self
+    }
+    /// Absolute lifetime in seconds from the session's start (default none);
+    /// at least `max_age`.
+    pub const fn absolute_max_age_secs(mut self, secs: u64) -> Self {
+        self.absolute_max_age_secs = Some(secs);
         self
     }
     /// `Path` attribute (default `/`).
@@ -406,6 +464,11 @@ impl SessionSpecBuilder {
         if renew_after_secs >= self.max_age_secs {
             return Err(SpecError::RenewAfter);
         }
+        if let Some(secs) = self.absolute_max_age_secs
+            && (secs < self.max_age_secs || secs > MAX_ABSOLUTE_MAX_AGE_SECS)
+        {
+            return Err(SpecError::AbsoluteMaxAge);
+        }
         if !stored && (self.touch_after_secs.is_some() || self.max_per_user.is_some()) {
             return Err(SpecError::StoreOnly);
         }
@@ -451,6 +514,7 @@ impl SessionSpecBuilder {
             version: self.version,
             max_age_secs: self.max_age_secs,
             renew_after_secs,
+            absolute_max_age_secs: self.absolute_max_age_secs,
             path: self.path,
             domain: self.domain,
             same_site: self.same_site,
@@ -647,6 +711,14 @@ mod tests {
                 base().max_age_secs(60).renew_after_secs(60),
                 SpecError::RenewAfter,
             ),
+            (
+                base().max_age_secs(60).absolute_max_age_secs(59),
+                SpecError::AbsoluteMaxAge,
+            ),
+            (
+                base().absolute_max_age_secs(MAX_ABSOLUTE_MAX_AGE_SECS + 1),
+                SpecError::AbsoluteMaxAge,
+            ),
             (base().path("admin"), SpecError::Path),
             (base().path("/a;b"), SpecError::Path),
             (base().domain(""), SpecError::Domain),
@@ -675,6 +747,25 @@ mod tests {
         for (builder, expected) in cases {
             assert_eq!(builder.try_build(), Err(expected), "{builder:?}");
         }
+    }
+
+    #[test]
+    fn two_clocks() {
+        let idle_only = base().max_age_secs(60).build();
+        assert_eq!(idle_only.absolute_max_age_secs(), None);
+        assert_eq!(idle_only.absolute_expiry(100), None);
+        assert_eq!(idle_only.expiry(0, 1_000_000), 1_000_060);
+
+        let both = base().max_age_secs(60).absolute_max_age_secs(3600).build();
+        assert_eq!(both.absolute_max_age_secs(), Some(3600));
+        assert_eq!(both.absolute_expiry(100), Some(3700));
+        assert_eq!(both.expiry(100, 200), 260);
+        assert_eq!(both.expiry(100, 3650), 3700);
+        assert_eq!(both.expiry(100, 5000), 3700);
+        // Equal clocks are allowed: the session simply never slides.
+        let equal = base().max_age_secs(60).absolute_max_age_secs(60).build();
+        assert_eq!(equal.expiry(0, 30), 60);
+        assert_eq!(u64::MAX, base().build().expiry(0, u64::MAX));
     }
 
     #[test]

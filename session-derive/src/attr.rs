@@ -9,9 +9,9 @@ use syn::{Attribute, Expr, Lit, LitInt, LitStr, Token, Type, token};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    self, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, FROM, HTTP_ONLY, MAX_AGE, MAX_PER_USER, MIGRATE,
-    MIGRATE_KEYS, NAMESPACE, PATH, REGISTRY_KEYS, RENEW_AFTER, SAME_SITE, SECURE, SESSION, STORE,
-    Symbol, TOUCH_AFTER, TYPE_KEYS, USER, VERSION,
+    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, FROM, HTTP_ONLY, MAX_AGE,
+    MAX_PER_USER, MIGRATE, MIGRATE_KEYS, NAMESPACE, PATH, REGISTRY_KEYS, RENEW_AFTER, SAME_SITE,
+    SECURE, SESSION, STORE, Symbol, TOUCH_AFTER, TYPE_KEYS, USER, VERSION,
 };
 
 /// One `key = value` as written.
@@ -56,6 +56,8 @@ pub struct Attrs {
     pub max_age: Option<Setting<LitStr>>,
     /// `renew_after = "..."`.
     pub renew_after: Option<Setting<LitStr>>,
+    /// `absolute_max_age = "..."`.
+    pub absolute_max_age: Option<Setting<LitStr>>,
     /// `same_site = "..."`.
     pub same_site: Option<Setting<LitStr>>,
     /// `path = "..."`.
@@ -140,6 +142,16 @@ fn parse_key(cx: &Ctxt, out: &mut Attrs, meta: &ParseNestedMeta) -> syn::Result<
     } else if path == RENEW_AFTER {
         let value = string(cx, meta, RENEW_AFTER, "\"4h\"")?;
         set_key(out, cx, |a| &mut a.renew_after, key, value, RENEW_AFTER);
+    } else if path == ABSOLUTE_MAX_AGE {
+        let value = string(cx, meta, ABSOLUTE_MAX_AGE, "\"30d\"")?;
+        set_key(
+            out,
+            cx,
+            |a| &mut a.absolute_max_age,
+            key,
+            value,
+            ABSOLUTE_MAX_AGE,
+        );
     } else if path == SAME_SITE {
         let value = string(cx, meta, SAME_SITE, "\"lax\"")?;
         set_key(out, cx, |a| &mut a.same_site, key, value, SAME_SITE);

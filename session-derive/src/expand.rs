@@ -43,6 +43,10 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
     };
     let domain = spec.domain.iter().map(|domain| quote!(.domain(#domain)));
     let secure = spec.secure.iter().map(|secure| quote!(.secure(#secure)));
+    let absolute_max_age = spec
+        .absolute_max_age_secs
+        .iter()
+        .map(|secs| quote!(.absolute_max_age_secs(#secs)));
     let mode = match &spec.mode {
         Mode::Cookie { renew_after_secs } => quote!(.renew_after_secs(#renew_after_secs)),
         Mode::Store(store) => store_settings(store),
@@ -61,6 +65,7 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
                 #private::SessionSpec::builder(#type_name, #cookie, #namespace)
                     .version(#version)
                     .max_age_secs(#max_age_secs)
+                    #(#absolute_max_age)*
                     #mode
                     .path(#path)
                     #(#domain)*

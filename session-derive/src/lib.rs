@@ -56,6 +56,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `version = 3` | `1` | integer in `1..=u32::MAX`: the current schema version |
 /// | `max_age = "8h"` | `"1d"` | a duration, more than zero and at most 400 days |
 /// | `renew_after = "4h"` | half of `max_age` | a duration shorter than `max_age`; cookie mode only |
+/// | `absolute_max_age = "30d"` | none | a duration at least `max_age` (and at most 49710 days): the session's lifetime from its start |
 /// | `same_site = "strict"` | `"lax"` | `"lax"`, `"strict"` or `"none"` (any case); `"none"` requires Secure |
 /// | `path = "/admin"` | `"/"` | starts with `/`, no `;` or control characters |
 /// | `domain = "example.com"` | none (host-only) | non-empty, no `;`, spaces or control characters |
@@ -82,6 +83,25 @@ use syn::{DeriveInput, parse_macro_input};
 /// #[session(path = "/app", domain = "example.com", http_only = false)]
 /// struct TenantSession {
 ///     tenant: String,
+/// }
+/// ```
+///
+/// # Two clocks
+///
+/// `max_age` is the idle timeout: a value expires `max_age` after it was
+/// sealed, and each renewal (after `renew_after`, or on `update`/`renew`)
+/// slides it forward. `absolute_max_age` is the absolute timeout, counted
+/// from the session's start (its `insert`): no renewal, touch, re-issue or
+/// `renew()` extends a session past `start + absolute_max_age`; each value
+/// expires at `min(now + max_age, start + absolute_max_age)`, and opening
+/// enforces the cap even on values sealed before it was shortened. Only a
+/// new `insert` starts a new session. OWASP recommends both timeouts.
+///
+/// ```ignore
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "__Host-bank", namespace = "bank", max_age = "15m", absolute_max_age = "8h")]
+/// struct BankSession {
+///     account: u64,
 /// }
 /// ```
 ///

@@ -27,6 +27,8 @@ pub const VERSION: Symbol = Symbol("version");
 pub const MAX_AGE: Symbol = Symbol("max_age");
 /// `renew_after = "12h"`: the sliding-renewal point.
 pub const RENEW_AFTER: Symbol = Symbol("renew_after");
+/// `absolute_max_age = "30d"`: the lifetime of a session from its start.
+pub const ABSOLUTE_MAX_AGE: Symbol = Symbol("absolute_max_age");
 /// `same_site = "lax"`.
 pub const SAME_SITE: Symbol = Symbol("same_site");
 /// `path = "/"`.
@@ -66,6 +68,7 @@ pub const TYPE_KEYS: &[Symbol] = &[
     VERSION,
     MAX_AGE,
     RENEW_AFTER,
+    ABSOLUTE_MAX_AGE,
     SAME_SITE,
     PATH,
     DOMAIN,
@@ -190,6 +193,10 @@ mod tests {
         assert_eq!(closest("cokie", TYPE_KEYS), Some(COOKIE));
         assert_eq!(closest("namspace", TYPE_KEYS), Some(NAMESPACE));
         assert_eq!(closest("maxage", TYPE_KEYS), Some(MAX_AGE));
+        assert_eq!(
+            closest("absolute_max_ag", TYPE_KEYS),
+            Some(ABSOLUTE_MAX_AGE)
+        );
         assert_eq!(closest("samesite", TYPE_KEYS), Some(SAME_SITE));
         assert_eq!(closest("httponly", TYPE_KEYS), Some(HTTP_ONLY));
         assert_eq!(closest("versoin", TYPE_KEYS), Some(VERSION));

@@ -14,9 +14,9 @@ use crate::attr::{Attrs, Flag, Setting};
 use crate::ctxt::Ctxt;
 use crate::duration::{self, DAY, DEFAULT_MAX_AGE, MAX_DAYS};
 use crate::symbol::{
-    self, COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, HOST_PREFIX, LAX, MAX_AGE, MAX_PER_USER,
-    NAMESPACE, NONE, RENEW_AFTER, SAME_SITE, SAME_SITE_VALUES, SECURE, SECURE_PREFIX, SESSION,
-    STORE, STRICT, Symbol, TOUCH_AFTER, USER,
+    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, HOST_PREFIX, LAX, MAX_AGE,
+    MAX_PER_USER, NAMESPACE, NONE, RENEW_AFTER, SAME_SITE, SAME_SITE_VALUES, SECURE, SECURE_PREFIX,
+    SESSION, STORE, STRICT, Symbol, TOUCH_AFTER, USER,
 };
 
 /// Longest cookie name (its length is one byte of the MAC input).
@@ -94,6 +94,8 @@ pub struct Spec<'a> {
     pub version: u32,
     /// Lifetime in seconds.
     pub max_age_secs: u64,
+    /// Absolute lifetime from the session's start, in seconds, if declared.
+    pub absolute_max_age_secs: Option<u64>,
     /// Cookie or store mode.
     pub mode: Mode,
     /// `Path` attribute.
@@ -149,6 +151,11 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
     // with it would only echo that.
     let max_age_known = attrs.max_age.is_none() || max_age.is_some();
     let mode = mode(cx, input, &attrs, (max_age, max_age_known));
+    let absolute_max_age = absolute_max_age(
+        cx,
+        attrs.absolute_max_age.as_ref(),
+        (max_age, max_age_known),
+    );
     let path = attrs.path.as_ref().map(|setting| &setting.value);
     if let Some(lit) = path {
         check_path(cx, lit);
@@ -192,6 +199,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
             namespace: namespace.map(LitStr::value).unwrap_or_default(),
             version: current,
             max_age_secs: max_age.as_ref().map_or(DAY, |(secs, _)| *secs),
+            absolute_max_age_secs: absolute_max_age,
             mode,
             path: path.map_or_else(|| String::from("/"), LitStr::value),
             domain: domain.map(LitStr::value),
@@ -460,6 +468,41 @@ fn before_max_age(
             format!(
                 "{key} ({:?}) must be shorter than {MAX_AGE} ({max_age_text})",
                 lit.value()
+            ),
+        ),
+        Ok(secs) => return Some(secs),
+        Err(error) => cx.error(lit.span(), error),
+    }
+    None
+}
+
+/// `absolute_max_age` in seconds: at least `max_age`, and at most `u32::MAX`
+/// seconds (the header counts a session's age in a `u32`); `None` when
+/// absent or invalid (reported).
+fn absolute_max_age(
+    cx: &Ctxt,
+    setting: Option<&Setting<LitStr>>,
+    (max_age, max_age_known): MaxAge,
+) -> Option<u64> {
+    let (max_age_secs, max_age_text) = match max_age {
+        Some((secs, lit)) => (secs, format!("{:?}", lit.value())),
+        None => (DAY, format!("{DEFAULT_MAX_AGE:?}, the default")),
+    };
+    let lit = &setting?.value;
+    match duration::parse(&lit.value()) {
+        Ok(secs) if max_age_known && secs < max_age_secs => cx.error(
+            lit.span(),
+            format!(
+                "{ABSOLUTE_MAX_AGE} ({:?}) must be at least {MAX_AGE} ({max_age_text}): it caps \
+                 how long a session lasts however often it is renewed",
+                lit.value()
+            ),
+        ),
+        Ok(secs) if secs > u64::from(u32::MAX) => cx.error(
+            lit.span(),
+            format!(
+                "{ABSOLUTE_MAX_AGE} must be at most {}d (a session's age is a 32-bit count of seconds)",
+                u64::from(u32::MAX) / DAY
             ),
         ),
         Ok(secs) => return Some(secs),

@@ -262,13 +262,13 @@ impl TestClient {
             revision: 1,
             created_at: now,
             touched_at: now,
-            expires_at: now.saturating_add(spec.max_age_secs()),
+            expires_at: spec.expiry(now, now),
         };
         let key = StoreKey::derive(spec.namespace(), &id);
         if store.save(&key, &record, None, now).await? == SaveOutcome::Conflict {
             return Err(MintError::Conflict);
         }
-        let value = keyring.seal_id_at(&spec, &id, now)?;
+        let value = keyring.seal_id_at(&spec, &id, now, now)?;
         self.jar.insert(spec.cookie(), &value, spec.path());
         Ok(self)
     }

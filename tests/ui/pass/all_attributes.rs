@@ -19,6 +19,7 @@ impl From<PrefsV1> for Prefs {
 #[derive(Serialize, Deserialize, SessionPayload)]
 #[session(cookie = "__Secure-prefs", namespace = "prefs.v2", version = 2)]
 #[session(max_age = "30d", renew_after = "1d12h", same_site = "None")]
+#[session(absolute_max_age = "90d")]
 #[session(path = "/app", domain = "example.com", http_only = false, secure)]
 #[session(migrate(from = PrefsV1, version = 1), crate = "::session_seal")]
 struct Prefs {
@@ -33,6 +34,7 @@ fn main() {
     assert_eq!(SPEC.version(), 2);
     assert_eq!(SPEC.max_age_secs(), 30 * 86_400);
     assert_eq!(SPEC.renew_after_secs(), 36 * 3_600);
+    assert_eq!(SPEC.absolute_max_age_secs(), Some(90 * 86_400));
     assert_eq!(SPEC.same_site(), SameSite::None);
     assert_eq!(SPEC.path(), "/app");
     assert_eq!(SPEC.domain(), Some("example.com"));
