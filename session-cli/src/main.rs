@@ -4,18 +4,26 @@
 //! session-seal keygen                 a new secret for SESSION_SEAL_SECRET
 //! session-seal rotate [--keep N]      the two lines of a key rotation
 //! session-seal kid                    key ids of the configured secrets
+//! session-seal inspect VALUE|-        a cookie's header (and signed payload), unverified
+//! session-seal verify VALUE|- --cookie NAME --namespace NS
+//!                                     open it for real with the configured secrets
 //! ```
 //!
 //! Secrets come from `SESSION_SEAL_SECRET` / `SESSION_SEAL_PREVIOUS_SECRETS`,
 //! or from files (`--secret-file`, `--previous-secrets-file`). Only `keygen`
 //! and `rotate` ever print a secret: printing one is their purpose.
 //!
-//! Exit codes: 0 success; 1 a configuration problem (no secret, unreadable
-//! file, bad base64); 2 a usage error.
+//! Exit codes: 0 success (for `verify`: the value is valid); 1 a
+//! configuration problem (no secret, unreadable file, bad base64); 2 a usage
+//! error; and for a value that does not open (`inspect`, `verify`): 3
+//! malformed, 4 too large, 5 bad signature (wrong key, wrong cookie name or
+//! namespace, tampered), 6 expired, 7 any other reason.
 #![forbid(unsafe_code)]
 
+mod cookie;
 mod keys;
 mod secrets;
+mod time;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -56,6 +64,36 @@ enum Command {
     /// Print the key id of each configured secret (to match a cookie's kid).
     #[command(after_help = "Example:\n  SESSION_SEAL_SECRET=... session-seal kid")]
     Kid,
+    /// Decode a cookie value without any secret: format, key id, version,
+    /// times, and a signed value's payload, clearly marked UNVERIFIED. With
+    /// secrets configured, also says which one the key id belongs to.
+    #[command(after_help = "Example:\n  session-seal inspect 'AZb0Ykq...'\n  \
+        pbpaste | session-seal inspect -")]
+    Inspect {
+        /// The cookie value (or `name=value`), or `-` to read standard input.
+        value: String,
+    },
+    /// Open a cookie value for real with the configured secrets, as the
+    /// session type with this cookie name and namespace; print `valid` and
+    /// the verified fields, or the reason it does not open (and exit with
+    /// its code).
+    #[command(after_help = "Example:\n  \
+        session-seal verify \"$COOKIE\" --cookie admin_sid --namespace admin\n\n\
+        Exit codes: 0 valid, 3 malformed, 4 too large, 5 bad signature, 6 expired,\n\
+        7 other; 1 configuration problem, 2 usage error.")]
+    Verify {
+        /// The cookie value (or `name=value`), or `-` to read standard input.
+        value: String,
+        /// The session type's cookie name.
+        #[arg(long)]
+        cookie: String,
+        /// The session type's namespace.
+        #[arg(long)]
+        namespace: String,
+        /// Check as of this unix time instead of now.
+        #[arg(long, value_name = "UNIX_SECONDS")]
+        now: Option<u64>,
+    },
 }
 
 /// A failure to report in one line, with its exit code.
@@ -73,6 +111,30 @@ impl Failure {
             code: 1,
         }
     }
+
+    /// A usage error clap could not catch: exit code 2.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+
+    /// A value that does not open: one exit code per reason.
+    pub fn invalid(error: &session_core::OpenError) -> Self {
+        use session_core::OpenError;
+        let code = match error {
+            OpenError::Malformed => 3,
+            OpenError::TooLarge { .. } => 4,
+            OpenError::BadSignature => 5,
+            OpenError::Expired { .. } => 6,
+            _ => 7,
+        };
+        Failure {
+            message: format!("invalid: {} ({error})", error.label()),
+            code,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -82,6 +144,20 @@ fn main() -> ExitCode {
         Command::Keygen { bytes } => keys::keygen(&mut out, usize::from(bytes)),
         Command::Rotate { keep } => keys::rotate(&mut out, &cli.sources, keep),
         Command::Kid => keys::kid(&mut out, &cli.sources),
+        Command::Inspect { value } => cookie::run_inspect(&mut out, &cli.sources, &value),
+        Command::Verify {
+            value,
+            cookie,
+            namespace,
+            now,
+        } => {
+            let binding = cookie::Binding {
+                cookie: &cookie,
+                namespace: &namespace,
+                now,
+            };
+            cookie::run_verify(&mut out, &cli.sources, &value, &binding)
+        }
     };
     let _ = out.flush();
     match result {

@@ -28,6 +28,11 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// Whether a primary secret is configured at all (file or environment).
+    pub fn is_configured(&self) -> bool {
+        self.secret_file.is_some() || std::env::var_os(SECRET_VAR).is_some()
+    }
+
     /// Loads the primary secret (required) and the previous ones (optional).
     pub fn load(&self) -> Result<Secrets, Failure> {
         let primary_text = match &self.secret_file {

@@ -207,9 +207,191 @@ fn rotate_with_zero_one_and_three_previous_secrets() {
     assert!(list.is_empty(), "--keep 0 keeps none");
 }
 
+/// An admin session sealed by the library, for the inspect/verify tests.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AdminSession {
+    user_id: u64,
+    roles: Vec<String>,
+}
+
+impl session_core::SessionPayload for AdminSession {
+    const SPEC: session_core::SessionSpec =
+        session_core::SessionSpec::builder("AdminSession", "admin_sid", "admin")
+            .version(2)
+            .max_age_secs(8 * 3600)
+            .build();
+}
+
+const SEALED_AT: u64 = 1_796_000_000;
+
+fn keyring_of(secret: &str) -> session_core::Keyring {
+    session_core::Keyring::new(session_core::SessionSecret::from_base64(secret).expect("base64"))
+}
+
+fn admin_cookie(secret: &str) -> String {
+    keyring_of(secret)
+        .seal_at(
+            &AdminSession {
+                user_id: 42,
+                roles: vec!["admin".into()],
+            },
+            SEALED_AT,
+        )
+        .expect("sealed")
+}
+
+fn verify(value: &str, cookie: &str, namespace: &str, env: &[(&str, &str)], now: u64) -> Output {
+    let now = now.to_string();
+    run(
+        &[
+            "verify",
+            value,
+            "--cookie",
+            cookie,
+            "--namespace",
+            namespace,
+            "--now",
+            &now,
+        ],
+        env,
+    )
+}
+
+#[test]
+fn keygen_seal_inspect_verify_round_trip() {
+    let secret = keygen();
+    let value = admin_cookie(&secret);
+
+    // inspect needs no secret, and says its payload is unverified.
+    let output = run(&["inspect", &value], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("format   signed"), "{text}");
+    assert!(
+        text.contains(&format!("kid      {}\n", kid_of(&secret))),
+        "{text}"
+    );
+    assert!(text.contains("version  2"), "{text}");
+    assert!(text.contains("issued   2026-11-30T00:53:20Z"), "{text}");
+    assert!(text.contains("expires  2026-11-30T08:53:20Z"), "{text}");
+    assert!(text.contains("started  2026-11-30T00:53:20Z"), "{text}");
+    assert!(text.contains("UNVERIFIED"), "{text}");
+    assert!(text.contains("\"user_id\": 42"), "pretty JSON: {text}");
+    // With the secret configured, the key id is matched.
+    let output = run(&["inspect", &value], &[("SESSION_SEAL_SECRET", &secret)]);
+    assert!(stdout(&output).contains("(the primary secret)"));
+    // From standard input, pasted as a cookie pair.
+    let mut child = Command::new(BIN)
+        .args(["inspect", "-"])
+        .env_remove("SESSION_SEAL_SECRET")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("admin_sid={value}\n").as_bytes())
+        .expect("write");
+    let piped = child.wait_with_output().expect("wait");
+    assert!(piped.status.success());
+    assert!(stdout(&piped).contains("format   signed"));
+
+    // verify opens it for real.
+    let env = [("SESSION_SEAL_SECRET", secret.as_str())];
+    let output = verify(&value, "admin_sid", "admin", &env, SEALED_AT + 60);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("valid\n"), "{text}");
+    assert!(text.contains("payload  verified:"), "{text}");
+    assert!(text.contains("\"admin\""), "{text}");
+    assert!(!text.contains(&secret) && !stderr(&output).contains(&secret));
+}
+
+#[test]
+fn verify_has_one_exit_code_per_reason() {
+    let secret = keygen();
+    let value = admin_cookie(&secret);
+    let env = [("SESSION_SEAL_SECRET", secret.as_str())];
+    let at = SEALED_AT + 60;
+    let code = |output: &Output| output.status.code();
+
+    // 3: malformed.
+    let output = verify("not-a-cookie", "admin_sid", "admin", &env, at);
+    assert_eq!(code(&output), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).starts_with("session-seal: invalid: malformed"));
+    // 4: too large.
+    let big = "A".repeat(5000);
+    assert_eq!(code(&verify(&big, "admin_sid", "admin", &env, at)), Some(4));
+    // 5: bad signature: another cookie name, another namespace, another key,
+    // or a tampered value.
+    assert_eq!(
+        code(&verify(&value, "tenant_sid", "admin", &env, at)),
+        Some(5)
+    );
+    assert_eq!(
+        code(&verify(&value, "admin_sid", "tenant", &env, at)),
+        Some(5)
+    );
+    let other = keygen();
+    let other_env = [("SESSION_SEAL_SECRET", other.as_str())];
+    let output = verify(&value, "admin_sid", "admin", &other_env, at);
+    assert_eq!(code(&output), Some(5));
+    assert!(
+        stderr(&output).contains("bad_signature"),
+        "{}",
+        stderr(&output)
+    );
+    // 6: expired (8 h after sealing).
+    let output = verify(&value, "admin_sid", "admin", &env, SEALED_AT + 8 * 3600);
+    assert_eq!(code(&output), Some(6), "{}", stderr(&output));
+    assert!(stderr(&output).contains("expired"));
+    // A previous secret still verifies.
+    let rotated = [
+        ("SESSION_SEAL_SECRET", other.as_str()),
+        ("SESSION_SEAL_PREVIOUS_SECRETS", secret.as_str()),
+    ];
+    let output = verify(&value, "admin_sid", "admin", &rotated, at);
+    assert_eq!(code(&output), Some(0));
+    assert!(stdout(&output).contains("(a previous secret)"));
+    // 1: no secret; 2: a cookie name no session type could have.
+    assert_eq!(
+        code(&verify(&value, "admin_sid", "admin", &[], at)),
+        Some(1)
+    );
+    let output = verify(&value, "bad name", "admin", &env, at);
+    assert_eq!(code(&output), Some(2));
+    assert!(stderr(&output).contains("--cookie"), "{}", stderr(&output));
+    // inspect uses the same codes for what it cannot read.
+    assert_eq!(code(&run(&["inspect", "garbage"], &[])), Some(3));
+    assert_eq!(code(&run(&["inspect", &big], &[])), Some(4));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Whatever is pasted, the commands answer with a reason and an exit
+    /// code; they never panic (a panic exits with 101).
+    #[test]
+    fn garbage_never_panics(value in "\\PC{0,200}") {
+        let secret = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        for args in [
+            vec!["inspect", value.as_str()],
+            vec!["verify", value.as_str(), "--cookie", "sid", "--namespace", "app"],
+        ] {
+            let output = run(&args, &[("SESSION_SEAL_SECRET", secret)]);
+            let code = output.status.code();
+            proptest::prop_assert!(matches!(code, Some(0..=7)), "{args:?}: {code:?}");
+            proptest::prop_assert!(!stderr(&output).contains("panicked"));
+        }
+    }
+}
+
 #[test]
 fn every_command_has_help_with_an_example() {
-    for command in ["keygen", "rotate", "kid"] {
+    for command in ["keygen", "rotate", "kid", "inspect", "verify"] {
         let output = run(&[command, "--help"], &[]);
         assert!(output.status.success(), "{command}");
         assert!(

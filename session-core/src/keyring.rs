@@ -520,6 +520,26 @@ impl Keyring {
         Ok(opened)
     }
 
+    /// Opens a value sealed for `spec`'s binding (namespace and cookie name)
+    /// at `now`, as untyped JSON, whatever its schema version: the same
+    /// checks as [`open_at`](Self::open_at) up to and including expiry, then
+    /// the payload must be JSON. For tools that have no Rust type for the
+    /// session (the `session-seal verify` command); `Opened::migrated` is
+    /// always `false`.
+    pub fn open_json_at(
+        &self,
+        spec: &SessionSpec,
+        value: &str,
+        now: u64,
+    ) -> Result<Opened<serde_json::Value>, OpenError> {
+        let (json, verified) = self.open_with(spec, value, now, |_, json| {
+            serde_json::from_slice(json).map_err(|_| OpenError::Malformed)
+        })?;
+        let mut opened = verified.into_opened(json, spec, now);
+        opened.migrated = false;
+        Ok(opened)
+    }
+
     /// Size, shape, MAC, expiry, then `read` with the header and the
     /// payload JSON (decoded into this thread's scratch buffer).
     fn open_with<R>(

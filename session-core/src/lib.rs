@@ -11,6 +11,7 @@
 
 pub mod envelope;
 pub mod error;
+pub mod inspect;
 pub mod keyring;
 pub mod opened;
 pub mod payload;

@@ -1,0 +1,174 @@
+//! [`inspect`]: what a cookie value says about itself, read without any key.
+//!
+//! For operators and tools (the `session-seal inspect` command): which key
+//! sealed a value, when it expires, which schema version it claims. Nothing
+//! read here is authenticated; only [`Keyring`](crate::Keyring) opening a
+//! value makes it trustworthy.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::envelope::{FORMAT_ENCRYPTED, FORMAT_SIGNED, HEADER_LEN, Header, MAX_VALUE_LEN};
+use crate::error::OpenError;
+use crate::keyring::KeyId;
+
+/// Which wire format a value claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WireFormat {
+    /// Format 1: `H.P.T`, the payload readable, authenticated by HMAC-SHA256.
+    Signed,
+    /// Format 2: `H.C`, the payload encrypted with XChaCha20-Poly1305.
+    Encrypted,
+}
+
+impl WireFormat {
+    /// `signed` or `encrypted`.
+    pub fn label(self) -> &'static str {
+        match self {
+            WireFormat::Signed => "signed",
+            WireFormat::Encrypted => "encrypted",
+        }
+    }
+}
+
+/// The unauthenticated contents of a cookie value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Inspection {
+    /// The wire format its header claims.
+    pub format: WireFormat,
+    /// The key id in its header.
+    pub key_id: KeyId,
+    /// The schema version in its header.
+    pub version: u32,
+    /// Unix seconds at which it claims to have been sealed.
+    pub issued_at: u64,
+    /// Unix seconds at which it claims to stop opening.
+    pub expires_at: u64,
+    /// Unix seconds at which it claims its session started.
+    pub started_at: u64,
+    /// The payload bytes of a signed value (its JSON, unverified); `None`
+    /// for an encrypted one.
+    pub payload: Option<Vec<u8>>,
+}
+
+/// Decodes `value`'s header (and, for a signed value, its payload) without
+/// checking anything a key would check.
+///
+/// Fails with [`OpenError::TooLarge`] past the size limit and
+/// [`OpenError::Malformed`] for anything that is not shaped like a value of
+/// either format; never panics.
+///
+/// ```
+/// use session_core::inspect::{WireFormat, inspect};
+/// # use session_core::{Keyring, SessionPayload, SessionSecret, SessionSpec};
+/// # #[derive(serde::Serialize, serde::Deserialize)] struct Visits(u32);
+/// # impl SessionPayload for Visits {
+/// #     const SPEC: SessionSpec = SessionSpec::builder("Visits", "visits", "app").build();
+/// # }
+/// let keyring = Keyring::new(SessionSecret::generate());
+/// let value = keyring.seal_at(&Visits(3), 1_700_000_000)?;
+/// let seen = inspect(&value)?;
+/// assert_eq!(seen.format, WireFormat::Signed);
+/// assert_eq!(seen.key_id, keyring.primary_key_id());
+/// assert_eq!(seen.issued_at, 1_700_000_000);
+/// assert_eq!(seen.payload.as_deref(), Some(&b"3"[..]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn inspect(value: &str) -> Result<Inspection, OpenError> {
+    if value.len() > MAX_VALUE_LEN {
+        return Err(OpenError::TooLarge {
+            size: value.len(),
+            limit: MAX_VALUE_LEN,
+        });
+    }
+    let mut parts = value.split('.');
+    let header_text = parts.next().ok_or(OpenError::Malformed)?;
+    let rest: Vec<&str> = parts.collect();
+    let bytes = decode_exact::<HEADER_LEN>(header_text)?;
+    let format = match bytes.first() {
+        Some(&FORMAT_SIGNED) if rest.len() == 2 => WireFormat::Signed,
+        Some(&FORMAT_ENCRYPTED) if rest.len() == 1 => WireFormat::Encrypted,
+        _ => return Err(OpenError::Malformed),
+    };
+    let format_byte = match format {
+        WireFormat::Signed => FORMAT_SIGNED,
+        WireFormat::Encrypted => FORMAT_ENCRYPTED,
+    };
+    let header = Header::from_bytes(&bytes, format_byte).ok_or(OpenError::Malformed)?;
+    let payload = match (format, rest.first()) {
+        (WireFormat::Signed, Some(payload)) => Some(
+            URL_SAFE_NO_PAD
+                .decode(payload)
+                .map_err(|_| OpenError::Malformed)?,
+        ),
+        _ => None,
+    };
+    Ok(Inspection {
+        format,
+        key_id: header.kid,
+        version: header.version,
+        issued_at: header.iat,
+        expires_at: header.exp,
+        started_at: header.started(),
+        payload,
+    })
+}
+
+/// Decodes base64url text that must hold exactly `N` bytes.
+fn decode_exact<const N: usize>(text: &str) -> Result<[u8; N], OpenError> {
+    let decoded = URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| OpenError::Malformed)?;
+    decoded.try_into().map_err(|_| OpenError::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_malformed_or_too_large_never_a_panic() {
+        for value in [
+            "",
+            ".",
+            "..",
+            "a.b.c",
+            "AAAA.BBBB",
+            "é.é.é",
+            "x".repeat(5000).as_str(),
+        ] {
+            assert!(inspect(value).is_err(), "{value:?}");
+        }
+        assert!(matches!(
+            inspect(&"x".repeat(5000)),
+            Err(OpenError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn a_header_of_either_format_is_read() {
+        let mut header = [0u8; HEADER_LEN];
+        header[0] = FORMAT_ENCRYPTED;
+        header[8] = 2; // version 2
+        header[28] = 10; // age 10
+        let h = URL_SAFE_NO_PAD.encode(header);
+        let seen = inspect(&format!("{h}.AAAA")).expect("shaped like format 2");
+        assert_eq!(seen.format, WireFormat::Encrypted);
+        assert_eq!(seen.version, 2);
+        assert_eq!(seen.payload, None);
+        // The same header with three parts is neither format.
+        assert_eq!(
+            inspect(&format!("{h}.AAAA.AAAA")),
+            Err(OpenError::Malformed)
+        );
+        header[0] = FORMAT_SIGNED;
+        let h = URL_SAFE_NO_PAD.encode(header);
+        let seen = inspect(&format!("{h}.e30.AAAA")).expect("shaped like format 1");
+        assert_eq!(seen.payload.as_deref(), Some(&b"{}"[..]));
+        header[0] = 3;
+        let h = URL_SAFE_NO_PAD.encode(header);
+        assert_eq!(inspect(&format!("{h}.e30.AAAA")), Err(OpenError::Malformed));
+    }
+}
