@@ -151,6 +151,31 @@ pub use sqlite::SqliteStore;
 /// `PostgresStore::from_pool` / `SqliteStore::from_pool` and connect options.
 pub use sqlx;
 
+/// A pooled connection idle at least this long is pinged before use (and
+/// replaced if dead); busier ones go straight to their query, so a read is
+/// one round trip. sqlx's default pings before every use: a second round
+/// trip on every request.
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+const PING_IF_IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The pool settings both stores use: `config`'s size and acquire timeout,
+/// and a ping only for connections idle [`PING_IF_IDLE_FOR`].
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+fn pool_options<DB: sqlx::Database>(config: &SqlStoreConfig) -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(config.acquire_timeout)
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE_FOR {
+                    sqlx::Connection::ping(connection).await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 /// Most batches one `delete_expired` call deletes.
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 const MAX_CLEANUP_BATCHES: usize = 1000;

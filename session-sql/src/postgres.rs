@@ -11,7 +11,7 @@ use session_core::store::{
     MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
 };
 use sqlx::Executor as _;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool};
 
 use crate::config::{ConfigError, SqlStoreConfig};
 use crate::row::{self, Bound, bind_record, db_revision, db_time};
@@ -88,10 +88,7 @@ impl PostgresStore {
         config: SqlStoreConfig,
     ) -> Result<Self, ConfigError> {
         config.identifiers()?;
-        let pool = PgPoolOptions::new()
-            .max_connections(config.max_connections)
-            .acquire_timeout(config.acquire_timeout)
-            .connect_lazy_with(options);
+        let pool = crate::pool_options(&config).connect_lazy_with(options);
         Self::from_pool(pool, config)
     }
 

@@ -12,7 +12,7 @@ use session_core::store::{
     MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
 };
 use sqlx::Executor as _;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
 
 use crate::config::{ConfigError, SqlStoreConfig};
 use crate::row::{self, Bound, bind_record, db_revision, db_time};
@@ -101,11 +101,10 @@ impl SqliteStore {
                 message: error.to_string(),
             }
         })?;
-        let pool = SqlitePoolOptions::new()
+        let pool = crate::pool_options(&config)
             .max_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
-            .acquire_timeout(config.acquire_timeout)
             .connect_lazy_with(options);
         Self::from_pool(pool, config)
     }
@@ -120,10 +119,7 @@ impl SqliteStore {
         let options = options
             .journal_mode(SqliteJournalMode::Wal)
             .busy_timeout(config.operation_timeout);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(config.max_connections)
-            .acquire_timeout(config.acquire_timeout)
-            .connect_lazy_with(options);
+        let pool = crate::pool_options(&config).connect_lazy_with(options);
         Self::from_pool(pool, config)
     }
 
