@@ -74,11 +74,14 @@
 //! | `delete` | 1 `DELETE` | 1 |
 //! | `list_user` | 1 `SELECT` on the user index | 1 |
 //! | `delete_user` | PostgreSQL: lock + `DELETE` in a transaction; SQLite: 1 `DELETE` | 4 / 1 |
-//! | `move_session` (renewal, login) | a transaction: (lock), read the old revision, delete, insert | 5–6 / 4–5 |
+//! | `move_session` (renewal, login) | a transaction: (route locks), read the old revision, delete, insert | up to 6 / up to 5 |
 //!
 //! On PostgreSQL, sqlx prepares each statement once per connection and
 //! caches it; a connection's first use of a statement costs one more round
-//! trip.
+//! trip. sqlx pings a pooled connection before each use by default (a
+//! second round trip on every read); these stores ping only connections
+//! idle for 30 s or more. sqlx still sends one `Sync` when a connection
+//! goes back to the pool, after the operation has returned.
 //!
 //! # Concurrency
 //!
