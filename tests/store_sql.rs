@@ -429,12 +429,79 @@ async fn check_clamped_times(store: &dyn SessionStore) {
     assert!(store.load(&key, u64::MAX).await.expect("ok").is_none());
 }
 
-/// A row the store cannot decode (here a negative `created_at`, written by
-/// hand) reads as absent and is left out of the user's list; so does one
-/// with a version no `u32` holds.
+/// The table's CHECKs refuse a row no record can be read from.
+#[tokio::test]
+async fn the_table_refuses_rows_no_record_can_hold() {
+    let (store, _file) = sqlite_store("checks").await;
+    let pool = store.pool();
+    let key = [7u8; 32];
+    let insert = |key: Vec<u8>, version: i64, created_at: i64| {
+        sqlx::query(
+            "INSERT INTO session_seal_sessions VALUES ($1, 'admin', NULL, $2, x'00', 1, $3, 0, 1)",
+        )
+        .bind(key)
+        .bind(version)
+        .bind(created_at)
+        .execute(pool)
+    };
+    assert!(insert(vec![1; 31], 1, 0).await.is_err(), "a short key");
+    assert!(
+        insert(key.to_vec(), -1, 0).await.is_err(),
+        "a negative version"
+    );
+    assert!(
+        insert(key.to_vec(), 1 << 32, 0).await.is_err(),
+        "a version past u32"
+    );
+    assert!(
+        insert(key.to_vec(), 1, -5).await.is_err(),
+        "a negative time"
+    );
+    assert!(insert(key.to_vec(), 1, 0).await.is_ok(), "a good row");
+    let text_in_a_number = sqlx::query("UPDATE session_seal_sessions SET expires_at = 'soon'")
+        .execute(pool)
+        .await;
+    assert!(text_in_a_number.is_err(), "STRICT column types");
+}
+
+#[tokio::test]
+async fn the_postgres_table_refuses_rows_no_record_can_hold() {
+    let table = unique_table("pg_checks");
+    let Some(store) = postgres_store_with("pg_checks", test_config(&table)).await else {
+        return;
+    };
+    let sql =
+        format!("INSERT INTO \"{table}\" VALUES ($1, 'admin', NULL, $2, '\\x00', 1, $3, 0, 1)");
+    let insert = |key: Vec<u8>, version: i64, created_at: i64| {
+        sqlx::query(&sql)
+            .bind(key)
+            .bind(version)
+            .bind(created_at)
+            .execute(store.pool())
+    };
+    assert!(insert(vec![1; 31], 1, 0).await.is_err(), "a short key");
+    assert!(
+        insert(vec![7; 32], -1, 0).await.is_err(),
+        "a negative version"
+    );
+    assert!(
+        insert(vec![7; 32], 1 << 32, 0).await.is_err(),
+        "a version past u32"
+    );
+    assert!(insert(vec![7; 32], 1, -5).await.is_err(), "a negative time");
+    assert!(insert(vec![7; 32], 1, 0).await.is_ok(), "a good row");
+    drop_table(&store, &table).await;
+}
+
+/// A row the store cannot decode reads as absent and is left out of the
+/// user's list. The table's CHECKs keep such rows out, so this test
+/// switches them off (as a table made by hand might lack them) and writes
+/// a negative `created_at`, then a version no `u32` holds.
 #[tokio::test]
 async fn an_unreadable_row_reads_as_absent() {
-    let (store, _file) = sqlite_store("unreadable").await;
+    // One connection, so the pragma below holds for every statement.
+    let (store, _file) =
+        sqlite_store_with("unreadable", SqlStoreConfig::default().max_connections(1)).await;
     let key = key_of("alice");
     assert_eq!(
         store
@@ -443,6 +510,10 @@ async fn an_unreadable_row_reads_as_absent() {
             .expect("ok"),
         SaveOutcome::Saved
     );
+    sqlx::query("PRAGMA ignore_check_constraints = ON")
+        .execute(store.pool())
+        .await
+        .expect("pragma");
     sqlx::query("UPDATE session_seal_sessions SET created_at = -5")
         .execute(store.pool())
         .await

@@ -148,7 +148,9 @@ impl SqlStoreConfig {
     }
 
     /// The schema the table lives in: a PostgreSQL schema (created by
-    /// `migrate` if missing), or the name of an attached SQLite database.
+    /// `migrate` if missing), or the name of an attached SQLite database
+    /// (attach it on every connection, in your pool's `after_connect`, and
+    /// build the store with `SqliteStore::from_pool`).
     /// Default: none (PostgreSQL's `search_path`, SQLite's `main`).
     #[must_use]
     pub fn schema(mut self, name: impl Into<String>) -> Self {

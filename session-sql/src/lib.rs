@@ -42,8 +42,11 @@
 //! | `created_at`, `touched_at`, `expires_at` | `BIGINT` | `INTEGER` | Unix seconds |
 //!
 //! Indexes: `(namespace, user_id)` where `user_id` is not null (the
-//! per-user index), and `(expires_at)` (the cleanup). SQLite stores the
-//! table `WITHOUT ROWID`, clustered on the key.
+//! per-user index), and `(expires_at)` (the cleanup). `CHECK`s admit only
+//! rows a record can be read from (a 32-byte key, a `u32` version,
+//! non-negative times), so a row the store would read as absent cannot
+//! block a new session's insert. SQLite's table is `WITHOUT ROWID`
+//! (clustered on the key) and `STRICT` (column types enforced).
 //!
 //! `data` is bytes, not `JSONB`: the store contract treats a payload as
 //! opaque bytes (the conformance suite stores NUL and invalid UTF-8), and

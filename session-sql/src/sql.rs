@@ -138,16 +138,20 @@ impl Statements {
     }
 }
 
+/// The table and its indexes. The `CHECK`s admit exactly the rows a
+/// [`Record`](session_core::store::Record) can be read from, so that a row
+/// the store would read as absent cannot also block a new session's insert.
 fn migration(
     dialect: Dialect,
     schema: Option<&Identifier>,
     table: &Identifier,
     qualified: &str,
 ) -> String {
-    let (blob, integer, without_rowid) = match dialect {
-        Dialect::Postgres => ("BYTEA", "BIGINT", ""),
+    let (blob, integer, key_length, table_options) = match dialect {
+        Dialect::Postgres => ("BYTEA", "BIGINT", "octet_length", ""),
         // The 32-byte key is the row's identity: store rows clustered on it.
-        Dialect::Sqlite => ("BLOB", "INTEGER", " WITHOUT ROWID"),
+        // STRICT makes SQLite enforce the column types, as PostgreSQL does.
+        Dialect::Sqlite => ("BLOB", "INTEGER", "length", " WITHOUT ROWID, STRICT"),
     };
     let user_index = table.derived("user_idx");
     let expires_index = table.derived("expires_idx");
@@ -184,8 +188,11 @@ CREATE TABLE IF NOT EXISTS {qualified} (
     revision       {integer} NOT NULL,
     created_at     {integer} NOT NULL,
     touched_at     {integer} NOT NULL,
-    expires_at     {integer} NOT NULL
-){without_rowid};
+    expires_at     {integer} NOT NULL,
+    CHECK ({key_length}(store_key) = 32),
+    CHECK (schema_version BETWEEN 0 AND 4294967295),
+    CHECK (created_at >= 0 AND touched_at >= 0 AND expires_at >= 0)
+){table_options};
 CREATE INDEX IF NOT EXISTS {user_index} ON {on_table} (namespace, user_id) WHERE user_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS {expires_index} ON {on_table} (expires_at);
 "
@@ -206,7 +213,8 @@ mod tests {
         assert!(sql.update.contains("revision = ?10 AND expires_at > ?11"));
         assert!(!sql.update.contains('$'));
         assert!(!sql.revision_for_move.contains("FOR UPDATE"));
-        assert!(sql.migration.contains("WITHOUT ROWID"));
+        assert!(sql.migration.contains("WITHOUT ROWID, STRICT"));
+        assert!(sql.migration.contains("CHECK (length(store_key) = 32)"));
     }
 
     #[test]
@@ -214,6 +222,11 @@ mod tests {
         let sql = Statements::new(Dialect::Postgres, Some(&ident("auth")), &ident("s"));
         assert!(sql.load.contains("FROM \"auth\".\"s\" WHERE"));
         assert!(sql.revision_for_move.ends_with("FOR UPDATE"));
+        assert!(
+            sql.delete_expired_batch
+                .contains("ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED"),
+            "every cleanup statement is bounded"
+        );
         assert!(
             sql.migration
                 .starts_with("CREATE SCHEMA IF NOT EXISTS \"auth\";")
