@@ -129,11 +129,8 @@ impl PostgresStore {
     /// Safe to run from several instances at once: the DDL runs in one
     /// transaction under a transaction-level advisory lock, so concurrent
     /// callers take turns and all but the first find everything in place.
-    ///
-    /// The future is boxed (as the [`SessionStore`] methods' are) so that it
-    /// is `Send` for any caller, `tokio::spawn` included.
-    pub fn migrate(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move { self.bounded("migrate", self.migrate_in_transaction()).await })
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.bounded("migrate", self.migrate_in_transaction()).await
     }
 
     async fn migrate_in_transaction(&self) -> Result<(), sqlx::Error> {

@@ -160,11 +160,8 @@ impl SqliteStore {
     /// Safe to run from several tasks or processes at once: the DDL runs in
     /// one write transaction, so callers take turns and all but the first
     /// find everything in place.
-    ///
-    /// The future is boxed (as the [`SessionStore`] methods' are) so that it
-    /// is `Send` for any caller, `tokio::spawn` included.
-    pub fn migrate(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move { self.bounded("migrate", self.migrate_in_transaction()).await })
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.bounded("migrate", self.migrate_in_transaction()).await
     }
 
     async fn migrate_in_transaction(&self) -> Result<(), sqlx::Error> {
