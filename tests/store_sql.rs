@@ -11,8 +11,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::sql::{
-    TempDb, drop_table, postgres_store, postgres_store_with, sqlite_store, sqlite_store_with,
-    test_config, unique_table,
+    TempDb, drop_table, postgres_store_with, sqlite_store, sqlite_store_with, test_config,
+    unique_table,
 };
 use session_seal::StoreError;
 use session_seal::store::{Record, SaveOutcome, SessionId, SessionStore, StoreKey};
@@ -243,7 +243,9 @@ async fn postgres_migrate_from_two_tasks_at_once_succeeds_and_is_idempotent() {
     let schema = unique_table("schema");
     let config = test_config(&table).schema(&schema);
     // A first store just to learn whether a server is there.
-    let Some(probe) = postgres_store("concurrent_migrate").await else {
+    let probe_table = unique_table("concurrent_migrate_probe");
+    let Some(probe) = postgres_store_with("concurrent_migrate", test_config(&probe_table)).await
+    else {
         return;
     };
     let url = common::sql::postgres_url();
@@ -271,6 +273,7 @@ async fn postgres_migrate_from_two_tasks_at_once_succeeds_and_is_idempotent() {
     let _ = sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .execute(probe.pool())
         .await;
+    drop_table(&probe, &probe_table).await;
 }
 
 #[tokio::test]

@@ -110,9 +110,10 @@ pub async fn postgres_store() -> Option<PostgresStore> {
     }
 }
 
-/// A SQLite store in a fresh file in the temporary directory.
+/// A SQLite store in a fresh file `session-seal-bench.db` in the temporary
+/// directory (replacing the previous run's).
 pub async fn sqlite_store() -> Option<SqliteStore> {
-    let path = std::env::temp_dir().join(format!("session-seal-bench-{}.db", std::process::id()));
+    let path = std::env::temp_dir().join("session-seal-bench.db");
     for suffix in ["", "-wal", "-shm"] {
         let mut file = path.clone().into_os_string();
         file.push(suffix);

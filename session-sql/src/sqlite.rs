@@ -93,7 +93,8 @@ impl SqliteStore {
 
     /// A store in a private in-memory database, for tests and demos: it
     /// lives in the pool's one connection (opened at first use, then kept
-    /// open for good) and ends with the store. Run [`migrate`](Self::migrate) first, as for a file.
+    /// open for good) and ends with the store. Run
+    /// [`migrate`](Self::migrate) first, as for a file.
     pub fn in_memory(config: SqlStoreConfig) -> Result<Self, ConfigError> {
         config.identifiers()?;
         let options = SqliteConnectOptions::from_str("sqlite::memory:").map_err(|error| {
