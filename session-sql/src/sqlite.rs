@@ -243,12 +243,16 @@ impl SqliteStore {
                 .bind(db_time(now))
                 .fetch_optional(&mut *tx)
                 .await?;
-            match current {
-                None => return Ok(MoveOutcome::Gone),
-                Some(revision) if revision != db_revision(expected) => {
-                    return Ok(MoveOutcome::Conflict);
-                }
-                Some(_) => {}
+            let refused = match current {
+                None => Some(MoveOutcome::Gone),
+                Some(revision) if revision != db_revision(expected) => Some(MoveOutcome::Conflict),
+                Some(_) => None,
+            };
+            if let Some(outcome) = refused {
+                // Ends the transaction (and releases its locks) now, not
+                // when the connection is next used.
+                tx.rollback().await?;
+                return Ok(outcome);
             }
         }
         sqlx::query(&sql.delete)
@@ -261,7 +265,8 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?;
         if created.rows_affected() != 1 {
-            // A live row holds `to`: dropping `tx` rolls the delete back.
+            // A live row holds `to`: undo the delete.
+            tx.rollback().await?;
             return Ok(MoveOutcome::Conflict);
         }
         tx.commit().await?;
