@@ -257,8 +257,18 @@ pub use session_axum::{
     TypedSession,
 };
 /// Store mode: [`SessionStore`](store::SessionStore), [`MemoryStore`](store::MemoryStore),
-/// `RedisStore` (feature `redis`) and the per-user operations.
-pub use session_core::store;
+/// `RedisStore` (feature `redis`), `PostgresStore` (feature `postgres`),
+/// `SqliteStore` (feature `sqlite`) and the per-user operations. See
+/// [`session_core::store`] for the contract every backend keeps.
+pub mod store {
+    pub use session_core::store::*;
+    #[cfg(feature = "postgres")]
+    pub use session_sql::PostgresStore;
+    #[cfg(feature = "sqlite")]
+    pub use session_sql::SqliteStore;
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    pub use session_sql::{ConfigError as SqlConfigError, SqlStoreConfig};
+}
 pub use session_core::{
     KeyId, Keyring, KeyringError, OpenError, Opened, PREVIOUS_SECRETS_VAR, Registry, RegistryError,
     SECRET_VAR, SameSite, SealError, SecretError, SessionPayload, SessionSecret, SessionSpec,

@@ -1,9 +1,9 @@
 //! Store mode through real HTTP, on both backends: the `store_mode` example's
 //! routes served on loopback, driven by several cookie-jar "devices".
 //!
-//! Every scenario runs against the memory store and against Redis (the
-//! server `.ci/run` starts; outside CI the Redis half skips with a message
-//! when no server answers).
+//! Every scenario runs against the memory store, Redis, SQLite and
+//! PostgreSQL (the servers `.ci/run` starts; outside CI the server-backed
+//! runs skip with a message when no server answers).
 
 // The example's `router` is for its `main`; the tests compose `routes` themselves.
 #[allow(dead_code)]
@@ -445,4 +445,90 @@ async fn redis_outage_is_503_not_a_logout() {
         "an outage is reported within the store's timeouts, took {:?}",
         started.elapsed()
     );
+}
+
+// ------------------------------------------------------------ SQL stores
+
+/// The same scenarios on SQLite (a fresh temporary file each) and on
+/// PostgreSQL (a fresh table of the database `.ci/run` sets up; skipped
+/// without a server unless `SESSION_SEAL_REQUIRE_POSTGRES=1`).
+macro_rules! on_sql_backends {
+    ($($scenario:ident),* $(,)?) => {
+        mod sql {$(
+            mod $scenario {
+                #[tokio::test]
+                async fn sqlite() {
+                    let (store, _file) = crate::common::sql::sqlite_store(stringify!($scenario)).await;
+                    crate::$scenario(std::sync::Arc::new(store)).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    let table = crate::common::sql::unique_table(stringify!($scenario));
+                    let config = crate::common::sql::test_config(&table);
+                    let test = concat!("sql::", stringify!($scenario), "::postgres");
+                    let Some(store) = crate::common::sql::postgres_store_with(test, config).await else {
+                        return;
+                    };
+                    crate::$scenario(std::sync::Arc::new(store.clone())).await;
+                    crate::common::sql::drop_table(&store, &table).await;
+                }
+            }
+        )*}
+    };
+}
+
+on_sql_backends!(
+    login_read_logout,
+    logout_all_across_three_devices,
+    logout_others_keeps_this_device,
+    admin_ban_kills_stolen_cookies,
+    renew_rotates_the_id,
+    fourth_device_evicts_the_least_recently_used,
+    idle_sessions_expire_and_active_ones_slide,
+);
+
+/// PostgreSQL stopped mid-test (a throwaway server of this test's own):
+/// 503s within the store's timeouts, and the session works again once the
+/// server is back.
+#[tokio::test]
+async fn postgres_outage_is_503_and_recovers() {
+    let Some(server) = common::sql::PgProcess::spawn("postgres_outage_is_503_and_recovers") else {
+        return;
+    };
+    let config = common::sql::test_config("sessions");
+    let store = session_sql::PostgresStore::with_config(&server.url(), config).expect("valid");
+    store.migrate().await.expect("migrate");
+    let (addr, _clock) = start(Arc::new(store)).await;
+    let mut laptop = login(addr, 7, "laptop").await;
+    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 0 visits\n");
+
+    let started = std::time::Instant::now();
+    assert_outage_is_503(addr, &mut laptop, || server.stop()).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "an outage is reported within the store's timeouts, took {:?}",
+        started.elapsed()
+    );
+
+    server.start();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let reply = laptop.get("/me").await;
+        if reply.status == StatusCode::OK {
+            assert_eq!(reply.body, "user 7 on laptop, 0 visits\n");
+            break;
+        }
+        assert_eq!(
+            reply.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{}",
+            reply.body
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no recovery within 15 s of the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }

@@ -1,5 +1,5 @@
-//! Store mode under concurrency and failure, through real HTTP on both
-//! backends: a renewal racing a logout or an update, renewal and re-login at
+//! Store mode under concurrency and failure, through real HTTP on every
+//! backend (memory, Redis, SQLite, PostgreSQL): a renewal racing a logout or an update, renewal and re-login at
 //! the per-user cap, handlers that fail after changing a session, planted
 //! duplicate cookies, several extractors of one type, and the caching
 //! headers of session responses.
@@ -483,8 +483,9 @@ async fn session_responses_are_kept_out_of_shared_caches(store: AppStore) {
     assert_eq!(values, vec!["no-store"]);
 }
 
-/// Runs each scenario on a fresh memory store and on a fresh Redis prefix.
-macro_rules! on_both_backends {
+/// Runs each scenario on a fresh memory store, a fresh Redis prefix, a fresh
+/// SQLite file and a fresh PostgreSQL table.
+macro_rules! on_every_backend {
     ($($scenario:ident),* $(,)?) => {$(
         mod $scenario {
             #[tokio::test]
@@ -499,11 +500,31 @@ macro_rules! on_both_backends {
                     super::$scenario(std::sync::Arc::new(store)).await;
                 }
             }
+
+            #[tokio::test]
+            async fn sqlite() {
+                let (store, _file) =
+                    crate::common::sql::sqlite_store(stringify!($scenario)).await;
+                super::$scenario(std::sync::Arc::new(store)).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let table = crate::common::sql::unique_table(stringify!($scenario));
+                let config = crate::common::sql::test_config(&table);
+                let test = concat!("races::", stringify!($scenario), "::postgres");
+                let Some(store) = crate::common::sql::postgres_store_with(test, config).await
+                else {
+                    return;
+                };
+                super::$scenario(std::sync::Arc::new(store.clone())).await;
+                crate::common::sql::drop_table(&store, &table).await;
+            }
         }
     )*};
 }
 
-on_both_backends!(
+on_every_backend!(
     two_updates_racing_the_second_answers_409,
     renew_racing_logout_all_stays_logged_out,
     renew_racing_an_update_answers_409_and_keeps_the_update,

@@ -11,8 +11,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
-    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, redis_store, sent_back_cookie,
-    stored_router,
+    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, postgres_store, redis_store,
+    sent_back_cookie, sqlite_store, stored_router,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header::{COOKIE, HeaderMap, HeaderValue};
@@ -239,6 +239,29 @@ fn read_per_request(c: &mut Criterion) {
         );
         read.bench_function("store-redis", |b| {
             b.iter(|| call(&rt, &redis_router, Some(&redis_cookie)))
+        });
+    }
+    // The SQL stores: one SELECT by primary key per read.
+    if let Some(postgres) = rt.block_on(postgres_store()) {
+        let postgres_router = stored_router(postgres);
+        let postgres_cookie = login_cookie(&rt, &postgres_router);
+        assert_eq!(
+            call(&rt, &postgres_router, Some(&postgres_cookie)),
+            StatusCode::OK
+        );
+        read.bench_function("store-postgres", |b| {
+            b.iter(|| call(&rt, &postgres_router, Some(&postgres_cookie)))
+        });
+    }
+    if let Some(sqlite) = rt.block_on(sqlite_store()) {
+        let sqlite_router = stored_router(sqlite);
+        let sqlite_cookie = login_cookie(&rt, &sqlite_router);
+        assert_eq!(
+            call(&rt, &sqlite_router, Some(&sqlite_cookie)),
+            StatusCode::OK
+        );
+        read.bench_function("store-sqlite", |b| {
+            b.iter(|| call(&rt, &sqlite_router, Some(&sqlite_cookie)))
         });
     }
     read.finish();

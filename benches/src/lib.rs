@@ -14,7 +14,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use session_seal::store::{RedisStore, RedisStoreConfig, SessionStore};
+use session_seal::store::{
+    PostgresStore, RedisStore, RedisStoreConfig, SessionStore, SqlStoreConfig, SqliteStore,
+};
 use session_seal::{Keyring, SessionLayer, SessionSecret, TypedSession};
 use sha2::Sha256;
 
@@ -84,6 +86,47 @@ pub async fn redis_store() -> Option<RedisStore> {
         Ok(()) => Some(store),
         Err(error) => {
             eprintln!("note: no Redis at {url} ({error}); skipping the Redis store cases");
+            None
+        }
+    }
+}
+
+/// A PostgreSQL store at `SESSION_SEAL_POSTGRES_URL` (default: the
+/// database `.ci/run` sets up) in the table `session_seal_bench`, or `None`
+/// with a note when none answers.
+pub async fn postgres_store() -> Option<PostgresStore> {
+    let url = std::env::var("SESSION_SEAL_POSTGRES_URL").unwrap_or_else(|_| {
+        "postgres://session_seal:session_seal@127.0.0.1:5432/session_seal_test".to_owned()
+    });
+    let config = SqlStoreConfig::default().table("session_seal_bench");
+    let store = PostgresStore::with_config(&url, config).ok()?;
+    match store.migrate().await {
+        Ok(()) => Some(store),
+        Err(error) => {
+            let host = url.rsplit('@').next().unwrap_or_default();
+            eprintln!("note: no PostgreSQL at {host} ({error}); skipping the Postgres store cases");
+            None
+        }
+    }
+}
+
+/// A SQLite store in a fresh file `session-seal-bench.db` in the temporary
+/// directory (replacing the previous run's).
+pub async fn sqlite_store() -> Option<SqliteStore> {
+    let path = std::env::temp_dir().join("session-seal-bench.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.clone().into_os_string();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
+    }
+    let store = SqliteStore::open(&path, SqlStoreConfig::default()).ok()?;
+    match store.migrate().await {
+        Ok(()) => Some(store),
+        Err(error) => {
+            eprintln!(
+                "note: SQLite at {} failed ({error}); skipping the SQLite cases",
+                path.display()
+            );
             None
         }
     }

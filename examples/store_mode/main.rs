@@ -2,7 +2,11 @@
 //! session store, on http://127.0.0.1:3000 (or `PORT`).
 //!
 //! The memory store by default; with `--features redis` and
-//! `SESSION_SEAL_REDIS_URL=redis://127.0.0.1:6379`, Redis.
+//! `SESSION_SEAL_REDIS_URL=redis://127.0.0.1:6379`, Redis; with
+//! `--features sqlite` and `SESSION_SEAL_SQLITE=/tmp/sessions.db`, a SQLite
+//! file (sessions survive a restart); with `--features postgres` and
+//! `SESSION_SEAL_POSTGRES_URL=postgres://user:password@127.0.0.1/db`,
+//! PostgreSQL.
 
 mod app;
 #[path = "../support/mod.rs"]
@@ -17,7 +21,7 @@ use session_seal::store::MemoryStore;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let keyring = support::keyring()?;
-    let store = open_store()?;
+    let store = open_store().await?;
     let port = support::port()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -35,9 +39,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Redis when built with the `redis` feature and `SESSION_SEAL_REDIS_URL` is
-/// set, else memory.
-fn open_store() -> Result<app::AppStore, Box<dyn std::error::Error>> {
+/// Redis, SQLite or PostgreSQL when built with that feature and its
+/// variable is set, else memory.
+async fn open_store() -> Result<app::AppStore, Box<dyn std::error::Error>> {
+    #[cfg(feature = "sqlite")]
+    if let Ok(path) = std::env::var("SESSION_SEAL_SQLITE") {
+        use session_seal::store::{SqlStoreConfig, SqliteStore};
+        println!("store: SQLite file {path}");
+        let store = SqliteStore::open(&path, SqlStoreConfig::default())?;
+        store.migrate().await?;
+        let every = std::time::Duration::from_secs(300);
+        tokio::spawn(store.clone().continuously_delete_expired(every));
+        return Ok(Arc::new(store));
+    }
+    #[cfg(feature = "postgres")]
+    if let Ok(url) = std::env::var("SESSION_SEAL_POSTGRES_URL") {
+        use session_seal::store::PostgresStore;
+        println!(
+            "store: PostgreSQL at {}",
+            url.split('@').next_back().unwrap_or("")
+        );
+        let store = PostgresStore::new(&url)?;
+        store.migrate().await?;
+        let every = std::time::Duration::from_secs(300);
+        tokio::spawn(store.clone().continuously_delete_expired(every));
+        return Ok(Arc::new(store));
+    }
     #[cfg(feature = "redis")]
     if let Ok(url) = std::env::var("SESSION_SEAL_REDIS_URL") {
         println!(

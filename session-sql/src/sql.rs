@@ -1,0 +1,239 @@
+//! The statements both stores run, written once and rendered for each
+//! database at construction.
+//!
+//! Only the (validated, quoted) table, schema and index names are written
+//! into the text; every value is a bind parameter. Statements are written
+//! with `$n` placeholders; SQLite's rendering turns them into `?n` (numbered
+//! parameters in both, so one bind order serves both).
+
+use crate::config::Identifier;
+
+/// Columns of a [`Record`](session_core::store::Record), in the order
+/// [`crate::row`] reads them.
+pub(crate) const RECORD_COLUMNS: &str =
+    "namespace, user_id, schema_version, data, revision, created_at, touched_at, expires_at";
+
+/// The database a statement set is rendered for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    Postgres,
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    Sqlite,
+}
+
+/// Every statement a store runs, rendered for one table.
+#[derive(Debug)]
+pub(crate) struct Statements {
+    /// The DDL `migrate` runs (several statements).
+    pub(crate) migration: String,
+    /// `$1` key, `$2` now → one record row or none.
+    pub(crate) load: String,
+    /// `$1` key, `$2..=$9` the record, `$10` now: creates the row, or
+    /// replaces an expired one. One row affected means written.
+    pub(crate) create: String,
+    /// `$1` key, `$2..=$9` the record, `$10` expected revision, `$11` now.
+    pub(crate) update: String,
+    /// `$1` key.
+    pub(crate) delete: String,
+    /// `$1` key, `$2` touched_at, `$3` expires_at, `$4` now.
+    pub(crate) touch: String,
+    /// `$1` namespace, `$2` user, `$3` now → `store_key, created_at, touched_at, expires_at`.
+    pub(crate) list_user: String,
+    /// `$1` namespace, `$2` user.
+    pub(crate) delete_user: String,
+    /// `$1` namespace, `$2` user, `$3` the key to keep.
+    pub(crate) delete_user_keeping: String,
+    /// `$1` key, `$2` now → the live row's revision (locked on PostgreSQL
+    /// until the transaction ends).
+    pub(crate) revision_for_move: String,
+    /// `$1` now, `$2` batch size: deletes up to that many expired rows.
+    pub(crate) delete_expired_batch: String,
+}
+
+impl Statements {
+    pub(crate) fn new(dialect: Dialect, schema: Option<&Identifier>, table: &Identifier) -> Self {
+        let t = match schema {
+            Some(schema) => format!("{}.{}", schema.quoted(), table.quoted()),
+            None => table.quoted(),
+        };
+        let (lock_row, skip_locked) = match dialect {
+            // Locks the row read for a move against a concurrent save, and
+            // lets several instances' cleanups work on different rows.
+            Dialect::Postgres => (" FOR UPDATE", " FOR UPDATE SKIP LOCKED"),
+            // SQLite has one writer at a time: a write transaction is
+            // already exclusive.
+            Dialect::Sqlite => ("", ""),
+        };
+        let set_all = "namespace = $2, user_id = $3, schema_version = $4, data = $5, \
+                       revision = $6, created_at = $7, touched_at = $8, expires_at = $9";
+        let set_excluded = "namespace = excluded.namespace, user_id = excluded.user_id, \
+             schema_version = excluded.schema_version, data = excluded.data, \
+             revision = excluded.revision, created_at = excluded.created_at, \
+             touched_at = excluded.touched_at, expires_at = excluded.expires_at";
+        let statements = Statements {
+            migration: migration(dialect, schema, table, &t),
+            load: format!(
+                "SELECT {RECORD_COLUMNS} FROM {t} WHERE store_key = $1 AND expires_at > $2"
+            ),
+            create: format!(
+                "INSERT INTO {t} AS s (store_key, {RECORD_COLUMNS}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (store_key) DO UPDATE SET {set_excluded} \
+                 WHERE s.expires_at <= $10"
+            ),
+            update: format!(
+                "UPDATE {t} SET {set_all} \
+                 WHERE store_key = $1 AND revision = $10 AND expires_at > $11"
+            ),
+            delete: format!("DELETE FROM {t} WHERE store_key = $1"),
+            touch: format!(
+                "UPDATE {t} SET touched_at = $2, expires_at = $3 \
+                 WHERE store_key = $1 AND expires_at > $4"
+            ),
+            list_user: format!(
+                "SELECT store_key, created_at, touched_at, expires_at FROM {t} \
+                 WHERE namespace = $1 AND user_id = $2 AND expires_at > $3 \
+                 ORDER BY created_at, store_key"
+            ),
+            delete_user: format!("DELETE FROM {t} WHERE namespace = $1 AND user_id = $2"),
+            delete_user_keeping: format!(
+                "DELETE FROM {t} WHERE namespace = $1 AND user_id = $2 AND store_key <> $3"
+            ),
+            revision_for_move: format!(
+                "SELECT revision FROM {t} WHERE store_key = $1 AND expires_at > $2{lock_row}"
+            ),
+            // The outer condition is checked again on the row as it is when
+            // deleted, so a row touched meanwhile survives.
+            delete_expired_batch: format!(
+                "DELETE FROM {t} WHERE store_key IN \
+                 (SELECT store_key FROM {t} WHERE expires_at <= $1 \
+                 ORDER BY expires_at LIMIT $2{skip_locked}) \
+                 AND expires_at <= $1"
+            ),
+        };
+        match dialect {
+            Dialect::Postgres => statements,
+            Dialect::Sqlite => statements.numbered_with_question_marks(),
+        }
+    }
+
+    /// `$n` → `?n` in every statement but the DDL (which has no parameters;
+    /// no statement holds a `$` anywhere else).
+    fn numbered_with_question_marks(self) -> Self {
+        let q = |sql: String| sql.replace('$', "?");
+        Statements {
+            migration: self.migration,
+            load: q(self.load),
+            create: q(self.create),
+            update: q(self.update),
+            delete: q(self.delete),
+            touch: q(self.touch),
+            list_user: q(self.list_user),
+            delete_user: q(self.delete_user),
+            delete_user_keeping: q(self.delete_user_keeping),
+            revision_for_move: q(self.revision_for_move),
+            delete_expired_batch: q(self.delete_expired_batch),
+        }
+    }
+}
+
+/// The table and its indexes. The `CHECK`s admit exactly the rows a
+/// [`Record`](session_core::store::Record) can be read from, so that a row
+/// the store would read as absent cannot also block a new session's insert.
+fn migration(
+    dialect: Dialect,
+    schema: Option<&Identifier>,
+    table: &Identifier,
+    qualified: &str,
+) -> String {
+    let (blob, integer, key_length, table_options) = match dialect {
+        Dialect::Postgres => ("BYTEA", "BIGINT", "octet_length", ""),
+        // The 32-byte key is the row's identity: store rows clustered on it.
+        // STRICT makes SQLite enforce the column types, as PostgreSQL does.
+        Dialect::Sqlite => ("BLOB", "INTEGER", "length", " WITHOUT ROWID, STRICT"),
+    };
+    let user_index = table.derived("user_idx");
+    let expires_index = table.derived("expires_idx");
+    // PostgreSQL puts an index in its table's schema; SQLite names the
+    // index's database on the index and not on the table.
+    let (create_schema, user_index, expires_index, on_table) = match (dialect, schema) {
+        (Dialect::Postgres, Some(schema)) => (
+            format!("CREATE SCHEMA IF NOT EXISTS {};\n", schema.quoted()),
+            user_index,
+            expires_index,
+            qualified.to_owned(),
+        ),
+        (Dialect::Sqlite, Some(schema)) => (
+            String::new(),
+            format!("{}.{user_index}", schema.quoted()),
+            format!("{}.{expires_index}", schema.quoted()),
+            table.quoted(),
+        ),
+        (_, None) => (
+            String::new(),
+            user_index,
+            expires_index,
+            qualified.to_owned(),
+        ),
+    };
+    format!(
+        "{create_schema}\
+CREATE TABLE IF NOT EXISTS {qualified} (
+    store_key      {blob} PRIMARY KEY,
+    namespace      TEXT NOT NULL,
+    user_id        TEXT,
+    schema_version {integer} NOT NULL,
+    data           {blob} NOT NULL,
+    revision       {integer} NOT NULL,
+    created_at     {integer} NOT NULL,
+    touched_at     {integer} NOT NULL,
+    expires_at     {integer} NOT NULL,
+    CHECK ({key_length}(store_key) = 32),
+    CHECK (schema_version BETWEEN 0 AND 4294967295),
+    CHECK (created_at >= 0 AND touched_at >= 0 AND expires_at >= 0)
+){table_options};
+CREATE INDEX IF NOT EXISTS {user_index} ON {on_table} (namespace, user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS {expires_index} ON {on_table} (expires_at);
+"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ident(name: &str) -> Identifier {
+        Identifier::parse("table", name).expect("valid")
+    }
+
+    #[test]
+    fn sqlite_statements_use_numbered_question_marks() {
+        let sql = Statements::new(Dialect::Sqlite, None, &ident("s"));
+        assert!(sql.update.contains("revision = ?10 AND expires_at > ?11"));
+        assert!(!sql.update.contains('$'));
+        assert!(!sql.revision_for_move.contains("FOR UPDATE"));
+        assert!(sql.migration.contains("WITHOUT ROWID, STRICT"));
+        assert!(sql.migration.contains("CHECK (length(store_key) = 32)"));
+    }
+
+    #[test]
+    fn postgres_statements_qualify_the_table_and_lock_moved_rows() {
+        let sql = Statements::new(Dialect::Postgres, Some(&ident("auth")), &ident("s"));
+        assert!(sql.load.contains("FROM \"auth\".\"s\" WHERE"));
+        assert!(sql.revision_for_move.ends_with("FOR UPDATE"));
+        assert!(
+            sql.delete_expired_batch
+                .contains("ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED"),
+            "every cleanup statement is bounded"
+        );
+        assert!(
+            sql.migration
+                .starts_with("CREATE SCHEMA IF NOT EXISTS \"auth\";")
+        );
+        assert!(
+            sql.migration
+                .contains("\"s_user_idx\" ON \"auth\".\"s\" (namespace, user_id)")
+        );
+    }
+}

@@ -1,0 +1,454 @@
+//! [`SqliteStore`]: store-mode sessions in SQLite (feature `sqlite`).
+
+use std::fmt;
+use std::future::Future;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use session_core::StoreError;
+use session_core::store::{
+    MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
+};
+use sqlx::Executor as _;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
+
+use crate::config::{ConfigError, SqlStoreConfig};
+use crate::row::{self, Bound, bind_record, db_revision, db_time};
+use crate::sql::{Dialect, Statements};
+
+const BACKEND: &str = "sqlite";
+
+/// Opens a write transaction at once, taking SQLite's write lock (waiting
+/// up to the busy timeout), instead of at its first write: a deferred
+/// transaction that reads first can fail with `SQLITE_BUSY` when another
+/// connection writes in between.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// Store-mode sessions in one SQLite table: the durable default for an
+/// app on a single machine (sessions survive a restart; no server to run).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use session_sql::{SqliteStore, SqlStoreConfig};
+///
+/// let store = SqliteStore::open("/var/lib/app/sessions.db", SqlStoreConfig::default())?;
+/// store.migrate().await?; // idempotent
+/// tokio::spawn(store.clone().continuously_delete_expired(std::time::Duration::from_secs(300)));
+/// # Ok(()) }
+/// ```
+///
+/// The database file is opened in WAL mode (readers do not wait for the
+/// writer) and created if missing; writes take SQLite's single write lock,
+/// waiting up to [`SqlStoreConfig::operation_timeout`] for it. Several
+/// processes may share the file on one machine, never over a network file
+/// system. Cloning is cheap and shares the pool. See the [crate docs](crate) for
+/// the schema, the cost of each operation and how outages are reported.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: SqlitePool,
+    sql: Statements,
+    table: String,
+    operation_timeout: Duration,
+    cleanup_batch: i64,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("table", &self.inner.table)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// A store in the database file at `path` (created if missing), with
+    /// `config`. Opens the file lazily: the first operation (or
+    /// [`migrate`](Self::migrate)) does. Fails only on an invalid setting.
+    pub fn open(path: impl AsRef<Path>, config: SqlStoreConfig) -> Result<Self, ConfigError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true);
+        Self::with_options(options, config)
+    }
+
+    /// A store on a `sqlite:` URL (`sqlite:///var/lib/app/sessions.db`,
+    /// `sqlite:sessions.db?mode=rwc`), with `config`. `sqlite::memory:`
+    /// gives [`in_memory`](Self::in_memory)'s single-connection pool.
+    pub fn with_url(url: &str, config: SqlStoreConfig) -> Result<Self, ConfigError> {
+        if url.starts_with("sqlite::memory:") {
+            return Self::in_memory(config);
+        }
+        let options =
+            SqliteConnectOptions::from_str(url).map_err(|error| ConfigError::InvalidUrl {
+                message: error.to_string(),
+            })?;
+        Self::with_options(options, config)
+    }
+
+    /// A store in a private in-memory database, for tests and demos: it
+    /// lives in the pool's one connection (opened at first use, then kept
+    /// open for good) and ends with the store. Run
+    /// [`migrate`](Self::migrate) first, as for a file.
+    pub fn in_memory(config: SqlStoreConfig) -> Result<Self, ConfigError> {
+        config.identifiers()?;
+        let options = SqliteConnectOptions::from_str("sqlite::memory:").map_err(|error| {
+            ConfigError::InvalidUrl {
+                message: error.to_string(),
+            }
+        })?;
+        let pool = crate::pool_options(&config)
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_lazy_with(options);
+        Self::from_pool(pool, config)
+    }
+
+    /// A store connecting with `options`, to which it adds WAL journaling
+    /// and a busy timeout of [`SqlStoreConfig::operation_timeout`].
+    pub fn with_options(
+        options: SqliteConnectOptions,
+        config: SqlStoreConfig,
+    ) -> Result<Self, ConfigError> {
+        config.identifiers()?;
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(config.operation_timeout);
+        let pool = crate::pool_options(&config).connect_lazy_with(options);
+        Self::from_pool(pool, config)
+    }
+
+    /// A store on an existing pool (its own acquire timeout and size apply;
+    /// those of `config` are ignored).
+    pub fn from_pool(pool: SqlitePool, config: SqlStoreConfig) -> Result<Self, ConfigError> {
+        let (schema, table) = config.identifiers()?;
+        let sql = Statements::new(Dialect::Sqlite, schema.as_ref(), &table);
+        let table = match &schema {
+            Some(schema) => format!("{}.{}", schema.as_str(), table.as_str()),
+            None => table.as_str().to_owned(),
+        };
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                pool,
+                sql,
+                table,
+                operation_timeout: config.operation_timeout,
+                cleanup_batch: i64::from(config.cleanup_batch),
+            }),
+        })
+    }
+
+    /// The pool, for the application's own queries or for closing it.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.inner.pool
+    }
+
+    /// The DDL [`migrate`](Self::migrate) runs: the table and its two
+    /// indexes, all `IF NOT EXISTS`. For applying the
+    /// schema with your own migration tool instead.
+    pub fn migration_sql(&self) -> &str {
+        &self.inner.sql.migration
+    }
+
+    /// Creates the table and its indexes if they do not exist.
+    ///
+    /// Safe to run from several tasks or processes at once: the DDL runs in
+    /// one write transaction, so callers take turns and all but the first
+    /// find everything in place.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.bounded("migrate", self.migrate_in_transaction()).await
+    }
+
+    async fn migrate_in_transaction(&self) -> Result<(), sqlx::Error> {
+        let mut tx = self.inner.pool.begin_with(BEGIN_WRITE).await?;
+        // Through `Executor` (a boxed future): `RawSql::execute`'s future
+        // is not `Send` for every lifetime, which `tokio::spawn` needs.
+        (&mut *tx)
+            .execute(sqlx::raw_sql(&self.inner.sql.migration))
+            .await?;
+        tx.commit().await
+    }
+
+    /// Deletes every row that expired at or before `now` (Unix seconds), in
+    /// batches of [`SqlStoreConfig::cleanup_batch`] rows (one statement
+    /// each, never one unbounded `DELETE`), and returns how many.
+    ///
+    /// Stops after 1000 batches per call; the rest goes at the next call.
+    /// Each batch is one short write transaction, so requests get the write
+    /// lock between batches.
+    pub async fn delete_expired(&self, now: u64) -> Result<u64, StoreError> {
+        let mut deleted = 0;
+        for _ in 0..crate::MAX_CLEANUP_BATCHES {
+            let batch = self
+                .bounded("delete_expired", async {
+                    sqlx::query(&self.inner.sql.delete_expired_batch)
+                        .bind(db_time(now))
+                        .bind(self.inner.cleanup_batch)
+                        .execute(&self.inner.pool)
+                        .await
+                })
+                .await?
+                .rows_affected();
+            deleted += batch;
+            if batch < self.inner.cleanup_batch.unsigned_abs() {
+                break;
+            }
+        }
+        Ok(deleted)
+    }
+
+    /// Runs [`delete_expired`](Self::delete_expired) with the system clock
+    /// every `interval` (at least 1 ms), forever: spawn it next to the
+    /// server and abort or drop it to stop. Errors are logged
+    /// (`tracing::warn!`) and the next round tries again.
+    pub async fn continuously_delete_expired(self, interval: Duration) {
+        crate::every(interval, BACKEND, || {
+            self.delete_expired(session_core::time::unix_now())
+        })
+        .await;
+    }
+
+    /// Runs `work` within the operation timeout, turning every driver
+    /// error (pool timeout, refused or dropped connection, SQL error) into
+    /// [`StoreError::Unavailable`].
+    async fn bounded<T>(
+        &self,
+        operation: &'static str,
+        work: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, StoreError> {
+        crate::bounded(BACKEND, operation, self.inner.operation_timeout, work).await
+    }
+
+    async fn move_in_transaction(
+        &self,
+        from: &StoreKey,
+        expected: Option<u64>,
+        to: &StoreKey,
+        record: &Record,
+        now: u64,
+    ) -> Result<MoveOutcome, sqlx::Error> {
+        let sql = &self.inner.sql;
+        // Holds the write lock from the first read: every other write
+        // (a save, a `delete_user`) comes wholly before or after the move.
+        let mut tx = self.inner.pool.begin_with(BEGIN_WRITE).await?;
+        if let Some(expected) = expected {
+            let current: Option<i64> = sqlx::query_scalar(&sql.revision_for_move)
+                .bind(from.as_bytes().as_slice())
+                .bind(db_time(now))
+                .fetch_optional(&mut *tx)
+                .await?;
+            let refused = match current {
+                None => Some(MoveOutcome::Gone),
+                Some(revision) if revision != db_revision(expected) => Some(MoveOutcome::Conflict),
+                Some(_) => None,
+            };
+            if let Some(outcome) = refused {
+                // Ends the transaction (and releases its locks) now, not
+                // when the connection is next used.
+                tx.rollback().await?;
+                return Ok(outcome);
+            }
+        }
+        sqlx::query(&sql.delete)
+            .bind(from.as_bytes().as_slice())
+            .execute(&mut *tx)
+            .await?;
+        let bound = Bound::new(record);
+        let created = bind_record(sqlx::query(&sql.create), to, &bound)
+            .bind(db_time(now))
+            .execute(&mut *tx)
+            .await?;
+        if created.rows_affected() != 1 {
+            // A live row holds `to`: undo the delete.
+            tx.rollback().await?;
+            return Ok(MoveOutcome::Conflict);
+        }
+        tx.commit().await?;
+        Ok(MoveOutcome::Moved)
+    }
+
+    async fn delete_user_rows(
+        &self,
+        namespace: &str,
+        user: &str,
+        keep: Option<&StoreKey>,
+    ) -> Result<u64, sqlx::Error> {
+        // One statement, so one write under SQLite's single write lock:
+        // a concurrent move lands wholly before or after it.
+        let sql = &self.inner.sql;
+        let done = match keep {
+            Some(keep) => {
+                sqlx::query(&sql.delete_user_keeping)
+                    .bind(namespace)
+                    .bind(user)
+                    .bind(keep.as_bytes().as_slice())
+                    .execute(&self.inner.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query(&sql.delete_user)
+                    .bind(namespace)
+                    .bind(user)
+                    .execute(&self.inner.pool)
+                    .await?
+            }
+        };
+        Ok(done.rows_affected())
+    }
+}
+
+impl SessionStore for SqliteStore {
+    fn load<'a>(&'a self, key: &'a StoreKey, now: u64) -> StoreFuture<'a, Option<Record>> {
+        Box::pin(async move {
+            let row = self
+                .bounded("load", async {
+                    sqlx::query(&self.inner.sql.load)
+                        .bind(key.as_bytes().as_slice())
+                        .bind(db_time(now))
+                        .fetch_optional(&self.inner.pool)
+                        .await
+                })
+                .await?;
+            Ok(row.and_then(|row| match row::record(&row) {
+                Ok(record) => Some(record),
+                Err(unreadable) => {
+                    row::warn_unreadable(BACKEND, &self.inner.table, &unreadable);
+                    None
+                }
+            }))
+        })
+    }
+
+    fn save<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        record: &'a Record,
+        expected: Option<u64>,
+        now: u64,
+    ) -> StoreFuture<'a, SaveOutcome> {
+        Box::pin(async move {
+            record.check_route(key)?;
+            let sql = &self.inner.sql;
+            let bound = Bound::new(record);
+            let query = match expected {
+                None => bind_record(sqlx::query(&sql.create), key, &bound).bind(db_time(now)),
+                Some(expected) => bind_record(sqlx::query(&sql.update), key, &bound)
+                    .bind(db_revision(expected))
+                    .bind(db_time(now)),
+            };
+            let done = self
+                .bounded("save", query.execute(&self.inner.pool))
+                .await?;
+            Ok(if done.rows_affected() == 1 {
+                SaveOutcome::Saved
+            } else {
+                SaveOutcome::Conflict
+            })
+        })
+    }
+
+    fn move_session<'a>(
+        &'a self,
+        from: &'a StoreKey,
+        expected: Option<u64>,
+        to: &'a StoreKey,
+        record: &'a Record,
+        now: u64,
+    ) -> StoreFuture<'a, MoveOutcome> {
+        Box::pin(async move {
+            record.check_route(to)?;
+            self.bounded(
+                "move_session",
+                self.move_in_transaction(from, expected, to, record, now),
+            )
+            .await
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let done = self
+                .bounded("delete", async {
+                    sqlx::query(&self.inner.sql.delete)
+                        .bind(key.as_bytes().as_slice())
+                        .execute(&self.inner.pool)
+                        .await
+                })
+                .await?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    fn touch<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        touched_at: u64,
+        expires_at: u64,
+        now: u64,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            let done = self
+                .bounded("touch", async {
+                    sqlx::query(&self.inner.sql.touch)
+                        .bind(key.as_bytes().as_slice())
+                        .bind(db_time(touched_at))
+                        .bind(db_time(expires_at))
+                        .bind(db_time(now))
+                        .execute(&self.inner.pool)
+                        .await
+                })
+                .await?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
+
+    fn list_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        now: u64,
+    ) -> StoreFuture<'a, Vec<UserSession>> {
+        Box::pin(async move {
+            let rows = self
+                .bounded("list_user", async {
+                    sqlx::query(&self.inner.sql.list_user)
+                        .bind(namespace)
+                        .bind(user)
+                        .bind(db_time(now))
+                        .fetch_all(&self.inner.pool)
+                        .await
+                })
+                .await?;
+            Ok(rows
+                .iter()
+                .filter_map(|row| match row::user_session(row) {
+                    Ok(session) => Some(session),
+                    Err(unreadable) => {
+                        row::warn_unreadable(BACKEND, &self.inner.table, &unreadable);
+                        None
+                    }
+                })
+                .collect())
+        })
+    }
+
+    fn delete_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        keep: Option<&'a StoreKey>,
+    ) -> StoreFuture<'a, usize> {
+        Box::pin(async move {
+            let deleted = self
+                .bounded("delete_user", self.delete_user_rows(namespace, user, keep))
+                .await?;
+            Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
+        })
+    }
+}

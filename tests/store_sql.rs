@@ -1,0 +1,612 @@
+//! The SQL stores (`session-sql`): every conformance check of
+//! `session_seal::store::conformance` on PostgreSQL (`postgres::…`, a fresh
+//! table per check in the database `.ci/run` sets up; skipped without a
+//! server unless `SESSION_SEAL_REQUIRE_POSTGRES=1`) and on SQLite
+//! (`sqlite::…`, a fresh temporary file per check). Then what only SQL
+//! stores do: migrations, the expiry cleanup, identifier checks, the
+//! integer mapping, unreadable rows and outages.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::sql::{
+    TempDb, drop_table, postgres_store_with, sqlite_store, sqlite_store_with, test_config,
+    unique_table,
+};
+use session_seal::StoreError;
+use session_seal::store::{Record, SaveOutcome, SessionId, SessionStore, StoreKey};
+use session_sql::sqlx;
+use session_sql::{ConfigError, PostgresStore, SqlStoreConfig, SqliteStore};
+
+const NOW: u64 = 1_750_000_000;
+const HOUR: u64 = 3600;
+
+/// One `#[tokio::test]` per check per backend.
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let test = concat!("postgres::", stringify!($name));
+                    let table = crate::common::sql::unique_table(stringify!($name));
+                    let config = crate::common::sql::test_config(&table);
+                    let Some(store) = crate::common::sql::postgres_store_with(test, config).await else {
+                        return;
+                    };
+                    session_seal::store::conformance::$name(&store).await;
+                    crate::common::sql::drop_table(&store, &table).await;
+                }
+            )*
+        }
+
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (store, _file) = crate::common::sql::sqlite_store(stringify!($name)).await;
+                    session_seal::store::conformance::$name(&store).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    load_of_a_missing_key_is_none,
+    create_then_load_returns_the_identical_record,
+    create_over_a_live_row_conflicts,
+    update_with_the_right_revision_saves_and_a_stale_one_conflicts,
+    revisions_compare_exactly_near_u64_max,
+    an_expired_row_reads_none_and_can_be_recreated,
+    delete_returns_true_then_false,
+    touch_moves_the_expiry_but_not_the_revision_or_data,
+    list_user_returns_only_that_users_live_rows_oldest_first,
+    delete_user_ends_all_or_all_but_one,
+    a_user_change_moves_the_index_entry,
+    a_row_off_its_users_route_is_refused,
+    enforce_max_per_user_evicts_the_least_recently_used_never_keep,
+    typed_operations_stay_in_their_namespace,
+    move_session_replaces_the_row_and_its_index_entry,
+    move_session_of_a_gone_row_is_gone_and_writes_nothing,
+    move_session_at_a_stale_revision_conflicts_and_writes_nothing,
+    move_session_without_expected_replaces_whatever_is_there,
+    move_session_onto_a_live_key_conflicts,
+    move_session_can_change_the_user,
+    move_session_racing_delete_user_never_leaves_a_live_row,
+    move_session_racing_save_lets_exactly_one_win,
+);
+
+/// The list above is every check of the harness.
+#[test]
+fn every_conformance_check_is_listed() {
+    let source = include_str!("store_sql.rs");
+    for check in session_seal::store::conformance::CHECKS {
+        assert!(
+            source.contains(&format!("    {},\n", check.name)),
+            "{} is not run on the SQL stores",
+            check.name
+        );
+    }
+}
+
+// ------------------------------------------------------------------ helpers
+
+fn key_of(user: &str) -> StoreKey {
+    StoreKey::derive("admin", &SessionId::generate_for("admin", Some(user)))
+}
+
+fn record(created_at: u64, expires_at: u64) -> Record {
+    Record {
+        namespace: "admin".into(),
+        user: Some("alice".into()),
+        version: 1,
+        data: br#"{"user_id":42}"#.to_vec(),
+        revision: 1,
+        created_at,
+        touched_at: created_at,
+        expires_at,
+    }
+}
+
+/// Creates `expired` rows that expired before `NOW` and `live` rows that
+/// expire after it; returns the live rows' keys.
+async fn fill(store: &dyn SessionStore, expired: u64, live: u64) -> Vec<StoreKey> {
+    for n in 0..expired {
+        let row = record(NOW - HOUR, NOW - HOUR + n);
+        let outcome = store
+            .save(&key_of("alice"), &row, None, NOW - 2 * HOUR)
+            .await
+            .expect("store available");
+        assert_eq!(outcome, SaveOutcome::Saved);
+    }
+    let mut keys = Vec::new();
+    for n in 0..live {
+        let key = key_of("alice");
+        let outcome = store
+            .save(&key, &record(NOW, NOW + 1 + n), None, NOW)
+            .await
+            .expect("store available");
+        assert_eq!(outcome, SaveOutcome::Saved);
+        keys.push(key);
+    }
+    keys
+}
+
+async fn assert_live(store: &dyn SessionStore, keys: &[StoreKey]) {
+    for key in keys {
+        assert!(
+            store
+                .load(key, NOW)
+                .await
+                .expect("store available")
+                .is_some(),
+            "live row {key:?} survived"
+        );
+    }
+}
+
+// ------------------------------------------------------ identifiers
+
+const INJECTIONS: &[&str] = &[
+    "sessions; DROP TABLE users; --",
+    "sessions\" (x int); --",
+    "public.sessions",
+    "",
+    "1sessions",
+];
+
+#[test]
+fn an_injection_through_the_table_name_is_refused_at_construction() {
+    for name in INJECTIONS {
+        let config = || SqlStoreConfig::default().table(*name);
+        let postgres = PostgresStore::with_config("postgres://u@127.0.0.1/db", config());
+        assert!(
+            matches!(
+                postgres,
+                Err(ConfigError::InvalidIdentifier {
+                    setting: "table",
+                    ..
+                })
+            ),
+            "{name:?}: {postgres:?}"
+        );
+        let sqlite = SqliteStore::open("/nonexistent/never-opened.db", config());
+        assert!(
+            matches!(
+                sqlite,
+                Err(ConfigError::InvalidIdentifier {
+                    setting: "table",
+                    ..
+                })
+            ),
+            "{name:?}: {sqlite:?}"
+        );
+    }
+    let schema = PostgresStore::with_config(
+        "postgres://u@127.0.0.1/db",
+        SqlStoreConfig::default().schema("auth; DROP SCHEMA public"),
+    );
+    assert!(matches!(
+        schema,
+        Err(ConfigError::InvalidIdentifier {
+            setting: "schema",
+            ..
+        })
+    ));
+    // And the refusal says what is allowed.
+    let message = SqliteStore::open("x.db", SqlStoreConfig::default().table("a;b"))
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        message.contains("letters, digits or underscores"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn migration_sql_names_the_configured_table_and_its_indexes() {
+    let store = PostgresStore::with_config(
+        "postgres://u@127.0.0.1/db",
+        SqlStoreConfig::default().schema("auth").table("Sessions"),
+    )
+    .expect("valid");
+    let ddl = store.migration_sql();
+    assert!(
+        ddl.contains("CREATE SCHEMA IF NOT EXISTS \"auth\";"),
+        "{ddl}"
+    );
+    assert!(
+        ddl.contains("CREATE TABLE IF NOT EXISTS \"auth\".\"Sessions\""),
+        "{ddl}"
+    );
+    assert!(ddl.contains("store_key      BYTEA PRIMARY KEY"), "{ddl}");
+    assert!(ddl.contains("data           BYTEA NOT NULL"), "{ddl}");
+    assert!(
+        ddl.contains("(namespace, user_id) WHERE user_id IS NOT NULL"),
+        "{ddl}"
+    );
+    assert!(ddl.contains("\"Sessions_expires_idx\" ON \"auth\".\"Sessions\" (expires_at)"));
+
+    let sqlite = SqliteStore::in_memory(SqlStoreConfig::default()).expect("valid");
+    let ddl = sqlite.migration_sql();
+    assert!(ddl.contains("store_key      BLOB PRIMARY KEY"), "{ddl}");
+    assert!(ddl.contains("WITHOUT ROWID"), "{ddl}");
+}
+
+// ------------------------------------------------------------- migrate
+
+#[tokio::test]
+async fn postgres_migrate_from_two_tasks_at_once_succeeds_and_is_idempotent() {
+    let table = unique_table("concurrent_migrate");
+    let schema = unique_table("schema");
+    let config = test_config(&table).schema(&schema);
+    // A first store just to learn whether a server is there.
+    let probe_table = unique_table("concurrent_migrate_probe");
+    let Some(probe) = postgres_store_with("concurrent_migrate", test_config(&probe_table)).await
+    else {
+        return;
+    };
+    let url = common::sql::postgres_url();
+    let a = PostgresStore::with_config(&url, config.clone()).expect("valid");
+    let b = PostgresStore::with_config(&url, config).expect("valid");
+    // Both create the schema, the table and its indexes at the same time;
+    // without the advisory lock one of them fails on a duplicate name.
+    let (first, second) = tokio::join!(
+        tokio::spawn(async move { a.migrate().await.map(|()| a) }),
+        tokio::spawn(async move { b.migrate().await.map(|()| b) }),
+    );
+    let a = first.expect("task").expect("first migrate");
+    let b = second.expect("task").expect("second migrate");
+    b.migrate()
+        .await
+        .expect("a third run finds everything in place");
+    let key = key_of("alice");
+    assert_eq!(
+        a.save(&key, &record(NOW, NOW + HOUR), None, NOW)
+            .await
+            .expect("available"),
+        SaveOutcome::Saved
+    );
+    assert!(b.load(&key, NOW).await.expect("available").is_some());
+    let _ = sqlx::query(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .execute(probe.pool())
+        .await;
+    drop_table(&probe, &probe_table).await;
+}
+
+#[tokio::test]
+async fn sqlite_migrate_from_two_tasks_at_once_succeeds() {
+    let file = TempDb::new("sqlite_concurrent_migrate");
+    let a = SqliteStore::open(file.path(), SqlStoreConfig::default()).expect("valid");
+    let b = SqliteStore::open(file.path(), SqlStoreConfig::default()).expect("valid");
+    let (first, second) = tokio::join!(
+        tokio::spawn(async move { a.migrate().await.map(|()| a) }),
+        tokio::spawn(async move { b.migrate().await.map(|()| b) }),
+    );
+    let a = first.expect("task").expect("first migrate");
+    let b = second.expect("task").expect("second migrate");
+    let key = key_of("alice");
+    assert_eq!(
+        a.save(&key, &record(NOW, NOW + HOUR), None, NOW)
+            .await
+            .expect("available"),
+        SaveOutcome::Saved
+    );
+    assert!(b.load(&key, NOW).await.expect("available").is_some());
+}
+
+#[tokio::test]
+async fn sqlite_sessions_survive_reopening_the_file() {
+    let (store, file) = sqlite_store("reopen").await;
+    let key = key_of("alice");
+    let row = record(NOW, NOW + HOUR);
+    assert_eq!(
+        store.save(&key, &row, None, NOW).await.expect("available"),
+        SaveOutcome::Saved
+    );
+    store.pool().close().await;
+    let reopened = SqliteStore::open(file.path(), SqlStoreConfig::default()).expect("valid");
+    reopened.migrate().await.expect("idempotent");
+    assert_eq!(
+        reopened.load(&key, NOW).await.expect("available"),
+        Some(row)
+    );
+}
+
+// ------------------------------------------------------------- cleanup
+
+/// 25 expired rows with batches of 10: three batches, and the live rows stay.
+#[tokio::test]
+async fn postgres_delete_expired_deletes_only_expired_rows_in_batches() {
+    let table = unique_table("delete_expired");
+    let Some(store) =
+        postgres_store_with("delete_expired", test_config(&table).cleanup_batch(10)).await
+    else {
+        return;
+    };
+    let live = fill(&store, 25, 5).await;
+    assert_eq!(store.delete_expired(NOW).await.expect("available"), 25);
+    assert_live(&store, &live).await;
+    assert_eq!(store.delete_expired(NOW).await.expect("available"), 0);
+    let left: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM \"{table}\""))
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+    assert_eq!(left, 5);
+    drop_table(&store, &table).await;
+}
+
+#[tokio::test]
+async fn sqlite_delete_expired_deletes_only_expired_rows_in_batches() {
+    let (store, _file) = sqlite_store_with(
+        "sqlite_delete_expired",
+        SqlStoreConfig::default().cleanup_batch(10),
+    )
+    .await;
+    let live = fill(&store, 25, 5).await;
+    assert_eq!(store.delete_expired(NOW).await.expect("available"), 25);
+    assert_live(&store, &live).await;
+    assert_eq!(store.delete_expired(NOW).await.expect("available"), 0);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM session_seal_sessions")
+        .fetch_one(store.pool())
+        .await
+        .expect("count");
+    assert_eq!(left, 5);
+}
+
+/// The spawned cleanup removes rows expired by the real clock and keeps
+/// the others.
+#[tokio::test]
+async fn continuously_delete_expired_runs_in_the_background() {
+    let (store, _file) = sqlite_store("continuous_cleanup").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let expired = key_of("alice");
+    let live = key_of("alice");
+    for (key, expires_at) in [(expired, now - 10), (live, now + HOUR)] {
+        let row = record(now - HOUR, expires_at);
+        assert_eq!(
+            store.save(&key, &row, None, now - HOUR).await.expect("ok"),
+            SaveOutcome::Saved
+        );
+    }
+    let cleanup = tokio::spawn(
+        store
+            .clone()
+            .continuously_delete_expired(Duration::from_millis(20)),
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM session_seal_sessions")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        if rows == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the cleanup did not run within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cleanup.abort();
+    assert!(store.load(&live, now).await.expect("ok").is_some());
+}
+
+// ------------------------------------------------ integers and bad rows
+
+/// Times past `i64::MAX` are clamped: the row stays live, and reads back
+/// with `i64::MAX`.
+#[tokio::test]
+async fn times_past_i64_max_are_clamped_and_stay_live() {
+    let (store, _file) = sqlite_store("clamped_times").await;
+    check_clamped_times(&store).await;
+    let table = unique_table("clamped_times");
+    if let Some(store) = postgres_store_with("clamped_times", test_config(&table)).await {
+        check_clamped_times(&store).await;
+        drop_table(&store, &table).await;
+    }
+}
+
+async fn check_clamped_times(store: &dyn SessionStore) {
+    let key = key_of("alice");
+    let forever = record(NOW, u64::MAX);
+    assert_eq!(
+        store.save(&key, &forever, None, NOW).await.expect("ok"),
+        SaveOutcome::Saved
+    );
+    let read = store.load(&key, NOW).await.expect("ok").expect("live");
+    assert_eq!(read.expires_at, i64::MAX as u64);
+    assert!(
+        store
+            .load(&key, i64::MAX as u64 - 1)
+            .await
+            .expect("ok")
+            .is_some()
+    );
+    assert!(store.load(&key, u64::MAX).await.expect("ok").is_none());
+}
+
+/// The table's CHECKs refuse a row no record can be read from.
+#[tokio::test]
+async fn the_table_refuses_rows_no_record_can_hold() {
+    let (store, _file) = sqlite_store("checks").await;
+    let pool = store.pool();
+    let key = [7u8; 32];
+    let insert = |key: Vec<u8>, version: i64, created_at: i64| {
+        sqlx::query(
+            "INSERT INTO session_seal_sessions VALUES ($1, 'admin', NULL, $2, x'00', 1, $3, 0, 1)",
+        )
+        .bind(key)
+        .bind(version)
+        .bind(created_at)
+        .execute(pool)
+    };
+    assert!(insert(vec![1; 31], 1, 0).await.is_err(), "a short key");
+    assert!(
+        insert(key.to_vec(), -1, 0).await.is_err(),
+        "a negative version"
+    );
+    assert!(
+        insert(key.to_vec(), 1 << 32, 0).await.is_err(),
+        "a version past u32"
+    );
+    assert!(
+        insert(key.to_vec(), 1, -5).await.is_err(),
+        "a negative time"
+    );
+    assert!(insert(key.to_vec(), 1, 0).await.is_ok(), "a good row");
+    let text_in_a_number = sqlx::query("UPDATE session_seal_sessions SET expires_at = 'soon'")
+        .execute(pool)
+        .await;
+    assert!(text_in_a_number.is_err(), "STRICT column types");
+}
+
+#[tokio::test]
+async fn the_postgres_table_refuses_rows_no_record_can_hold() {
+    let table = unique_table("pg_checks");
+    let Some(store) = postgres_store_with("pg_checks", test_config(&table)).await else {
+        return;
+    };
+    let sql =
+        format!("INSERT INTO \"{table}\" VALUES ($1, 'admin', NULL, $2, '\\x00', 1, $3, 0, 1)");
+    let insert = |key: Vec<u8>, version: i64, created_at: i64| {
+        sqlx::query(&sql)
+            .bind(key)
+            .bind(version)
+            .bind(created_at)
+            .execute(store.pool())
+    };
+    assert!(insert(vec![1; 31], 1, 0).await.is_err(), "a short key");
+    assert!(
+        insert(vec![7; 32], -1, 0).await.is_err(),
+        "a negative version"
+    );
+    assert!(
+        insert(vec![7; 32], 1 << 32, 0).await.is_err(),
+        "a version past u32"
+    );
+    assert!(insert(vec![7; 32], 1, -5).await.is_err(), "a negative time");
+    assert!(insert(vec![7; 32], 1, 0).await.is_ok(), "a good row");
+    drop_table(&store, &table).await;
+}
+
+/// A row the store cannot decode reads as absent and is left out of the
+/// user's list. The table's CHECKs keep such rows out, so this test
+/// switches them off (as a table made by hand might lack them) and writes
+/// a negative `created_at`, then a version no `u32` holds.
+#[tokio::test]
+async fn an_unreadable_row_reads_as_absent() {
+    // One connection, so the pragma below holds for every statement.
+    let (store, _file) =
+        sqlite_store_with("unreadable", SqlStoreConfig::default().max_connections(1)).await;
+    let key = key_of("alice");
+    assert_eq!(
+        store
+            .save(&key, &record(NOW, NOW + HOUR), None, NOW)
+            .await
+            .expect("ok"),
+        SaveOutcome::Saved
+    );
+    sqlx::query("PRAGMA ignore_check_constraints = ON")
+        .execute(store.pool())
+        .await
+        .expect("pragma");
+    sqlx::query("UPDATE session_seal_sessions SET created_at = -5")
+        .execute(store.pool())
+        .await
+        .expect("corrupt");
+    assert_eq!(store.load(&key, NOW).await.expect("ok"), None);
+    assert_eq!(
+        store.list_user("admin", "alice", NOW).await.expect("ok"),
+        vec![]
+    );
+    sqlx::query("UPDATE session_seal_sessions SET created_at = 1, schema_version = -1")
+        .execute(store.pool())
+        .await
+        .expect("corrupt");
+    assert_eq!(store.load(&key, NOW).await.expect("ok"), None);
+}
+
+// -------------------------------------------------------------- outages
+
+/// Nothing listens: every operation is `Unavailable` within the timeouts.
+#[tokio::test]
+async fn postgres_without_a_server_is_unavailable_quickly() {
+    let port = common::store::free_port();
+    let config = SqlStoreConfig::default()
+        .acquire_timeout(Duration::from_millis(500))
+        .operation_timeout(Duration::from_secs(2));
+    let store = PostgresStore::with_config(&format!("postgres://u:p@127.0.0.1:{port}/db"), config)
+        .expect("valid");
+    let started = Instant::now();
+    let load = store.load(&key_of("alice"), NOW).await;
+    assert!(
+        matches!(load, Err(StoreError::Unavailable { .. })),
+        "{load:?}"
+    );
+    let save = store
+        .save(&key_of("alice"), &record(NOW, NOW + HOUR), None, NOW)
+        .await;
+    assert!(
+        matches!(save, Err(StoreError::Unavailable { .. })),
+        "{save:?}"
+    );
+    assert!(matches!(
+        store.migrate().await,
+        Err(StoreError::Unavailable { .. })
+    ));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+/// A stopped server: `Unavailable`; started again: the same store works
+/// and the rows are still there.
+#[tokio::test]
+async fn postgres_stopped_and_restarted_recovers() {
+    let Some(server) = common::sql::PgProcess::spawn("postgres_stopped_and_restarted_recovers")
+    else {
+        return;
+    };
+    let store = PostgresStore::with_config(&server.url(), test_config("sessions")).expect("valid");
+    store.migrate().await.expect("migrate");
+    let key = key_of("alice");
+    let row = record(NOW, NOW + HOUR);
+    assert_eq!(
+        store.save(&key, &row, None, NOW).await.expect("ok"),
+        SaveOutcome::Saved
+    );
+
+    server.stop();
+    let started = Instant::now();
+    let load = store.load(&key, NOW).await;
+    assert!(
+        matches!(load, Err(StoreError::Unavailable { .. })),
+        "{load:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    server.start();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let read = loop {
+        match store.load(&key, NOW).await {
+            Ok(read) => break read,
+            Err(error) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "no recovery within 10 s: {error}"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    assert_eq!(read, Some(row));
+}
