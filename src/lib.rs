@@ -183,8 +183,27 @@ pub use session_axum::{
     TypedSession,
 };
 /// Store mode: [`SessionStore`](store::SessionStore), [`MemoryStore`](store::MemoryStore),
-/// `RedisStore` (feature `redis`) and the per-user operations.
-pub use session_core::store;
+/// the per-user operations and, with the feature `redis`, `RedisStore`.
+pub mod store {
+    //! Store mode: the [`SessionStore`] contract, its row and key types, the
+    //! in-memory backend [`MemoryStore`] and the per-user operations (all
+    //! from `session_core::store`), plus, with the feature `redis`, the
+    //! Redis backend `RedisStore` and its `RedisStoreConfig` (from the
+    //! `session-redis` crate: one server or Redis Cluster).
+    //!
+    //! ```toml
+    //! session-seal = { version = "0.1", features = ["redis"] }
+    //! ```
+    //!
+    //! A store is handed to the layer with `SessionLayer::store`:
+    //! `RedisStore::new("redis://127.0.0.1:6379")?` for one server,
+    //! `RedisStore::new("redis+cluster://10.0.0.1:7001,10.0.0.2:7002")?` or
+    //! `RedisStore::cluster([...])?` for a cluster.
+
+    pub use session_core::store::*;
+    #[cfg(feature = "redis")]
+    pub use session_redis::{RedisStore, RedisStoreConfig};
+}
 pub use session_core::{
     KeyId, Keyring, KeyringError, OpenError, Opened, PREVIOUS_SECRETS_VAR, Registry, RegistryError,
     SECRET_VAR, SameSite, SealError, SecretError, SessionPayload, SessionSecret, SessionSpec,
@@ -196,6 +215,9 @@ pub use session_derive::{SessionPayload, registry};
 pub mod crates {
     pub use session_axum as axum;
     pub use session_core as core;
+    /// The Redis backend (feature `redis`).
+    #[cfg(feature = "redis")]
+    pub use session_redis as redis;
 }
 
 #[doc(hidden)]

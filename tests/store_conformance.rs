@@ -1,11 +1,12 @@
 //! The `SessionStore` contract (see `session_core::store`), checked the same
 //! way against every backend with the public harness
 //! `session_seal::store::conformance`: each behaviour runs once on a
-//! `MemoryStore` (`memory::…`) and once on a `RedisStore` under a fresh key
-//! prefix (`redis::…`, skipped without a server unless
-//! `SESSION_SEAL_REQUIRE_REDIS=1`). Then the checks only one backend can
-//! make: Redis's layout, TTLs, corrupt rows and outages; the memory store's
-//! purge and sweep.
+//! `MemoryStore` (`memory::…`), once on a `RedisStore` on one server under a
+//! fresh key prefix (`redis::…`) and once on a `RedisStore` on a Redis
+//! Cluster (`redis_cluster::…`); the Redis runs skip without a server
+//! unless `SESSION_SEAL_REQUIRE_REDIS=1`. Then the checks only one backend
+//! can make: Redis's layout, TTLs, corrupt rows, outages and cluster slots;
+//! the memory store's purge and sweep.
 //!
 //! Times are a fake clock (`NOW`), as the layer's tests use: backends must
 //! compare expiry with the caller's `now`, never with their own clock.
@@ -17,8 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::store::{RawRedis, Resp, free_port, redis_store_at, redis_url, spawn_redis_server};
+use session_redis::RedisStore;
 use session_seal::store::{
-    MemoryStore, Record, RedisStore, SaveOutcome, SessionId, SessionStore, StoreError, StoreKey,
+    MemoryStore, Record, SaveOutcome, SessionId, SessionStore, StoreError, StoreKey,
 };
 
 const NOW: u64 = 1_750_000_000;
@@ -85,8 +87,8 @@ async fn listed(store: &dyn SessionStore, namespace: &str, user: &str, now: u64)
         .collect()
 }
 
-/// One `#[tokio::test]` per behaviour per backend: `memory::name` and
-/// `redis::name`.
+/// One `#[tokio::test]` per behaviour per backend: `memory::name`,
+/// `redis::name` and `redis_cluster::name`.
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -108,6 +110,20 @@ macro_rules! conformance {
                     };
                     session_seal::store::conformance::$name(&store).await;
                     crate::common::store::remove_keys(&crate::common::store::redis_url(), &store);
+                }
+            )*
+        }
+
+        mod redis_cluster {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let test = concat!("redis_cluster::", stringify!($name));
+                    let Some(store) = crate::common::store::redis_cluster_store(test).await else {
+                        return;
+                    };
+                    session_seal::store::conformance::$name(&store).await;
+                    crate::common::store::remove_cluster_keys(&store);
                 }
             )*
         }
@@ -161,12 +177,28 @@ macro_rules! with_redis {
     }};
 }
 
+/// `<prefix>:{<route>}:row:<hex>`, spelled out here rather than asked of
+/// the store, so a change of layout fails these tests.
 fn row_key(store: &RedisStore, key: &StoreKey) -> String {
-    format!("{}:row:{}", store.key_prefix(), key.to_hex())
+    let name = format!(
+        "{}:{{{:04x}}}:row:{}",
+        store.key_prefix(),
+        key.route(),
+        key.to_hex()
+    );
+    assert_eq!(name, store.row_key(key));
+    name
 }
 
+/// `<prefix>:{<user route>}:user:<namespace>:<user>`.
 fn index_key(store: &RedisStore, namespace: &str, user: &str) -> String {
-    format!("{}:user:{namespace}:{user}", store.key_prefix())
+    let route = StoreKey::user_route(namespace, user);
+    let name = format!(
+        "{}:{{{route:04x}}}:user:{namespace}:{user}",
+        store.key_prefix()
+    );
+    assert_eq!(name, store.user_index_key(namespace, user));
+    name
 }
 
 /// `HSET key field value …` of a well-formed admin row for alice, with

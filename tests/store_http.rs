@@ -472,7 +472,7 @@ async fn redis_outage_is_503_not_a_logout() {
     let Some(mut server) = common::store::spawn_redis_server() else {
         return;
     };
-    let store = session_seal::store::RedisStore::new(&server.url()).expect("redis url");
+    let store = session_redis::RedisStore::new(&server.url()).expect("redis url");
     let (addr, _clock) = start(Arc::new(store)).await;
     let mut laptop = login(addr, 7, "laptop").await;
     assert_eq!(me(&mut laptop).await, "user 7 on laptop, 0 visits\n");

@@ -1,9 +1,10 @@
 //! Redis for the store-mode tests: a `RedisStore` on a fresh key prefix of
-//! the shared test server, a throwaway `redis-server` for outage tests, and
-//! a minimal raw client to inspect or corrupt what the store wrote.
+//! the shared test server or the shared test cluster, a throwaway
+//! `redis-server` for outage tests, and a minimal raw client to inspect or
+//! corrupt what the store wrote.
 //!
-//! Without a reachable server the Redis tests skip with a message; with
-//! `SESSION_SEAL_REQUIRE_REDIS=1` (as in CI) they fail instead.
+//! Without a reachable server (or cluster) the Redis tests skip with a
+//! message; with `SESSION_SEAL_REQUIRE_REDIS=1` (as in CI) they fail instead.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -11,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use session_seal::store::{RedisStore, RedisStoreConfig};
+use session_redis::{RedisStore, RedisStoreConfig};
 
 /// The shared test server's URL: `SESSION_SEAL_REDIS_URL`, default
 /// `redis://127.0.0.1:6379`.
@@ -89,6 +90,46 @@ pub async fn redis_store(test: &str) -> Option<RedisStore> {
             &format!("Redis at {} did not answer within 5 s", redact(&url)),
             START_SERVER,
         ),
+    }
+}
+
+/// The shared test cluster's node URLs: `SESSION_SEAL_REDIS_CLUSTER_URLS`
+/// (comma-separated), default the three primaries `.ci/run` starts on
+/// 127.0.0.1:7001-7003.
+pub fn redis_cluster_urls() -> Vec<String> {
+    std::env::var("SESSION_SEAL_REDIS_CLUSTER_URLS")
+        .unwrap_or_else(|_| {
+            "redis://127.0.0.1:7001,redis://127.0.0.1:7002,redis://127.0.0.1:7003".into()
+        })
+        .split(',')
+        .map(str::to_owned)
+        .collect()
+}
+
+const START_CLUSTER: &str = "run `.ci/run` (it starts a three-primary cluster on 127.0.0.1:7001-7003) \
+     or point SESSION_SEAL_REDIS_CLUSTER_URLS at one";
+
+/// A store on the shared test cluster under a fresh key prefix, or `None`
+/// (after a skip message) when the cluster does not answer.
+pub async fn redis_cluster_store(test: &str) -> Option<RedisStore> {
+    let store =
+        RedisStore::cluster_with_config(redis_cluster_urls(), test_config(unique_prefix(test)))
+            .expect("SESSION_SEAL_REDIS_CLUSTER_URLS are valid Redis URLs");
+    match tokio::time::timeout(Duration::from_secs(5), store.ping()).await {
+        Ok(Ok(())) => Some(store),
+        Ok(Err(error)) => skip(test, &format!("no Redis Cluster: {error}"), START_CLUSTER),
+        Err(_) => skip(
+            test,
+            "the Redis Cluster did not answer within 5 s",
+            START_CLUSTER,
+        ),
+    }
+}
+
+/// Removes every key under `store`'s prefix from each cluster node.
+pub fn remove_cluster_keys(store: &RedisStore) {
+    for url in redis_cluster_urls() {
+        remove_keys(&url, store);
     }
 }
 

@@ -1,0 +1,359 @@
+//! A row as Redis holds it: a hash of eight fields. Encoding into script
+//! arguments, decoding from script replies, and why a row is unreadable.
+
+use std::fmt;
+use std::str::FromStr;
+
+use redis::{ScriptInvocation, Value};
+use session_core::spec::is_namespace;
+use session_core::store::{Record, StoreKey};
+
+// Field names of a row hash. The Lua scripts spell the same names (a unit
+// test in `scripts.rs` checks).
+pub(crate) const NAMESPACE: &str = "namespace";
+pub(crate) const USER: &str = "user";
+pub(crate) const VERSION: &str = "version";
+pub(crate) const DATA: &str = "data";
+pub(crate) const REVISION: &str = "revision";
+pub(crate) const CREATED_AT: &str = "created_at";
+pub(crate) const TOUCHED_AT: &str = "touched_at";
+pub(crate) const EXPIRES_AT: &str = "expires_at";
+
+/// Every field of a row (the scripts' test checks each is spelled there).
+#[cfg(test)]
+pub(crate) const FIELDS: [&str; 8] = [
+    NAMESPACE, USER, VERSION, DATA, REVISION, CREATED_AT, TOUCHED_AT, EXPIRES_AT,
+];
+
+/// The fields `list_user.lua` returns for each row, in its order.
+pub(crate) const LISTED_FIELDS: [&str; 7] = [
+    NAMESPACE, USER, VERSION, REVISION, CREATED_AT, TOUCHED_AT, EXPIRES_AT,
+];
+
+/// Appends `record` as the nine arguments `write_row` in `prelude.lua`
+/// reads: namespace, user, has user, version, data, revision, created_at,
+/// touched_at, expires_at.
+pub(crate) fn push_record(invocation: &mut ScriptInvocation<'_>, record: &Record) {
+    invocation
+        .arg(&record.namespace)
+        .arg(record.user.as_deref().unwrap_or(""))
+        .arg(if record.user.is_some() { "1" } else { "0" })
+        .arg(record.version)
+        .arg(record.data.as_slice())
+        .arg(record.revision)
+        .arg(record.created_at)
+        .arg(record.touched_at)
+        .arg(record.expires_at);
+}
+
+/// Why a stored row could not be read. Names fields, never their values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Corrupt {
+    /// The key holds something other than a hash.
+    NotAHash,
+    /// The reply did not have the shape the script returns.
+    Shape,
+    /// A required field is absent.
+    Missing(&'static str),
+    /// A field is present but not what it should be.
+    Invalid(&'static str),
+}
+
+impl fmt::Display for Corrupt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Corrupt::NotAHash => f.write_str("the key is not a hash"),
+            Corrupt::Shape => f.write_str("unexpected reply shape"),
+            Corrupt::Missing(field) => write!(f, "field `{field}` is missing"),
+            Corrupt::Invalid(field) => write!(f, "field `{field}` is invalid"),
+        }
+    }
+}
+
+/// Logs an unreadable row, which then reads as absent.
+pub(crate) fn warn_corrupt(key: &str, reason: Corrupt) {
+    tracing::warn!(
+        target: "session_seal",
+        key,
+        %reason,
+        "unreadable session row in Redis; treating it as absent"
+    );
+}
+
+/// Everything of a row but its data.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Meta {
+    pub(crate) namespace: String,
+    pub(crate) user: Option<String>,
+    pub(crate) version: u32,
+    pub(crate) revision: u64,
+    pub(crate) created_at: u64,
+    pub(crate) touched_at: u64,
+    pub(crate) expires_at: u64,
+}
+
+/// Reads a row's fields through `get` (field name → raw value).
+fn decode_meta<'a>(get: impl Fn(&'static str) -> Option<&'a [u8]>) -> Result<Meta, Corrupt> {
+    let namespace = text(get(NAMESPACE), NAMESPACE)?;
+    if !is_namespace(&namespace) {
+        return Err(Corrupt::Invalid(NAMESPACE));
+    }
+    let user = match get(USER) {
+        Some(bytes) => Some(text(Some(bytes), USER)?),
+        None => None,
+    };
+    Ok(Meta {
+        namespace,
+        user,
+        version: number(get(VERSION), VERSION)?,
+        revision: number(get(REVISION), REVISION)?,
+        created_at: number(get(CREATED_AT), CREATED_AT)?,
+        touched_at: number(get(TOUCHED_AT), TOUCHED_AT)?,
+        expires_at: number(get(EXPIRES_AT), EXPIRES_AT)?,
+    })
+}
+
+fn text(bytes: Option<&[u8]>, field: &'static str) -> Result<String, Corrupt> {
+    let bytes = bytes.ok_or(Corrupt::Missing(field))?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| Corrupt::Invalid(field))
+}
+
+/// Plain decimal digits that fit `T` (no sign, no spaces), as the scripts'
+/// `canon` accepts.
+fn number<T: FromStr>(bytes: Option<&[u8]>, field: &'static str) -> Result<T, Corrupt> {
+    let bytes = bytes.ok_or(Corrupt::Missing(field))?;
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return Err(Corrupt::Invalid(field));
+    }
+    std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|digits| digits.parse().ok())
+        .ok_or(Corrupt::Invalid(field))
+}
+
+/// The reply of `load.lua`: `None` for no key, else the row or why it is
+/// unreadable.
+pub(crate) fn decode_load(reply: Value) -> Option<Result<Record, Corrupt>> {
+    match reply {
+        Value::Nil => None,
+        Value::Array(items) => Some(decode_row(&items)),
+        _ => Some(Err(Corrupt::NotAHash)),
+    }
+}
+
+/// A row from an `HGETALL` reply (field, value, field, value…).
+fn decode_row(items: &[Value]) -> Result<Record, Corrupt> {
+    let mut fields: Vec<(&[u8], &[u8])> = Vec::with_capacity(items.len() / 2);
+    let mut pairs = items.chunks_exact(2);
+    for pair in &mut pairs {
+        match pair {
+            [Value::BulkString(name), Value::BulkString(value)] => {
+                fields.push((name.as_slice(), value.as_slice()));
+            }
+            _ => return Err(Corrupt::Shape),
+        }
+    }
+    if !pairs.remainder().is_empty() {
+        return Err(Corrupt::Shape);
+    }
+    let get = |name: &'static str| {
+        fields
+            .iter()
+            .find(|(field, _)| *field == name.as_bytes())
+            .map(|(_, value)| *value)
+    };
+    let meta = decode_meta(get)?;
+    let data = get(DATA).ok_or(Corrupt::Missing(DATA))?.to_vec();
+    Ok(Record {
+        namespace: meta.namespace,
+        user: meta.user,
+        version: meta.version,
+        data,
+        revision: meta.revision,
+        created_at: meta.created_at,
+        touched_at: meta.touched_at,
+        expires_at: meta.expires_at,
+    })
+}
+
+/// One entry of `list_user.lua`'s reply: the member's key and, if it
+/// decodes, its row's metadata; else the member as text and the reason.
+pub(crate) fn decode_listed(entry: &Value) -> Result<(StoreKey, Meta), (String, Corrupt)> {
+    let Value::Array(items) = entry else {
+        return Err((String::new(), Corrupt::Shape));
+    };
+    let [Value::BulkString(member), rest @ ..] = items.as_slice() else {
+        return Err((String::new(), Corrupt::Shape));
+    };
+    let member_text = String::from_utf8_lossy(member).into_owned();
+    let [values @ .., has_data] = rest else {
+        return Err((member_text, Corrupt::Shape));
+    };
+    if values.len() != LISTED_FIELDS.len() {
+        return Err((member_text, Corrupt::Shape));
+    }
+    let Some(key) = std::str::from_utf8(member)
+        .ok()
+        .and_then(StoreKey::from_hex)
+    else {
+        return Err((member_text, Corrupt::Invalid("index member")));
+    };
+    let get = |name: &'static str| {
+        LISTED_FIELDS
+            .iter()
+            .zip(values)
+            .find(|(field, _)| **field == name)
+            .and_then(|(_, value)| match value {
+                Value::BulkString(bytes) => Some(bytes.as_slice()),
+                _ => None,
+            })
+    };
+    let meta = decode_meta(get).map_err(|reason| (member_text.clone(), reason))?;
+    if *has_data != Value::Int(1) {
+        return Err((member_text, Corrupt::Missing(DATA)));
+    }
+    Ok((key, meta))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bulk(text: &str) -> Value {
+        Value::BulkString(text.as_bytes().to_vec())
+    }
+
+    fn hgetall(pairs: &[(&str, &str)]) -> Vec<Value> {
+        pairs
+            .iter()
+            .flat_map(|(field, value)| [bulk(field), bulk(value)])
+            .collect()
+    }
+
+    const GOOD: [(&str, &str); 8] = [
+        ("namespace", "admin"),
+        ("user", "42"),
+        ("version", "3"),
+        ("data", "{\"secret\":1}"),
+        ("revision", "7"),
+        ("created_at", "100"),
+        ("touched_at", "150"),
+        ("expires_at", "200"),
+    ];
+
+    #[test]
+    fn good_row_names_every_field() {
+        let names: Vec<&str> = GOOD.iter().map(|(field, _)| *field).collect();
+        assert_eq!(names, FIELDS);
+    }
+
+    #[test]
+    fn decodes_a_well_formed_row() {
+        let record = decode_row(&hgetall(&GOOD)).expect("decodes");
+        assert_eq!(
+            record,
+            Record {
+                namespace: "admin".into(),
+                user: Some("42".into()),
+                version: 3,
+                data: b"{\"secret\":1}".to_vec(),
+                revision: 7,
+                created_at: 100,
+                touched_at: 150,
+                expires_at: 200,
+            }
+        );
+        let anonymous: Vec<_> = GOOD.iter().copied().filter(|(f, _)| *f != "user").collect();
+        assert_eq!(
+            decode_row(&hgetall(&anonymous)).expect("decodes").user,
+            None
+        );
+    }
+
+    #[test]
+    fn load_replies_map_to_absent_row_or_corrupt() {
+        assert_eq!(decode_load(Value::Nil), None);
+        assert_eq!(decode_load(bulk("wrongtype")), Some(Err(Corrupt::NotAHash)));
+        assert!(matches!(
+            decode_load(Value::Array(hgetall(&GOOD))),
+            Some(Ok(_))
+        ));
+    }
+
+    #[test]
+    fn rejects_broken_rows_by_field_never_by_value() {
+        let with = |field: &str, value: Option<&str>| {
+            let pairs: Vec<(&str, &str)> = GOOD
+                .iter()
+                .copied()
+                .filter_map(|(f, v)| {
+                    if f == field {
+                        value.map(|x| (f, x))
+                    } else {
+                        Some((f, v))
+                    }
+                })
+                .collect();
+            decode_row(&hgetall(&pairs))
+        };
+        assert_eq!(with("data", None), Err(Corrupt::Missing(DATA)));
+        assert_eq!(with("version", None), Err(Corrupt::Missing(VERSION)));
+        for bad in ["seven", "-1", "+1", "", " 1"] {
+            assert_eq!(
+                with("revision", Some(bad)),
+                Err(Corrupt::Invalid(REVISION)),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            with("version", Some("4294967296")),
+            Err(Corrupt::Invalid(VERSION))
+        );
+        assert_eq!(
+            with("expires_at", Some("18446744073709551616")),
+            Err(Corrupt::Invalid(EXPIRES_AT))
+        );
+        assert_eq!(
+            with("namespace", Some("Admin:x")),
+            Err(Corrupt::Invalid(NAMESPACE))
+        );
+        let mut odd = hgetall(&GOOD);
+        odd.pop();
+        assert_eq!(decode_row(&odd), Err(Corrupt::Shape));
+        let reason = with("revision", Some("seven"))
+            .expect_err("invalid")
+            .to_string();
+        assert!(!reason.contains("seven"), "{reason}");
+    }
+
+    #[test]
+    fn decodes_listed_entries() {
+        let key = StoreKey::from_bytes([7; 32]);
+        let mut entry = vec![Value::BulkString(key.to_hex().into_bytes())];
+        for field in LISTED_FIELDS {
+            let value = GOOD.iter().find(|(f, _)| *f == field).map(|(_, v)| *v);
+            entry.push(bulk(value.expect("field")));
+        }
+        entry.push(Value::Int(1));
+        let (decoded, meta) = decode_listed(&Value::Array(entry.clone())).expect("decodes");
+        assert_eq!(decoded, key);
+        assert_eq!(
+            (meta.created_at, meta.touched_at, meta.expires_at),
+            (100, 150, 200)
+        );
+
+        let mut no_data = entry.clone();
+        no_data.pop();
+        no_data.push(Value::Int(0));
+        assert!(matches!(
+            decode_listed(&Value::Array(no_data)),
+            Err((_, Corrupt::Missing(DATA)))
+        ));
+        let mut bad_member = entry;
+        bad_member[0] = bulk("not-a-key");
+        assert!(matches!(
+            decode_listed(&Value::Array(bad_member)),
+            Err((member, Corrupt::Invalid(_))) if member == "not-a-key"
+        ));
+    }
+}
