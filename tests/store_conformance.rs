@@ -20,7 +20,7 @@ use std::time::Duration;
 use common::store::{RawRedis, Resp, free_port, redis_store_at, redis_url, spawn_redis_server};
 use session_redis::RedisStore;
 use session_seal::store::{
-    MemoryStore, Record, SaveOutcome, SessionId, SessionStore, StoreError, StoreKey,
+    MemoryStore, MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, StoreError, StoreKey,
 };
 
 const NOW: u64 = 1_750_000_000;
@@ -560,6 +560,140 @@ fn redis_store_debug_shows_no_credentials() {
     assert!(debug.contains("session-seal"), "{debug}");
     assert!(!debug.contains("hunter2"), "{debug}");
     assert!(!debug.contains("sessions:"), "{debug}");
+}
+
+// ---------------------------------------------------- Redis Cluster only
+
+/// `CLUSTER KEYSLOT name`, asked of any node.
+fn keyslot(raw: &mut RawRedis, name: &str) -> i64 {
+    raw.int(&[b"CLUSTER", b"KEYSLOT", name.as_bytes()])
+}
+
+/// The cluster nodes (by URL) that hold `name`: a node answers `EXISTS`
+/// for its own slots only (MOVED for the others).
+fn nodes_holding(name: &str) -> Vec<String> {
+    common::store::redis_cluster_urls()
+        .into_iter()
+        .filter(|url| {
+            let mut raw = RawRedis::connect(url).expect("raw connection to a cluster node");
+            raw.cmd(&[b"EXISTS", name.as_bytes()]) == Resp::Int(1)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn redis_cluster_a_users_rows_and_index_share_one_slot_on_one_node() {
+    let test = "redis_cluster_a_users_rows_and_index_share_one_slot_on_one_node";
+    let Some(store) = common::store::redis_cluster_store(test).await else {
+        return;
+    };
+    let mut raw = RawRedis::connect(&common::store::redis_cluster_urls()[0])
+        .expect("raw connection to a cluster node");
+    let (phone, laptop, bob) = (new_key(), new_key(), key_of("bob"));
+    create(&store, &phone, &record(Some("alice"), NOW)).await;
+    create(&store, &laptop, &record(Some("alice"), NOW + 1)).await;
+    create(&store, &bob, &record(Some("bob"), NOW)).await;
+
+    let index = index_key(&store, ADMIN, "alice");
+    let slot = keyslot(&mut raw, &index);
+    for key in [&phone, &laptop] {
+        assert_eq!(keyslot(&mut raw, &row_key(&store, key)), slot, "{key:?}");
+    }
+    let holders = nodes_holding(&index);
+    assert_eq!(holders.len(), 1, "one node holds the index: {holders:?}");
+    for key in [&phone, &laptop] {
+        assert_eq!(nodes_holding(&row_key(&store, key)), holders, "{key:?}");
+    }
+    // Another user's keys share their own slot (almost surely another one).
+    assert_eq!(
+        keyslot(&mut raw, &row_key(&store, &bob)),
+        keyslot(&mut raw, &index_key(&store, ADMIN, "bob"))
+    );
+    assert_eq!(
+        store
+            .delete_user(ADMIN, "alice", None)
+            .await
+            .expect("cluster available"),
+        2
+    );
+    assert!(load(&store, &bob, NOW).await.is_some());
+    common::store::remove_cluster_keys(&store);
+}
+
+/// A key on a route other than `other`'s (so on another hash tag).
+fn key_off_route(namespace: &str, other: u16) -> StoreKey {
+    loop {
+        let key = StoreKey::derive(namespace, &SessionId::generate());
+        if key.route() != other {
+            return key;
+        }
+    }
+}
+
+#[tokio::test]
+async fn redis_cluster_a_move_between_slots_that_conflicts_restores_the_old_row() {
+    let test = "redis_cluster_a_move_between_slots_that_conflicts_restores_the_old_row";
+    let Some(store) = common::store::redis_cluster_store(test).await else {
+        return;
+    };
+    let alice_route = StoreKey::user_route(ADMIN, "alice");
+    // A live row of alice's already sits under the target key (only a test
+    // can arrange this: targets are fresh random ids).
+    let taken = new_key();
+    let mut occupant = record(Some("alice"), NOW);
+    occupant.data = br#"{"occupant":true}"#.to_vec();
+    create(&store, &taken, &occupant).await;
+
+    // Anonymous → alice (a login), and bob → alice (a user change): the
+    // second step conflicts, so the first is undone.
+    let anonymous_key = key_off_route(ADMIN, alice_route);
+    let anonymous = record(None, NOW);
+    create(&store, &anonymous_key, &anonymous).await;
+    let bob_key = key_of("bob");
+    assert_ne!(bob_key.route(), alice_route);
+    let bob = record(Some("bob"), NOW);
+    create(&store, &bob_key, &bob).await;
+
+    for (from, old) in [(&anonymous_key, &anonymous), (&bob_key, &bob)] {
+        for expected in [Some(1), None] {
+            let login = record(Some("alice"), NOW + 5);
+            assert_eq!(
+                store
+                    .move_session(from, expected, &taken, &login, NOW + 5)
+                    .await
+                    .expect("cluster available"),
+                MoveOutcome::Conflict,
+                "{from:?}, expected {expected:?}"
+            );
+            assert_eq!(load(&store, from, NOW + 5).await.as_ref(), Some(old));
+        }
+    }
+    assert_eq!(load(&store, &taken, NOW).await, Some(occupant));
+    assert_eq!(listed(&store, ADMIN, "bob", NOW).await, vec![bob_key]);
+    assert_eq!(listed(&store, ADMIN, "alice", NOW).await, vec![taken]);
+    // The restored rows kept their expiry in Redis.
+    for key in [&anonymous_key, &bob_key] {
+        let name = row_key(&store, key);
+        let holder = nodes_holding(&name).pop().expect("restored row exists");
+        let mut raw = RawRedis::connect(&holder).expect("raw connection to a cluster node");
+        let ttl = raw.int(&[b"TTL", name.as_bytes()]);
+        assert!(ttl > 0, "{key:?}: TTL {ttl}");
+    }
+
+    // And without a conflict the same moves go through.
+    let fresh = new_key();
+    let login = record(Some("alice"), NOW + 6);
+    assert_eq!(
+        store
+            .move_session(&bob_key, Some(1), &fresh, &login, NOW + 6)
+            .await
+            .expect("cluster available"),
+        MoveOutcome::Moved
+    );
+    assert_eq!(load(&store, &bob_key, NOW + 6).await, None);
+    assert_eq!(listed(&store, ADMIN, "bob", NOW + 6).await, vec![]);
+    assert_eq!(load(&store, &fresh, NOW + 6).await, Some(login));
+    common::store::remove_cluster_keys(&store);
 }
 
 // ----------------------------------------------------------- memory only

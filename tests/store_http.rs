@@ -267,6 +267,13 @@ macro_rules! on_both_backends {
                     super::$scenario(store).await;
                 }
             }
+
+            #[tokio::test]
+            async fn redis_cluster() {
+                if let Some(store) = super::redis_cluster_store(stringify!($scenario)).await {
+                    super::$scenario(store).await;
+                }
+            }
         }
     )*};
 }
@@ -288,6 +295,11 @@ fn memory_store() -> AppStore {
 
 async fn redis_store(test: &str) -> Option<AppStore> {
     let store = common::store::redis_store(test).await?;
+    Some(Arc::new(store))
+}
+
+async fn redis_cluster_store(test: &str) -> Option<AppStore> {
+    let store = common::store::redis_cluster_store(test).await?;
     Some(Arc::new(store))
 }
 

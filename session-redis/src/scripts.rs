@@ -62,11 +62,11 @@ mod tests {
         }
         // list_user.lua returns these, in this order, then whether `data` exists.
         let listed = LISTED_FIELDS.map(quoted).join(", ");
-        let flat = LIST_USER_SRC.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(
-            flat.contains(&listed),
-            "list_user.lua HMGET {listed}"
-        );
+        let flat = LIST_USER_SRC
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(flat.contains(&listed), "list_user.lua HMGET {listed}");
         assert!(LIST_USER_SRC.contains(&format!("'HEXISTS', row, '{DATA}'")));
         // The owner of a row, which delete/touch/move_out unindex by.
         assert!(SAVE_SRC.contains(&format!("'namespace', '{USER}'")));
