@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 PORT=${PORT:-3190}
-CASES=(baseline floor seal-read seal-write signed-jar private-jar tower-sessions store-memory store-redis)
+CASES=(baseline floor seal-read seal-write signed-jar private-jar tower-sessions store-memory store-redis store-redis-cluster)
 
 if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk (Debian package)"
@@ -24,6 +24,12 @@ if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
   fi
   redis-server --bind 127.0.0.1 --port 6379 --save "" --appendonly no --daemonize yes >/dev/null
   for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.1; done
+fi
+
+# The store-redis-cluster case needs the cluster .ci/run starts on
+# 127.0.0.1:7001-7003 (or SESSION_SEAL_REDIS_CLUSTER_URLS).
+if ! redis-cli -h 127.0.0.1 -p 7001 cluster info 2>/dev/null | grep -q cluster_state:ok; then
+  echo "no Redis Cluster on 127.0.0.1:7001 (run .ci/run first); store-redis-cluster will fail" >&2
 fi
 
 cargo build -q --release -p benches --bin bench-server

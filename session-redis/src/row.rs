@@ -131,31 +131,44 @@ fn number<T: FromStr>(bytes: Option<&[u8]>, field: &'static str) -> Result<T, Co
         .ok_or(Corrupt::Invalid(field))
 }
 
-/// The reply of `load.lua`: `None` for no key, else the row or why it is
+/// The reply of `HGETALL` on a row's key: `None` for no key (an empty
+/// reply: Redis never keeps an empty hash), else the row or why it is
 /// unreadable.
-pub(crate) fn decode_load(reply: Value) -> Option<Result<Record, Corrupt>> {
+pub(crate) fn decode_load(reply: &Value) -> Option<Result<Record, Corrupt>> {
+    let mut fields: Vec<(&[u8], &[u8])> = Vec::new();
     match reply {
-        Value::Nil => None,
-        Value::Array(items) => Some(decode_row(&items)),
-        _ => Some(Err(Corrupt::NotAHash)),
+        // RESP2: field, value, field, value…
+        Value::Array(items) => {
+            let mut pairs = items.chunks_exact(2);
+            for pair in &mut pairs {
+                let [Value::BulkString(name), Value::BulkString(value)] = pair else {
+                    return Some(Err(Corrupt::Shape));
+                };
+                fields.push((name, value));
+            }
+            if !pairs.remainder().is_empty() {
+                return Some(Err(Corrupt::Shape));
+            }
+        }
+        // RESP3: a map.
+        Value::Map(pairs) => {
+            for pair in pairs {
+                let (Value::BulkString(name), Value::BulkString(value)) = pair else {
+                    return Some(Err(Corrupt::Shape));
+                };
+                fields.push((name, value));
+            }
+        }
+        _ => return Some(Err(Corrupt::Shape)),
     }
+    if fields.is_empty() {
+        return None;
+    }
+    Some(decode_row(&fields))
 }
 
-/// A row from an `HGETALL` reply (field, value, field, value…).
-fn decode_row(items: &[Value]) -> Result<Record, Corrupt> {
-    let mut fields: Vec<(&[u8], &[u8])> = Vec::with_capacity(items.len() / 2);
-    let mut pairs = items.chunks_exact(2);
-    for pair in &mut pairs {
-        match pair {
-            [Value::BulkString(name), Value::BulkString(value)] => {
-                fields.push((name.as_slice(), value.as_slice()));
-            }
-            _ => return Err(Corrupt::Shape),
-        }
-    }
-    if !pairs.remainder().is_empty() {
-        return Err(Corrupt::Shape);
-    }
+/// A row from its fields and values.
+fn decode_row(fields: &[(&[u8], &[u8])]) -> Result<Record, Corrupt> {
     let get = |name: &'static str| {
         fields
             .iter()
@@ -230,6 +243,10 @@ mod tests {
             .collect()
     }
 
+    fn decode_pairs(pairs: &[(&str, &str)]) -> Result<Record, Corrupt> {
+        decode_load(&Value::Array(hgetall(pairs))).expect("not empty")
+    }
+
     const GOOD: [(&str, &str); 8] = [
         ("namespace", "admin"),
         ("user", "42"),
@@ -249,7 +266,7 @@ mod tests {
 
     #[test]
     fn decodes_a_well_formed_row() {
-        let record = decode_row(&hgetall(&GOOD)).expect("decodes");
+        let record = decode_pairs(&GOOD).expect("decodes");
         assert_eq!(
             record,
             Record {
@@ -264,20 +281,25 @@ mod tests {
             }
         );
         let anonymous: Vec<_> = GOOD.iter().copied().filter(|(f, _)| *f != "user").collect();
-        assert_eq!(
-            decode_row(&hgetall(&anonymous)).expect("decodes").user,
-            None
-        );
+        assert_eq!(decode_pairs(&anonymous).expect("decodes").user, None);
     }
 
     #[test]
-    fn load_replies_map_to_absent_row_or_corrupt() {
-        assert_eq!(decode_load(Value::Nil), None);
-        assert_eq!(decode_load(bulk("wrongtype")), Some(Err(Corrupt::NotAHash)));
+    fn hgetall_replies_map_to_absent_row_or_corrupt() {
+        assert_eq!(decode_load(&Value::Array(Vec::new())), None);
+        assert_eq!(decode_load(&Value::Nil), Some(Err(Corrupt::Shape)));
         assert!(matches!(
-            decode_load(Value::Array(hgetall(&GOOD))),
+            decode_load(&Value::Array(hgetall(&GOOD))),
             Some(Ok(_))
         ));
+        let map = GOOD
+            .iter()
+            .map(|(field, value)| (bulk(field), bulk(value)))
+            .collect();
+        assert_eq!(
+            decode_load(&Value::Map(map)),
+            decode_load(&Value::Array(hgetall(&GOOD)))
+        );
     }
 
     #[test]
@@ -294,7 +316,7 @@ mod tests {
                     }
                 })
                 .collect();
-            decode_row(&hgetall(&pairs))
+            decode_pairs(&pairs)
         };
         assert_eq!(with("data", None), Err(Corrupt::Missing(DATA)));
         assert_eq!(with("version", None), Err(Corrupt::Missing(VERSION)));
@@ -319,7 +341,7 @@ mod tests {
         );
         let mut odd = hgetall(&GOOD);
         odd.pop();
-        assert_eq!(decode_row(&odd), Err(Corrupt::Shape));
+        assert_eq!(decode_load(&Value::Array(odd)), Some(Err(Corrupt::Shape)));
         let reason = with("revision", Some("seven"))
             .expect_err("invalid")
             .to_string();

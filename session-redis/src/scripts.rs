@@ -1,6 +1,7 @@
-//! The Lua scripts, one `.lua` file each under `src/lua/`. Every script but
-//! `load.lua` starts with `prelude.lua`; the two index-reading scripts also
-//! with `members.lua`.
+//! The Lua scripts, one `.lua` file each under `src/lua/`. Every script
+//! starts with `prelude.lua`; the two index-reading scripts also with
+//! `members.lua`. (A read is no script: see `SessionStore::load` in
+//! `store.rs`.)
 
 use std::sync::LazyLock;
 
@@ -13,7 +14,6 @@ macro_rules! source {
     };
 }
 
-pub(crate) const LOAD_SRC: &str = source!("load.lua");
 pub(crate) const SAVE_SRC: &str = source!("prelude.lua", "save.lua");
 pub(crate) const MOVE_SRC: &str = source!("prelude.lua", "move.lua");
 pub(crate) const MOVE_OUT_SRC: &str = source!("prelude.lua", "move_out.lua");
@@ -23,7 +23,6 @@ pub(crate) const TOUCH_SRC: &str = source!("prelude.lua", "touch.lua");
 pub(crate) const LIST_USER_SRC: &str = source!("prelude.lua", "members.lua", "list_user.lua");
 pub(crate) const DELETE_USER_SRC: &str = source!("prelude.lua", "members.lua", "delete_user.lua");
 
-pub(crate) static LOAD: LazyLock<Script> = LazyLock::new(|| Script::new(LOAD_SRC));
 pub(crate) static SAVE: LazyLock<Script> = LazyLock::new(|| Script::new(SAVE_SRC));
 pub(crate) static MOVE: LazyLock<Script> = LazyLock::new(|| Script::new(MOVE_SRC));
 pub(crate) static MOVE_OUT: LazyLock<Script> = LazyLock::new(|| Script::new(MOVE_OUT_SRC));
@@ -38,8 +37,7 @@ mod tests {
     use super::*;
     use crate::row::{DATA, FIELDS, LISTED_FIELDS, USER};
 
-    const ALL: [(&str, &str); 9] = [
-        ("load", LOAD_SRC),
+    const ALL: [(&str, &str); 8] = [
         ("save", SAVE_SRC),
         ("move", MOVE_SRC),
         ("move_out", MOVE_OUT_SRC),
@@ -73,13 +71,12 @@ mod tests {
     }
 
     #[test]
-    fn every_script_but_load_starts_with_the_prelude_and_is_distinct() {
+    fn every_script_starts_with_the_prelude_and_is_distinct() {
         let prelude = include_str!("lua/prelude.lua");
         for (name, source) in ALL {
-            assert_eq!(source.starts_with(prelude), name != "load", "{name}");
+            assert!(source.starts_with(prelude), "{name}");
         }
         let mut hashes: Vec<&str> = [
-            &LOAD,
             &SAVE,
             &MOVE,
             &MOVE_OUT,
@@ -95,12 +92,5 @@ mod tests {
         hashes.sort_unstable();
         hashes.dedup();
         assert_eq!(hashes.len(), ALL.len());
-    }
-
-    #[test]
-    fn the_read_script_runs_one_command() {
-        let commands =
-            LOAD_SRC.matches("redis.call(").count() + LOAD_SRC.matches("redis.pcall(").count();
-        assert_eq!(commands, 1, "{LOAD_SRC}");
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Cases: baseline, floor, seal-read, seal-write, signed-jar, private-jar,
 //! tower-sessions, store-memory, store-redis (Redis at `SESSION_SEAL_REDIS_URL`,
-//! default `redis://127.0.0.1:6379`).
+//! default `redis://127.0.0.1:6379`), store-redis-cluster (the cluster at
+//! `SESSION_SEAL_REDIS_CLUSTER_URLS`, default 127.0.0.1:7001-7003).
 
 use std::hint::black_box;
 
@@ -16,7 +17,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
-    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, redis_store, stored_router,
+    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, redis_cluster_store,
+    redis_store, stored_router,
 };
 use session_seal::{SessionError, SessionLayer, TypedSession};
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
@@ -151,6 +153,7 @@ async fn app(case: &str) -> Option<Router> {
             .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false)),
         "store-memory" => stored_router(session_seal::store::MemoryStore::new()),
         "store-redis" => stored_router(redis_store().await?),
+        "store-redis-cluster" => stored_router(redis_cluster_store().await?),
         _ => return None,
     };
     Some(router)

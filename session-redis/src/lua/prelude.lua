@@ -1,5 +1,4 @@
--- Shared by every script that writes (load.lua stands alone: it is the read
--- path and runs nothing it does not need).
+-- Shared by every script (a read is a plain HGETALL, no script).
 --
 -- Every key a script touches arrives in KEYS, and all of them carry the same
 -- hash tag (`{route}`), so each script runs on one Redis Cluster slot.
