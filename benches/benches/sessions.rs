@@ -333,6 +333,31 @@ fn store_load(c: &mut Criterion) {
         });
         rt.block_on(redis::cmd("DEL").arg(name).exec_async(&mut manager))
             .unwrap();
+        let row = "session-seal-bench:row";
+        let mut hset = redis::cmd("HSET");
+        hset.arg(row);
+        for (field, value) in [
+            ("namespace", &b"bench"[..]),
+            ("user", b"4242"),
+            ("version", b"1"),
+            ("data", &record.data),
+            ("revision", b"1"),
+            ("created_at", b"1750000000"),
+            ("touched_at", b"1750000000"),
+            ("expires_at", b"1750003600"),
+        ] {
+            hset.arg(field).arg(value);
+        }
+        rt.block_on(hset.exec_async(&mut manager)).unwrap();
+        let hgetall = redis::cmd("HGETALL").arg(row).clone();
+        group.bench_function("redis-hgetall", |b| {
+            b.iter(|| {
+                let value: redis::Value = rt.block_on(hgetall.query_async(&mut manager)).unwrap();
+                black_box(value)
+            })
+        });
+        rt.block_on(redis::cmd("DEL").arg(row).exec_async(&mut manager))
+            .unwrap();
     }
     group.finish();
 }
