@@ -182,23 +182,22 @@ pub use session_axum::{
     RequireSession, SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionStatus,
     TypedSession,
 };
-/// Store mode: [`SessionStore`](store::SessionStore), [`MemoryStore`](store::MemoryStore),
-/// the per-user operations and, with the feature `redis`, `RedisStore`.
 pub mod store {
     //! Store mode: the [`SessionStore`] contract, its row and key types, the
     //! in-memory backend [`MemoryStore`] and the per-user operations (all
     //! from `session_core::store`), plus, with the feature `redis`, the
-    //! Redis backend `RedisStore` and its `RedisStoreConfig` (from the
-    //! `session-redis` crate: one server or Redis Cluster).
+    //! Redis backend `RedisStore` and its `RedisStoreConfig` (the
+    //! `session-redis` crate: one server or a Redis Cluster).
     //!
     //! ```toml
     //! session-seal = { version = "0.1", features = ["redis"] }
     //! ```
     //!
-    //! A store is handed to the layer with `SessionLayer::store`:
+    //! The store is handed to the layer with
+    //! [`SessionLayer::store`](crate::SessionLayer::store):
     //! `RedisStore::new("redis://127.0.0.1:6379")?` for one server,
     //! `RedisStore::new("redis+cluster://10.0.0.1:7001,10.0.0.2:7002")?` or
-    //! `RedisStore::cluster([...])?` for a cluster.
+    //! `RedisStore::cluster(["redis://10.0.0.1:7001", …])?` for a cluster.
 
     pub use session_core::store::*;
     #[cfg(feature = "redis")]

@@ -26,6 +26,8 @@ const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(500);
 const CLUSTER_RETRIES: u32 = 3;
 
 /// What the store talks to, before the first connection.
+// One per store, behind its `Arc`: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Target {
     Server(Client),
     Cluster(ClusterClient),
