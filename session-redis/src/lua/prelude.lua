@@ -1,4 +1,4 @@
--- Shared by every script (a read is a plain HGETALL, no script).
+-- Shared by every script (a read is a plain HMGET, no script).
 --
 -- Every key a script touches arrives in KEYS, and all of them carry the same
 -- hash tag (`{route}`), so each script runs on one Redis Cluster slot.
