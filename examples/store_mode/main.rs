@@ -2,7 +2,8 @@
 //! session store, on http://127.0.0.1:3000 (or `PORT`).
 //!
 //! The memory store by default; with `--features redis` and
-//! `SESSION_SEAL_REDIS_URL=redis://127.0.0.1:6379`, Redis.
+//! `SESSION_SEAL_REDIS_URL=redis://127.0.0.1:6379`, Redis (or a Redis
+//! Cluster: `SESSION_SEAL_REDIS_URL=redis+cluster://127.0.0.1:7001,127.0.0.1:7002`).
 
 mod app;
 #[path = "../support/mod.rs"]
