@@ -224,15 +224,9 @@ impl RedisStore {
         let mut owner = Owner::Anonymous;
         for _ in 0..MAX_ATTEMPTS {
             let reply = self.run(&build(&owner)).await?;
-            match owner_of(&reply) {
+            match owner_of(&reply, key.route()) {
                 None => return Ok((reply, owner)),
-                Some((namespace, user)) => {
-                    owner = if StoreKey::user_route(&namespace, &user) == key.route() {
-                        Owner::User(namespace, user)
-                    } else {
-                        Owner::Skip
-                    };
-                }
+                Some(found) => owner = found,
             }
         }
         Err(StoreError::unavailable(
@@ -479,23 +473,33 @@ fn integer(reply: &Value) -> Result<i64, StoreError> {
     }
 }
 
-/// The owner in an `{'owner', namespace, user}` reply (see `owner_retry` in
-/// `prelude.lua`); `None` for any other reply.
-fn owner_of(reply: &Value) -> Option<(String, String)> {
+/// The owner in an `{'owner', namespace, user}` reply (see `owner_retry`
+/// in `prelude.lua`) of a script on a row on `route`; `None` for any other
+/// reply. An owner whose index would not be on the row's route (or is not
+/// text) is only possible in a corrupted row: its index is left alone.
+fn owner_of(reply: &Value, route: u16) -> Option<Owner> {
     let Value::Array(items) = reply else {
         return None;
     };
-    match items.as_slice() {
-        [
-            Value::BulkString(tag),
-            Value::BulkString(namespace),
-            Value::BulkString(user),
-        ] if tag == b"owner" => Some((
-            String::from_utf8_lossy(namespace).into_owned(),
-            String::from_utf8_lossy(user).into_owned(),
-        )),
-        _ => None,
+    let [
+        Value::BulkString(tag),
+        Value::BulkString(namespace),
+        Value::BulkString(user),
+    ] = items.as_slice()
+    else {
+        return None;
+    };
+    if tag != b"owner" {
+        return None;
     }
+    Some(
+        match (std::str::from_utf8(namespace), std::str::from_utf8(user)) {
+            (Ok(namespace), Ok(user)) if StoreKey::user_route(namespace, user) == route => {
+                Owner::User(namespace.to_owned(), user.to_owned())
+            }
+            _ => Owner::Skip,
+        },
+    )
 }
 
 /// The members of an `SMEMBERS` reply (an array in RESP2, a set in RESP3).
@@ -738,19 +742,25 @@ mod tests {
 
     #[test]
     fn owner_replies_are_recognised_and_nothing_else_is() {
-        let bulk = |text: &str| Value::BulkString(text.as_bytes().to_vec());
+        let bulk = |bytes: &[u8]| Value::BulkString(bytes.to_vec());
+        let reply = |user: &[u8]| Value::Array(vec![bulk(b"owner"), bulk(b"admin"), bulk(user)]);
+        let route = StoreKey::user_route("admin", "alice");
         assert_eq!(
-            owner_of(&Value::Array(vec![
-                bulk("owner"),
-                bulk("admin"),
-                bulk("alice")
-            ])),
-            Some(("admin".into(), "alice".into()))
+            owner_of(&reply(b"alice"), route),
+            Some(Owner::User("admin".into(), "alice".into()))
         );
-        assert_eq!(owner_of(&Value::Int(1)), None);
         assert_eq!(
-            owner_of(&Value::Array(vec![bulk("row"), bulk("a"), bulk("b")])),
-            None
+            owner_of(&reply(b"alice"), route.wrapping_add(1)),
+            Some(Owner::Skip),
+            "an owner off the row's route"
         );
+        assert_eq!(
+            owner_of(&reply(b"\xff"), route),
+            Some(Owner::Skip),
+            "an owner that is not text"
+        );
+        assert_eq!(owner_of(&Value::Int(1), route), None);
+        let row = Value::Array(vec![bulk(b"row"), bulk(b"a"), bulk(b"b")]);
+        assert_eq!(owner_of(&row, route), None);
     }
 }
