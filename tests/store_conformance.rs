@@ -201,27 +201,41 @@ fn index_key(store: &RedisStore, namespace: &str, user: &str) -> String {
     name
 }
 
-/// `HSET key field value …` of a well-formed admin row for alice, with
-/// `field` replaced by `value` (or left out when `value` is `None`).
+/// The numbers a row's `meta` field joins with `:`, in order.
+const META_PARTS: [&str; 5] = [
+    "version",
+    "revision",
+    "created_at",
+    "touched_at",
+    "expires_at",
+];
+
+/// `HSET key …` of a well-formed admin row for alice, with `field` (a hash
+/// field, or one of the `META_PARTS` of its `meta` field) replaced by
+/// `value`, or left out when `value` is `None`.
 fn raw_row(raw: &mut RawRedis, key: &str, field: &str, value: Option<&[u8]>) {
     let expires = (NOW + HOUR).to_string();
-    let good: [(&str, &[u8]); 8] = [
-        ("namespace", b"admin"),
-        ("user", b"alice"),
-        ("version", b"1"),
-        ("data", b"{\"card\":\"TOPSECRET\"}"),
-        ("revision", b"1"),
-        ("created_at", b"1750000000"),
-        ("touched_at", b"1750000000"),
-        ("expires_at", expires.as_bytes()),
+    let numbers: [&[u8]; 5] = [b"1", b"1", b"1750000000", b"1750000000", expires.as_bytes()];
+    let replace = |name: &str, good: &[u8]| -> Option<Vec<u8>> {
+        if name == field {
+            value.map(<[u8]>::to_vec)
+        } else {
+            Some(good.to_vec())
+        }
+    };
+    let meta: Vec<Vec<u8>> = META_PARTS
+        .iter()
+        .zip(numbers)
+        .filter_map(|(name, good)| replace(name, good))
+        .collect();
+    let fields = [
+        ("namespace", replace("namespace", b"admin")),
+        ("user", replace("user", b"alice")),
+        ("data", replace("data", b"{\"card\":\"TOPSECRET\"}")),
+        ("meta", Some(meta.join(&b':'))),
     ];
     let mut args: Vec<&[u8]> = vec![b"HSET", key.as_bytes()];
-    for (name, good_value) in good {
-        let value = if name == field {
-            value
-        } else {
-            Some(good_value)
-        };
+    for (name, value) in &fields {
         if let Some(value) = value {
             args.push(name.as_bytes());
             args.push(value);
@@ -347,11 +361,12 @@ async fn redis_corrupt_rows_read_as_absent_not_as_errors() {
             let (good, bad) = (key_of("dave"), key_of("dave"));
             create(&store, &good, &record(Some("dave"), NOW)).await;
             create(&store, &bad, &record(Some("dave"), NOW + 1)).await;
+            let meta = format!("1:1:yesterday:{}:{}", NOW + 1, NOW + 1 + HOUR);
             raw.cmd(&[
                 b"HSET",
                 row_key(&store, &bad).as_bytes(),
-                b"created_at",
-                b"yesterday",
+                b"meta",
+                meta.as_bytes(),
             ]);
             assert_eq!(listed(&store, ADMIN, "dave", NOW).await, vec![good]);
 

@@ -339,12 +339,8 @@ fn store_load(c: &mut Criterion) {
         for (field, value) in [
             ("namespace", &b"bench"[..]),
             ("user", b"4242"),
-            ("version", b"1"),
             ("data", &record.data),
-            ("revision", b"1"),
-            ("created_at", b"1750000000"),
-            ("touched_at", b"1750000000"),
-            ("expires_at", b"1750003600"),
+            ("meta", b"1:1:1750000000:1750000000:1750003600"),
         ] {
             hset.arg(field).arg(value);
         }

@@ -1,5 +1,5 @@
-//! A row as Redis holds it: a hash of eight fields. Encoding into script
-//! arguments, decoding from script replies, and why a row is unreadable.
+//! A row as Redis holds it: a hash of four fields. Encoding into script
+//! arguments, decoding from replies, and why a row is unreadable.
 
 use std::fmt;
 use std::str::FromStr;
@@ -12,38 +12,48 @@ use session_core::store::{Record, StoreKey};
 // test in `scripts.rs` checks).
 pub(crate) const NAMESPACE: &str = "namespace";
 pub(crate) const USER: &str = "user";
-pub(crate) const VERSION: &str = "version";
 pub(crate) const DATA: &str = "data";
+/// The numbers, in decimal, joined by `:`: version, revision, created_at,
+/// touched_at, expires_at.
+/// One field rather than five: a read's reply has four values to parse
+/// instead of eight, which redis-rs does in about 1 µs less.
+pub(crate) const META: &str = "meta";
+
+// The parts of `meta`, named in errors.
+pub(crate) const VERSION: &str = "version";
 pub(crate) const REVISION: &str = "revision";
 pub(crate) const CREATED_AT: &str = "created_at";
 pub(crate) const TOUCHED_AT: &str = "touched_at";
 pub(crate) const EXPIRES_AT: &str = "expires_at";
 
+/// The parts of `meta`, in order.
+#[cfg(test)]
+pub(crate) const META_PARTS: [&str; 5] = [VERSION, REVISION, CREATED_AT, TOUCHED_AT, EXPIRES_AT];
+
 /// Every field of a row, in the order a read asks for them (`HMGET`; the
 /// scripts' test checks each is spelled the same there).
-pub(crate) const FIELDS: [&str; 8] = [
-    NAMESPACE, USER, VERSION, DATA, REVISION, CREATED_AT, TOUCHED_AT, EXPIRES_AT,
-];
+pub(crate) const FIELDS: [&str; 4] = [NAMESPACE, USER, DATA, META];
 
 /// The fields `list_user.lua` returns for each row, in its order.
-pub(crate) const LISTED_FIELDS: [&str; 7] = [
-    NAMESPACE, USER, VERSION, REVISION, CREATED_AT, TOUCHED_AT, EXPIRES_AT,
-];
+pub(crate) const LISTED_FIELDS: [&str; 3] = [NAMESPACE, USER, META];
 
-/// Appends `record` as the nine arguments `write_row` in `prelude.lua`
-/// reads: namespace, user, has user, version, data, revision, created_at,
-/// touched_at, expires_at.
+/// `record`'s `meta` field.
+fn meta(record: &Record) -> String {
+    format!(
+        "{}:{}:{}:{}:{}",
+        record.version, record.revision, record.created_at, record.touched_at, record.expires_at
+    )
+}
+
+/// Appends `record` as the five arguments `write_row` in `prelude.lua`
+/// reads: namespace, user, has user, data, meta.
 pub(crate) fn push_record(invocation: &mut ScriptInvocation<'_>, record: &Record) {
     invocation
         .arg(&record.namespace)
         .arg(record.user.as_deref().unwrap_or(""))
         .arg(if record.user.is_some() { "1" } else { "0" })
-        .arg(record.version)
         .arg(record.data.as_slice())
-        .arg(record.revision)
-        .arg(record.created_at)
-        .arg(record.touched_at)
-        .arg(record.expires_at);
+        .arg(meta(record));
 }
 
 /// Why a stored row could not be read. Names fields, never their values.
@@ -102,15 +112,21 @@ fn decode_meta<'a>(get: impl Fn(&'static str) -> Option<&'a [u8]>) -> Result<Met
         Some(bytes) => Some(text(Some(bytes), USER)?),
         None => None,
     };
-    Ok(Meta {
+    let meta = get(META).ok_or(Corrupt::Missing(META))?;
+    let mut parts = meta.split(|byte| *byte == b':');
+    let info = Meta {
         namespace,
         user,
-        version: number(get(VERSION), VERSION)?,
-        revision: number(get(REVISION), REVISION)?,
-        created_at: number(get(CREATED_AT), CREATED_AT)?,
-        touched_at: number(get(TOUCHED_AT), TOUCHED_AT)?,
-        expires_at: number(get(EXPIRES_AT), EXPIRES_AT)?,
-    })
+        version: number(parts.next(), VERSION)?,
+        revision: number(parts.next(), REVISION)?,
+        created_at: number(parts.next(), CREATED_AT)?,
+        touched_at: number(parts.next(), TOUCHED_AT)?,
+        expires_at: number(parts.next(), EXPIRES_AT)?,
+    };
+    if parts.next().is_some() {
+        return Err(Corrupt::Invalid(META));
+    }
+    Ok(info)
 }
 
 fn text(bytes: Option<&[u8]>, field: &'static str) -> Result<String, Corrupt> {
@@ -243,21 +259,24 @@ mod tests {
         decode_load(&hmget(pairs)).expect("not empty")
     }
 
-    const GOOD: [(&str, &str); 8] = [
+    const GOOD: [(&str, &str); 4] = [
         ("namespace", "admin"),
         ("user", "42"),
-        ("version", "3"),
         ("data", "{\"secret\":1}"),
-        ("revision", "7"),
-        ("created_at", "100"),
-        ("touched_at", "150"),
-        ("expires_at", "200"),
+        ("meta", "3:7:100:150:200"),
     ];
 
     #[test]
     fn good_row_names_every_field() {
         let names: Vec<&str> = GOOD.iter().map(|(field, _)| *field).collect();
         assert_eq!(names, FIELDS);
+    }
+
+    #[test]
+    fn meta_holds_the_numbers_in_order() {
+        let record = decode_pairs(&GOOD).expect("decodes");
+        assert_eq!(meta(&record), "3:7:100:150:200");
+        assert_eq!(META_PARTS.len(), meta(&record).split(':').count());
     }
 
     #[test]
@@ -309,27 +328,35 @@ mod tests {
             decode_pairs(&pairs)
         };
         assert_eq!(with("data", None), Err(Corrupt::Missing(DATA)));
-        assert_eq!(with("version", None), Err(Corrupt::Missing(VERSION)));
+        assert_eq!(with("meta", None), Err(Corrupt::Missing(META)));
+        assert_eq!(
+            with("meta", Some("3:7:100:150")),
+            Err(Corrupt::Missing(EXPIRES_AT))
+        );
+        assert_eq!(
+            with("meta", Some("3:7:100:150:200:1")),
+            Err(Corrupt::Invalid(META))
+        );
         for bad in ["seven", "-1", "+1", "", " 1"] {
             assert_eq!(
-                with("revision", Some(bad)),
+                with("meta", Some(&format!("3:{bad}:100:150:200"))),
                 Err(Corrupt::Invalid(REVISION)),
                 "{bad:?}"
             );
         }
         assert_eq!(
-            with("version", Some("4294967296")),
+            with("meta", Some("4294967296:7:100:150:200")),
             Err(Corrupt::Invalid(VERSION))
         );
         assert_eq!(
-            with("expires_at", Some("18446744073709551616")),
+            with("meta", Some("3:7:100:150:18446744073709551616")),
             Err(Corrupt::Invalid(EXPIRES_AT))
         );
         assert_eq!(
             with("namespace", Some("Admin:x")),
             Err(Corrupt::Invalid(NAMESPACE))
         );
-        let reason = with("revision", Some("seven"))
+        let reason = with("meta", Some("3:seven:100:150:200"))
             .expect_err("invalid")
             .to_string();
         assert!(!reason.contains("seven"), "{reason}");

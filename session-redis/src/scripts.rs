@@ -35,7 +35,7 @@ pub(crate) static DELETE_USER: LazyLock<Script> = LazyLock::new(|| Script::new(D
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::row::{DATA, FIELDS, LISTED_FIELDS, USER};
+    use crate::row::{DATA, FIELDS, LISTED_FIELDS, META_PARTS, USER};
 
     const ALL: [(&str, &str); 8] = [
         ("save", SAVE_SRC),
@@ -66,6 +66,9 @@ mod tests {
             .join(" ");
         assert!(flat.contains(&listed), "list_user.lua HMGET {listed}");
         assert!(LIST_USER_SRC.contains(&format!("'HEXISTS', row, '{DATA}'")));
+        // `meta` has as many parts in Lua as in Rust.
+        let pattern = vec!["(%d+)"; META_PARTS.len()].join(":");
+        assert!(SAVE_SRC.contains(&format!("'^{pattern}$'")), "{pattern}");
         // The owner of a row, which delete/touch/move_out unindex by.
         assert!(SAVE_SRC.contains(&format!("'namespace', '{USER}'")));
     }

@@ -80,16 +80,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..PER_ROUND {
             let value: redis::Value = redis::cmd("HMGET")
                 .arg(&row)
-                .arg(&[
-                    "namespace",
-                    "user",
-                    "version",
-                    "data",
-                    "revision",
-                    "created_at",
-                    "touched_at",
-                    "expires_at",
-                ])
+                .arg(&["namespace", "user", "data", "meta"])
                 .query_async(&mut raw)
                 .await?;
             black_box(value);

@@ -58,19 +58,28 @@ local function is_hash(key)
   return redis.call('TYPE', key).ok == 'hash'
 end
 
+-- A row's `meta` field: version, revision, created_at, touched_at and
+-- expires_at, in decimal, joined by ':'. Returns the five strings, or nil
+-- if it is not five runs of digits.
+local function split_meta(meta)
+  if type(meta) ~= 'string' then return nil end
+  return string.match(meta, '^(%d+):(%d+):(%d+):(%d+):(%d+)$')
+end
+
 -- The revision of the well-formed row at `key` if it expires after `now`;
 -- nil for a missing, expired or undecodable row.
 local function live_revision(key, now)
   if not is_hash(key) then return nil end
-  local f = redis.call('HMGET', key, 'namespace', 'version', 'data', 'revision',
-    'created_at', 'touched_at', 'expires_at', 'user')
+  local f = redis.call('HMGET', key, 'namespace', 'user', 'data', 'meta')
   if not f[1] or #f[1] > 64 or not string.match(f[1], '^[a-z0-9_.-]+$') then return nil end
-  if not f[3] or (f[8] and not is_utf8(f[8])) then return nil end
-  if not canon(f[2], U32_MAX) or not canon(f[5], U64_MAX) or not canon(f[6], U64_MAX) then
+  if (f[2] and not is_utf8(f[2])) or not f[3] then return nil end
+  local version, revision, created, touched, expires = split_meta(f[4])
+  if not version or not canon(version, U32_MAX) or not canon(created, U64_MAX)
+    or not canon(touched, U64_MAX) then
     return nil
   end
-  local revision = canon(f[4], U64_MAX)
-  local expires = canon(f[7], U64_MAX)
+  revision = canon(revision, U64_MAX)
+  expires = canon(expires, U64_MAX)
   if not revision or not expires or not greater(expires, now) then return nil end
   return revision
 end
@@ -95,14 +104,12 @@ local function owner_retry(o, mode, namespace, user)
   return {'owner', o[1], o[2]}
 end
 
--- Writes the row in ARGV[i .. i+8] (namespace, user, has user '1'/'0',
--- version, data, revision, created_at, touched_at, expires_at) to `key`,
--- replacing whatever was there, and keeps it `ttl` seconds.
+-- Writes the row in ARGV[i .. i+4] (namespace, user, has user '1'/'0',
+-- data, meta) to `key`, replacing whatever was there, and keeps it `ttl`
+-- seconds.
 local function write_row(key, i, ttl)
   redis.call('DEL', key)
-  redis.call('HSET', key, 'namespace', ARGV[i], 'version', ARGV[i + 3], 'data', ARGV[i + 4],
-    'revision', ARGV[i + 5], 'created_at', ARGV[i + 6], 'touched_at', ARGV[i + 7],
-    'expires_at', ARGV[i + 8])
+  redis.call('HSET', key, 'namespace', ARGV[i], 'data', ARGV[i + 3], 'meta', ARGV[i + 4])
   if ARGV[i + 2] == '1' then redis.call('HSET', key, 'user', ARGV[i + 1]) end
   redis.call('EXPIRE', key, ttl)
 end
