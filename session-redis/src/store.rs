@@ -198,6 +198,13 @@ impl RedisStore {
             .map_err(unavailable)
     }
 
+    /// Declares the index of `record`'s user (if it has one) as the next key.
+    fn push_user_index(&self, invocation: &mut ScriptInvocation<'_>, record: &Record) {
+        if let Some(user) = &record.user {
+            invocation.key(self.user_index_key(&record.namespace, user));
+        }
+    }
+
     /// Adds the owner arguments of `delete.lua`, `touch.lua` and
     /// `move_out.lua` (and the owner's index as KEYS[2]).
     fn push_owner(&self, invocation: &mut ScriptInvocation<'_>, owner: &Owner) {
@@ -286,20 +293,18 @@ impl RedisStore {
         now: u64,
     ) -> Result<SaveOutcome, StoreError> {
         let mut invocation = SAVE.key(self.row_key(key));
-        if let Some(user) = &record.user {
-            invocation.key(self.user_index_key(&record.namespace, user));
-        }
+        self.push_user_index(&mut invocation, record);
         invocation
             .arg(revision_arg(expected))
             .arg(now)
             .arg(ttl_secs(record.expires_at, now))
             .arg(key.to_hex());
         push_record(&mut invocation, record);
-        Ok(if integer(&self.run(&invocation).await?)? == 1 {
-            SaveOutcome::Saved
-        } else {
-            SaveOutcome::Conflict
-        })
+        match integer(&self.run(&invocation).await?)? {
+            1 => Ok(SaveOutcome::Saved),
+            0 => Ok(SaveOutcome::Conflict),
+            _ => Err(unexpected_reply()),
+        }
     }
 
     /// The move in one script: one server, or both keys on one route.
@@ -313,9 +318,7 @@ impl RedisStore {
     ) -> Result<MoveOutcome, StoreError> {
         let mut invocation = MOVE.key(self.row_key(from));
         invocation.key(self.row_key(to));
-        if let Some(user) = &record.user {
-            invocation.key(self.user_index_key(&record.namespace, user));
-        }
+        self.push_user_index(&mut invocation, record);
         invocation
             .arg(revision_arg(expected))
             .arg(now)
@@ -323,11 +326,12 @@ impl RedisStore {
             .arg(from.to_hex())
             .arg(to.to_hex());
         push_record(&mut invocation, record);
-        Ok(match integer(&self.run(&invocation).await?)? {
-            1 => MoveOutcome::Moved,
-            2 => MoveOutcome::Gone,
-            _ => MoveOutcome::Conflict,
-        })
+        match integer(&self.run(&invocation).await?)? {
+            1 => Ok(MoveOutcome::Moved),
+            2 => Ok(MoveOutcome::Gone),
+            0 => Ok(MoveOutcome::Conflict),
+            _ => Err(unexpected_reply()),
+        }
     }
 
     /// The move between two slots of a cluster, in two steps (the crate
