@@ -91,6 +91,17 @@ async fn listed(store: &dyn SessionStore, namespace: &str, user: &str, now: u64)
 /// `redis::name` and `redis_cluster::name`.
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
+        /// Every check of the harness has its tests here, and no other.
+        #[test]
+        fn every_harness_check_has_a_test_per_backend() {
+            let listed = [$(stringify!($name)),*];
+            let checks: Vec<&str> = session_seal::store::conformance::CHECKS
+                .iter()
+                .map(|check| check.name)
+                .collect();
+            assert_eq!(listed.as_slice(), checks.as_slice());
+        }
+
         mod memory {
             $(
                 #[tokio::test]
