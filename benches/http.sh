@@ -10,7 +10,7 @@ ROUNDS=${ROUNDS:-3}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 PORT=${PORT:-3190}
 # CASES="baseline store-sqlite" runs a subset (keep baseline: the ratios use it).
-CASES=(${CASES:-baseline floor seal-read seal-write signed-jar private-jar tower-sessions store-memory store-redis store-postgres store-sqlite})
+CASES=(${CASES:-baseline floor seal-read seal-write signed-jar private-jar tower-sessions store-memory store-redis store-redis-cluster store-postgres store-sqlite})
 
 if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk (Debian package)"
@@ -29,6 +29,11 @@ fi
 
 # The store-postgres case needs the database `.ci/run` sets up (or
 # SESSION_SEAL_POSTGRES_URL); store-sqlite needs nothing.
+# The store-redis-cluster case needs the cluster .ci/run starts on
+# 127.0.0.1:7001-7003 (or SESSION_SEAL_REDIS_CLUSTER_URLS).
+if ! redis-cli -h 127.0.0.1 -p 7001 cluster info 2>/dev/null | grep -q cluster_state:ok; then
+  echo "no Redis Cluster on 127.0.0.1:7001 (run .ci/run first); store-redis-cluster will fail" >&2
+fi
 
 cargo build -q --release -p benches --bin bench-server
 server=target/release/bench-server

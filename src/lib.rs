@@ -256,12 +256,33 @@ pub use session_axum::{
     RequireSession, SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionStatus,
     TypedSession,
 };
-/// Store mode: [`SessionStore`](store::SessionStore), [`MemoryStore`](store::MemoryStore),
-/// `RedisStore` (feature `redis`), `PostgresStore` (feature `postgres`),
-/// `SqliteStore` (feature `sqlite`) and the per-user operations. See
-/// [`session_core::store`] for the contract every backend keeps.
 pub mod store {
+    //! Store mode: the [`SessionStore`] contract, its row and key types, the
+    //! in-memory backend [`MemoryStore`] and the per-user operations (all
+    //! from `session_core::store`), plus the server backends behind
+    //! features:
+    //!
+    //! | feature | backend | crate |
+    //! |---|---|---|
+    //! | `redis` | `RedisStore`, `RedisStoreConfig`: one server or a Redis Cluster | `session-redis` |
+    //! | `postgres` | `PostgresStore`, `SqlStoreConfig` | `session-sql` |
+    //! | `sqlite` | `SqliteStore`, `SqlStoreConfig`: durable, no server | `session-sql` |
+    //!
+    //! ```toml
+    //! session-seal = { version = "0.1", features = ["redis"] }
+    //! ```
+    //!
+    //! The store is handed to the layer with
+    //! [`SessionLayer::store`](crate::SessionLayer::store):
+    //! `RedisStore::new("redis://127.0.0.1:6379")?` for one server,
+    //! `RedisStore::new("redis+cluster://10.0.0.1:7001,10.0.0.2:7002")?` or
+    //! `RedisStore::cluster(["redis://10.0.0.1:7001", …])?` for a cluster,
+    //! `PostgresStore::new("postgres://…")?` (then `migrate().await?`), or
+    //! `SqliteStore::open("sessions.db", SqlStoreConfig::default()).await?`.
+
     pub use session_core::store::*;
+    #[cfg(feature = "redis")]
+    pub use session_redis::{RedisStore, RedisStoreConfig};
     #[cfg(feature = "postgres")]
     pub use session_sql::PostgresStore;
     #[cfg(feature = "sqlite")]
@@ -283,6 +304,9 @@ pub mod testing;
 pub mod crates {
     pub use session_axum as axum;
     pub use session_core as core;
+    /// The Redis backend (feature `redis`).
+    #[cfg(feature = "redis")]
+    pub use session_redis as redis;
 }
 
 #[doc(hidden)]

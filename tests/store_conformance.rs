@@ -1,11 +1,12 @@
 //! The `SessionStore` contract (see `session_core::store`), checked the same
 //! way against every backend with the public harness
 //! `session_seal::store::conformance`: each behaviour runs once on a
-//! `MemoryStore` (`memory::…`) and once on a `RedisStore` under a fresh key
-//! prefix (`redis::…`, skipped without a server unless
-//! `SESSION_SEAL_REQUIRE_REDIS=1`). Then the checks only one backend can
-//! make: Redis's layout, TTLs, corrupt rows and outages; the memory store's
-//! purge and sweep.
+//! `MemoryStore` (`memory::…`), once on a `RedisStore` on one server under a
+//! fresh key prefix (`redis::…`) and once on a `RedisStore` on a Redis
+//! Cluster (`redis_cluster::…`); the Redis runs skip without a server
+//! unless `SESSION_SEAL_REQUIRE_REDIS=1`. Then the checks only one backend
+//! can make: Redis's layout, TTLs, corrupt rows, outages and cluster slots;
+//! the memory store's purge and sweep.
 //!
 //! Times are a fake clock (`NOW`), as the layer's tests use: backends must
 //! compare expiry with the caller's `now`, never with their own clock.
@@ -17,8 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::store::{RawRedis, Resp, free_port, redis_store_at, redis_url, spawn_redis_server};
+use session_redis::RedisStore;
 use session_seal::store::{
-    MemoryStore, Record, RedisStore, SaveOutcome, SessionId, SessionStore, StoreError, StoreKey,
+    MemoryStore, MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, StoreError, StoreKey,
 };
 
 const NOW: u64 = 1_750_000_000;
@@ -85,10 +87,21 @@ async fn listed(store: &dyn SessionStore, namespace: &str, user: &str, now: u64)
         .collect()
 }
 
-/// One `#[tokio::test]` per behaviour per backend: `memory::name` and
-/// `redis::name`.
+/// One `#[tokio::test]` per behaviour per backend: `memory::name`,
+/// `redis::name` and `redis_cluster::name`.
 macro_rules! conformance {
     ($($name:ident),* $(,)?) => {
+        /// Every check of the harness has its tests here, and no other.
+        #[test]
+        fn every_harness_check_has_a_test_per_backend() {
+            let listed = [$(stringify!($name)),*];
+            let checks: Vec<&str> = session_seal::store::conformance::CHECKS
+                .iter()
+                .map(|check| check.name)
+                .collect();
+            assert_eq!(listed.as_slice(), checks.as_slice());
+        }
+
         mod memory {
             $(
                 #[tokio::test]
@@ -108,6 +121,20 @@ macro_rules! conformance {
                     };
                     session_seal::store::conformance::$name(&store).await;
                     crate::common::store::remove_keys(&crate::common::store::redis_url(), &store);
+                }
+            )*
+        }
+
+        mod redis_cluster {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let test = concat!("redis_cluster::", stringify!($name));
+                    let Some(store) = crate::common::store::redis_cluster_store(test).await else {
+                        return;
+                    };
+                    session_seal::store::conformance::$name(&store).await;
+                    crate::common::store::remove_cluster_keys(&store);
                 }
             )*
         }
@@ -161,35 +188,65 @@ macro_rules! with_redis {
     }};
 }
 
+/// `<prefix>:{<route>}:row:<hex>`, spelled out here rather than asked of
+/// the store, so a change of layout fails these tests.
 fn row_key(store: &RedisStore, key: &StoreKey) -> String {
-    format!("{}:row:{}", store.key_prefix(), key.to_hex())
+    let name = format!(
+        "{}:{{{:04x}}}:row:{}",
+        store.key_prefix(),
+        key.route(),
+        key.to_hex()
+    );
+    assert_eq!(name, store.row_key(key));
+    name
 }
 
+/// `<prefix>:{<user route>}:user:<namespace>:<user>`.
 fn index_key(store: &RedisStore, namespace: &str, user: &str) -> String {
-    format!("{}:user:{namespace}:{user}", store.key_prefix())
+    let route = StoreKey::user_route(namespace, user);
+    let name = format!(
+        "{}:{{{route:04x}}}:user:{namespace}:{user}",
+        store.key_prefix()
+    );
+    assert_eq!(name, store.user_index_key(namespace, user));
+    name
 }
 
-/// `HSET key field value …` of a well-formed admin row for alice, with
-/// `field` replaced by `value` (or left out when `value` is `None`).
+/// The numbers a row's `meta` field joins with `:`, in order.
+const META_PARTS: [&str; 5] = [
+    "version",
+    "revision",
+    "created_at",
+    "touched_at",
+    "expires_at",
+];
+
+/// `HSET key …` of a well-formed admin row for alice, with `field` (a hash
+/// field, or one of the `META_PARTS` of its `meta` field) replaced by
+/// `value`, or left out when `value` is `None`.
 fn raw_row(raw: &mut RawRedis, key: &str, field: &str, value: Option<&[u8]>) {
     let expires = (NOW + HOUR).to_string();
-    let good: [(&str, &[u8]); 8] = [
-        ("namespace", b"admin"),
-        ("user", b"alice"),
-        ("version", b"1"),
-        ("data", b"{\"card\":\"TOPSECRET\"}"),
-        ("revision", b"1"),
-        ("created_at", b"1750000000"),
-        ("touched_at", b"1750000000"),
-        ("expires_at", expires.as_bytes()),
+    let numbers: [&[u8]; 5] = [b"1", b"1", b"1750000000", b"1750000000", expires.as_bytes()];
+    let replace = |name: &str, good: &[u8]| -> Option<Vec<u8>> {
+        if name == field {
+            value.map(<[u8]>::to_vec)
+        } else {
+            Some(good.to_vec())
+        }
+    };
+    let meta: Vec<Vec<u8>> = META_PARTS
+        .iter()
+        .zip(numbers)
+        .filter_map(|(name, good)| replace(name, good))
+        .collect();
+    let fields = [
+        ("namespace", replace("namespace", b"admin")),
+        ("user", replace("user", b"alice")),
+        ("data", replace("data", b"{\"card\":\"TOPSECRET\"}")),
+        ("meta", Some(meta.join(&b':'))),
     ];
     let mut args: Vec<&[u8]> = vec![b"HSET", key.as_bytes()];
-    for (name, good_value) in good {
-        let value = if name == field {
-            value
-        } else {
-            Some(good_value)
-        };
+    for (name, value) in &fields {
         if let Some(value) = value {
             args.push(name.as_bytes());
             args.push(value);
@@ -315,11 +372,12 @@ async fn redis_corrupt_rows_read_as_absent_not_as_errors() {
             let (good, bad) = (key_of("dave"), key_of("dave"));
             create(&store, &good, &record(Some("dave"), NOW)).await;
             create(&store, &bad, &record(Some("dave"), NOW + 1)).await;
+            let meta = format!("1:1:yesterday:{}:{}", NOW + 1, NOW + 1 + HOUR);
             raw.cmd(&[
                 b"HSET",
                 row_key(&store, &bad).as_bytes(),
-                b"created_at",
-                b"yesterday",
+                b"meta",
+                meta.as_bytes(),
             ]);
             assert_eq!(listed(&store, ADMIN, "dave", NOW).await, vec![good]);
 
@@ -528,6 +586,140 @@ fn redis_store_debug_shows_no_credentials() {
     assert!(debug.contains("session-seal"), "{debug}");
     assert!(!debug.contains("hunter2"), "{debug}");
     assert!(!debug.contains("sessions:"), "{debug}");
+}
+
+// ---------------------------------------------------- Redis Cluster only
+
+/// `CLUSTER KEYSLOT name`, asked of any node.
+fn keyslot(raw: &mut RawRedis, name: &str) -> i64 {
+    raw.int(&[b"CLUSTER", b"KEYSLOT", name.as_bytes()])
+}
+
+/// The cluster nodes (by URL) that hold `name`: a node answers `EXISTS`
+/// for its own slots only (MOVED for the others).
+fn nodes_holding(name: &str) -> Vec<String> {
+    common::store::redis_cluster_urls()
+        .into_iter()
+        .filter(|url| {
+            let mut raw = RawRedis::connect(url).expect("raw connection to a cluster node");
+            raw.cmd(&[b"EXISTS", name.as_bytes()]) == Resp::Int(1)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn redis_cluster_a_users_rows_and_index_share_one_slot_on_one_node() {
+    let test = "redis_cluster_a_users_rows_and_index_share_one_slot_on_one_node";
+    let Some(store) = common::store::redis_cluster_store(test).await else {
+        return;
+    };
+    let mut raw = RawRedis::connect(&common::store::redis_cluster_urls()[0])
+        .expect("raw connection to a cluster node");
+    let (phone, laptop, bob) = (new_key(), new_key(), key_of("bob"));
+    create(&store, &phone, &record(Some("alice"), NOW)).await;
+    create(&store, &laptop, &record(Some("alice"), NOW + 1)).await;
+    create(&store, &bob, &record(Some("bob"), NOW)).await;
+
+    let index = index_key(&store, ADMIN, "alice");
+    let slot = keyslot(&mut raw, &index);
+    for key in [&phone, &laptop] {
+        assert_eq!(keyslot(&mut raw, &row_key(&store, key)), slot, "{key:?}");
+    }
+    let holders = nodes_holding(&index);
+    assert_eq!(holders.len(), 1, "one node holds the index: {holders:?}");
+    for key in [&phone, &laptop] {
+        assert_eq!(nodes_holding(&row_key(&store, key)), holders, "{key:?}");
+    }
+    // Another user's keys share their own slot (almost surely another one).
+    assert_eq!(
+        keyslot(&mut raw, &row_key(&store, &bob)),
+        keyslot(&mut raw, &index_key(&store, ADMIN, "bob"))
+    );
+    assert_eq!(
+        store
+            .delete_user(ADMIN, "alice", None)
+            .await
+            .expect("cluster available"),
+        2
+    );
+    assert!(load(&store, &bob, NOW).await.is_some());
+    common::store::remove_cluster_keys(&store);
+}
+
+/// A key on a route other than `other`'s (so on another hash tag).
+fn key_off_route(namespace: &str, other: u16) -> StoreKey {
+    loop {
+        let key = StoreKey::derive(namespace, &SessionId::generate());
+        if key.route() != other {
+            return key;
+        }
+    }
+}
+
+#[tokio::test]
+async fn redis_cluster_a_move_between_slots_that_conflicts_restores_the_old_row() {
+    let test = "redis_cluster_a_move_between_slots_that_conflicts_restores_the_old_row";
+    let Some(store) = common::store::redis_cluster_store(test).await else {
+        return;
+    };
+    let alice_route = StoreKey::user_route(ADMIN, "alice");
+    // A live row of alice's already sits under the target key (only a test
+    // can arrange this: targets are fresh random ids).
+    let taken = new_key();
+    let mut occupant = record(Some("alice"), NOW);
+    occupant.data = br#"{"occupant":true}"#.to_vec();
+    create(&store, &taken, &occupant).await;
+
+    // Anonymous → alice (a login), and bob → alice (a user change): the
+    // second step conflicts, so the first is undone.
+    let anonymous_key = key_off_route(ADMIN, alice_route);
+    let anonymous = record(None, NOW);
+    create(&store, &anonymous_key, &anonymous).await;
+    let bob_key = key_of("bob");
+    assert_ne!(bob_key.route(), alice_route);
+    let bob = record(Some("bob"), NOW);
+    create(&store, &bob_key, &bob).await;
+
+    for (from, old) in [(&anonymous_key, &anonymous), (&bob_key, &bob)] {
+        for expected in [Some(1), None] {
+            let login = record(Some("alice"), NOW + 5);
+            assert_eq!(
+                store
+                    .move_session(from, expected, &taken, &login, NOW + 5)
+                    .await
+                    .expect("cluster available"),
+                MoveOutcome::Conflict,
+                "{from:?}, expected {expected:?}"
+            );
+            assert_eq!(load(&store, from, NOW + 5).await.as_ref(), Some(old));
+        }
+    }
+    assert_eq!(load(&store, &taken, NOW).await, Some(occupant));
+    assert_eq!(listed(&store, ADMIN, "bob", NOW).await, vec![bob_key]);
+    assert_eq!(listed(&store, ADMIN, "alice", NOW).await, vec![taken]);
+    // The restored rows kept their expiry in Redis.
+    for key in [&anonymous_key, &bob_key] {
+        let name = row_key(&store, key);
+        let holder = nodes_holding(&name).pop().expect("restored row exists");
+        let mut raw = RawRedis::connect(&holder).expect("raw connection to a cluster node");
+        let ttl = raw.int(&[b"TTL", name.as_bytes()]);
+        assert!(ttl > 0, "{key:?}: TTL {ttl}");
+    }
+
+    // And without a conflict the same moves go through.
+    let fresh = new_key();
+    let login = record(Some("alice"), NOW + 6);
+    assert_eq!(
+        store
+            .move_session(&bob_key, Some(1), &fresh, &login, NOW + 6)
+            .await
+            .expect("cluster available"),
+        MoveOutcome::Moved
+    );
+    assert_eq!(load(&store, &bob_key, NOW + 6).await, None);
+    assert_eq!(listed(&store, ADMIN, "bob", NOW + 6).await, vec![]);
+    assert_eq!(load(&store, &fresh, NOW + 6).await, Some(login));
+    common::store::remove_cluster_keys(&store);
 }
 
 // ----------------------------------------------------------- memory only

@@ -1,8 +1,8 @@
 //! Store mode through real HTTP, on both backends: the `store_mode` example's
 //! routes served on loopback, driven by several cookie-jar "devices".
 //!
-//! Every scenario runs against the memory store, Redis, SQLite and
-//! PostgreSQL (the servers `.ci/run` starts; outside CI the server-backed
+//! Every scenario runs against the memory store, Redis (one server and a
+//! three-primary cluster), SQLite and PostgreSQL (the servers `.ci/run` starts; outside CI the server-backed
 //! runs skip with a message when no server answers).
 
 // The example's `router` is for its `main`; the tests compose `routes` themselves.
@@ -229,6 +229,13 @@ macro_rules! on_both_backends {
                     super::$scenario(store).await;
                 }
             }
+
+            #[tokio::test]
+            async fn redis_cluster() {
+                if let Some(store) = super::redis_cluster_store(stringify!($scenario)).await {
+                    super::$scenario(store).await;
+                }
+            }
         }
     )*};
 }
@@ -249,6 +256,11 @@ fn memory_store() -> AppStore {
 
 async fn redis_store(test: &str) -> Option<AppStore> {
     let store = common::store::redis_store(test).await?;
+    Some(Arc::new(store))
+}
+
+async fn redis_cluster_store(test: &str) -> Option<AppStore> {
+    let store = common::store::redis_cluster_store(test).await?;
     Some(Arc::new(store))
 }
 
@@ -433,7 +445,7 @@ async fn redis_outage_is_503_not_a_logout() {
     let Some(mut server) = common::store::spawn_redis_server() else {
         return;
     };
-    let store = session_seal::store::RedisStore::new(&server.url()).expect("redis url");
+    let store = session_redis::RedisStore::new(&server.url()).expect("redis url");
     let (addr, _clock) = start(Arc::new(store)).await;
     let mut laptop = login(addr, 7, "laptop").await;
     assert_eq!(me(&mut laptop).await, "user 7 on laptop, 0 visits\n");

@@ -1,5 +1,5 @@
 //! Store mode under concurrency and failure, through real HTTP on every
-//! backend (memory, Redis, SQLite, PostgreSQL): a renewal racing a logout or an update, renewal and re-login at
+//! backend (memory, Redis and Redis Cluster, SQLite, PostgreSQL): a renewal racing a logout or an update, renewal and re-login at
 //! the per-user cap, handlers that fail after changing a session, planted
 //! duplicate cookies, several extractors of one type, and the caching
 //! headers of session responses.
@@ -483,8 +483,8 @@ async fn session_responses_are_kept_out_of_shared_caches(store: AppStore) {
     assert_eq!(values, vec!["no-store"]);
 }
 
-/// Runs each scenario on a fresh memory store, a fresh Redis prefix, a fresh
-/// SQLite file and a fresh PostgreSQL table.
+/// Runs each scenario on a fresh memory store, a fresh Redis prefix (one
+/// server and the cluster), a fresh SQLite file and a fresh PostgreSQL table.
 macro_rules! on_every_backend {
     ($($scenario:ident),* $(,)?) => {$(
         mod $scenario {
@@ -497,6 +497,14 @@ macro_rules! on_every_backend {
             async fn redis() {
                 let test = concat!("races::", stringify!($scenario));
                 if let Some(store) = crate::common::store::redis_store(test).await {
+                    super::$scenario(std::sync::Arc::new(store)).await;
+                }
+            }
+
+            #[tokio::test]
+            async fn redis_cluster() {
+                let test = concat!("races::", stringify!($scenario), "::cluster");
+                if let Some(store) = crate::common::store::redis_cluster_store(test).await {
                     super::$scenario(std::sync::Arc::new(store)).await;
                 }
             }

@@ -1,6 +1,8 @@
 //! `cargo bench -p benches`: seal/open of session-seal against the
 //! hand-written floor and axum-extra's cookie jars, and the per-request cost
-//! through an axum router for session-seal, both jars and tower-sessions.
+//! through an axum router for session-seal, both jars and tower-sessions,
+//! and a store read alone (Redis: one server and a cluster) next to a bare
+//! Redis `GET` through the same client.
 //! `cargo run -p benches --release --bin bench-report` prints the table.
 
 use std::hint::black_box;
@@ -11,12 +13,15 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
-    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, postgres_store, redis_store,
-    sent_back_cookie, sqlite_store, stored_router,
+    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, postgres_store,
+    redis_cluster_store, redis_store, sent_back_cookie, sqlite_store, stored_router,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header::{COOKIE, HeaderMap, HeaderValue};
 use http::{Request, StatusCode};
+use session_seal::store::{
+    MemoryStore as StoreMemory, Record, SaveOutcome, SessionId, SessionStore, StoreKey,
+};
 use session_seal::{SessionLayer, TypedSession};
 use tower_service::Service;
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
@@ -264,7 +269,116 @@ fn read_per_request(c: &mut Criterion) {
             b.iter(|| call(&rt, &sqlite_router, Some(&sqlite_cookie)))
         });
     }
+    if let Some(cluster) = rt.block_on(redis_cluster_store()) {
+        let cluster_router = stored_router(cluster);
+        let cluster_cookie = login_cookie(&rt, &cluster_router);
+        assert_eq!(
+            call(&rt, &cluster_router, Some(&cluster_cookie)),
+            StatusCode::OK
+        );
+        read.bench_function("store-redis-cluster", |b| {
+            b.iter(|| call(&rt, &cluster_router, Some(&cluster_cookie)))
+        });
+    }
     read.finish();
+}
+
+/// A store read alone (`SessionStore::load` of a live row), and for Redis
+/// the floor under it: a bare `GET` of a value of the row's size through
+/// the same client (redis-rs's connection manager), one client, loopback.
+/// Compare with `redis-benchmark -t get -c 1 -n 50000 -q` (C, no Tokio).
+fn store_load(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let namespace = "bench";
+    let key = StoreKey::derive(namespace, &SessionId::generate_for(namespace, Some("4242")));
+    let record = Record {
+        namespace: namespace.into(),
+        user: Some("4242".into()),
+        version: 1,
+        data: serde_json::to_vec(&payload()).unwrap(),
+        revision: 1,
+        created_at: NOW,
+        touched_at: NOW,
+        expires_at: NOW + 3600,
+    };
+    let stores: Vec<(&str, Box<dyn SessionStore>)> = [
+        Some((
+            "memory",
+            Box::new(StoreMemory::new()) as Box<dyn SessionStore>,
+        )),
+        rt.block_on(redis_store())
+            .map(|store| ("redis", Box::new(store) as Box<dyn SessionStore>)),
+        rt.block_on(redis_cluster_store())
+            .map(|store| ("redis-cluster", Box::new(store) as Box<dyn SessionStore>)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+
+    let mut group = c.benchmark_group("store-load");
+    for (name, store) in &stores {
+        let _ = rt.block_on(store.delete(&key));
+        let saved = rt.block_on(store.save(&key, &record, None, NOW)).unwrap();
+        assert_eq!(saved, SaveOutcome::Saved, "{name}");
+        assert!(
+            rt.block_on(store.load(&key, NOW)).unwrap().is_some(),
+            "{name}"
+        );
+        group.bench_function(*name, |b| {
+            b.iter(|| black_box(rt.block_on(store.load(&key, NOW)).unwrap()))
+        });
+        let _ = rt.block_on(store.delete(&key));
+    }
+    let url = std::env::var("SESSION_SEAL_REDIS_URL")
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let manager = redis::Client::open(url.as_str())
+        .ok()
+        .and_then(|client| rt.block_on(redis::aio::ConnectionManager::new(client)).ok());
+    if let Some(mut manager) = manager {
+        let name = "session-seal-bench:get";
+        let value = vec![b'x'; record.data.len() + 100];
+        rt.block_on(
+            redis::cmd("SET")
+                .arg(name)
+                .arg(&value)
+                .exec_async(&mut manager),
+        )
+        .unwrap();
+        let get = redis::cmd("GET").arg(name).clone();
+        group.bench_function("redis-get", |b| {
+            b.iter(|| {
+                let value: redis::Value = rt.block_on(get.query_async(&mut manager)).unwrap();
+                black_box(value)
+            })
+        });
+        rt.block_on(redis::cmd("DEL").arg(name).exec_async(&mut manager))
+            .unwrap();
+        let row = "session-seal-bench:row";
+        let mut hset = redis::cmd("HSET");
+        hset.arg(row);
+        for (field, value) in [
+            ("namespace", &b"bench"[..]),
+            ("user", b"4242"),
+            ("data", &record.data),
+            ("meta", b"1:1:1750000000:1750000000:1750003600"),
+        ] {
+            hset.arg(field).arg(value);
+        }
+        rt.block_on(hset.exec_async(&mut manager)).unwrap();
+        let hgetall = redis::cmd("HGETALL").arg(row).clone();
+        group.bench_function("redis-hgetall", |b| {
+            b.iter(|| {
+                let value: redis::Value = rt.block_on(hgetall.query_async(&mut manager)).unwrap();
+                black_box(value)
+            })
+        });
+        rt.block_on(redis::cmd("DEL").arg(row).exec_async(&mut manager))
+            .unwrap();
+    }
+    group.finish();
 }
 
 /// The cookie `GET /login` of `router` sets.
@@ -278,5 +392,5 @@ fn payload_for_login() -> BenchSession {
     payload()
 }
 
-criterion_group!(benches, primitives, read_per_request);
+criterion_group!(benches, primitives, read_per_request, store_load);
 criterion_main!(benches);

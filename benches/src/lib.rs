@@ -132,6 +132,25 @@ pub async fn sqlite_store() -> Option<SqliteStore> {
     }
 }
 
+/// A Redis Cluster store on the nodes in `SESSION_SEAL_REDIS_CLUSTER_URLS`
+/// (comma-separated; default the three primaries `.ci/run` starts on
+/// 127.0.0.1:7001-7003) under a benchmark prefix, or `None` with a note
+/// when the cluster does not answer.
+pub async fn redis_cluster_store() -> Option<RedisStore> {
+    let urls = std::env::var("SESSION_SEAL_REDIS_CLUSTER_URLS").unwrap_or_else(|_| {
+        "redis://127.0.0.1:7001,redis://127.0.0.1:7002,redis://127.0.0.1:7003".to_owned()
+    });
+    let config = RedisStoreConfig::default().key_prefix("session-seal-bench");
+    let store = RedisStore::cluster_with_config(urls.split(','), config).ok()?;
+    match store.ping().await {
+        Ok(()) => Some(store),
+        Err(error) => {
+            eprintln!("note: no Redis Cluster at {urls} ({error}); skipping the cluster cases");
+            None
+        }
+    }
+}
+
 /// The benchmark payload.
 pub fn payload() -> BenchSession {
     BenchSession {

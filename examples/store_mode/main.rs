@@ -2,9 +2,10 @@
 //! session store, on http://127.0.0.1:3000 (or `PORT`).
 //!
 //! The memory store by default; with `--features redis` and
-//! `SESSION_SEAL_REDIS_URL=redis://127.0.0.1:6379`, Redis; with
-//! `--features sqlite` and `SESSION_SEAL_SQLITE=/tmp/sessions.db`, a SQLite
-//! file (sessions survive a restart); with `--features postgres` and
+//! `SESSION_SEAL_REDIS_URL=redis://127.0.0.1:6379`, Redis (or a Redis
+//! Cluster: `SESSION_SEAL_REDIS_URL=redis+cluster://127.0.0.1:7001,127.0.0.1:7002`);
+//! with `--features sqlite` and `SESSION_SEAL_SQLITE=/tmp/sessions.db`, a
+//! SQLite file (sessions survive a restart); with `--features postgres` and
 //! `SESSION_SEAL_POSTGRES_URL=postgres://user:password@127.0.0.1/db`,
 //! PostgreSQL.
 

@@ -1,9 +1,10 @@
 //! Redis for the store-mode tests: a `RedisStore` on a fresh key prefix of
-//! the shared test server, a throwaway `redis-server` for outage tests, and
-//! a minimal raw client to inspect or corrupt what the store wrote.
+//! the shared test server or the shared test cluster, a throwaway
+//! `redis-server` for outage tests, and a minimal raw client to inspect or
+//! corrupt what the store wrote.
 //!
-//! Without a reachable server the Redis tests skip with a message; with
-//! `SESSION_SEAL_REQUIRE_REDIS=1` (as in CI) they fail instead.
+//! Without a reachable server (or cluster) the Redis tests skip with a
+//! message; with `SESSION_SEAL_REQUIRE_REDIS=1` (as in CI) they fail instead.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -11,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use session_seal::store::{RedisStore, RedisStoreConfig};
+use session_redis::{RedisStore, RedisStoreConfig};
 
 /// The shared test server's URL: `SESSION_SEAL_REDIS_URL`, default
 /// `redis://127.0.0.1:6379`.
@@ -92,6 +93,46 @@ pub async fn redis_store(test: &str) -> Option<RedisStore> {
     }
 }
 
+/// The shared test cluster's node URLs: `SESSION_SEAL_REDIS_CLUSTER_URLS`
+/// (comma-separated), default the three primaries `.ci/run` starts on
+/// 127.0.0.1:7001-7003.
+pub fn redis_cluster_urls() -> Vec<String> {
+    std::env::var("SESSION_SEAL_REDIS_CLUSTER_URLS")
+        .unwrap_or_else(|_| {
+            "redis://127.0.0.1:7001,redis://127.0.0.1:7002,redis://127.0.0.1:7003".into()
+        })
+        .split(',')
+        .map(str::to_owned)
+        .collect()
+}
+
+const START_CLUSTER: &str = "run `.ci/run` (it starts a three-primary cluster on 127.0.0.1:7001-7003) \
+     or point SESSION_SEAL_REDIS_CLUSTER_URLS at one";
+
+/// A store on the shared test cluster under a fresh key prefix, or `None`
+/// (after a skip message) when the cluster does not answer.
+pub async fn redis_cluster_store(test: &str) -> Option<RedisStore> {
+    let store =
+        RedisStore::cluster_with_config(redis_cluster_urls(), test_config(unique_prefix(test)))
+            .expect("SESSION_SEAL_REDIS_CLUSTER_URLS are valid Redis URLs");
+    match tokio::time::timeout(Duration::from_secs(5), store.ping()).await {
+        Ok(Ok(())) => Some(store),
+        Ok(Err(error)) => skip(test, &format!("no Redis Cluster: {error}"), START_CLUSTER),
+        Err(_) => skip(
+            test,
+            "the Redis Cluster did not answer within 5 s",
+            START_CLUSTER,
+        ),
+    }
+}
+
+/// Removes every key under `store`'s prefix from each cluster node.
+pub fn remove_cluster_keys(store: &RedisStore) {
+    for url in redis_cluster_urls() {
+        remove_keys(&url, store);
+    }
+}
+
 /// A store on `url` under a fresh prefix, without checking the server.
 pub fn redis_store_at(url: &str, test: &str) -> RedisStore {
     RedisStore::with_config(url, test_config(unique_prefix(test))).expect("valid Redis URL")
@@ -149,7 +190,7 @@ impl RedisProcess {
     /// as a restarted Redis would come back. Panics if it does not answer.
     pub fn restart(&mut self) {
         self.kill();
-        let child = start_server(self.port).expect("redis-server restarts on its port");
+        let child = start_server(self.port, &[]).expect("redis-server restarts on its port");
         self.child = Some(child);
     }
 }
@@ -169,7 +210,7 @@ pub fn spawn_redis_server() -> Option<RedisProcess> {
     // bind; a few attempts make that race harmless.
     for _ in 0..3 {
         let port = free_port();
-        match start_server(port) {
+        match start_server(port, &[]) {
             Ok(child) => {
                 return Some(RedisProcess {
                     child: Some(child),
@@ -203,10 +244,13 @@ impl std::fmt::Debug for StartError {
     }
 }
 
-fn start_server(port: u16) -> Result<Child, StartError> {
+/// Starts `redis-server` on `port` with `extra` arguments and waits (at most
+/// 5 s) until it answers.
+fn start_server(port: u16, extra: &[&str]) -> Result<Child, StartError> {
     let spawned = Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no"])
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -242,6 +286,147 @@ fn start_server(port: u16) -> Result<Child, StartError> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A throwaway Redis Cluster of three primaries on free loopback ports,
+/// without persistence, its node files in a fresh temporary directory.
+/// Nodes are killed and reaped on [`kill_node`](Self::kill_node) or drop.
+///
+/// `cluster-require-full-coverage no`: when a primary dies, the others keep
+/// serving their slots (as a cluster with replicas does after a failover);
+/// `cluster-node-timeout` is 1 s so a test also sees the state after the
+/// cluster has marked the node as failed.
+pub struct RedisCluster {
+    nodes: Vec<(u16, Option<Child>)>,
+    dir: std::path::PathBuf,
+}
+
+impl RedisCluster {
+    /// `redis://127.0.0.1:<port>` of each node.
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes
+            .iter()
+            .map(|(port, _)| format!("redis://127.0.0.1:{port}"))
+            .collect()
+    }
+
+    /// Kills node `index` (SIGKILL, as a crash would) and reaps it.
+    pub fn kill_node(&mut self, index: usize) {
+        if let Some(mut child) = self
+            .nodes
+            .get_mut(index)
+            .and_then(|(_, child)| child.take())
+        {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Whether every live node reports `cluster_state:ok`.
+    fn is_ok(&self) -> bool {
+        self.urls().iter().all(|url| {
+            RawRedis::connect(url).is_ok_and(|mut raw| {
+                matches!(raw.cmd(&[b"CLUSTER", b"INFO"]),
+                    Resp::Bulk(Some(info)) if String::from_utf8_lossy(&info).contains("cluster_state:ok"))
+            })
+        })
+    }
+}
+
+impl Drop for RedisCluster {
+    fn drop(&mut self) {
+        for index in 0..self.nodes.len() {
+            self.kill_node(index);
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A port whose cluster bus port (+10000) is free too.
+fn free_cluster_port() -> u16 {
+    loop {
+        let port = free_port();
+        if port <= u16::MAX - 10_000
+            && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok()
+        {
+            return port;
+        }
+    }
+}
+
+/// Starts a [`RedisCluster`] and waits (at most about 15 s) until it
+/// reports `cluster_state:ok`. `None` (after a skip message) when
+/// `redis-server` is missing, unless `SESSION_SEAL_REQUIRE_REDIS=1`.
+pub fn spawn_redis_cluster() -> Option<RedisCluster> {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    let dir = std::env::temp_dir().join(format!(
+        "session-seal-test-cluster-{}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temporary directory for the cluster");
+    let mut cluster = RedisCluster {
+        nodes: Vec::new(),
+        dir,
+    };
+    for _ in 0..3 {
+        let port = free_cluster_port();
+        let conf = cluster.dir.join(format!("nodes-{port}.conf"));
+        let dir = cluster.dir.to_string_lossy().into_owned();
+        let conf = conf.to_string_lossy().into_owned();
+        let extra = [
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            &conf,
+            "--cluster-node-timeout",
+            "1000",
+            "--cluster-require-full-coverage",
+            "no",
+            "--dir",
+            &dir,
+        ];
+        match start_server(port, &extra) {
+            Ok(child) => cluster.nodes.push((port, Some(child))),
+            Err(StartError::Missing) => {
+                return skip(
+                    &current_test(),
+                    "the `redis-server` binary is not on PATH",
+                    "install it (Debian: `apt-get install redis-server`)",
+                );
+            }
+            Err(StartError::Failed(error)) => panic!("could not start a cluster node: {error}"),
+        }
+    }
+    let addresses: Vec<String> = cluster
+        .nodes
+        .iter()
+        .map(|(port, _)| format!("127.0.0.1:{port}"))
+        .collect();
+    let status = Command::new("redis-cli")
+        .arg("--cluster")
+        .arg("create")
+        .args(&addresses)
+        .args(["--cluster-replicas", "0", "--cluster-yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("redis-cli runs");
+    assert!(
+        status.success(),
+        "redis-cli --cluster create failed: {status}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !cluster.is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "the throwaway cluster did not reach cluster_state:ok within 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Some(cluster)
 }
 
 /// A loopback port nothing listens on right now.

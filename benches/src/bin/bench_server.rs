@@ -5,9 +5,11 @@
 //!
 //! Cases: baseline, floor, seal-read, seal-write, signed-jar, private-jar,
 //! tower-sessions, store-memory, store-redis (Redis at `SESSION_SEAL_REDIS_URL`,
-//! default `redis://127.0.0.1:6379`), store-postgres (PostgreSQL at
-//! `SESSION_SEAL_POSTGRES_URL`, default the database `.ci/run` sets up),
-//! store-sqlite (a fresh file in the temporary directory).
+//! default `redis://127.0.0.1:6379`), store-redis-cluster (the cluster at
+//! `SESSION_SEAL_REDIS_CLUSTER_URLS`, default 127.0.0.1:7001-7003),
+//! store-postgres (PostgreSQL at `SESSION_SEAL_POSTGRES_URL`, default the
+//! database `.ci/run` sets up), store-sqlite (a fresh file in the temporary
+//! directory).
 
 use std::hint::black_box;
 
@@ -18,8 +20,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
-    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, postgres_store, redis_store,
-    sqlite_store, stored_router,
+    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, postgres_store,
+    redis_cluster_store, redis_store, sqlite_store, stored_router,
 };
 use session_seal::{SessionError, SessionLayer, TypedSession};
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
@@ -156,6 +158,7 @@ async fn app(case: &str) -> Option<Router> {
         "store-redis" => stored_router(redis_store().await?),
         "store-postgres" => stored_router(postgres_store().await?),
         "store-sqlite" => stored_router(sqlite_store().await?),
+        "store-redis-cluster" => stored_router(redis_cluster_store().await?),
         _ => return None,
     };
     Some(router)

@@ -12,8 +12,9 @@ const SWEEP_INTERVAL_SECS: u64 = 60;
 /// Sessions in this process's memory: the default store.
 ///
 /// Fast and dependency-free, but sessions end with the process and are not
-/// shared between server instances; use `RedisStore` (feature `redis`) for
-/// that. Cloning is cheap and shares the rows.
+/// shared between server instances; use a shared backend for that (Redis:
+/// the `session-redis` crate, or the facade's feature `redis`). Cloning is
+/// cheap and shares the rows.
 ///
 /// Expired rows read as absent at once and are removed by a sweep that runs
 /// with a write at most once a minute, or by [`purge_expired`](Self::purge_expired).

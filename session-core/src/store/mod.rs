@@ -1,6 +1,6 @@
 //! Server-side store mode: the [`SessionStore`] trait, its row type
-//! [`Record`], the ids and keys, and the in-memory backend [`MemoryStore`]
-//! (plus `RedisStore` with the `redis` feature).
+//! [`Record`], the ids and keys, and the in-memory backend [`MemoryStore`].
+//! Other backends live in crates of their own (Redis: `session-redis`).
 //!
 //! A session type declared with `#[session(store)]` keeps its payload here;
 //! its cookie carries only a [`SessionId`] sealed under the same envelope and
@@ -48,14 +48,10 @@ pub mod conformance;
 mod ext;
 mod id;
 mod memory;
-#[cfg(feature = "redis")]
-mod redis;
 
 pub use ext::{SessionStoreExt, enforce_max_per_user};
 pub use id::{SESSION_ID_LEN, SessionId, StoreKey};
 pub use memory::MemoryStore;
-#[cfg(feature = "redis")]
-pub use redis::{RedisStore, RedisStoreConfig};
 
 /// The future every [`SessionStore`] method returns.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;

@@ -1,0 +1,139 @@
+//! # session-redis
+//!
+//! The Redis backend of session-seal's store mode: a
+//! [`SessionStore`](session_core::store::SessionStore) on one Redis server
+//! (or a primary with replicas) or on a Redis Cluster. Apps usually reach it
+//! through the facade, `session_seal::store::RedisStore` with the feature
+//! `redis`.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use session_redis::{RedisStore, RedisStoreConfig};
+//!
+//! # async fn start() -> Result<(), session_core::StoreError> {
+//! // One server:
+//! let store = RedisStore::with_config(
+//!     "redis://127.0.0.1:6379",
+//!     RedisStoreConfig::default().key_prefix("shop"),
+//! )?;
+//! // A cluster, through any of its nodes (one URL or a list):
+//! let cluster = RedisStore::new("redis+cluster://10.0.0.1:7001,10.0.0.2:7002")?;
+//! let same = RedisStore::cluster(["redis://10.0.0.1:7001", "redis://10.0.0.2:7002"])?;
+//! store.ping().await?; // readiness: is Redis answering?
+//! # Ok(()) }
+//! ```
+//!
+//! Construction never connects (an app may start before Redis); the
+//! connection opens on first use and re-opens after a failure. An
+//! unreachable server, or the cluster node holding a session, makes each
+//! operation fail with `StoreError::Unavailable` within the configured
+//! timeouts ([`RedisStoreConfig`]), which the layer answers with 503: never
+//! a silent logout. In a cluster the other nodes' sessions keep working.
+//!
+//! # Key layout
+//!
+//! With the default prefix `session-seal`:
+//!
+//! | key | type | holds |
+//! |---|---|---|
+//! | `session-seal:{rrrr}:row:<StoreKey hex>` | hash | `namespace`, `user` (absent for anonymous sessions), `data` (raw bytes), `meta` (`version:revision:created_at:touched_at:expires_at`, decimal) |
+//! | `session-seal:{rrrr}:user:<namespace>:<user>` | set | the `StoreKey` hex of each of that user's rows |
+//!
+//! `rrrr` is a route as four hex digits: a row's is its key's
+//! [`route`](session_core::store::StoreKey::route), an index's is
+//! [`StoreKey::user_route`](session_core::store::StoreKey::user_route) of its
+//! user. Redis Cluster hashes only the part in braces, and a row with a user
+//! is always stored on its user's route, so one user's rows and index live
+//! in one hash slot: every script below touches one slot, and declares every
+//! key it touches in `KEYS`. The prefix may not contain braces.
+//!
+//! A row expires in Redis (`EXPIRE`) when its session does, and its stored
+//! `expires_at` is also compared with the caller's `now`, so a row reads as
+//! absent from the second its session ends. An index set lives at least as
+//! long as the longest row in it. Keep Redis's default `maxmemory-policy
+//! noeviction`: a policy that evicts keys early could drop an index set and
+//! let a user's sessions escape "log out everywhere".
+//!
+//! A row that cannot be decoded (a missing field, a malformed number, a key
+//! of another type) reads as absent and is logged as a warning (target
+//! `session_seal`) that names its key, never its contents.
+//!
+//! # What each operation costs
+//!
+//! | operation | round trips |
+//! |---|---|
+//! | `load` (every request with a session) | 1: `HMGET` of the four fields |
+//! | `save` | 1 script |
+//! | `touch` (at most once per `touch_after`), `delete` | 1 script for an anonymous row, 2 for a row with a user (the first run reports the owner whose index must be updated) |
+//! | `move_session` (renewal, login over a session) | 1 script; 2-3 in a cluster when the route changes (below) |
+//! | `list_user`, `delete_user` | 2: `SMEMBERS`, then a script with each member's row in `KEYS` (again if the index changed in between) |
+//!
+//! A read is a plain `HMGET`, not a script: Redis answers it as fast as a
+//! `GET`, where an `EVALSHA` costs its server 3-4 µs more. The numbers share
+//! one field so that the reply has four values for redis-rs to parse, not
+//! eight (about 1 µs less per read).
+//!
+//! Scripts whose row's owner they cannot know in advance (`touch`, `delete`)
+//! first run assuming an anonymous row; a row with a user answers with its
+//! owner and the script runs again with that user's index declared.
+//! `list_user` and `delete_user` read the index, then run with each
+//! member's row declared; a member added in between makes the script ask
+//! for another read. Index entries whose row is gone or changed hands
+//! (after a user change, or an expiry) are pruned by `list_user` and
+//! `delete_user`; they are never counted or listed.
+//!
+//! # Moves between routes in a cluster
+//!
+//! Renewing a session keeps its route, so renewals are one atomic script in
+//! a cluster too. A login over an anonymous session, or a change of user,
+//! moves a session to another route, which in a cluster is usually another
+//! slot on another node: no single script can reach both. On one server the
+//! same move is one script. In a cluster it runs in two steps:
+//!
+//! 1. On the old slot: check the old row (gone → `Gone`, another revision →
+//!    `Conflict`, nothing written), then remove it and its index entry,
+//!    keeping a `DUMP` of it in the client.
+//! 2. On the new slot: create the new row and its index entry, unless a live
+//!    row is there (`Conflict`).
+//! 3. Only if step 2 failed (a conflict, or the new slot's node is
+//!    unreachable): put the old row back (`RESTORE`, with its remaining TTL,
+//!    and its index entry) unless its key was taken meanwhile; a failed
+//!    restore is logged.
+//!
+//! The outcomes are those of the one-script move, with this window between
+//! the steps: a request reading the old session sees it absent (revoked),
+//! and if the process dies between the steps the session is gone; the user
+//! is logged out, which is the safe side. Only when step 2 fails can the
+//! restore bring back a row that a logout of that same session removed in
+//! the window, so that logout is undone; step 2 fails only when the new
+//! slot's node is down or the new key is taken, and new keys are fresh
+//! 192-bit random ids. A timeout in step 2 is reported as
+//! `StoreError::Unavailable` even if the new row was written: that row then
+//! lives under an id no client holds, indexed under its user (so "log out
+//! everywhere" ends it), until its TTL.
+//!
+//! # Redis Cluster operations
+//!
+//! The cluster client is redis-rs's own: it learns the slot map from any
+//! listed node, routes each command by its first key, follows `MOVED`/`ASK`
+//! redirections and refreshes its map after a failover. Scripts are loaded
+//! on every primary at their first use (`SCRIPT LOAD` goes to all nodes).
+//! With `cluster-require-full-coverage yes` (Redis's default) a cluster that
+//! has lost a primary without a replica to promote refuses every command
+//! once it marks the node failed; with replicas, or with the setting `no`,
+//! only the dead node's sessions get 503 until it is back.
+//!
+//! `Debug` of a store shows its key prefix and whether it is a cluster,
+//! never a URL (which may carry a password).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod config;
+mod connection;
+mod layout;
+mod row;
+mod scripts;
+mod store;
+
+pub use config::RedisStoreConfig;
+pub use store::RedisStore;
