@@ -5,7 +5,8 @@
 //! `open`, which rejects it with a typed error).
 
 use cookie::{Cookie, SameSite as CookieSameSite};
-use http::header::{COOKIE, HeaderMap};
+use http::HeaderValue;
+use http::header::{COOKIE, HeaderMap, ValueIter};
 use session_core::{SameSite, SessionSpec};
 
 /// The values of every cookie called `name` in the request, in the order sent.
@@ -18,24 +19,53 @@ use session_core::{SameSite, SessionSpec};
 /// one name (cookie tossing) must not be able to push the genuine one out of
 /// reach. The work stays bounded by the size of the request's headers, which
 /// the HTTP server limits, and each candidate costs one MAC check.
-pub(crate) fn candidates<'h>(
-    headers: &'h HeaderMap,
-    name: &'h str,
-) -> impl Iterator<Item = Option<&'h str>> + 'h {
-    headers
-        .get_all(COOKIE)
-        .into_iter()
-        .flat_map(|header| header.as_bytes().split(|&b| b == b';'))
-        .filter_map(split_pair)
-        .filter(move |(key, _)| *key == name.as_bytes())
-        .map(|(_, value)| std::str::from_utf8(value).ok())
+pub(crate) fn candidates<'h>(headers: &'h HeaderMap, name: &'h str) -> Candidates<'h> {
+    Candidates {
+        lines: headers.get_all(COOKIE).into_iter(),
+        rest: &[],
+        name: name.as_bytes(),
+    }
 }
 
-/// `name=value` with optional whitespace around both; pairs without `=` are skipped.
-fn split_pair(pair: &[u8]) -> Option<(&[u8], &[u8])> {
-    let at = pair.iter().position(|&b| b == b'=')?;
-    let (key, value) = (pair.get(..at)?, pair.get(at + 1..)?);
-    Some((key.trim_ascii(), value.trim_ascii()))
+/// The iterator of [`candidates`]: one pass over each `Cookie` line, which
+/// looks for `;` (with `memchr`, a word or vector at a time) and compares
+/// only the start of each pair with the name.
+pub(crate) struct Candidates<'h> {
+    lines: ValueIter<'h, HeaderValue>,
+    rest: &'h [u8],
+    name: &'h [u8],
+}
+
+impl<'h> Iterator for Candidates<'h> {
+    type Item = Option<&'h str>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.rest.is_empty() {
+                self.rest = self.lines.next()?.as_bytes();
+                continue;
+            }
+            let (pair, rest) = match memchr::memchr(b';', self.rest) {
+                Some(at) => {
+                    let (pair, rest) = self.rest.split_at(at);
+                    (pair, rest.get(1..).unwrap_or_default())
+                }
+                None => (self.rest, &[][..]),
+            };
+            self.rest = rest;
+            if let Some(value) = value_of(pair, self.name) {
+                return Some(std::str::from_utf8(value).ok());
+            }
+        }
+    }
+}
+
+/// The value of `pair` (`name=value`, optional whitespace around both) if
+/// its name is `name`.
+fn value_of<'a>(pair: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    let after_name = pair.trim_ascii_start().strip_prefix(name)?;
+    let value = after_name.trim_ascii_start().strip_prefix(b"=")?;
+    Some(value.trim_ascii())
 }
 
 /// Formats the `Set-Cookie` value that stores `value` for `spec`.
@@ -78,8 +108,6 @@ fn base(spec: &SessionSpec, value: String, secure: bool) -> cookie::CookieBuilde
 
 #[cfg(test)]
 mod tests {
-    use http::HeaderValue;
-
     use super::*;
 
     fn headers(values: &[&[u8]]) -> HeaderMap {
