@@ -300,6 +300,12 @@ pub use session_derive::{SessionPayload, registry};
 #[cfg(feature = "testing")]
 pub mod testing;
 
+/// The README's complete examples, compiled and run as doctests (its other
+/// snippets are fragments, marked `ignore`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// The crates behind the facade, for what it does not re-export by name.
 pub mod crates {
     pub use session_axum as axum;

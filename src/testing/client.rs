@@ -207,7 +207,8 @@ impl TestClient {
     }
 
     /// Starts this client logged in: `payload` sealed now (on the client's
-    /// clock) under `keyring`, in the jar under `T`'s cookie name and path.
+    /// clock) under `keyring`, in the jar under `T`'s cookie name and path,
+    /// expiring when the value does (as the layer's `Set-Cookie` would).
     ///
     /// Other flavours: pass a keyring made only of a *previous* secret to
     /// mint a cookie under a retired-but-accepted key; use
@@ -219,12 +220,18 @@ impl TestClient {
         keyring: &Keyring,
         payload: &T,
     ) -> Result<&mut Self, SealError> {
-        self.with_session_sealed_at(keyring, payload, self.clock.now())
+        let now = self.clock.now();
+        let value = keyring.seal_at(payload, now)?;
+        let expires_at = T::SPEC.expiry(now, now);
+        self.jar
+            .insert_until(T::SPEC.cookie(), &value, T::SPEC.path(), Some(expires_at));
+        Ok(self)
     }
 
-    /// Like [`with_session`](Self::with_session), sealed at `issued_at`: a
-    /// time far enough back gives a cookie that has expired (the jar keeps
-    /// it, as a browser with a stale cookie would).
+    /// Like [`with_session`](Self::with_session), sealed at `issued_at`, and
+    /// kept in the jar whatever its expiry: a time far enough back gives a
+    /// cookie that has expired, as a browser that kept a stale cookie would
+    /// send it.
     pub fn with_session_sealed_at<T: SessionPayload>(
         &mut self,
         keyring: &Keyring,
@@ -269,7 +276,8 @@ impl TestClient {
             return Err(MintError::Conflict);
         }
         let value = keyring.seal_id_at(&spec, &id, now, now)?;
-        self.jar.insert(spec.cookie(), &value, spec.path());
+        self.jar
+            .insert_until(spec.cookie(), &value, spec.path(), Some(record.expires_at));
         Ok(self)
     }
 }

@@ -128,17 +128,23 @@ impl CookieJar {
             .map(|cookie| cookie.value.as_str())
     }
 
-    /// Puts a cookie in the jar as if the site had set it (or as an
-    /// attacker, or a tampering user, would), replacing one with the same
-    /// name and path.
+    /// Puts a cookie in the jar that stays until removed (as an attacker,
+    /// a tampering user, or a browser keeping a stale cookie would have it),
+    /// replacing one with the same name and path.
     pub fn insert(&mut self, name: &str, value: &str, path: &str) {
+        self.insert_until(name, value, path, None);
+    }
+
+    /// Puts a cookie in the jar that expires at `expires_at` (unix seconds;
+    /// `None`: never), as a `Set-Cookie` with that lifetime would.
+    pub fn insert_until(&mut self, name: &str, value: &str, path: &str, expires_at: Option<u64>) {
         self.remove(name, path);
         self.created += 1;
         self.cookies.push(JarCookie {
             name: name.to_owned(),
             value: value.to_owned(),
             path: path.to_owned(),
-            expires_at: None,
+            expires_at,
             secure: false,
             created: self.created,
         });
