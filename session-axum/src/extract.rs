@@ -252,25 +252,30 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                 }
             }
         }
+        session.no_cookie_opened(first_error);
+        session
+    }
+
+    /// Records that no cookie of this type opened: absent if none was sent,
+    /// else rejected for the first one's reason.
+    pub(crate) fn no_cookie_opened(&mut self, first_error: Option<OpenError>) {
         match first_error {
-            Some(error) => session.reject(error),
-            None => sessions.opened(
-                type_id,
-                spec,
-                state::Opened {
+            Some(error) => self.reject(error),
+            None => {
+                let found = state::Opened {
                     status: SessionStatus::Absent,
                     candidate: None,
-                },
-                None,
-            ),
+                };
+                self.sessions
+                    .opened(TypeId::of::<T>(), T::SPEC, found, None);
+            }
         }
-        session
     }
 
     /// The request carried only unusable cookies of this type: log why,
     /// report it in `status` (for this and any later extractor), and clear
     /// the cookie.
-    pub(crate) fn reject(&mut self, error: OpenError) {
+    fn reject(&mut self, error: OpenError) {
         log_invalid(T::SPEC.cookie(), &error);
         self.status = SessionStatus::Invalid(error);
         let found = state::Opened {

@@ -201,18 +201,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             sessions.opened(type_id, spec, found, pending);
             return Ok(session);
         }
-        match first_error {
-            Some(error) => session.reject(error),
-            None => sessions.opened(
-                type_id,
-                spec,
-                state::Opened {
-                    status: SessionStatus::Absent,
-                    candidate: None,
-                },
-                None,
-            ),
-        }
+        session.no_cookie_opened(first_error);
         Ok(session)
     }
 
