@@ -147,6 +147,8 @@ mod row;
 mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod store_impl;
 
 pub use config::{ConfigError, DEFAULT_TABLE, SqlStoreConfig};
 #[cfg(feature = "postgres")]

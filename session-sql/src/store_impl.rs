@@ -1,0 +1,169 @@
+//! The `SessionStore` implementation both SQL stores share: the same
+//! statements (from [`Statements`](crate::sql::Statements)), the same row
+//! codec and the same error mapping; only the driver types and the
+//! transactions behind `move_in_transaction` / `delete_user_rows` differ.
+//!
+//! A macro rather than a generic impl: sqlx's `Database`-generic bounds for
+//! binding, fetching and decoding these column types would be longer than the
+//! code they would share.
+
+/// `impl SessionStore for $store`, for a store type with `inner.{pool, sql,
+/// table}`, `bounded`, `move_in_transaction` and `delete_user_rows`, in a
+/// module that imports the names the body uses.
+macro_rules! impl_session_store {
+    ($store:ty) => {
+        impl SessionStore for $store {
+            fn load<'a>(&'a self, key: &'a StoreKey, now: u64) -> StoreFuture<'a, Option<Record>> {
+                Box::pin(async move {
+                    let row = self
+                        .bounded("load", async {
+                            sqlx::query(&self.inner.sql.load)
+                                .bind(key.as_bytes().as_slice())
+                                .bind(db_time(now))
+                                .fetch_optional(&self.inner.pool)
+                                .await
+                        })
+                        .await?;
+                    Ok(row.and_then(|row| match row::record(&row) {
+                        Ok(record) => Some(record),
+                        Err(unreadable) => {
+                            row::warn_unreadable(BACKEND, &self.inner.table, &unreadable);
+                            None
+                        }
+                    }))
+                })
+            }
+
+            fn save<'a>(
+                &'a self,
+                key: &'a StoreKey,
+                record: &'a Record,
+                expected: Option<u64>,
+                now: u64,
+            ) -> StoreFuture<'a, SaveOutcome> {
+                Box::pin(async move {
+                    record.check_route(key)?;
+                    let sql = &self.inner.sql;
+                    let bound = Bound::new(record);
+                    let query = match expected {
+                        None => {
+                            bind_record(sqlx::query(&sql.create), key, &bound).bind(db_time(now))
+                        }
+                        Some(expected) => bind_record(sqlx::query(&sql.update), key, &bound)
+                            .bind(db_revision(expected))
+                            .bind(db_time(now)),
+                    };
+                    let done = self
+                        .bounded("save", query.execute(&self.inner.pool))
+                        .await?;
+                    Ok(if done.rows_affected() == 1 {
+                        SaveOutcome::Saved
+                    } else {
+                        SaveOutcome::Conflict
+                    })
+                })
+            }
+
+            fn move_session<'a>(
+                &'a self,
+                from: &'a StoreKey,
+                expected: Option<u64>,
+                to: &'a StoreKey,
+                record: &'a Record,
+                now: u64,
+            ) -> StoreFuture<'a, MoveOutcome> {
+                Box::pin(async move {
+                    record.check_route(to)?;
+                    self.bounded(
+                        "move_session",
+                        self.move_in_transaction(from, expected, to, record, now),
+                    )
+                    .await
+                })
+            }
+
+            fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let done = self
+                        .bounded("delete", async {
+                            sqlx::query(&self.inner.sql.delete)
+                                .bind(key.as_bytes().as_slice())
+                                .execute(&self.inner.pool)
+                                .await
+                        })
+                        .await?;
+                    Ok(done.rows_affected() > 0)
+                })
+            }
+
+            fn touch<'a>(
+                &'a self,
+                key: &'a StoreKey,
+                touched_at: u64,
+                expires_at: u64,
+                now: u64,
+            ) -> StoreFuture<'a, bool> {
+                Box::pin(async move {
+                    let done = self
+                        .bounded("touch", async {
+                            sqlx::query(&self.inner.sql.touch)
+                                .bind(key.as_bytes().as_slice())
+                                .bind(db_time(touched_at))
+                                .bind(db_time(expires_at))
+                                .bind(db_time(now))
+                                .execute(&self.inner.pool)
+                                .await
+                        })
+                        .await?;
+                    Ok(done.rows_affected() > 0)
+                })
+            }
+
+            fn list_user<'a>(
+                &'a self,
+                namespace: &'a str,
+                user: &'a str,
+                now: u64,
+            ) -> StoreFuture<'a, Vec<UserSession>> {
+                Box::pin(async move {
+                    let rows = self
+                        .bounded("list_user", async {
+                            sqlx::query(&self.inner.sql.list_user)
+                                .bind(namespace)
+                                .bind(user)
+                                .bind(db_time(now))
+                                .fetch_all(&self.inner.pool)
+                                .await
+                        })
+                        .await?;
+                    Ok(rows
+                        .iter()
+                        .filter_map(|row| match row::user_session(row) {
+                            Ok(session) => Some(session),
+                            Err(unreadable) => {
+                                row::warn_unreadable(BACKEND, &self.inner.table, &unreadable);
+                                None
+                            }
+                        })
+                        .collect())
+                })
+            }
+
+            fn delete_user<'a>(
+                &'a self,
+                namespace: &'a str,
+                user: &'a str,
+                keep: Option<&'a StoreKey>,
+            ) -> StoreFuture<'a, usize> {
+                Box::pin(async move {
+                    let deleted = self
+                        .bounded("delete_user", self.delete_user_rows(namespace, user, keep))
+                        .await?;
+                    Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use impl_session_store;
