@@ -18,8 +18,10 @@ use session_core::{Keyring, Registry, RegistryError, check_specs, unix_now};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::config::{Clock, LayerConfig};
 use crate::policy::SecurePolicy;
-use crate::state::{Clock, Emit, RequestSessions, Shared};
+use crate::request::{Emit, RequestSessions};
+use crate::store_mode;
 
 /// The tower layer that makes the session types of registry `R` available to
 /// handlers as [`TypedSession<T>`](crate::TypedSession) and
@@ -67,7 +69,7 @@ use crate::state::{Clock, Emit, RequestSessions, Shared};
 ///     .layer(SessionLayer::<App>::new(Keyring::new(SessionSecret::generate())));
 /// ```
 pub struct SessionLayer<R> {
-    shared: Arc<Shared>,
+    config: Arc<LayerConfig>,
     registry: PhantomData<fn() -> R>,
 }
 
@@ -93,7 +95,7 @@ impl<R: Registry> SessionLayer<R> {
         check_specs(R::SPECS)?;
         keyring.prepare(R::SPECS);
         Ok(SessionLayer {
-            shared: Arc::new(Shared {
+            config: Arc::new(LayerConfig {
                 keyring,
                 secure: SecurePolicy::Auto,
                 clock: Arc::new(unix_now),
@@ -110,7 +112,7 @@ impl<R: Registry> SessionLayer<R> {
 impl<R> SessionLayer<R> {
     /// Sets when cookies are `Secure` (default [`SecurePolicy::Auto`]).
     pub fn secure(self, policy: SecurePolicy) -> Self {
-        self.map_shared(|shared| shared.secure = policy)
+        self.map_config(|config| config.secure = policy)
     }
 
     /// Replaces the clock (unix seconds) used to issue and check expiry, for
@@ -120,7 +122,7 @@ impl<R> SessionLayer<R> {
         F: Fn() -> u64 + Send + Sync + 'static,
     {
         let clock: Clock = Arc::new(clock);
-        self.map_shared(|shared| shared.clock = clock)
+        self.map_config(|config| config.clock = clock)
     }
 
     /// Sets the store that `#[session(store)]` types keep their rows in.
@@ -143,7 +145,7 @@ impl<R> SessionLayer<R> {
     /// ```
     pub fn store(self, store: impl SessionStore) -> Self {
         let store: Arc<dyn SessionStore> = Arc::new(store);
-        self.map_shared(|shared| shared.store = Some(store))
+        self.map_config(|config| config.store = Some(store))
     }
 
     /// Whether session changes are written when the handler answers with a
@@ -155,17 +157,17 @@ impl<R> SessionLayer<R> {
     /// their cookies are still sent. Client errors (4xx) always write: a
     /// logout that answers 401 still logs out.
     pub fn save_on_server_error(self, save: bool) -> Self {
-        self.map_shared(|shared| shared.save_on_server_error = save)
+        self.map_config(|config| config.save_on_server_error = save)
     }
 
     /// The keyring this layer seals and opens with.
     pub fn keyring(&self) -> &Keyring {
-        &self.shared.keyring
+        &self.config.keyring
     }
 
     /// Changes this layer's settings; copies them first if a clone shares them.
-    fn map_shared(mut self, change: impl FnOnce(&mut Shared)) -> Self {
-        change(Arc::make_mut(&mut self.shared));
+    fn map_config(mut self, change: impl FnOnce(&mut LayerConfig)) -> Self {
+        change(Arc::make_mut(&mut self.config));
         self
     }
 }
@@ -173,7 +175,7 @@ impl<R> SessionLayer<R> {
 impl<R> Clone for SessionLayer<R> {
     fn clone(&self) -> Self {
         SessionLayer {
-            shared: Arc::clone(&self.shared),
+            config: Arc::clone(&self.config),
             registry: PhantomData,
         }
     }
@@ -182,11 +184,11 @@ impl<R> Clone for SessionLayer<R> {
 impl<R> fmt::Debug for SessionLayer<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionLayer")
-            .field("registry", &self.shared.registry_name)
-            .field("keyring", &self.shared.keyring)
-            .field("secure", &self.shared.secure)
-            .field("store", &self.shared.store.is_some())
-            .field("save_on_server_error", &self.shared.save_on_server_error)
+            .field("registry", &self.config.registry_name)
+            .field("keyring", &self.config.keyring)
+            .field("secure", &self.config.secure)
+            .field("store", &self.config.store.is_some())
+            .field("save_on_server_error", &self.config.save_on_server_error)
             .finish_non_exhaustive()
     }
 }
@@ -197,7 +199,7 @@ impl<S, R> Layer<S> for SessionLayer<R> {
     fn layer(&self, inner: S) -> Self::Service {
         SessionService {
             inner,
-            shared: Arc::clone(&self.shared),
+            config: Arc::clone(&self.config),
         }
     }
 }
@@ -206,13 +208,13 @@ impl<S, R> Layer<S> for SessionLayer<R> {
 #[derive(Clone)]
 pub struct SessionService<S> {
     inner: S,
-    shared: Arc<Shared>,
+    config: Arc<LayerConfig>,
 }
 
 impl<S> fmt::Debug for SessionService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionService")
-            .field("registry", &self.shared.registry_name)
+            .field("registry", &self.config.registry_name)
             .finish_non_exhaustive()
     }
 }
@@ -232,7 +234,7 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let sessions = Arc::new(RequestSessions::new(Arc::clone(&self.shared)));
+        let sessions = Arc::new(RequestSessions::new(Arc::clone(&self.config)));
         request.extensions_mut().insert(Arc::clone(&sessions));
         ResponseFuture {
             inner: self.inner.call(request),
@@ -273,7 +275,7 @@ where
         let mut response = std::task::ready!(this.inner.poll(cx))?.map(Body::new);
         let sessions = this.sessions;
         // A failed request changes nothing, unless the app asked otherwise.
-        let emit = if response.status().is_server_error() && !sessions.shared.save_on_server_error {
+        let emit = if response.status().is_server_error() && !sessions.config.save_on_server_error {
             Emit::Committed
         } else {
             Emit::All
@@ -284,7 +286,7 @@ where
         }
         let sessions = Arc::clone(sessions);
         let mut flushing: Flushing = Box::pin(async move {
-            match sessions.flush_all().await {
+            match store_mode::flush_all(&sessions).await {
                 Ok(()) => {
                     finish(&sessions, &mut response, Emit::All);
                     response

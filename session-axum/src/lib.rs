@@ -2,23 +2,48 @@
 //! [`TypedSession<T>`] and [`RequireSession<T>`], rejections and cookie policy.
 //!
 //! Most users depend on the `session-seal` facade, which re-exports this crate.
+//!
+//! How the code is laid out (imports run one way, down this list):
+//!
+//! - [`TypedSession`] (`session.rs`) and [`RequireSession`] (`require.rs`):
+//!   the extractors; each method works in either mode and hands the work to
+//! - `cookie_mode.rs` (the session is its sealed cookie) or `store_mode.rs`
+//!   (a row in the layer's store; the cookie carries a sealed id; the
+//!   atomic writes after the handler), which record what to write in
+//! - `request.rs`: the per-request state every extractor of a request and
+//!   the layer share (one slot per session type), with `row_state.rs` (a
+//!   store-mode type's row and pending writes) and `current.rs` (what one
+//!   extractor holds);
+//! - [`SessionLayer`] (`layer.rs`): builds the request state from its
+//!   `config.rs`, and after the handler writes the store and the cookies.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+mod config;
 mod cookie;
-mod extract;
+mod cookie_mode;
+mod current;
+mod error;
 mod layer;
 mod policy;
 mod rejection;
-mod state;
+mod request;
+mod require;
+mod row_state;
+mod session;
 mod status;
-mod stored;
+mod store_mode;
 
-pub use extract::{RequireSession, TypedSession};
+pub use error::SessionError;
 pub use layer::{ResponseFuture, SessionLayer, SessionService};
 pub use policy::SecurePolicy;
-pub use rejection::{SessionError, SessionRejection};
+pub use rejection::SessionRejection;
+pub use require::RequireSession;
+pub use session::TypedSession;
 pub use status::SessionStatus;
+
+/// The `tracing` target of every event the layer emits.
+pub(crate) const TRACING_TARGET: &str = "session_seal";

@@ -1,48 +1,19 @@
-//! The per-request session state the layer puts in the request extensions,
-//! shared by every extractor of the request and read back by the layer to
-//! write `Set-Cookie` headers.
+//! [`RequestSessions`]: the per-request session state the layer puts in the
+//! request extensions, shared by every extractor of the request and read
+//! back by the layer to write `Set-Cookie` headers.
 
 use std::any::TypeId;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use http::HeaderValue;
 use http::header::{HeaderMap, SET_COOKIE};
-use session_core::store::SessionStore;
-use session_core::{Keyring, SessionSpec};
+use session_core::{OpenError, SessionSpec};
 
+use crate::TRACING_TARGET;
+use crate::config::LayerConfig;
 use crate::cookie;
-use crate::policy::SecurePolicy;
-use crate::rejection::SessionError;
+use crate::row_state::StoredState;
 use crate::status::SessionStatus;
-use crate::stored::StoredState;
-
-/// A clock in unix seconds; replaceable for tests.
-pub type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-
-/// What every request of one layer shares: built once per layer.
-#[derive(Clone)]
-pub(crate) struct Shared {
-    pub(crate) keyring: Keyring,
-    pub(crate) secure: SecurePolicy,
-    pub(crate) clock: Clock,
-    pub(crate) registry_name: &'static str,
-    pub(crate) contains: fn(TypeId) -> bool,
-    /// Where store-mode types keep their rows.
-    pub(crate) store: Option<Arc<dyn SessionStore>>,
-    /// Whether session changes are written when the response is a 5xx.
-    pub(crate) save_on_server_error: bool,
-}
-
-impl Shared {
-    pub(crate) fn now(&self) -> u64 {
-        (self.clock)()
-    }
-
-    /// `Secure` for `spec`: forced by the spec, else the layer's policy.
-    pub(crate) fn secure(&self, spec: &SessionSpec) -> bool {
-        spec.secure() || self.secure.resolve(self.keyring.tier())
-    }
-}
 
 /// The cookie a session type will write on the response, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,14 +66,14 @@ pub(crate) struct Slot {
 
 /// One request's session state. Lives in the request extensions as an `Arc`.
 pub(crate) struct RequestSessions {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) config: Arc<LayerConfig>,
     slots: Mutex<Vec<Slot>>,
 }
 
 impl RequestSessions {
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(config: Arc<LayerConfig>) -> Self {
         RequestSessions {
-            shared,
+            config,
             slots: Mutex::new(Vec::new()),
         }
     }
@@ -214,27 +185,46 @@ impl RequestSessions {
     pub(crate) fn has_store_work(&self) -> bool {
         // Without a store there is nothing to write (and cookie-only apps
         // skip the lock on every response).
-        if self.shared.store.is_none() {
+        if self.config.store.is_none() {
             return false;
         }
         self.with_slots(|slots| slots.iter().any(|slot| slot.stored.has_work()))
     }
 
-    /// Performs every pending store write, type by type in first-use order.
-    /// Stops at the first failure (the caller then answers with the error
-    /// instead of the handler's response, with only committed cookies).
-    pub(crate) async fn flush_all(&self) -> Result<(), SessionError> {
-        let types: Vec<(TypeId, SessionSpec)> = self.with_slots(|slots| {
+    /// The store-mode types with writes the store has not seen yet, in
+    /// first-use order.
+    pub(crate) fn types_with_store_work(&self) -> Vec<(TypeId, SessionSpec)> {
+        self.with_slots(|slots| {
             slots
                 .iter()
                 .filter(|slot| slot.stored.has_work())
                 .map(|slot| (slot.type_id, slot.spec))
                 .collect()
-        });
-        for (type_id, spec) in types {
-            crate::stored::flush(self, type_id, spec).await?;
-        }
-        Ok(())
+        })
+    }
+
+    /// Records that no cookie of `spec`'s type opened: absent if none was
+    /// sent, else rejected (logged, cleared) for the first one's reason.
+    /// Returns the status to report.
+    pub(crate) fn none_opened(
+        &self,
+        type_id: TypeId,
+        spec: SessionSpec,
+        first_error: Option<OpenError>,
+    ) -> SessionStatus {
+        let (status, pending) = match first_error {
+            Some(error) => {
+                log_invalid(spec.cookie(), &error);
+                (SessionStatus::Invalid(error), Some(Pending::Remove))
+            }
+            None => (SessionStatus::Absent, None),
+        };
+        let found = Opened {
+            status,
+            candidate: None,
+        };
+        self.opened(type_id, spec, found, pending);
+        status
     }
 
     fn with_slot<R>(
@@ -270,11 +260,11 @@ impl RequestSessions {
                 if emit == Emit::Committed && !slot.committed {
                     continue;
                 }
-                let secure = self.shared.secure(&slot.spec);
+                let secure = self.config.secure(&slot.spec);
                 let line = match &slot.pending {
                     None => continue,
                     Some(Pending::Set { value, expires_at }) => {
-                        let max_age = expires_at.saturating_sub(self.shared.now());
+                        let max_age = expires_at.saturating_sub(self.config.now());
                         cookie::set_cookie(&slot.spec, value, max_age, secure)
                     }
                     Some(Pending::Remove) => cookie::removal_cookie(&slot.spec, secure),
@@ -288,7 +278,7 @@ impl RequestSessions {
                         written += 1;
                     }
                     Err(_) => tracing::error!(
-                        target: "session_seal",
+                        target: TRACING_TARGET,
                         cookie = slot.spec.cookie(),
                         "could not encode Set-Cookie header"
                     ),
@@ -303,5 +293,23 @@ impl RequestSessions {
         // replaced whole, so its contents are still consistent.
         let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut slots)
+    }
+}
+
+/// Logs why a cookie was unusable: its name and the reason, never its value.
+fn log_invalid(cookie: &str, error: &OpenError) {
+    match error {
+        OpenError::Expired { .. } => tracing::debug!(
+            target: TRACING_TARGET,
+            cookie,
+            reason = error.label(),
+            "session cookie treated as absent"
+        ),
+        _ => tracing::info!(
+            target: TRACING_TARGET,
+            cookie,
+            reason = error.label(),
+            "session cookie treated as absent"
+        ),
     }
 }

@@ -1,0 +1,37 @@
+//! [`LayerConfig`]: what every request of one layer shares.
+
+use std::any::TypeId;
+use std::sync::Arc;
+
+use session_core::store::SessionStore;
+use session_core::{Keyring, SessionSpec};
+
+use crate::policy::SecurePolicy;
+
+/// A clock in unix seconds; replaceable for tests.
+pub(crate) type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// A layer's settings, built once per layer and shared by its requests.
+#[derive(Clone)]
+pub(crate) struct LayerConfig {
+    pub(crate) keyring: Keyring,
+    pub(crate) secure: SecurePolicy,
+    pub(crate) clock: Clock,
+    pub(crate) registry_name: &'static str,
+    pub(crate) contains: fn(TypeId) -> bool,
+    /// Where store-mode types keep their rows.
+    pub(crate) store: Option<Arc<dyn SessionStore>>,
+    /// Whether session changes are written when the response is a 5xx.
+    pub(crate) save_on_server_error: bool,
+}
+
+impl LayerConfig {
+    pub(crate) fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
+    /// `Secure` for `spec`: forced by the spec, else the layer's policy.
+    pub(crate) fn secure(&self, spec: &SessionSpec) -> bool {
+        spec.secure() || self.secure.resolve(self.keyring.tier())
+    }
+}

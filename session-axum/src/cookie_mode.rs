@@ -1,0 +1,146 @@
+//! Cookie mode: the session lives in its sealed cookie. Opening one, sealing
+//! changes, re-issuing (rotation, migration, sliding renewal) and removal.
+
+use std::any::TypeId;
+
+use http::request::Parts;
+use session_core::{OpenError, Opened, SessionPayload};
+
+use crate::TRACING_TARGET;
+use crate::cookie;
+use crate::current::Current;
+use crate::error::SessionError;
+use crate::request::{Opened as Found, Pending, RequestSessions};
+use crate::status::SessionStatus;
+
+/// Opens `T` for this request. The first extractor of `T` scans the
+/// request's cookies; a later one reuses its outcome (the same status, the
+/// same cookie) and sees this request's changes.
+pub(crate) fn load<T: SessionPayload + 'static>(
+    parts: &Parts,
+    sessions: &RequestSessions,
+) -> Current<T> {
+    let config = &sessions.config;
+    let now = config.now();
+    let spec = T::SPEC;
+    let type_id = TypeId::of::<T>();
+    let mut current = Current::absent();
+    if let Some((found, pending)) = sessions.earlier(type_id) {
+        current.status = found.status;
+        let value = match pending {
+            // Written earlier in this request by another extractor.
+            Some(Pending::Set { value, .. }) => Some(value),
+            Some(Pending::Remove) => None,
+            None => found.candidate.and_then(|index| {
+                cookie::candidates(&parts.headers, spec.cookie())
+                    .nth(index)
+                    .flatten()
+                    .map(str::to_owned)
+            }),
+        };
+        if let Some(Ok(opened)) = value.map(|value| config.keyring.open_at::<T>(&value, now)) {
+            current.accept(opened);
+        }
+        return current;
+    }
+
+    let mut first_error = None;
+    for (index, candidate) in cookie::candidates(&parts.headers, spec.cookie()).enumerate() {
+        let opened = candidate
+            .ok_or(OpenError::Malformed)
+            .and_then(|value| config.keyring.open_at::<T>(value, now));
+        match opened {
+            Ok(opened) => {
+                let reissued = if opened.needs_reissue() {
+                    reissue(sessions, &opened, now).map(|value| Pending::Set {
+                        value,
+                        expires_at: spec.expiry(opened.started_at.min(now), now),
+                    })
+                } else {
+                    None
+                };
+                current.status = SessionStatus::Valid;
+                current.accept(opened);
+                let found = Found {
+                    status: SessionStatus::Valid,
+                    candidate: Some(index),
+                };
+                sessions.opened(type_id, spec, found, reissued);
+                return current;
+            }
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    current.status = sessions.none_opened(type_id, spec, first_error);
+    current
+}
+
+/// Seals `value` for the session that started at `started`, records the
+/// cookie, and keeps the value in `current`; on failure hands it back and
+/// changes nothing.
+pub(crate) fn seal<T: SessionPayload + 'static>(
+    sessions: &RequestSessions,
+    current: &mut Current<T>,
+    value: T,
+    started: u64,
+) -> Result<(), (T, SessionError)> {
+    let now = sessions.config.now();
+    match sessions.config.keyring.reseal_at(&value, started, now) {
+        Ok(sealed) => {
+            let started = started.min(now);
+            let expires_at = T::SPEC.expiry(started, now);
+            let pending = Pending::Set {
+                value: sealed,
+                expires_at,
+            };
+            sessions.record(TypeId::of::<T>(), T::SPEC, Some(pending));
+            current.issued_at = Some(now);
+            current.expires_at = Some(expires_at);
+            current.started_at = Some(started);
+            current.value = Some(value);
+            Ok(())
+        }
+        Err(error) => Err((value, error.into())),
+    }
+}
+
+/// Ends the session: a removal cookie with the same name, path and domain.
+pub(crate) fn remove<T: SessionPayload + 'static>(sessions: &RequestSessions) {
+    sessions.record(TypeId::of::<T>(), T::SPEC, Some(Pending::Remove));
+}
+
+/// Seals an opened payload again under the primary key and current schema
+/// with a fresh lifetime (rotation, migration, sliding renewal), keeping its
+/// start so the absolute lifetime is not extended.
+fn reissue<T: SessionPayload + 'static>(
+    sessions: &RequestSessions,
+    opened: &Opened<T>,
+    now: u64,
+) -> Option<String> {
+    let keyring = &sessions.config.keyring;
+    match keyring.reseal_at(&opened.payload, opened.started_at, now) {
+        Ok(sealed) => {
+            tracing::debug!(
+                target: TRACING_TARGET,
+                cookie = T::SPEC.cookie(),
+                previous_key = opened.previous_key,
+                migrated = opened.migrated,
+                renewal_due = opened.renewal_due,
+                "re-issuing session cookie"
+            );
+            Some(sealed)
+        }
+        // The cookie stays valid until it expires; nothing is lost.
+        Err(error) => {
+            tracing::warn!(
+                target: TRACING_TARGET,
+                cookie = T::SPEC.cookie(),
+                %error,
+                "could not re-issue session cookie"
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! [`SessionError`]: why a session change could not be made, axum style: a
+//! `#[non_exhaustive]` enum with `status()`, `body_text()` and
+//! `IntoResponse`.
+
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use session_core::{SealError, StoreError};
+
+use crate::TRACING_TARGET;
+use crate::rejection::STORE_UNAVAILABLE_BODY;
+
+/// A session change could not be made (returned by `insert`, `update`,
+/// `renew`, and the store-mode operations; also the layer's answer when the
+/// changes a handler left could not be written after it).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The payload could not be sealed (too large for a cookie, or not serializable).
+    #[error(transparent)]
+    Seal(#[from] SealError),
+    /// Store mode: the store could not be reached. Answered with 503.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Store mode: another request changed (or ended) this session since it
+    /// was loaded, so this change was not written. Answered with 409; the
+    /// client may retry.
+    #[error("`{type_name}` session was changed by another request; this change was not saved")]
+    Conflict {
+        /// The session type.
+        type_name: &'static str,
+    },
+    /// Store mode: the session was ended by another request (a logout, a
+    /// ban, an eviction) while this one ran, so its renewal was not written;
+    /// the session is ended here too and the response clears its cookie.
+    /// Answered with 401.
+    #[error("`{type_name}` session was ended by another request")]
+    Revoked {
+        /// The session type.
+        type_name: &'static str,
+    },
+    /// A store-only operation (`logout_all`, `logout_others`,
+    /// `user_sessions`) on a cookie-mode type: a programming mistake, 500.
+    #[error("`{type_name}` is a cookie-mode session; this operation needs #[session(store)]")]
+    NotStored {
+        /// The session type.
+        type_name: &'static str,
+    },
+}
+
+impl SessionError {
+    /// The HTTP status of the response: 503 when the store is down, 409 on a
+    /// lost update, 401 for a session revoked meanwhile or one that reached
+    /// its absolute lifetime during the request, else 500 (the payload is
+    /// the server's own data).
+    pub fn status(&self) -> StatusCode {
+        match self {
+            SessionError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+            SessionError::Conflict { .. } => StatusCode::CONFLICT,
+            SessionError::Revoked { .. } | SessionError::Seal(SealError::Expired { .. }) => {
+                StatusCode::UNAUTHORIZED
+            }
+            SessionError::Seal(_) | SessionError::NotStored { .. } => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// The response body: short, without the payload.
+    pub fn body_text(&self) -> String {
+        match self {
+            SessionError::Store(_) => STORE_UNAVAILABLE_BODY.to_owned(),
+            SessionError::Conflict { .. } => {
+                "the session was changed by another request, please retry".to_owned()
+            }
+            SessionError::Revoked { .. } => {
+                "the session has ended, please sign in again".to_owned()
+            }
+            SessionError::Seal(SealError::Expired { .. }) => {
+                "the session has expired, please sign in again".to_owned()
+            }
+            SessionError::Seal(_) | SessionError::NotStored { .. } => {
+                "the session could not be saved".to_owned()
+            }
+        }
+    }
+}
+
+impl IntoResponse for SessionError {
+    fn into_response(self) -> Response {
+        match &self {
+            SessionError::Conflict { .. } | SessionError::Revoked { .. } => {
+                tracing::info!(target: TRACING_TARGET, error = %self, "session not saved");
+            }
+            _ => {
+                tracing::error!(target: TRACING_TARGET, error = %self, "session could not be saved")
+            }
+        }
+        (self.status(), self.body_text()).into_response()
+    }
+}

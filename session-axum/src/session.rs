@@ -1,0 +1,282 @@
+//! [`TypedSession<T>`], the extractor: one session type's value for this
+//! request, and every change a handler can make to it. Each method works in
+//! either mode; the work is in [`cookie_mode`](crate::cookie_mode) and
+//! [`store_mode`](crate::store_mode).
+
+use std::any::TypeId;
+use std::fmt;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use http::request::Parts;
+use session_core::SessionPayload;
+use session_core::store::{StoreKey, UserSession};
+
+use crate::current::Current;
+use crate::error::SessionError;
+use crate::rejection::SessionRejection;
+use crate::request::RequestSessions;
+use crate::status::SessionStatus;
+use crate::{cookie_mode, store_mode};
+
+/// The session of type `T` for this request: read it, change it, remove it.
+///
+/// Needs [`SessionLayer`](crate::SessionLayer) on the router with `T` in its
+/// registry; without the layer extraction fails with
+/// [`SessionRejection::MissingLayer`] (500), with `T` not registered with
+/// [`SessionRejection::Unregistered`] (500). Never fails because of what the
+/// client sent: a missing, expired, tampered or otherwise unusable cookie reads
+/// as no session ([`status`](Self::status) tells which), and an unusable one is
+/// cleared with a removal cookie.
+///
+/// Changes are sealed when made, so a payload too large for a cookie is an
+/// error at the call, and the layer writes the `Set-Cookie` after the handler;
+/// the handler returns nothing special.
+///
+/// A `#[session(store)]` type works the same way; its payload lives in the
+/// layer's [`SessionStore`](session_core::store::SessionStore) and its cookie
+/// holds only a sealed id. Extraction then also fails with
+/// [`SessionRejection::StoreUnavailable`] (503) when the store cannot be
+/// reached (never a silent logout), and the store-only operations
+/// [`save`](Self::save), [`logout_all`](Self::logout_all),
+/// [`logout_others`](Self::logout_others) and
+/// [`user_sessions`](Self::user_sessions) are available.
+///
+/// If the request carries several cookies with `T`'s name, every one is tried
+/// in the order sent and the first that opens wins, so cookies planted by a
+/// sibling subdomain cannot hide the genuine one (an attacker's own *valid*
+/// cookie sent first does win: use a `__Host-` name, which other subdomains
+/// cannot set). Browsers send the cookie with the longest path first.
+///
+/// Several extractors of `T` in one request agree: the first one opens the
+/// cookie, later ones reuse its outcome (the same [`status`](Self::status),
+/// the same cookie) and see the changes made so far in the request.
+pub struct TypedSession<T: SessionPayload + Send + Sync + 'static> {
+    pub(crate) sessions: Arc<RequestSessions>,
+    pub(crate) current: Current<T>,
+}
+
+impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
+    /// The session's payload, if there is one.
+    pub fn get(&self) -> Option<&T> {
+        self.current.value.as_ref()
+    }
+
+    /// What the request carried (not changed by mutations).
+    pub fn status(&self) -> SessionStatus {
+        self.current.status
+    }
+
+    /// Unix seconds at which the current session was sealed (cookie mode) or
+    /// started (store mode), if any.
+    pub fn issued_at(&self) -> Option<u64> {
+        self.current.issued_at
+    }
+
+    /// Unix seconds at which the current session expires, if any.
+    pub fn expires_at(&self) -> Option<u64> {
+        self.current.expires_at
+    }
+
+    /// Unix seconds at which the current session started (its `insert`),
+    /// if any. Renewals, updates and re-issues keep it, and with
+    /// `absolute_max_age` the session ends that long after it, however
+    /// often it is used.
+    pub fn started_at(&self) -> Option<u64> {
+        self.current.started_at
+    }
+
+    /// Starts or replaces the session with `value` (sealed now, fresh
+    /// lifetime): a new session, so [`started_at`](Self::started_at) is now.
+    ///
+    /// In store mode the new session always gets a fresh id and the previous
+    /// row is deleted: call `insert` at login and a planted (fixated) id is
+    /// worthless.
+    ///
+    /// On error nothing changes: the previous session stays, in memory and in
+    /// the browser.
+    pub fn insert(&mut self, value: T) -> Result<(), SessionError> {
+        let written = if T::SPEC.is_stored() {
+            store_mode::insert(&self.sessions, &mut self.current, value)
+        } else {
+            let now = self.sessions.config.now();
+            cookie_mode::seal(&self.sessions, &mut self.current, value, now)
+        };
+        written.map_err(|(_, error)| error)
+    }
+
+    /// Changes the payload in place and seals it again with a fresh lifetime
+    /// (never past the type's `absolute_max_age`: the session keeps its
+    /// start). Returns `Ok(false)` without calling `change` when there is no session.
+    ///
+    /// On error the in-memory payload keeps the change but nothing is
+    /// written: the browser keeps the previous cookie.
+    ///
+    /// In store mode the row keeps its id and is written after the handler
+    /// (or at [`save`](Self::save)) only if no other request changed it since
+    /// it was loaded; otherwise the write fails with
+    /// [`SessionError::Conflict`] (409) rather than overwrite that change.
+    pub fn update(&mut self, change: impl FnOnce(&mut T)) -> Result<bool, SessionError> {
+        let Some(mut value) = self.current.value.take() else {
+            return Ok(false);
+        };
+        change(&mut value);
+        let written = if T::SPEC.is_stored() {
+            store_mode::update(&self.sessions, &mut self.current, value)
+        } else {
+            let started = self
+                .current
+                .started_at
+                .unwrap_or_else(|| self.sessions.config.now());
+            cookie_mode::seal(&self.sessions, &mut self.current, value, started)
+        };
+        match written {
+            Ok(()) => Ok(true),
+            Err((value, error)) => {
+                self.current.value = Some(value);
+                Err(error)
+            }
+        }
+    }
+
+    /// Seals the unchanged payload again with a fresh issue time and lifetime
+    /// (do this after a privilege change). The session keeps its start, so
+    /// `absolute_max_age` still counts from the original `insert`. Returns
+    /// `Ok(false)` when there is no session.
+    ///
+    /// In store mode the session also moves to a fresh id and its old row is
+    /// deleted, so the previous cookie (and anyone holding a copy) stops working.
+    pub fn renew(&mut self) -> Result<bool, SessionError> {
+        if T::SPEC.is_stored() {
+            return store_mode::renew(&self.sessions, &mut self.current);
+        }
+        self.update(|_| {})
+    }
+
+    /// Ends the session: the response carries a removal cookie (same name,
+    /// path and domain).
+    pub fn remove(&mut self) {
+        self.take();
+    }
+
+    /// Ends the session and returns its payload. In store mode its row is
+    /// deleted too.
+    pub fn take(&mut self) -> Option<T> {
+        if T::SPEC.is_stored() {
+            store_mode::remove::<T>(&self.sessions);
+        } else {
+            cookie_mode::remove::<T>(&self.sessions);
+        }
+        self.current.end()
+    }
+
+    /// Writes this session's pending changes to the store now, instead of
+    /// after the handler, so the handler can answer a failure itself.
+    ///
+    /// A no-op for cookie-mode types (their cookie is sealed at each change).
+    ///
+    /// - [`SessionError::Revoked`]: the session was ended elsewhere (a
+    ///   logout, a ban, an eviction) while this request ran; it is now
+    ///   ended here too: no payload, and the response clears the cookie.
+    /// - [`SessionError::Conflict`] (another request changed the session
+    ///   since it was loaded) or [`SessionError::Store`] (the store is
+    ///   down): nothing was written, and the session is in the state it had
+    ///   before this call, changes still pending. The layer tries them once
+    ///   more after the handler unless the response is a server error (see
+    ///   [`SessionLayer::save_on_server_error`](crate::SessionLayer::save_on_server_error));
+    ///   answering with the returned error (409 or 503) is usually right.
+    pub async fn save(&mut self) -> Result<(), SessionError> {
+        if !T::SPEC.is_stored() {
+            return Ok(());
+        }
+        store_mode::save(&self.sessions, &mut self.current).await
+    }
+
+    /// Ends every session of this type that the current user holds, on every
+    /// device, this one included. Returns how many rows were deleted.
+    ///
+    /// The user is the payload's [`SessionPayload::session_user`]
+    /// (`#[session(user = "…")]`); with no session or no user, nothing
+    /// happens and `Ok(0)` is returned. To end another user's sessions (an
+    /// admin banning someone), use
+    /// [`SessionStoreExt::logout_all`](session_core::store::SessionStoreExt::logout_all)
+    /// on the store.
+    pub async fn logout_all(&mut self) -> Result<usize, SessionError> {
+        store_mode::logout_all(&self.sessions, &mut self.current).await
+    }
+
+    /// Ends every other session of this type that the current user holds
+    /// ("sign out other devices"), keeping this one. Writes this session's
+    /// pending changes first, so the kept row exists. Returns how many rows
+    /// were deleted; `Ok(0)` with no session or no user.
+    pub async fn logout_others(&mut self) -> Result<usize, SessionError> {
+        store_mode::logout_others(&self.sessions, &mut self.current).await
+    }
+
+    /// The current user's live sessions of this type, oldest first (for a
+    /// "your devices" page; compare [`UserSession::key`] with
+    /// [`store_key`](Self::store_key) to mark this one). Empty with no
+    /// session or no user.
+    pub async fn user_sessions(&self) -> Result<Vec<UserSession>, SessionError> {
+        store_mode::user_sessions(&self.sessions, &self.current).await
+    }
+
+    /// The at-rest key of the current session's row (store mode), if any.
+    /// Not secret and not usable as a cookie: it is a hash of the id.
+    pub fn store_key(&self) -> Option<StoreKey> {
+        if !T::SPEC.is_stored() {
+            return None;
+        }
+        store_mode::store_key::<T>(&self.sessions)
+    }
+}
+
+impl<T: SessionPayload + Send + Sync + 'static> fmt::Debug for TypedSession<T> {
+    /// Shows the status and times, never the payload (it may hold secrets).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TypedSession")
+            .field("type", &T::SPEC.type_name())
+            .field("status", &self.current.status)
+            .field("present", &self.current.value.is_some())
+            .field("expires_at", &self.current.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The layer's per-request state, if the layer is there and knows `T`.
+fn request_sessions<T: SessionPayload + 'static>(
+    parts: &Parts,
+) -> Result<Arc<RequestSessions>, SessionRejection> {
+    let sessions =
+        parts
+            .extensions
+            .get::<Arc<RequestSessions>>()
+            .ok_or(SessionRejection::MissingLayer {
+                type_name: T::SPEC.type_name(),
+            })?;
+    if !(sessions.config.contains)(TypeId::of::<T>()) {
+        return Err(SessionRejection::Unregistered {
+            type_name: T::SPEC.type_name(),
+            registry: sessions.config.registry_name,
+        });
+    }
+    Ok(Arc::clone(sessions))
+}
+
+impl<T, S> FromRequestParts<S> for TypedSession<T>
+where
+    T: SessionPayload + Send + Sync + 'static,
+    S: Send + Sync,
+{
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let sessions = request_sessions::<T>(parts)?;
+        let current = if T::SPEC.is_stored() {
+            store_mode::load(parts, &sessions).await?
+        } else {
+            cookie_mode::load(parts, &sessions)
+        };
+        Ok(TypedSession { sessions, current })
+    }
+}
