@@ -14,6 +14,7 @@ use crate::rejection::STORE_UNAVAILABLE_BODY;
 /// changes a handler left could not be written after it).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
+#[must_use = "a session change failed: answer it or handle it"]
 pub enum SessionError {
     /// The payload could not be sealed (too large for a cookie, or not serializable).
     #[error(transparent)]

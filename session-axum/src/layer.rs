@@ -111,12 +111,14 @@ impl<R: Registry> SessionLayer<R> {
 
 impl<R> SessionLayer<R> {
     /// Sets when cookies are `Secure` (default [`SecurePolicy::Auto`]).
+    #[must_use = "the layer with this setting is returned, not changed in place"]
     pub fn secure(self, policy: SecurePolicy) -> Self {
         self.map_config(|config| config.secure = policy)
     }
 
     /// Replaces the clock (unix seconds) used to issue and check expiry, for
     /// tests that need time to pass.
+    #[must_use = "the layer with this setting is returned, not changed in place"]
     pub fn clock<F>(self, clock: F) -> Self
     where
         F: Fn() -> u64 + Send + Sync + 'static,
@@ -143,6 +145,7 @@ impl<R> SessionLayer<R> {
     /// let layer = SessionLayer::<App>::new(Keyring::new(SessionSecret::generate()))
     ///     .store(store.clone()); // keep `store` for admin operations (logout_all)
     /// ```
+    #[must_use = "the layer with this setting is returned, not changed in place"]
     pub fn store(self, store: impl SessionStore) -> Self {
         let store: Arc<dyn SessionStore> = Arc::new(store);
         self.map_config(|config| config.store = Some(store))
@@ -156,6 +159,7 @@ impl<R> SessionLayer<R> {
     /// [`TypedSession::save`](crate::TypedSession::save) stay written and
     /// their cookies are still sent. Client errors (4xx) always write: a
     /// logout that answers 401 still logs out.
+    #[must_use = "the layer with this setting is returned, not changed in place"]
     pub fn save_on_server_error(self, save: bool) -> Self {
         self.map_config(|config| config.save_on_server_error = save)
     }

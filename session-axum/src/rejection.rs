@@ -13,6 +13,7 @@ use crate::status::SessionStatus;
 /// [`RequireSession`](crate::RequireSession) could not be extracted.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
+#[must_use = "a rejection is an answer: return it or turn it into a response"]
 pub enum SessionRejection {
     /// The router has no [`SessionLayer`](crate::SessionLayer): a wiring
     /// mistake, answered with 500.
