@@ -306,14 +306,6 @@ pub mod testing;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-/// The crates behind the facade, for what it does not re-export by name.
-pub mod crates {
-    pub use session_axum as axum;
-    pub use session_core as core;
-    /// The Redis backend (feature `redis`).
-    #[cfg(feature = "redis")]
-    pub use session_redis as redis;
-}
 
 #[doc(hidden)]
 pub mod __private {

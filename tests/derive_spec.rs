@@ -263,7 +263,7 @@ fn registry_lists_every_member_in_order() {
     assert!(AppSessions::contains_type::<OperatorSession>());
     assert!(!AppSessions::contains_type::<AdminV2>());
     assert_eq!(
-        session_seal::crates::core::check_specs(AppSessions::SPECS),
+        session_core::check_specs(AppSessions::SPECS),
         Ok(())
     );
 }
