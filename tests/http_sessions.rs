@@ -100,7 +100,8 @@ async fn tampered_cookie_is_absent_and_cleared() {
     let mut browser = Browser::new(start(dev_keyring(), &clock).await);
     browser.get("/admin/login/42").await;
     let value = browser.value("admin_sid").expect("cookie");
-    // Change one payload character (the middle part).
+    // Change one character after the header (in the encrypted admin
+    // cookie, a character of the nonce at the start of `C`).
     let (header, rest) = value.split_once('.').expect("dot");
     let mut payload: Vec<u8> = rest.as_bytes().to_vec();
     payload[3] = if payload[3] == b'A' { b'B' } else { b'A' };

@@ -595,7 +595,9 @@ impl Keyring {
     /// over the header text and ciphertext, and only then expiry and `read`
     /// with the decrypted JSON, which is wiped from the scratch buffer
     /// afterwards.
-    #[cold]
+    ///
+    /// Out of line so that the signed format's `open_with` compiles as it did
+    /// before format 2 existed.
     #[inline(never)]
     fn open_encrypted<R>(
         &self,
