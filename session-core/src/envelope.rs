@@ -198,13 +198,16 @@ pub(crate) fn seal_signed(mut mac: HmacSha256, header: &Header, json: &[u8]) -> 
 /// is left in it), then is base64-encoded after the header.
 ///
 /// The associated data is the header's base64url text exactly as it
-/// appears in the value.
+/// appears in the value. `None` when the cipher refuses the plaintext,
+/// which it does only past 256 GiB (the caller's size check keeps payloads
+/// to a few KiB): nothing is produced then, rather than a value whose
+/// encryption did not happen.
 pub(crate) fn seal_encrypted(
     cipher: &XChaCha20Poly1305,
     header: &Header,
     buf: &mut Vec<u8>,
     nonce: &[u8; NONCE_LEN],
-) -> String {
+) -> Option<String> {
     let json_len = buf.len();
     let mut out = vec![0u8; encrypted_len(json_len)];
     let mut at = encode_at(&mut out, 0, &header.to_bytes());
@@ -215,18 +218,18 @@ pub(crate) fn seal_encrypted(
     let (nonce_part, rest) = buf.split_at_mut(NONCE_LEN);
     nonce_part.copy_from_slice(nonce);
     let (text, tag_part) = rest.split_at_mut(json_len);
-    // Fails only for plaintexts past 256 GiB; the size check has capped
-    // this one at a few KiB, but an empty tag keeps this panic-free.
     let tag = cipher
         .encrypt_in_place_detached(XNonce::from_slice(nonce), associated, text)
-        .unwrap_or_default();
+        .ok()?;
     tag_part.copy_from_slice(&tag);
     at = put_dot(&mut out, at);
     at = encode_at(&mut out, at, buf);
     out.truncate(at);
     // As in `seal_signed`: ASCII only, the lossy path is never taken.
-    String::from_utf8(out)
-        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    Some(
+        String::from_utf8(out)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()),
+    )
 }
 
 /// Encodes `bytes` into `out` at `at`, returning the end.
@@ -564,6 +567,84 @@ mod tests {
                 limit: MAX_VALUE_LEN
             })
         );
+    }
+
+    fn cipher(key: u8) -> XChaCha20Poly1305 {
+        <XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new(&[key; 32].into())
+    }
+
+    fn encrypted_header() -> Header {
+        Header {
+            format: FORMAT_ENCRYPTED,
+            ..header()
+        }
+    }
+
+    #[test]
+    fn encrypted_len_matches_encoding_and_parts_open() {
+        for n in 0..40 {
+            let json = vec![b'x'; n];
+            let mut buf = json.clone();
+            let value =
+                seal_encrypted(&cipher(9), &encrypted_header(), &mut buf, &[3; 24]).expect("seals");
+            assert_eq!(value.len(), encrypted_len(n));
+            assert_eq!(buf.len(), MIN_SEALED_LEN + n, "nonce ‖ ciphertext ‖ tag");
+            assert_eq!(&buf[..NONCE_LEN], &[3; 24]);
+            let parts = split_encrypted(&value, FORMAT_ENCRYPTED).expect("splits");
+            assert_eq!(parts.header, encrypted_header());
+            let mut scratch = b"stale".to_vec();
+            decode_sealed(&parts, &mut scratch).expect("decodes");
+            assert_eq!(scratch, buf);
+            assert_eq!(
+                open_sealed(&cipher(9), &parts, &mut scratch.clone()),
+                Ok(json.as_slice())
+            );
+            assert_eq!(
+                open_sealed(&cipher(8), &parts, &mut scratch),
+                Err(OpenError::BadSignature)
+            );
+            assert_eq!(
+                split_encrypted(&value, FORMAT_SIGNED).err(),
+                Some(OpenError::Malformed)
+            );
+            assert_eq!(peek_key_id(&value), Some(KeyId([1, 2, 3, 4])));
+        }
+    }
+
+    #[test]
+    fn the_header_text_is_the_associated_data() {
+        let mut buf = br#"{"a":1}"#.to_vec();
+        let value =
+            seal_encrypted(&cipher(9), &encrypted_header(), &mut buf, &[5; 24]).expect("seals");
+        let parts = split_encrypted(&value, FORMAT_ENCRYPTED).expect("splits");
+        let mut sealed = Vec::new();
+        decode_sealed(&parts, &mut sealed).expect("decodes");
+        // The same C under another (well-formed) header: the tag fails.
+        let other = Header {
+            exp: encrypted_header().exp + 1,
+            ..encrypted_header()
+        };
+        let other_text = URL_SAFE_NO_PAD.encode(other.to_bytes());
+        let moved = UnopenedEncrypted {
+            header_text: other_text.as_bytes(),
+            sealed: parts.sealed,
+            header: other,
+        };
+        assert_eq!(
+            open_sealed(&cipher(9), &moved, &mut sealed),
+            Err(OpenError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn wipe_empties_and_keeps_the_capacity() {
+        // (That the bytes are overwritten is the zeroize crate's guarantee;
+        // spare capacity cannot be read without unsafe code.)
+        let mut buf = b"secret json".to_vec();
+        let capacity = buf.capacity();
+        wipe(&mut buf);
+        assert!(buf.is_empty());
+        assert_eq!(buf.capacity(), capacity, "kept for the pool");
     }
 
     #[test]

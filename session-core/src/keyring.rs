@@ -491,9 +491,18 @@ impl Keyring {
         };
         if format == FORMAT_ENCRYPTED {
             let nonce = nonce();
-            return Ok(self.inner.primary.with_keys(spec, |keys| {
-                envelope::seal_encrypted(&keys.enc, &header, json, &nonce)
-            }));
+            return self
+                .inner
+                .primary
+                .with_keys(spec, |keys| {
+                    envelope::seal_encrypted(&keys.enc, &header, json, &nonce)
+                })
+                // Only a plaintext past the cipher's limit is refused, and the
+                // size check above stops those long before.
+                .ok_or(SealError::TooLarge {
+                    size,
+                    limit: MAX_SET_COOKIE_LEN,
+                });
         }
         Ok(envelope::seal_signed(
             self.inner.primary.mac(spec),
