@@ -226,7 +226,10 @@ struct Inner {
 /// with XChaCha20-Poly1305 under a fresh random 24-byte nonce from rand's
 /// thread-local CSPRNG (ChaCha12, seeded and periodically reseeded from the
 /// operating system), so its cookie hides the payload. Everything else,
-/// rotation included, works as for signed types.
+/// rotation included, works as for signed types. rand does not reseed that
+/// generator on `fork`: a process that seals cookies and then forks workers
+/// must call `rand::rng().reseed()` in each child before it seals, or two
+/// children could draw the same nonces.
 ///
 /// Two clocks bound a session: the idle `max_age` (each value expires
 /// `max_age` after it was sealed) and, when the type declares one,
