@@ -156,8 +156,8 @@
 //! parsed before the tag checks out. Nonces come from rand's thread-local
 //! CSPRNG, seeded from the operating system; 192 random bits need no
 //! coordination between processes. (rand does not reseed it on `fork`: a
-//! process that seals and then forks workers calls `rand::rng().reseed()` in
-//! each child.)
+//! process that seals and then forks workers calls
+//! [`Keyring::reseed_after_fork`] in each child.)
 //!
 //! Everything else is the same as for signed types: the registry, versions
 //! and migrations, rotation (previous secrets decrypt, only the primary

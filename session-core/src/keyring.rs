@@ -228,8 +228,8 @@ struct Inner {
 /// operating system), so its cookie hides the payload. Everything else,
 /// rotation included, works as for signed types. rand does not reseed that
 /// generator on `fork`: a process that seals cookies and then forks workers
-/// must call `rand::rng().reseed()` in each child before it seals, or two
-/// children could draw the same nonces.
+/// must call [`Keyring::reseed_after_fork`] in each child before it seals,
+/// or two children could draw the same nonces.
 ///
 /// Two clocks bound a session: the idle `max_age` (each value expires
 /// `max_age` after it was sealed) and, when the type declares one,
@@ -364,6 +364,18 @@ impl Keyring {
     /// The key ids of the previous secrets, in the order given.
     pub fn previous_key_ids(&self) -> Vec<KeyId> {
         self.inner.previous.iter().map(|key| key.kid).collect()
+    }
+
+    /// Reseeds this thread's nonce generator from the operating system.
+    ///
+    /// Only for processes that `fork` after sealing encrypted cookies: a
+    /// child inherits the parent's generator state, so two children would
+    /// draw the same nonces. Call this in each child before it seals (after
+    /// a fork only the forking thread exists). Threads and separate
+    /// processes need nothing: each thread's generator is seeded from the
+    /// operating system when first used.
+    pub fn reseed_after_fork() -> std::io::Result<()> {
+        rand::rng().reseed().map_err(std::io::Error::other)
     }
 
     /// Derives and caches the keys of `specs` now, so the first request of each
@@ -673,8 +685,8 @@ fn format_of(spec: &SessionSpec) -> u8 {
 /// CSPRNG (ChaCha12 seeded from the operating system and reseeded from it
 /// periodically). Random, not counted: 192 bits make a repeat negligible
 /// across any number of processes sharing a key, with no state to
-/// coordinate. (A process that forks after sealing should call
-/// `rand::rng().reseed()` in the child, as rand documents.)
+/// coordinate. (A process that forks after sealing reseeds in the child:
+/// [`Keyring::reseed_after_fork`].)
 fn fresh_nonce() -> [u8; NONCE_LEN] {
     let mut nonce = [0u8; NONCE_LEN];
     rand::rng().fill_bytes(&mut nonce);

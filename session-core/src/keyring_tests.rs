@@ -1009,3 +1009,19 @@ fn encrypted_split_rejects_shapes() {
         })
     );
 }
+
+#[test]
+fn reseeding_the_nonce_generator_keeps_sealing() {
+    let keyring = Keyring::new(SessionSecret::generate());
+    let before = keyring.seal_at(&vault(), NOW).expect("seals");
+    Keyring::reseed_after_fork().expect("the OS has randomness");
+    let after = keyring.seal_at(&vault(), NOW).expect("seals");
+    assert_ne!(before, after);
+    assert_eq!(
+        keyring
+            .open_at::<Secret>(&after, NOW)
+            .expect("opens")
+            .payload,
+        vault()
+    );
+}
