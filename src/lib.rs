@@ -1,8 +1,9 @@
 //! # session-seal
 //!
-//! Typed, signed session cookies. Each session is a Rust type whose cookie
-//! name, namespace, schema version, lifetime and cookie attributes are declared
-//! once, checked by the compiler, and bound into the signature. One master
+//! Typed, signed (and, per type, encrypted) session cookies. Each session is
+//! a Rust type whose cookie name, namespace, schema version, lifetime and
+//! cookie attributes are declared once, checked by the compiler, and bound
+//! into the signature. One master
 //! secret serves every type: each (namespace, cookie name) pair gets its own
 //! MAC key derived with HKDF-SHA256, and the MAC covers a header with the
 //! schema version, issue time, expiry and session age, so a cookie issued for
@@ -124,6 +125,49 @@
 //! (format, key id, schema version, issue time, expiry, and the session's age
 //! `iat − started`), the payload JSON `P`, and an HMAC-SHA256 tag `T` over
 //! `H "." P` as sent, under the key of the type's (namespace, cookie name).
+//!
+//! ## Encrypted sessions
+//!
+//! A signed cookie cannot be forged or altered, but anyone holding it can
+//! read its JSON. Add `encrypted` and the payload is hidden too:
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use session_seal::{Keyring, SessionPayload, SessionSecret};
+//!
+//! #[derive(Serialize, Deserialize, SessionPayload, Debug, PartialEq)]
+//! #[session(cookie = "__Host-account", namespace = "account", max_age = "8h", encrypted)]
+//! struct AccountSession { user_id: u64, email: String }
+//!
+//! let keyring = Keyring::new(SessionSecret::generate());
+//! let session = AccountSession { user_id: 7, email: "ada@example.com".into() };
+//! let value = keyring.seal(&session)?;
+//! assert!(!value.contains("ada")); // nor in any base64 decoding of it
+//! assert_eq!(keyring.open::<AccountSession>(&value)?.payload, session);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The value is `H "." C`: the same 29-byte header with format byte 2, and
+//! `C` = base64url(24-byte random nonce ‖ ciphertext ‖ 16-byte tag) of
+//! XChaCha20-Poly1305 under an encryption key of the type's own (namespace,
+//! cookie name), derived from the same secret by HKDF-SHA256, with the
+//! header text as associated data. So the header stays readable (the key id
+//! picks the key) but is authenticated like the payload, and nothing is
+//! parsed before the tag checks out. Nonces come from rand's thread-local
+//! CSPRNG, seeded from the operating system; 192 random bits need no
+//! coordination between processes. (rand does not reseed it on `fork`: a
+//! process that seals and then forks workers calls
+//! [`Keyring::reseed_after_fork`] in each child.)
+//!
+//! Everything else is the same as for signed types: the registry, versions
+//! and migrations, rotation (previous secrets decrypt, only the primary
+//! encrypts), renewal, both clocks, the axum API. A type opens only its own
+//! format: a signed value sent to an encrypted type, or the reverse, is
+//! [`OpenError::Malformed`], never a downgrade; switching a type to
+//! `encrypted` ends the sessions issued before, as renaming its cookie
+//! would. The 40 bytes of nonce and tag and the base64 growth count toward
+//! the 4096-byte limit ([`SealError::TooLarge`]). `encrypted` is for cookie
+//! mode; a store-mode cookie is only an id and already opaque.
 //!
 //! ## Store mode
 //!
@@ -305,7 +349,6 @@ pub mod testing;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
-
 
 #[doc(hidden)]
 pub mod __private {

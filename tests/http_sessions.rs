@@ -14,7 +14,9 @@ use axum::routing::get;
 use common::{Browser, TestClock, dev_keyring, secret, serve};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
-use session_seal::{Keyring, SecurePolicy, SessionLayer, Tier, TypedSession, peek_key_id};
+use session_seal::{
+    Keyring, SecurePolicy, SessionLayer, SessionPayload as _, Tier, TypedSession, peek_key_id,
+};
 
 const T0: u64 = 1_750_000_000;
 
@@ -73,10 +75,13 @@ async fn admin_cookie_under_tenant_name_is_rejected_and_cleared() {
     let admin_value = browser.value("admin_sid").expect("admin cookie");
     browser.plant("tenant_sid", &admin_value, "/");
 
+    // The admin type is encrypted and the tenant type signed: the value is
+    // of the wrong format there (between two types of one format, it would
+    // be a bad signature: see adversarial_http.rs).
     let reply = browser.get("/tenant/whoami").await;
     assert_eq!(
         reply.body,
-        "no tenant session: rejected (session cookie signature is invalid)\n"
+        "no tenant session: rejected (session cookie is malformed)\n"
     );
     let removal = &reply.set_cookies_named("tenant_sid")[0];
     assert_eq!(removal.value(), "");
@@ -95,7 +100,8 @@ async fn tampered_cookie_is_absent_and_cleared() {
     let mut browser = Browser::new(start(dev_keyring(), &clock).await);
     browser.get("/admin/login/42").await;
     let value = browser.value("admin_sid").expect("cookie");
-    // Change one payload character (the middle part).
+    // Change one character after the header (in the encrypted admin
+    // cookie, a character of the nonce at the start of `C`).
     let (header, rest) = value.split_once('.').expect("dot");
     let mut payload: Vec<u8> = rest.as_bytes().to_vec();
     payload[3] = if payload[3] == b'A' { b'B' } else { b'A' };
@@ -227,7 +233,13 @@ async fn previous_key_is_accepted_and_reissued_under_the_primary() {
 
 /// Writes admin cookies the way version 1 of the app did.
 #[derive(Serialize, Deserialize, session_seal::SessionPayload)]
-#[session(cookie = "admin_sid", namespace = "admin", version = 1, max_age = "8h")]
+#[session(
+    cookie = "admin_sid",
+    namespace = "admin",
+    version = 1,
+    max_age = "8h",
+    encrypted
+)]
 struct AdminV1Writer {
     user_id: u64,
 }
@@ -359,4 +371,85 @@ async fn oversize_insert_is_an_error_at_the_call_and_keeps_the_old_cookie() {
     assert_eq!(reply.body, "the session could not be saved");
     assert!(reply.set_cookies.is_empty());
     assert_eq!(browser.value("admin_sid"), before);
+}
+
+/// Every base64url decoding of each part of `value` (and of the whole), at
+/// each of the four alignments: what anyone holding the cookie could try.
+fn decodings(value: &str) -> Vec<Vec<u8>> {
+    use base64::Engine as _;
+    let lenient = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::URL_SAFE,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    let mut pieces: Vec<String> = value.split('.').map(str::to_owned).collect();
+    pieces.push(value.replace('.', ""));
+    let mut out = Vec::new();
+    for piece in pieces {
+        for skip in 0..4.min(piece.len()) {
+            let mut rest = piece[skip..].to_owned();
+            while rest.len() % 4 == 1 {
+                rest.pop();
+            }
+            if let Ok(bytes) = lenient.decode(&rest) {
+                out.push(bytes);
+            }
+        }
+    }
+    out
+}
+
+fn reveals(value: &str, needle: &str) -> bool {
+    value.contains(needle)
+        || decodings(value)
+            .iter()
+            .any(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+}
+
+#[tokio::test]
+async fn encrypted_admin_next_to_signed_areas_works_and_hides_its_json() {
+    let clock = TestClock::at(T0);
+    let keyring = dev_keyring();
+    let mut browser = Browser::new(start(keyring.clone(), &clock).await);
+    assert_eq!(
+        browser.get("/admin/login/4242").await.body,
+        "admin 4242 logged in\n"
+    );
+    browser.get("/tenant/login/4242/acme-widgets").await;
+    browser.get("/ops/login/ada").await;
+    assert_eq!(
+        browser.get("/sessions").await.body,
+        "admin:  user 4242 roles=admin\ntenant: user 4242 tenant acme-widgets\n"
+    );
+    // Handlers see no difference: grant a role (an update re-seals), read
+    // it back, log out.
+    browser.get("/admin/grant/audit").await;
+    assert_eq!(
+        browser.get("/admin/whoami").await.body,
+        "admin 4242 roles=admin,audit\n"
+    );
+    let admin = browser.value("admin_sid").expect("admin cookie");
+    let tenant = browser.value("tenant_sid").expect("tenant cookie");
+    // Format 2 for the admin area (`H.C`), format 1 for the tenant's.
+    assert_eq!(admin.matches('.').count(), 1);
+    assert_eq!(tenant.matches('.').count(), 2);
+    // The admin cookie shows none of its JSON; the signed tenant cookie
+    // does (so the search itself works).
+    for needle in ["4242", "audit", "roles", "user_id", "\"admin\""] {
+        assert!(!reveals(&admin, needle), "admin cookie reveals {needle:?}");
+    }
+    assert!(reveals(&tenant, "acme-widgets"));
+    assert!(reveals(&tenant, "4242"));
+    // It is an ordinary session of the keyring.
+    let opened = keyring.open_at::<AdminSession>(&admin, T0).expect("opens");
+    assert_eq!(opened.payload.roles, ["admin", "audit"]);
+    assert!(AdminSession::SPEC.is_encrypted());
+    assert!(!TenantSession::SPEC.is_encrypted());
+    browser.get("/admin/logout").await;
+    assert_eq!(browser.value("admin_sid"), None);
+    assert_eq!(
+        browser.get("/tenant/whoami").await.body,
+        "user 4242 in tenant acme-widgets\n"
+    );
 }

@@ -1,5 +1,5 @@
-//! Property tests of the envelope: roundtrip for arbitrary payloads and
-//! times, and no input (arbitrary text, base64url-shaped text, one-character
+//! Property tests of the envelope, signed and encrypted: roundtrip for
+//! arbitrary payloads and times, and no input (arbitrary text, base64url-shaped text, one-character
 //! mutations of real values) ever opens to anything but what was sealed.
 
 use base64::Engine as _;
@@ -294,5 +294,139 @@ proptest! {
         if mixed != va && mixed != vb {
             prop_assert!(keyring.open_at::<Payload>(&mixed, NOW).is_err());
         }
+    }
+}
+
+// ---- format 2: encrypted types ----
+
+/// `Payload` encrypted, with both clocks.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(
+    cookie = "prop_secret",
+    namespace = "prop",
+    max_age = "2h",
+    absolute_max_age = "2d",
+    encrypted
+)]
+struct Secret {
+    id: u64,
+    name: String,
+    tags: Vec<String>,
+    score: Option<i32>,
+    active: bool,
+}
+
+/// `Secret` signed: same cookie, namespace and shape.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(
+    cookie = "prop_secret",
+    namespace = "prop",
+    max_age = "2h",
+    absolute_max_age = "2d"
+)]
+struct SignedSecret {
+    id: u64,
+    name: String,
+    tags: Vec<String>,
+    score: Option<i32>,
+    active: bool,
+}
+
+fn secret() -> impl Strategy<Value = Secret> {
+    payload().prop_map(|p| Secret {
+        id: p.id,
+        name: p.name,
+        tags: p.tags,
+        score: p.score,
+        active: p.active,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        max_shrink_iters: 256,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn encrypted_roundtrip_keeps_start_and_clocks(
+        secret in secret(),
+        started in 0u64..1u64 << 40,
+        since_start in 0u64..ABSOLUTE_MAX_AGE,
+        later in 0u64..3 * MAX_AGE,
+    ) {
+        let keyring = keyring();
+        let now = started + since_start;
+        let value = keyring.reseal_at(&secret, started, now).expect("seals");
+        prop_assert_eq!(value.matches('.').count(), 1);
+        prop_assert_eq!(peek_key_id(&value), Some(keyring.primary_key_id()));
+        let expiry = (now + MAX_AGE).min(started + ABSOLUTE_MAX_AGE);
+        match keyring.open_at::<Secret>(&value, now + later) {
+            Ok(opened) => {
+                prop_assert!(now + later < expiry);
+                prop_assert_eq!(&opened.payload, &secret);
+                prop_assert_eq!(opened.started_at, started);
+                prop_assert_eq!(opened.issued_at, now);
+                prop_assert_eq!(opened.expires_at, expiry);
+            }
+            Err(error) => {
+                prop_assert!(now + later >= expiry);
+                prop_assert_eq!(error, OpenError::Expired { expired_at: expiry });
+            }
+        }
+        // Never as the signed type of the same binding, nor the reverse.
+        prop_assert_eq!(keyring.open_at::<SignedSecret>(&value, now).err(), Some(OpenError::Malformed));
+    }
+
+    #[test]
+    fn encrypted_one_changed_character_never_opens(
+        secret in secret(),
+        index in any::<prop::sample::Index>(),
+        replacement in prop_oneof![
+            proptest::char::range('A', 'Z'),
+            proptest::char::range('a', 'z'),
+            proptest::char::range('0', '9'),
+            prop::sample::select(vec!['-', '_', '.', '=', '+', '/', ' ', '%', '"', 'é']),
+        ],
+    ) {
+        let keyring = keyring();
+        let value = keyring.seal_at(&secret, NOW).expect("seals");
+        let at = index.index(value.len());
+        let mut changed = value.clone();
+        changed.replace_range(at..=at, &replacement.to_string());
+        match keyring.open_at::<Secret>(&changed, NOW) {
+            Ok(opened) => {
+                prop_assert_eq!(&changed, &value);
+                prop_assert_eq!(&opened.payload, &secret);
+            }
+            Err(error) => prop_assert!(changed != value, "{error:?}"),
+        }
+    }
+
+    /// Well-shaped forgeries: a valid encrypted header naming our key and
+    /// any `C` of at least nonce and tag. They fail at the AEAD.
+    #[test]
+    fn encrypted_forgeries_with_our_key_id_are_bad_signature(
+        sealed in prop::collection::vec(any::<u8>(), 40..300),
+        version in 0u32..4,
+        exp in any::<u64>(),
+        age in any::<u32>(),
+    ) {
+        let keyring = keyring();
+        let mut header = vec![2u8];
+        header.extend_from_slice(&keyring.primary_key_id().to_bytes());
+        header.extend_from_slice(&version.to_be_bytes());
+        header.extend_from_slice(&NOW.to_be_bytes());
+        header.extend_from_slice(&exp.to_be_bytes());
+        header.extend_from_slice(&age.to_be_bytes());
+        let forged = format!("{}.{}", URL_SAFE_NO_PAD.encode(&header), URL_SAFE_NO_PAD.encode(&sealed));
+        prop_assert_eq!(peek_key_id(&forged), Some(keyring.primary_key_id()));
+        prop_assert_eq!(keyring.open_at::<Secret>(&forged, NOW).err(), Some(OpenError::BadSignature));
+    }
+
+    #[test]
+    fn encrypted_arbitrary_text_never_opens(text in "[A-Za-z0-9_.=-]{0,200}") {
+        prop_assert!(keyring().open_at::<Secret>(&text, NOW).is_err());
     }
 }

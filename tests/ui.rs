@@ -15,6 +15,7 @@ fn ui() {
         "registry",
         "shape",
         "store",
+        "encrypted",
     ] {
         t.compile_fail(format!("tests/ui/{area}/*.rs"));
     }

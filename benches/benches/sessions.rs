@@ -1,8 +1,10 @@
-//! `cargo bench -p benches`: seal/open of session-seal against the
-//! hand-written floor and axum-extra's cookie jars, and the per-request cost
-//! through an axum router for session-seal, both jars and tower-sessions,
-//! and a store read alone (Redis: one server and a cluster) next to a bare
-//! Redis `GET` through the same client.
+//! `cargo bench -p benches`: seal/open of session-seal (signed and
+//! encrypted) against the hand-written floor and axum-extra's cookie jars
+//! (`private-jar` is `PrivateCookieJar` as a handler uses it,
+//! `private-jar-core` the cookie crate's `PrivateJar` under it), the
+//! per-request cost through an axum router for session-seal, both jars,
+//! tower-sessions and every store, and a store read alone (Redis: one server
+//! and a cluster) next to a bare Redis `GET` through the same client.
 //! `cargo run -p benches --release --bin bench-report` prints the table.
 
 use std::hint::black_box;
@@ -13,8 +15,10 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
-    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, postgres_store,
-    redis_cluster_store, redis_store, sent_back_cookie, sqlite_store, stored_router,
+    BenchSession, BenchSessions, EncryptedBenchSession, Floor, encrypted_payload, jar_key, keyring,
+    payload, postgres_store, private_core_open, private_core_seal, private_jar_open,
+    private_jar_seal, redis_cluster_store, redis_store, sent_back_cookie, sqlite_store,
+    stored_router,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header::{COOKIE, HeaderMap, HeaderValue};
@@ -36,6 +40,7 @@ fn cookie_headers(value: &str) -> HeaderMap {
 
 fn primitives(c: &mut Criterion) {
     let payload = payload();
+    let encrypted = encrypted_payload();
     let floor = Floor::new();
     let keyring = keyring();
     let key = jar_key();
@@ -53,10 +58,21 @@ fn primitives(c: &mut Criterion) {
                 .into_response()
         })
     });
+    sign.bench_function("session-seal-encrypted", |b| {
+        b.iter(|| keyring.seal_at(black_box(&encrypted), NOW).unwrap())
+    });
+    sign.bench_function("private-jar", |b| {
+        b.iter(|| private_jar_seal(&key, black_box(&payload)))
+    });
+    sign.bench_function("private-jar-core", |b| {
+        b.iter(|| private_core_seal(&key, black_box(&payload)))
+    });
     sign.finish();
 
     let floor_value = floor.sign(&payload);
     let sealed = keyring.seal_at(&payload, NOW).unwrap();
+    let sealed_encrypted = keyring.seal_at(&encrypted, NOW).unwrap();
+    let private_core_value = private_core_seal(&key, &payload);
     let signed_headers = {
         let json = serde_json::to_string(&payload).unwrap();
         let response = SignedCookieJar::new(key.clone())
@@ -90,12 +106,18 @@ fn primitives(c: &mut Criterion) {
             serde_json::from_str::<BenchSession>(cookie.value()).unwrap()
         })
     });
-    verify.bench_function("private-jar", |b| {
+    verify.bench_function("session-seal-encrypted", |b| {
         b.iter(|| {
-            let jar = PrivateCookieJar::from_headers(black_box(&private_headers), key.clone());
-            let cookie = jar.get("sid").unwrap();
-            serde_json::from_str::<BenchSession>(cookie.value()).unwrap()
+            keyring
+                .open_at::<EncryptedBenchSession>(black_box(&sealed_encrypted), NOW + 1)
+                .unwrap()
         })
+    });
+    verify.bench_function("private-jar", |b| {
+        b.iter(|| private_jar_open(&key, black_box(&private_headers)).unwrap())
+    });
+    verify.bench_function("private-jar-core", |b| {
+        b.iter(|| private_core_open(&key, black_box(&private_core_value)).unwrap())
     });
     verify.finish();
 }
@@ -130,6 +152,17 @@ fn read_per_request(c: &mut Criterion) {
         )
         .layer(SessionLayer::<BenchSessions>::new(keyring()));
     let seal_cookie = format!("sid={}", keyring().seal(&payload).unwrap());
+
+    let encrypted_router = Router::new()
+        .route(
+            "/",
+            get(|s: TypedSession<EncryptedBenchSession>| async move {
+                black_box(s.get().map(|p| p.user_id));
+                StatusCode::OK
+            }),
+        )
+        .layer(SessionLayer::<BenchSessions>::new(keyring()));
+    let encrypted_cookie = format!("esid={}", keyring().seal(&encrypted_payload()).unwrap());
 
     let signed_router = Router::new()
         .route(
@@ -195,6 +228,10 @@ fn read_per_request(c: &mut Criterion) {
     // Each case must really read a session, or the comparison is void.
     assert_eq!(call(&rt, &seal_router, Some(&seal_cookie)), StatusCode::OK);
     assert_eq!(
+        call(&rt, &encrypted_router, Some(&encrypted_cookie)),
+        StatusCode::OK
+    );
+    assert_eq!(
         call(&rt, &signed_router, Some(&signed_cookie)),
         StatusCode::OK
     );
@@ -215,6 +252,9 @@ fn read_per_request(c: &mut Criterion) {
     });
     read.bench_function("session-seal", |b| {
         b.iter(|| call(&rt, &seal_router, Some(&seal_cookie)))
+    });
+    read.bench_function("session-seal-encrypted", |b| {
+        b.iter(|| call(&rt, &encrypted_router, Some(&encrypted_cookie)))
     });
     read.bench_function("signed-jar", |b| {
         b.iter(|| call(&rt, &signed_router, Some(&signed_cookie)))

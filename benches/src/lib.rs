@@ -44,9 +44,26 @@ pub struct StoredBenchSession {
     pub session: BenchSession,
 }
 
+/// The benchmark payload, encrypted (wire format 2): the row compared with
+/// axum-extra's `PrivateCookieJar`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(cookie = "esid", namespace = "bench_enc", max_age = "1d", encrypted)]
+pub struct EncryptedBenchSession {
+    /// A large user id.
+    pub user_id: u64,
+    /// Tenant slug.
+    pub tenant: String,
+    /// Role names.
+    pub roles: Vec<String>,
+    /// A CSRF token.
+    pub csrf: String,
+    /// When the user logged in.
+    pub issued_at: u64,
+}
+
 session_seal::registry! {
     /// The session types of the benchmarks.
-    pub struct BenchSessions { BenchSession, StoredBenchSession }
+    pub struct BenchSessions { BenchSession, StoredBenchSession, EncryptedBenchSession }
 }
 
 /// Store mode behind a router: `GET /login` starts a [`StoredBenchSession`]
@@ -160,6 +177,92 @@ pub fn payload() -> BenchSession {
         csrf: "9f86d081884c7d659a2feaa0c55ad015".into(),
         issued_at: 1_732_291_200,
     }
+}
+
+/// The benchmark payload as the encrypted type (the same 149 bytes of JSON).
+pub fn encrypted_payload() -> EncryptedBenchSession {
+    let BenchSession {
+        user_id,
+        tenant,
+        roles,
+        csrf,
+        issued_at,
+    } = payload();
+    EncryptedBenchSession {
+        user_id,
+        tenant,
+        roles,
+        csrf,
+        issued_at,
+    }
+}
+
+/// axum-extra's `PrivateCookieJar` as a handler uses it: the payload as
+/// JSON, added to a fresh jar, the `Set-Cookie` written into a response.
+/// Returns the header's length.
+pub fn private_jar_seal(key: &Key, payload: &BenchSession) -> usize {
+    use axum::response::IntoResponse as _;
+    use axum_extra::extract::cookie::{Cookie, PrivateCookieJar};
+    let json = serde_json::to_string(payload).unwrap_or_default();
+    let response = PrivateCookieJar::new(key.clone())
+        .add(Cookie::new("sid", json))
+        .into_response();
+    response
+        .headers()
+        .get(http::header::SET_COOKIE)
+        .map_or(0, |value| value.len())
+}
+
+/// axum-extra's `PrivateCookieJar` reading: the jar from the request
+/// headers (it decrypts each cookie there), `get` (decrypts again), JSON.
+pub fn private_jar_open(key: &Key, headers: &http::HeaderMap) -> Option<BenchSession> {
+    use axum_extra::extract::cookie::PrivateCookieJar;
+    let jar = PrivateCookieJar::from_headers(headers, key.clone());
+    serde_json::from_str(jar.get("sid")?.value()).ok()
+}
+
+/// The primitive under `PrivateCookieJar`: the cookie crate's `PrivateJar`
+/// encrypting one cookie (AES-256-GCM, random nonce, base64), without the
+/// jar's header handling. Returns the encrypted value.
+pub fn private_core_seal(key: &Key, payload: &BenchSession) -> String {
+    use axum_extra::extract::cookie::Cookie;
+    let json = serde_json::to_string(payload).unwrap_or_default();
+    let mut jar = cookie::CookieJar::new();
+    jar.private_mut(key).add(Cookie::new("sid", json));
+    jar.get("sid")
+        .map(|cookie| cookie.value().to_owned())
+        .unwrap_or_default()
+}
+
+/// The cookie crate's `PrivateJar::decrypt` of one value, then JSON.
+pub fn private_core_open(key: &Key, value: &str) -> Option<BenchSession> {
+    use axum_extra::extract::cookie::Cookie;
+    let jar = cookie::CookieJar::new();
+    let cookie = jar
+        .private(key)
+        .decrypt(Cookie::new("sid", value.to_owned()))?;
+    serde_json::from_str(cookie.value()).ok()
+}
+
+/// A `Cookie` header map carrying `name=value`.
+pub fn cookie_headers(value: &str) -> http::HeaderMap {
+    let mut headers = http::HeaderMap::new();
+    if let Ok(value) = http::HeaderValue::from_str(value) {
+        headers.insert(http::header::COOKIE, value);
+    }
+    headers
+}
+
+/// The `sid=value` a browser sends back for `payload` sealed by
+/// `PrivateCookieJar`.
+pub fn private_jar_cookie(key: &Key, payload: &BenchSession) -> String {
+    use axum::response::IntoResponse as _;
+    use axum_extra::extract::cookie::{Cookie, PrivateCookieJar};
+    let json = serde_json::to_string(payload).unwrap_or_default();
+    let response = PrivateCookieJar::new(key.clone())
+        .add(Cookie::new("sid", json))
+        .into_response();
+    sent_back_cookie(&response)
 }
 
 /// Fixed secret bytes, so runs are comparable.

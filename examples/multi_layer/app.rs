@@ -1,5 +1,6 @@
 //! The demo app of `cargo run --example multi_layer`: three independent
-//! sessions (admin, tenant, operator) under one secret. The HTTP tests in
+//! sessions (admin, tenant, operator) under one secret; the admin one is
+//! encrypted, the other two signed. The HTTP tests in
 //! `tests/http_sessions.rs` drive this same router.
 
 use axum::Router;
@@ -12,9 +13,12 @@ use session_seal::{
 };
 
 /// Admin area session. Version 2 added `roles`; version-1 cookies still open
-/// and are re-issued as version 2.
+/// and are re-issued as version 2. Encrypted: its cookie hides the user id
+/// and roles (wire format 2), where the tenant and operator cookies are
+/// signed only; the handlers cannot tell the difference.
 #[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
 #[session(cookie = "admin_sid", namespace = "admin", version = 2, max_age = "8h")]
+#[session(encrypted)]
 #[session(migrate(from = AdminV1, version = 1))]
 pub struct AdminSession {
     pub user_id: u64,

@@ -1,5 +1,6 @@
-//! `cargo run --example multi_layer`: admin, tenant and operator sessions
-//! side by side under one secret, on http://127.0.0.1:3000 (or `PORT`).
+//! `cargo run --example multi_layer`: admin (encrypted), tenant and operator
+//! (signed) sessions side by side under one secret, on
+//! http://127.0.0.1:3000 (or `PORT`).
 
 mod app;
 #[path = "../support/mod.rs"]
@@ -19,6 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = app::router(SessionLayer::<app::AppSessions>::new(keyring));
 
     println!("session-seal demo on http://{addr}  (tier: {tier:?})");
+    println!("admin cookie: encrypted (its JSON is hidden); tenant and operator: signed");
     println!("try, with a cookie jar in /tmp/jar:");
     println!("  curl -c /tmp/jar -b /tmp/jar http://{addr}/admin/login/42");
     println!("  curl -c /tmp/jar -b /tmp/jar http://{addr}/tenant/login/42/acme-widgets");

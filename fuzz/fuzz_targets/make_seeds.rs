@@ -5,7 +5,10 @@
 use std::path::Path;
 
 use session_seal::{Keyring, OpenError, SessionSecret};
-use session_seal_fuzz::{FuzzSession, FuzzV1, KEYRING, NOW, OtherSession, PREVIOUS};
+use session_seal_fuzz::{
+    EncryptedSession, FuzzEncV1, FuzzSession, FuzzV1, KEYRING, NOW, OtherSession, PREVIOUS,
+    SignedTwin,
+};
 
 fn main() -> std::io::Result<()> {
     let session = FuzzSession {
@@ -61,6 +64,57 @@ fn main() -> std::io::Result<()> {
             "other_type" => {
                 assert_eq!(opened.err(), Some(OpenError::BadSignature));
                 assert!(KEYRING.open_at::<OtherSession>(&value, NOW).is_ok());
+            }
+            _ => assert!(matches!(opened, Err(OpenError::Expired { .. }))),
+        }
+        std::fs::write(dir.join(name), value)?;
+    }
+    // Format 2: the same branches for the encrypted type.
+    let encrypted = EncryptedSession {
+        user_id: 42,
+        name: "Zoë \"admin\"".into(),
+        roles: vec!["admin".into(), "billing".into()],
+        tenant: Some("acme".into()),
+        admin: true,
+    };
+    let twin = SignedTwin {
+        user_id: 42,
+        name: "Zoë \"admin\"".into(),
+        roles: vec!["admin".into()],
+        tenant: None,
+        admin: false,
+    };
+    let seeds = [
+        ("enc_primary", KEYRING.seal_at(&encrypted, NOW - 100)),
+        (
+            "enc_renewed",
+            KEYRING.reseal_at(&encrypted, NOW - 3 * 86_400, NOW - 100),
+        ),
+        ("enc_previous_key", previous.seal_at(&encrypted, NOW - 100)),
+        (
+            "enc_v1_migrates",
+            KEYRING.seal_at(
+                &FuzzEncV1 {
+                    user_id: 7,
+                    name: "old".into(),
+                },
+                NOW - 100,
+            ),
+        ),
+        ("enc_signed_twin", KEYRING.seal_at(&twin, NOW - 100)),
+        ("enc_expired", KEYRING.seal_at(&encrypted, NOW - 2 * 86_400)),
+    ];
+    for (name, value) in seeds {
+        let value = value.expect("seals");
+        let opened = KEYRING.open_at::<EncryptedSession>(&value, NOW);
+        match name {
+            "enc_primary" => assert!(opened.is_ok_and(|o| !o.needs_reissue())),
+            "enc_renewed" => assert!(opened.is_ok_and(|o| o.started_at == NOW - 3 * 86_400)),
+            "enc_previous_key" => assert!(opened.is_ok_and(|o| o.previous_key)),
+            "enc_v1_migrates" => assert!(opened.is_ok_and(|o| o.migrated)),
+            "enc_signed_twin" => {
+                assert_eq!(opened.err(), Some(OpenError::Malformed));
+                assert!(KEYRING.open_at::<SignedTwin>(&value, NOW).is_ok());
             }
             _ => assert!(matches!(opened, Err(OpenError::Expired { .. }))),
         }

@@ -1,11 +1,19 @@
 //! Arbitrary bytes as a cookie value: `Keyring::open_at` must never panic,
 //! and anything it accepts must be exactly what we would have sealed
 //! (payload, issue time and session start: the whole 29-byte header).
+//!
+//! The same bytes are opened as an encrypted type (format 2), whose values
+//! carry a random nonce and so cannot be compared with a fresh seal: an
+//! accepted one must be canonical (its parts re-encode to the same text),
+//! re-seal to a value that opens alike, and never open as the signed type of
+//! the same binding.
 #![no_main]
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use session_seal::{OpenError, SessionPayload};
-use session_seal_fuzz::{FuzzSession, KEYRING, NOW, OtherSession};
+use session_seal_fuzz::{EncryptedSession, FuzzSession, KEYRING, NOW, OtherSession, SignedTwin};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -47,4 +55,55 @@ fuzz_target!(|data: &[u8]| {
         assert!(opened.previous_key || resealed == text);
         assert!(KEYRING.open_at::<FuzzSession>(text, NOW).is_err());
     }
+    open_encrypted(text);
 });
+
+/// The format-2 checks of the target.
+fn open_encrypted(text: &str) {
+    match KEYRING.open_at::<EncryptedSession>(text, NOW) {
+        Ok(opened) => {
+            // Canonical: two parts, each the canonical base64url of its bytes.
+            let (header, sealed) = text.split_once('.').expect("two parts");
+            let header_bytes = URL_SAFE_NO_PAD.decode(header).expect("header");
+            let sealed_bytes = URL_SAFE_NO_PAD.decode(sealed).expect("C");
+            assert_eq!(header_bytes.len(), 29);
+            assert_eq!(header_bytes[0], 2);
+            assert!(sealed_bytes.len() >= 40);
+            assert_eq!(
+                format!(
+                    "{}.{}",
+                    URL_SAFE_NO_PAD.encode(&header_bytes),
+                    URL_SAFE_NO_PAD.encode(&sealed_bytes)
+                ),
+                text,
+                "a non-canonical value was accepted"
+            );
+            let resealed = KEYRING
+                .reseal_at(&opened.payload, opened.started_at, opened.issued_at)
+                .expect("a payload that opened seals again");
+            assert_ne!(resealed, text, "a fresh nonce per seal");
+            let reopened = KEYRING
+                .open_at::<EncryptedSession>(&resealed, NOW)
+                .expect("a re-sealed value opens");
+            assert_eq!(reopened.payload, opened.payload);
+            assert_eq!(reopened.started_at, opened.started_at);
+            assert!(reopened.expires_at <= opened.started_at + 7 * 86_400);
+            assert_eq!(
+                KEYRING.open_at::<SignedTwin>(text, NOW).err(),
+                Some(OpenError::Malformed)
+            );
+        }
+        Err(OpenError::TooLarge { size, limit }) => {
+            assert_eq!(size, text.len());
+            assert!(size > limit);
+        }
+        Err(_) => {}
+    }
+    // A value of the signed twin never opens as the encrypted type.
+    if KEYRING.open_at::<SignedTwin>(text, NOW).is_ok() {
+        assert_eq!(
+            KEYRING.open_at::<EncryptedSession>(text, NOW).err(),
+            Some(OpenError::Malformed)
+        );
+    }
+}

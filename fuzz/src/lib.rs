@@ -65,3 +65,51 @@ pub struct OtherSession {
     pub tenant: Option<String>,
     pub admin: bool,
 }
+
+/// The encrypted session type the `open` target also opens (wire format 2):
+/// version 2 with a migration and both clocks, like `FuzzSession`.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(cookie = "fuzz_enc", namespace = "fuzz", version = 2, max_age = "1d")]
+#[session(absolute_max_age = "7d", encrypted)]
+#[session(migrate(from = FuzzEncV1, version = 1))]
+pub struct EncryptedSession {
+    pub user_id: u64,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub tenant: Option<String>,
+    pub admin: bool,
+}
+
+/// Version 1 of `EncryptedSession` (and its writer, for seeds).
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(cookie = "fuzz_enc", namespace = "fuzz", version = 1, max_age = "1d")]
+#[session(encrypted)]
+pub struct FuzzEncV1 {
+    pub user_id: u64,
+    pub name: String,
+}
+
+impl From<FuzzEncV1> for EncryptedSession {
+    fn from(old: FuzzEncV1) -> Self {
+        EncryptedSession {
+            user_id: old.user_id,
+            name: old.name,
+            roles: vec!["user".into()],
+            tenant: None,
+            admin: false,
+        }
+    }
+}
+
+/// `EncryptedSession`'s binding and shape, signed: no value opens as both
+/// (a type opens only its own format).
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(cookie = "fuzz_enc", namespace = "fuzz", version = 2, max_age = "1d")]
+#[session(absolute_max_age = "7d")]
+pub struct SignedTwin {
+    pub user_id: u64,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub tenant: Option<String>,
+    pub admin: bool,
+}

@@ -130,7 +130,10 @@ pub fn run_verify(
 ) -> Result<(), Failure> {
     let secrets = sources.load()?;
     let value = read_value(argument)?;
-    let spec = spec_for(binding)?;
+    // The header says which format to open it as (a value of the other
+    // format would be `Malformed` for the type anyway).
+    let encrypted = inspect(&value).is_ok_and(|seen| seen.format == WireFormat::Encrypted);
+    let spec = spec_for(binding, encrypted)?;
     let mut keyring = Keyring::new(secrets.primary.clone());
     for previous in &secrets.previous {
         keyring = keyring.with_previous(previous.clone());
@@ -147,13 +150,19 @@ pub fn run_verify(
 }
 
 /// A spec for the binding the user named; names the rules they broke.
-fn spec_for(binding: &Binding<'_>) -> Result<SessionSpec, Failure> {
+fn spec_for(binding: &Binding<'_>, encrypted: bool) -> Result<SessionSpec, Failure> {
     // A spec holds `&'static str`s; the process ends right after.
     let cookie: &'static str = Box::leak(binding.cookie.to_owned().into_boxed_str());
     let namespace: &'static str = Box::leak(binding.namespace.to_owned().into_boxed_str());
-    SessionSpec::builder("session-seal verify", cookie, namespace)
+    let builder = SessionSpec::builder("session-seal verify", cookie, namespace)
         .max_age_secs(LONGEST_MAX_AGE_SECS)
-        .secure(true)
+        .secure(true);
+    let builder = if encrypted {
+        builder.encrypted()
+    } else {
+        builder
+    };
+    builder
         .try_build()
         .map_err(|error| Failure::usage(format!("--cookie/--namespace: {}", error.message())))
 }

@@ -369,6 +369,48 @@ fn verify_has_one_exit_code_per_reason() {
     assert_eq!(code(&run(&["inspect", &big], &[])), Some(4));
 }
 
+/// The admin session, encrypted (format 2).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SecretAdmin {
+    user_id: u64,
+}
+
+impl session_core::SessionPayload for SecretAdmin {
+    const SPEC: session_core::SessionSpec =
+        session_core::SessionSpec::builder("SecretAdmin", "admin_sid", "admin")
+            .encrypted()
+            .build();
+}
+
+#[test]
+fn encrypted_values_are_inspected_without_payload_and_verified_with_it() {
+    let secret = keygen();
+    let value = keyring_of(&secret)
+        .seal_at(&SecretAdmin { user_id: 4242 }, SEALED_AT)
+        .expect("sealed");
+    let output = run(&["inspect", &value], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("format   encrypted"), "{text}");
+    assert!(text.contains("payload  encrypted"), "{text}");
+    assert!(
+        !text.contains("4242"),
+        "nothing of the payload without a key: {text}"
+    );
+
+    let env = [("SESSION_SEAL_SECRET", secret.as_str())];
+    let output = verify(&value, "admin_sid", "admin", &env, SEALED_AT + 60);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("\"user_id\": 4242"),
+        "{}",
+        stdout(&output)
+    );
+    // Under another binding it does not open.
+    let output = verify(&value, "admin_sid", "tenant", &env, SEALED_AT + 60);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
 

@@ -17,19 +17,28 @@
 //! (see [`Keyring`](crate::Keyring)), so a tag made for one pair means nothing
 //! under any other.
 //!
-//! Format 2 (`H "." C`, an AEAD under the binding's encryption key with `H`
-//! as associated data) shares the header; a type opens only its own format.
+//! Format 2, for encrypted types, is `H "." C` with the same header (format
+//! byte 2): `C` is base64url(`nonce` (24 random bytes) ‖ ciphertext ‖ tag
+//! (16 bytes)) of XChaCha20-Poly1305 under the binding's encryption key,
+//! with the payload JSON as plaintext and the ASCII bytes of `H` as sent as
+//! associated data. The header stays readable (the key id must be, to pick
+//! the key) but every bit of it is authenticated by the AEAD tag. A type
+//! opens only its own format: a signed value presented to an encrypted type,
+//! or the reverse, is `Malformed`, never a downgrade.
 //!
 //! This module holds the pure encoding and checking steps; the keyring
-//! chooses keys and applies them in order: size and shape, then the MAC,
-//! and only then anything read from the header or payload.
+//! chooses keys and applies them in order: size and shape, then the MAC or
+//! AEAD tag, and only then anything read from the header or payload.
 
 use std::cell::Cell;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::AeadInPlace as _;
+use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use zeroize::Zeroize as _;
 
 use crate::error::OpenError;
 use crate::keyring::KeyId;
@@ -49,6 +58,13 @@ pub const TAG_LEN: usize = 32;
 pub const HEADER_B64_LEN: usize = 39;
 /// Length of the base64url tag part.
 pub const TAG_B64_LEN: usize = 43;
+/// Bytes in the random nonce of an encrypted value (XChaCha20-Poly1305).
+pub const NONCE_LEN: usize = 24;
+/// Bytes in the AEAD tag of an encrypted value (Poly1305).
+pub const AEAD_TAG_LEN: usize = 16;
+/// Fewest bytes the decoded `C` part of an encrypted value can have: a
+/// nonce and a tag around an empty ciphertext.
+pub const MIN_SEALED_LEN: usize = NONCE_LEN + AEAD_TAG_LEN;
 /// Longest cookie value [`Keyring::open`](crate::Keyring::open) looks at; browsers
 /// keep at most 4096 bytes per cookie, so anything longer did not come from us.
 pub const MAX_VALUE_LEN: usize = 4096;
@@ -143,6 +159,13 @@ pub(crate) fn signed_len(json_len: usize) -> usize {
     HEADER_B64_LEN + 1 + base64_len(json_len) + 1 + TAG_B64_LEN
 }
 
+/// Length of the encrypted value for a payload of `json_len` bytes: the
+/// header, a dot, and the base64url of nonce, ciphertext (as long as the
+/// JSON) and tag.
+pub(crate) fn encrypted_len(json_len: usize) -> usize {
+    HEADER_B64_LEN + 1 + base64_len(MIN_SEALED_LEN + json_len)
+}
+
 /// Unpadded base64 length of `n` bytes.
 fn base64_len(n: usize) -> usize {
     n / 3 * 4 + [0, 2, 3].get(n % 3).copied().unwrap_or(0)
@@ -168,6 +191,45 @@ pub(crate) fn seal_signed(mut mac: HmacSha256, header: &Header, json: &[u8]) -> 
     // is there only so that no input can make this function panic.
     String::from_utf8(out)
         .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+}
+
+/// Produces the encrypted value for the JSON in `buf` under `header`: `buf`
+/// becomes `nonce ‖ ciphertext ‖ tag` (encrypted in place, so no plaintext
+/// is left in it), then is base64-encoded after the header.
+///
+/// The associated data is the header's base64url text exactly as it
+/// appears in the value. `None` when the cipher refuses the plaintext,
+/// which it does only past 256 GiB (the caller's size check keeps payloads
+/// to a few KiB): nothing is produced then, rather than a value whose
+/// encryption did not happen.
+pub(crate) fn seal_encrypted(
+    cipher: &XChaCha20Poly1305,
+    header: &Header,
+    buf: &mut Vec<u8>,
+    nonce: &[u8; NONCE_LEN],
+) -> Option<String> {
+    let json_len = buf.len();
+    let mut out = vec![0u8; encrypted_len(json_len)];
+    let mut at = encode_at(&mut out, 0, &header.to_bytes());
+    let associated = out.get(..at).unwrap_or_default();
+    // Make room for the nonce in front and the tag behind the JSON.
+    buf.resize(MIN_SEALED_LEN + json_len, 0);
+    buf.copy_within(..json_len, NONCE_LEN);
+    let (nonce_part, rest) = buf.split_at_mut(NONCE_LEN);
+    nonce_part.copy_from_slice(nonce);
+    let (text, tag_part) = rest.split_at_mut(json_len);
+    let tag = cipher
+        .encrypt_in_place_detached(XNonce::from_slice(nonce), associated, text)
+        .ok()?;
+    tag_part.copy_from_slice(&tag);
+    at = put_dot(&mut out, at);
+    at = encode_at(&mut out, at, buf);
+    out.truncate(at);
+    // As in `seal_signed`: ASCII only, the lossy path is never taken.
+    Some(
+        String::from_utf8(out)
+            .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()),
+    )
 }
 
 /// Encodes `bytes` into `out` at `at`, returning the end.
@@ -245,6 +307,97 @@ pub(crate) fn split_signed(value: &str, format: u8) -> Result<Unverified<'_>, Op
     })
 }
 
+/// An encrypted value split into its parts, with the header decoded and
+/// nothing authenticated yet.
+#[derive(Debug)]
+pub(crate) struct UnopenedEncrypted<'a> {
+    /// The header text exactly as received: the associated data.
+    pub(crate) header_text: &'a [u8],
+    /// The base64url `C` part.
+    pub(crate) sealed: &'a [u8],
+    pub(crate) header: Header,
+}
+
+/// Size and shape of an encrypted value: at most [`MAX_VALUE_LEN`] bytes
+/// (else [`OpenError::TooLarge`]), exactly two parts and a canonical 29-byte
+/// header of format `format` (else [`OpenError::Malformed`]). `C` is decoded
+/// and its length checked by [`decode_sealed`]. Nothing here is trusted yet.
+pub(crate) fn split_encrypted(value: &str, format: u8) -> Result<UnopenedEncrypted<'_>, OpenError> {
+    let bytes = value.as_bytes();
+    if bytes.len() > MAX_VALUE_LEN {
+        return Err(OpenError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_VALUE_LEN,
+        });
+    }
+    // `H` is the first 39 bytes, then a dot, then `C` with no dot in it.
+    let (header_text, dot_sealed) = bytes
+        .split_at_checked(HEADER_B64_LEN)
+        .ok_or(OpenError::Malformed)?;
+    let Some((b'.', sealed)) = dot_sealed.split_first() else {
+        return Err(OpenError::Malformed);
+    };
+    if sealed.contains(&b'.') {
+        return Err(OpenError::Malformed);
+    }
+    let header_bytes: [u8; HEADER_LEN] = decode_exact(header_text)?;
+    let header = Header::from_bytes(&header_bytes, format).ok_or(OpenError::Malformed)?;
+    Ok(UnopenedEncrypted {
+        header_text,
+        sealed,
+        header,
+    })
+}
+
+/// Decodes `C` (canonical base64url) into `buf` (cleared first); it must
+/// hold at least a nonce and a tag, else [`OpenError::Malformed`].
+pub(crate) fn decode_sealed(
+    parts: &UnopenedEncrypted<'_>,
+    buf: &mut Vec<u8>,
+) -> Result<(), OpenError> {
+    buf.clear();
+    URL_SAFE_NO_PAD
+        .decode_vec(parts.sealed, buf)
+        .map_err(|_| OpenError::Malformed)?;
+    if buf.len() < MIN_SEALED_LEN {
+        return Err(OpenError::Malformed);
+    }
+    Ok(())
+}
+
+/// Opens the AEAD in `buf` (`nonce ‖ ciphertext ‖ tag`, from
+/// [`decode_sealed`]) with the header text as associated data, returning
+/// the plaintext JSON (decrypted in place); [`OpenError::BadSignature`]
+/// when the tag does not check out (the tag comparison is constant time).
+pub(crate) fn open_sealed<'b>(
+    cipher: &XChaCha20Poly1305,
+    parts: &UnopenedEncrypted<'_>,
+    buf: &'b mut [u8],
+) -> Result<&'b [u8], OpenError> {
+    let (nonce, rest) = buf
+        .split_first_chunk_mut::<NONCE_LEN>()
+        .ok_or(OpenError::Malformed)?;
+    let (text, tag) = rest
+        .split_last_chunk_mut::<AEAD_TAG_LEN>()
+        .ok_or(OpenError::Malformed)?;
+    cipher
+        .decrypt_in_place_detached(
+            XNonce::from_slice(nonce.as_slice()),
+            parts.header_text,
+            text,
+            Tag::from_slice(tag.as_slice()),
+        )
+        .map_err(|_| OpenError::BadSignature)?;
+    Ok(text)
+}
+
+/// Overwrites the bytes of `buf` (its length, not its spare capacity):
+/// decrypted JSON is not left behind in the scratch buffer.
+pub(crate) fn wipe(buf: &mut Vec<u8>) {
+    buf.as_mut_slice().zeroize();
+    buf.clear();
+}
+
 /// Decodes canonical base64url (no padding, no stray trailing bits) into exactly `N` bytes.
 fn decode_exact<const N: usize>(text: &[u8]) -> Result<[u8; N], OpenError> {
     // The decoder wants room for its rounded-up estimate (30 bytes for the
@@ -287,8 +440,9 @@ thread_local! {
 /// A scratch buffer that has grown past this is dropped rather than kept.
 const SCRATCH_KEEP: usize = 2 * MAX_VALUE_LEN;
 
-/// Runs `f` with this thread's scratch buffer, empty. The buffer only ever
-/// holds payload JSON, which the cookie itself carries too.
+/// Runs `f` with this thread's scratch buffer, empty. The buffer holds
+/// payload JSON, which a signed cookie carries readably too; the encrypted
+/// paths overwrite their plaintext before returning (see [`wipe`]).
 ///
 /// The buffer is taken out of its cell for the call, so a nested call (a
 /// `Serialize` impl that seals another session) simply gets a new one, and
@@ -305,14 +459,18 @@ pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
     result
 }
 
-/// Reads the key id of a signed value without authenticating anything.
+/// Reads the key id of a signed or encrypted value without authenticating
+/// anything.
 ///
 /// For diagnostics and tests (e.g. "which key sealed this?"); never a reason
 /// to trust the value.
 pub fn peek_key_id(value: &str) -> Option<KeyId> {
-    split_signed(value, FORMAT_SIGNED)
-        .ok()
-        .map(|parts| parts.header.kid)
+    match split_signed(value, FORMAT_SIGNED) {
+        Ok(parts) => Some(parts.header.kid),
+        Err(_) => split_encrypted(value, FORMAT_ENCRYPTED)
+            .ok()
+            .map(|parts| parts.header.kid),
+    }
 }
 
 #[cfg(test)]
@@ -409,6 +567,84 @@ mod tests {
                 limit: MAX_VALUE_LEN
             })
         );
+    }
+
+    fn cipher(key: u8) -> XChaCha20Poly1305 {
+        <XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new(&[key; 32].into())
+    }
+
+    fn encrypted_header() -> Header {
+        Header {
+            format: FORMAT_ENCRYPTED,
+            ..header()
+        }
+    }
+
+    #[test]
+    fn encrypted_len_matches_encoding_and_parts_open() {
+        for n in 0..40 {
+            let json = vec![b'x'; n];
+            let mut buf = json.clone();
+            let value =
+                seal_encrypted(&cipher(9), &encrypted_header(), &mut buf, &[3; 24]).expect("seals");
+            assert_eq!(value.len(), encrypted_len(n));
+            assert_eq!(buf.len(), MIN_SEALED_LEN + n, "nonce ‖ ciphertext ‖ tag");
+            assert_eq!(&buf[..NONCE_LEN], &[3; 24]);
+            let parts = split_encrypted(&value, FORMAT_ENCRYPTED).expect("splits");
+            assert_eq!(parts.header, encrypted_header());
+            let mut scratch = b"stale".to_vec();
+            decode_sealed(&parts, &mut scratch).expect("decodes");
+            assert_eq!(scratch, buf);
+            assert_eq!(
+                open_sealed(&cipher(9), &parts, &mut scratch.clone()),
+                Ok(json.as_slice())
+            );
+            assert_eq!(
+                open_sealed(&cipher(8), &parts, &mut scratch),
+                Err(OpenError::BadSignature)
+            );
+            assert_eq!(
+                split_encrypted(&value, FORMAT_SIGNED).err(),
+                Some(OpenError::Malformed)
+            );
+            assert_eq!(peek_key_id(&value), Some(KeyId([1, 2, 3, 4])));
+        }
+    }
+
+    #[test]
+    fn the_header_text_is_the_associated_data() {
+        let mut buf = br#"{"a":1}"#.to_vec();
+        let value =
+            seal_encrypted(&cipher(9), &encrypted_header(), &mut buf, &[5; 24]).expect("seals");
+        let parts = split_encrypted(&value, FORMAT_ENCRYPTED).expect("splits");
+        let mut sealed = Vec::new();
+        decode_sealed(&parts, &mut sealed).expect("decodes");
+        // The same C under another (well-formed) header: the tag fails.
+        let other = Header {
+            exp: encrypted_header().exp + 1,
+            ..encrypted_header()
+        };
+        let other_text = URL_SAFE_NO_PAD.encode(other.to_bytes());
+        let moved = UnopenedEncrypted {
+            header_text: other_text.as_bytes(),
+            sealed: parts.sealed,
+            header: other,
+        };
+        assert_eq!(
+            open_sealed(&cipher(9), &moved, &mut sealed),
+            Err(OpenError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn wipe_empties_and_keeps_the_capacity() {
+        // (That the bytes are overwritten is the zeroize crate's guarantee;
+        // spare capacity cannot be read without unsafe code.)
+        let mut buf = b"secret json".to_vec();
+        let capacity = buf.capacity();
+        wipe(&mut buf);
+        assert!(buf.is_empty());
+        assert_eq!(buf.capacity(), capacity, "kept for the pool");
     }
 
     #[test]

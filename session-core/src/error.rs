@@ -59,7 +59,9 @@ pub enum KeyringError {
 #[non_exhaustive]
 pub enum SealError {
     /// The `Set-Cookie` header would exceed what browsers keep; they drop such
-    /// cookies silently, so we refuse at insert time instead.
+    /// cookies silently, so we refuse at insert time instead. For encrypted
+    /// types the size includes the 24-byte nonce, the 16-byte tag and their
+    /// base64 growth.
     #[error("session cookie would be {size} bytes, over the {limit}-byte browser limit")]
     TooLarge {
         /// Bytes of `name=value` plus attributes.
@@ -92,11 +94,15 @@ pub enum OpenError {
         /// The limit.
         limit: usize,
     },
-    /// Not three base64url parts of the right sizes, an unknown format byte, or
-    /// (after the signature checked out) a payload that is not valid JSON for the type.
+    /// Not the parts of the type's format (three for a signed type, two for
+    /// an encrypted one) in canonical base64url of the right sizes; a format
+    /// byte other than the type's (a signed value sent to an encrypted type,
+    /// or the reverse: never a downgrade); or (after the signature or AEAD
+    /// tag checked out) a payload that is not valid JSON for the type.
     #[error("session cookie is malformed")]
     Malformed,
-    /// The signature does not verify, or the key id is not in the keyring.
+    /// The signature (or, for an encrypted type, the AEAD tag over the header
+    /// and ciphertext) does not verify, or the key id is not in the keyring.
     #[error("session cookie signature is invalid")]
     BadSignature,
     /// The session's lifetime ended.

@@ -5,12 +5,16 @@ use std::ffi::OsString;
 use std::fmt;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
+use chacha20poly1305::XChaCha20Poly1305;
 use hkdf::Hkdf;
 use hmac::Mac as _;
+use rand::RngCore as _;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::envelope::{self, FORMAT_SIGNED, Header, HmacSha256, MAX_SET_COOKIE_LEN};
+use crate::envelope::{
+    self, FORMAT_ENCRYPTED, FORMAT_SIGNED, Header, HmacSha256, MAX_SET_COOKIE_LEN, NONCE_LEN,
+};
 use crate::error::{KeyringError, OpenError, SealError, SecretError};
 use crate::opened::Opened;
 use crate::payload::SessionPayload;
@@ -68,12 +72,9 @@ struct BindingKeys {
     /// The MAC key as a pre-keyed HMAC state (inner and outer pads absorbed),
     /// cloned per operation.
     mac: HmacSha256,
-    /// The XChaCha20-Poly1305 key of format 2 (encrypted types).
-    #[allow(
-        dead_code,
-        reason = "derived with the MAC key so that format 2 (encrypted types) only adds the cipher"
-    )]
-    enc: Zeroizing<[u8; 32]>,
+    /// The XChaCha20-Poly1305 cipher of format 2 (encrypted types), keyed
+    /// with the binding's encryption key (zeroized on drop by the crate).
+    enc: XChaCha20Poly1305,
 }
 
 /// Bindings whose keys are cached in lock-free slots; more spill to a
@@ -120,21 +121,28 @@ impl Key {
 
     /// The pre-keyed MAC state of `spec`'s binding, a copy to feed.
     fn mac(&self, spec: &SessionSpec) -> HmacSha256 {
+        self.with_keys(spec, |keys| keys.mac.clone())
+    }
+
+    /// Runs `f` with the keys of `spec`'s binding, derived and cached on
+    /// first use.
+    #[inline]
+    fn with_keys<R>(&self, spec: &SessionSpec, f: impl FnOnce(&BindingKeys) -> R) -> R {
         let binding = (spec.namespace(), spec.cookie());
         for slot in &self.slots {
             match slot.get() {
-                Some((known, keys)) if *known == binding => return keys.mac.clone(),
+                Some((known, keys)) if *known == binding => return f(keys),
                 Some(_) => {}
                 // Slots fill in order: the binding is in none of the rest.
-                None => return self.insert(binding, spec).mac,
+                None => return f(&self.insert(binding, spec)),
             }
         }
         let overflow = self.overflow.read().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, keys)) = overflow.iter().find(|(known, _)| *known == binding) {
-            return keys.mac.clone();
+            return f(keys);
         }
         drop(overflow);
-        self.insert(binding, spec).mac
+        f(&self.insert(binding, spec))
     }
 
     /// Derives `binding`'s keys and caches them in the first free slot (or
@@ -189,9 +197,10 @@ impl Key {
         let mac_key = expand(MAC_INFO);
         #[allow(clippy::expect_used)] // HMAC accepts keys of any length; this cannot fail.
         let mac = HmacSha256::new_from_slice(mac_key.as_ref()).expect("HMAC takes any key length");
+        let enc_key = expand(ENC_INFO);
         BindingKeys {
             mac,
-            enc: expand(ENC_INFO),
+            enc: <XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new(enc_key.as_ref().into()),
         }
     }
 }
@@ -208,9 +217,19 @@ struct Inner {
 /// secrets that still open during a rotation.
 ///
 /// Cloning is cheap (an `Arc`). Every (namespace, cookie name) pair gets its
-/// own MAC key, derived with HKDF-SHA256 from the secret, so a cookie issued
-/// for one type never opens as another; the MAC also covers the header
-/// (format, key id, schema version, issue time, expiry, session age).
+/// own MAC key and its own encryption key, derived with HKDF-SHA256 from the
+/// secret, so a cookie issued for one type never opens as another; the MAC
+/// (or, for encrypted types, the AEAD tag) also covers the header (format,
+/// key id, schema version, issue time, expiry, session age).
+///
+/// A type declared `encrypted` (see [`SessionSpec::is_encrypted`]) is sealed
+/// with XChaCha20-Poly1305 under a fresh random 24-byte nonce from rand's
+/// thread-local CSPRNG (ChaCha12, seeded and periodically reseeded from the
+/// operating system), so its cookie hides the payload. Everything else,
+/// rotation included, works as for signed types. rand does not reseed that
+/// generator on `fork`: a process that seals cookies and then forks workers
+/// must call [`Keyring::reseed_after_fork`] in each child before it seals,
+/// or two children could draw the same nonces.
 ///
 /// Two clocks bound a session: the idle `max_age` (each value expires
 /// `max_age` after it was sealed) and, when the type declares one,
@@ -347,12 +366,24 @@ impl Keyring {
         self.inner.previous.iter().map(|key| key.kid).collect()
     }
 
+    /// Reseeds this thread's nonce generator from the operating system.
+    ///
+    /// Only for processes that `fork` after sealing encrypted cookies: a
+    /// child inherits the parent's generator state, so two children would
+    /// draw the same nonces. Call this in each child before it seals (after
+    /// a fork only the forking thread exists). Threads and separate
+    /// processes need nothing: each thread's generator is seeded from the
+    /// operating system when first used.
+    pub fn reseed_after_fork() -> std::io::Result<()> {
+        rand::rng().reseed().map_err(std::io::Error::other)
+    }
+
     /// Derives and caches the keys of `specs` now, so the first request of each
     /// type does no key derivation. Optional: keys are otherwise derived on first use.
     pub fn prepare(&self, specs: &[SessionSpec]) {
         for spec in specs {
             for key in self.keys() {
-                key.mac(spec);
+                key.with_keys(spec, |_| ());
             }
         }
     }
@@ -416,16 +447,33 @@ impl Keyring {
         started_at: u64,
         now: u64,
     ) -> Result<String, SealError> {
-        let json = Zeroizing::new(format!("\"{}\"", id.to_text()));
-        self.seal_json(spec, json.as_bytes(), started_at, now)
+        let mut json = Zeroizing::new(format!("\"{}\"", id.to_text()).into_bytes());
+        self.seal_json(spec, &mut json, started_at, now)
     }
 
+    /// Seals `json` (the payload's JSON, in a buffer the encrypted format
+    /// may reuse) with a fresh random nonce when `spec` is encrypted.
     fn seal_json(
         &self,
         spec: &SessionSpec,
-        json: &[u8],
+        json: &mut Vec<u8>,
         started_at: u64,
         now: u64,
+    ) -> Result<String, SealError> {
+        self.seal_json_with_nonce(spec, json, started_at, now, fresh_nonce)
+    }
+
+    /// [`seal_json`](Self::seal_json) with the nonce of an encrypted value
+    /// taken from `nonce` (called at most once, only for encrypted types).
+    /// The seam through which unit tests pin format 2 with a fixed nonce;
+    /// everything else passes [`fresh_nonce`].
+    fn seal_json_with_nonce(
+        &self,
+        spec: &SessionSpec,
+        json: &mut Vec<u8>,
+        started_at: u64,
+        now: u64,
+        nonce: impl FnOnce() -> [u8; NONCE_LEN],
     ) -> Result<String, SealError> {
         // A start in the future (a clock step) counts as now.
         let started_at = started_at.min(now);
@@ -433,8 +481,13 @@ impl Keyring {
         if exp <= now {
             return Err(SealError::Expired { expired_at: exp });
         }
-        let size =
-            spec.cookie().len() + 1 + envelope::signed_len(json.len()) + spec.attributes_len();
+        let format = format_of(spec);
+        let value_len = if format == FORMAT_ENCRYPTED {
+            envelope::encrypted_len(json.len())
+        } else {
+            envelope::signed_len(json.len())
+        };
+        let size = spec.cookie().len() + 1 + value_len + spec.attributes_len();
         if size > MAX_SET_COOKIE_LEN {
             return Err(SealError::TooLarge {
                 size,
@@ -442,7 +495,7 @@ impl Keyring {
             });
         }
         let header = Header {
-            format: format_of(spec),
+            format,
             kid: self.inner.primary.kid,
             version: spec.version(),
             iat: now,
@@ -451,6 +504,21 @@ impl Keyring {
             // `u32::MAX` seconds, so a capped session never gets there.
             age: u32::try_from(now - started_at).unwrap_or(u32::MAX),
         };
+        if format == FORMAT_ENCRYPTED {
+            let nonce = nonce();
+            return self
+                .inner
+                .primary
+                .with_keys(spec, |keys| {
+                    envelope::seal_encrypted(&keys.enc, &header, json, &nonce)
+                })
+                // Only a plaintext past the cipher's limit is refused, and the
+                // size check above stops those long before.
+                .ok_or(SealError::TooLarge {
+                    size,
+                    limit: MAX_SET_COOKIE_LEN,
+                });
+        }
         Ok(envelope::seal_signed(
             self.inner.primary.mac(spec),
             &header,
@@ -540,8 +608,8 @@ impl Keyring {
         Ok(opened)
     }
 
-    /// Size, shape, MAC, expiry, then `read` with the header and the
-    /// payload JSON (decoded into this thread's scratch buffer).
+    /// Size, shape, MAC (or AEAD), expiry, then `read` with the header and
+    /// the payload JSON (decoded into this thread's scratch buffer).
     fn open_with<R>(
         &self,
         spec: &SessionSpec,
@@ -549,30 +617,55 @@ impl Keyring {
         now: u64,
         read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
     ) -> Result<(R, Verified), OpenError> {
-        let parts = envelope::split_signed(value, format_of(spec))?;
+        let format = format_of(spec);
+        if format == FORMAT_ENCRYPTED {
+            return self.open_encrypted(spec, value, now, read);
+        }
+        let parts = envelope::split_signed(value, format)?;
         let header = parts.header;
         let (key, previous_key) = self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
         envelope::verify(key.mac(spec), &parts)?;
 
-        let expires_at = header
-            .exp
-            .min(header.iat.saturating_add(spec.max_age_secs()))
-            .min(spec.absolute_expiry(header.started()).unwrap_or(u64::MAX));
-        if expires_at <= now {
-            return Err(OpenError::Expired {
-                expired_at: expires_at,
-            });
-        }
+        let verified = Verified::check(header, previous_key, spec, now)?;
         let read = envelope::with_scratch(|json| {
             envelope::payload_json(&parts, json)?;
             read(&header, json)
         })?;
-        let verified = Verified {
-            header,
-            expires_at,
-            previous_key,
-        };
         Ok((read, verified))
+    }
+
+    /// [`open_with`](Self::open_with) for format 2: size and shape, `C`
+    /// decoded (at least a nonce and a tag), the key by id, the AEAD tag
+    /// over the header text and ciphertext, and only then expiry and `read`
+    /// with the decrypted JSON, which is wiped from the scratch buffer
+    /// afterwards.
+    ///
+    /// Out of line so that the signed format's `open_with` compiles as it did
+    /// before format 2 existed.
+    #[inline(never)]
+    fn open_encrypted<R>(
+        &self,
+        spec: &SessionSpec,
+        value: &str,
+        now: u64,
+        read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
+    ) -> Result<(R, Verified), OpenError> {
+        let parts = envelope::split_encrypted(value, FORMAT_ENCRYPTED)?;
+        let header = parts.header;
+        envelope::with_scratch(|buf| {
+            let result = (|| {
+                envelope::decode_sealed(&parts, buf)?;
+                let (key, previous_key) =
+                    self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
+                let json = key.with_keys(spec, |keys| {
+                    envelope::open_sealed(&keys.enc, &parts, buf.as_mut_slice())
+                })?;
+                let verified = Verified::check(header, previous_key, spec, now)?;
+                Ok((read(&header, json)?, verified))
+            })();
+            envelope::wipe(buf);
+            result
+        })
     }
 
     /// The key with this id, and whether it is a previous one.
@@ -598,13 +691,30 @@ impl Keyring {
     }
 }
 
-/// The wire format of `spec`'s values. Every type is signed (format 1) until
-/// `SessionSpec` can declare encrypted types (format 2).
-fn format_of(_spec: &SessionSpec) -> u8 {
-    FORMAT_SIGNED
+/// The wire format of `spec`'s values: encrypted (format 2) for types
+/// declared `encrypted`, signed (format 1) for all others.
+fn format_of(spec: &SessionSpec) -> u8 {
+    if spec.is_encrypted() {
+        FORMAT_ENCRYPTED
+    } else {
+        FORMAT_SIGNED
+    }
 }
 
-/// What an envelope whose MAC and expiry checked out said about its payload.
+/// A nonce for one encrypted value: 24 bytes from rand's thread-local
+/// CSPRNG (ChaCha12 seeded from the operating system and reseeded from it
+/// periodically). Random, not counted: 192 bits make a repeat negligible
+/// across any number of processes sharing a key, with no state to
+/// coordinate. (A process that forks after sealing reseeds in the child:
+/// [`Keyring::reseed_after_fork`].)
+fn fresh_nonce() -> [u8; NONCE_LEN] {
+    let mut nonce = [0u8; NONCE_LEN];
+    rand::rng().fill_bytes(&mut nonce);
+    nonce
+}
+
+/// What an envelope whose MAC (or AEAD tag) and expiry checked out said
+/// about its payload.
 struct Verified {
     header: Header,
     expires_at: u64,
@@ -612,6 +722,32 @@ struct Verified {
 }
 
 impl Verified {
+    /// The expiry of an authenticated `header`: the earliest of its `exp`,
+    /// `iat + max_age` and the absolute cap of today's `spec`;
+    /// [`OpenError::Expired`] when that is not after `now`.
+    #[inline]
+    fn check(
+        header: Header,
+        previous_key: bool,
+        spec: &SessionSpec,
+        now: u64,
+    ) -> Result<Self, OpenError> {
+        let expires_at = header
+            .exp
+            .min(header.iat.saturating_add(spec.max_age_secs()))
+            .min(spec.absolute_expiry(header.started()).unwrap_or(u64::MAX));
+        if expires_at <= now {
+            return Err(OpenError::Expired {
+                expired_at: expires_at,
+            });
+        }
+        Ok(Verified {
+            header,
+            expires_at,
+            previous_key,
+        })
+    }
+
     fn into_opened<T>(self, payload: T, spec: &SessionSpec, now: u64) -> Opened<T> {
         Opened {
             payload,

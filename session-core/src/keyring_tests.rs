@@ -746,7 +746,21 @@ fn binding_keys_follow_the_hkdf_tree() {
     let mac_key = expand(b"session-seal/v1 mac\0\x05admin\x09admin_sid");
     let enc_key = expand(b"session-seal/v1 enc\0\x05admin\x09admin_sid");
     let keys = keyring.inner.primary.derive(&Admin::SPEC);
-    assert_eq!(*keys.enc, enc_key);
+    // The cached cipher is keyed with exactly that key: same tag as a
+    // cipher built from it directly.
+    {
+        use chacha20poly1305::KeyInit as _;
+        use chacha20poly1305::aead::AeadInPlace as _;
+        let nonce = chacha20poly1305::XNonce::default();
+        let direct = XChaCha20Poly1305::new(&enc_key.into())
+            .encrypt_in_place_detached(&nonce, b"ad", &mut [1, 2, 3])
+            .unwrap();
+        let cached = keys
+            .enc
+            .encrypt_in_place_detached(&nonce, b"ad", &mut [1, 2, 3])
+            .unwrap();
+        assert_eq!(direct, cached);
+    }
     assert_ne!(mac_key, enc_key);
     let mut expected = HmacSha256::new_from_slice(&mac_key).unwrap();
     expected.update(b"H.P");
@@ -811,4 +825,203 @@ fn first_use_from_many_threads_caches_one_entry_per_binding() {
         .filter(|slot| slot.get().is_some())
         .count();
     assert_eq!(filled, 2, "Admin and Tenant, once each");
+}
+
+// ---- format 2: encrypted types ----
+
+/// `Admin` with its payload encrypted.
+#[derive(Serialize, Deserialize, Debug, PartialEq, Clone)]
+struct Secret {
+    user_id: u64,
+    email: String,
+}
+impl SessionPayload for Secret {
+    const SPEC: SessionSpec = SessionSpec::builder("Secret", "__Host-secret", "vault")
+        .version(2)
+        .max_age_secs(3600)
+        .absolute_max_age_secs(86_400)
+        .encrypted()
+        .build();
+}
+
+fn vault() -> Secret {
+    Secret {
+        user_id: 7,
+        email: "ada@example.com".into(),
+    }
+}
+
+/// The encrypted value specified by DESIGN §4, built here from scratch
+/// with the hkdf and chacha20poly1305 crates (not through `Key`).
+fn hand_built_encrypted(
+    secret_bytes: &[u8],
+    header: &[u8],
+    json: &[u8],
+    nonce: [u8; 24],
+) -> String {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use chacha20poly1305::aead::AeadInPlace as _;
+    use chacha20poly1305::{KeyInit as _, XNonce};
+
+    let mut info = b"session-seal/v1 enc\0".to_vec();
+    info.push(5);
+    info.extend_from_slice(b"vault");
+    info.push(13);
+    info.extend_from_slice(b"__Host-secret");
+    let mut key = [0u8; 32];
+    Hkdf::<Sha256>::new(Some(b"session-seal/v1"), secret_bytes)
+        .expand(&info, &mut key)
+        .expect("32 bytes");
+    let h = URL_SAFE_NO_PAD.encode(header);
+    let mut text = json.to_vec();
+    let tag = XChaCha20Poly1305::new(&key.into())
+        .encrypt_in_place_detached(XNonce::from_slice(&nonce), h.as_bytes(), &mut text)
+        .expect("encrypts");
+    let c = [nonce.as_slice(), &text, tag.as_slice()].concat();
+    format!("{h}.{}", URL_SAFE_NO_PAD.encode(c))
+}
+
+fn kid_of(secret_bytes: &[u8]) -> [u8; 4] {
+    let mut kid = [0u8; 4];
+    Hkdf::<Sha256>::new(Some(b"session-seal/v1"), secret_bytes)
+        .expand(b"session-seal/v1 kid", &mut kid)
+        .expect("4 bytes");
+    kid
+}
+
+fn header_bytes(format: u8, kid: [u8; 4], version: u32, iat: u64, exp: u64, age: u32) -> Vec<u8> {
+    let mut h = vec![format];
+    h.extend_from_slice(&kid);
+    h.extend_from_slice(&version.to_be_bytes());
+    h.extend_from_slice(&iat.to_be_bytes());
+    h.extend_from_slice(&exp.to_be_bytes());
+    h.extend_from_slice(&age.to_be_bytes());
+    h
+}
+
+#[test]
+fn encrypted_value_is_the_specified_bytes_with_a_fixed_nonce() {
+    let bytes = [0x42u8; 32];
+    let keyring = Keyring::new(SessionSecret::from_bytes(&bytes).expect("32 bytes"));
+    let nonce: [u8; 24] = std::array::from_fn(|i| u8::try_from(i * 7 + 1).expect("small"));
+    let started = NOW - 600;
+    let mut json = serde_json::to_vec(&vault()).expect("json");
+    let sealed = keyring
+        .seal_json_with_nonce(&Secret::SPEC, &mut json, started, NOW, || nonce)
+        .expect("seals");
+    let expected = hand_built_encrypted(
+        &bytes,
+        &header_bytes(2, kid_of(&bytes), 2, NOW, NOW + 3600, 600),
+        &serde_json::to_vec(&vault()).expect("json"),
+        nonce,
+    );
+    assert_eq!(sealed, expected);
+    // The buffer holds ciphertext now, not the JSON.
+    assert!(!json.windows(15).any(|w| w == b"ada@example.com"));
+    let opened = keyring.open_at::<Secret>(&sealed, NOW + 1).expect("opens");
+    assert_eq!(opened.payload, vault());
+    assert_eq!(opened.started_at, started);
+}
+
+#[test]
+fn encrypted_round_trip_and_size() {
+    let keyring = Keyring::new(SessionSecret::generate());
+    let value = keyring.seal_at(&vault(), NOW).expect("seals");
+    let json_len = serde_json::to_vec(&vault()).expect("json").len();
+    assert_eq!(value.len(), envelope::encrypted_len(json_len));
+    assert_eq!(value.matches('.').count(), 1);
+    let opened = keyring.open_at::<Secret>(&value, NOW + 10).expect("opens");
+    assert_eq!(opened.payload, vault());
+    assert_eq!(opened.expires_at, NOW + 3600);
+    assert_eq!(peek_key_id(&value), Some(keyring.primary_key_id()));
+    // Two seals of the same payload differ (fresh nonces).
+    assert_ne!(value, keyring.seal_at(&vault(), NOW).expect("seals"));
+}
+
+#[test]
+fn encrypted_seal_accounts_for_nonce_tag_and_base64() {
+    // The largest payload that fits, and one byte more.
+    #[derive(Serialize, Deserialize)]
+    struct Blob(String);
+    impl SessionPayload for Blob {
+        const SPEC: SessionSpec = SessionSpec::builder("Blob", "b", "blob")
+            .encrypted()
+            .build();
+    }
+    let keyring = Keyring::new(SessionSecret::generate());
+    let fixed = "b=".len() + Blob::SPEC.attributes_len();
+    let mut fits = 0;
+    for n in 2500..3200 {
+        let blob = Blob("x".repeat(n));
+        match keyring.seal_at(&blob, NOW) {
+            Ok(value) => {
+                assert!(fixed + value.len() <= MAX_SET_COOKIE_LEN);
+                fits = n;
+            }
+            Err(SealError::TooLarge { size, limit }) => {
+                assert_eq!(limit, MAX_SET_COOKIE_LEN);
+                // `size` is exactly what the value would have been.
+                assert_eq!(size, fixed + envelope::encrypted_len(n + 2));
+                assert!(size > MAX_SET_COOKIE_LEN);
+            }
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    // The boundary is where nonce, tag and base64 growth say it is: the
+    // JSON (the string plus 2 quotes) and 40 bytes, times 4/3, fill what
+    // the header, the dot, the name and the attributes leave.
+    let budget = MAX_SET_COOKIE_LEN - fixed - envelope::HEADER_B64_LEN - 1;
+    assert!((fits + 2 + 40).div_ceil(3) * 4 <= budget + 2);
+    assert!((fits + 3 + 40) * 4 > budget * 3);
+    assert!(fits > 2500 && fits < 3199);
+}
+
+#[test]
+fn encrypted_split_rejects_shapes() {
+    let keyring = Keyring::new(SessionSecret::generate());
+    let value = keyring.seal_at(&vault(), NOW).expect("seals");
+    let (h, c) = value.split_once('.').expect("dot");
+    let short_c =
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, [0u8; 39]);
+    for bad in [
+        String::new(),
+        ".".into(),
+        h.to_string(),
+        format!("{h}."),
+        format!("{h}.{c}.{c}"),
+        format!("{h}{c}"),
+        format!("{h}.{short_c}"),
+        format!("{h}.{c}="),
+        format!("A{value}"),
+    ] {
+        assert_eq!(
+            keyring.open_at::<Secret>(&bad, NOW).err(),
+            Some(OpenError::Malformed),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        keyring.open_at::<Secret>(&"a".repeat(4097), NOW).err(),
+        Some(OpenError::TooLarge {
+            size: 4097,
+            limit: 4096
+        })
+    );
+}
+
+#[test]
+fn reseeding_the_nonce_generator_keeps_sealing() {
+    let keyring = Keyring::new(SessionSecret::generate());
+    let before = keyring.seal_at(&vault(), NOW).expect("seals");
+    Keyring::reseed_after_fork().expect("the OS has randomness");
+    let after = keyring.seal_at(&vault(), NOW).expect("seals");
+    assert_ne!(before, after);
+    assert_eq!(
+        keyring
+            .open_at::<Secret>(&after, NOW)
+            .expect("opens")
+            .payload,
+        vault()
+    );
 }

@@ -124,6 +124,12 @@ pub enum SpecError {
     /// `max_per_user` is zero.
     #[error("max_per_user must be at least 1")]
     MaxPerUser,
+    /// `encrypted` was set on a store-mode spec: its cookie carries only a
+    /// random id, which is already opaque.
+    #[error(
+        "encrypted applies only to cookie-mode sessions; a store-mode cookie carries only a random id, which is already opaque"
+    )]
+    EncryptedStore,
 }
 
 impl SpecError {
@@ -169,6 +175,9 @@ impl SpecError {
                 "invalid session spec: touch_after must be shorter than max_age"
             }
             SpecError::MaxPerUser => "invalid session spec: max_per_user must be at least 1",
+            SpecError::EncryptedStore => {
+                "invalid session spec: encrypted is for cookie mode; a store-mode id is already opaque"
+            }
         }
     }
 }
@@ -205,6 +214,7 @@ pub struct SessionSpec {
     http_only: bool,
     secure: bool,
     storage: Storage,
+    encrypted: bool,
     touch_after_secs: u64,
     max_per_user: Option<u32>,
 }
@@ -231,6 +241,7 @@ impl SessionSpec {
             http_only: true,
             secure: None,
             storage: Storage::Cookie,
+            encrypted: false,
             touch_after_secs: None,
             max_per_user: None,
         }
@@ -326,6 +337,13 @@ impl SessionSpec {
     pub const fn is_stored(&self) -> bool {
         matches!(self.storage, Storage::Store)
     }
+    /// Whether the payload is encrypted (wire format 2, XChaCha20-Poly1305):
+    /// the cookie then hides its JSON as well as authenticating it. Signed
+    /// types (format 1) only authenticate; their JSON is readable by anyone
+    /// holding the cookie. A type opens only values of its own format.
+    pub const fn is_encrypted(&self) -> bool {
+        self.encrypted
+    }
     /// Store mode: a stored session's expiry is pushed back to now + `max_age`
     /// when it is used and its last touch is at least this old.
     pub const fn touch_after_secs(&self) -> u64 {
@@ -372,6 +390,7 @@ pub struct SessionSpecBuilder {
     http_only: bool,
     secure: Option<bool>,
     storage: Storage,
+    encrypted: bool,
     touch_after_secs: Option<u64>,
     max_per_user: Option<u32>,
 }
@@ -429,6 +448,13 @@ impl SessionSpecBuilder {
         self.storage = Storage::Store;
         self
     }
+    /// Encrypt the payload (wire format 2): the cookie's JSON is hidden as
+    /// well as authenticated, under a key of its own per (namespace, cookie
+    /// name). Cookie mode only; see [`SessionSpec::is_encrypted`].
+    pub const fn encrypted(mut self) -> Self {
+        self.encrypted = true;
+        self
+    }
     /// Store mode: touch interval in seconds (default five minutes, or half of
     /// `max_age` when that is shorter).
     pub const fn touch_after_secs(mut self, secs: u64) -> Self {
@@ -483,6 +509,9 @@ impl SessionSpecBuilder {
         if matches!(self.max_per_user, Some(0)) {
             return Err(SpecError::MaxPerUser);
         }
+        if stored && self.encrypted {
+            return Err(SpecError::EncryptedStore);
+        }
         if !is_cookie_path(self.path) {
             return Err(SpecError::Path);
         }
@@ -521,6 +550,7 @@ impl SessionSpecBuilder {
             http_only: self.http_only,
             secure,
             storage: self.storage,
+            encrypted: self.encrypted,
             touch_after_secs,
             max_per_user: self.max_per_user,
         })
@@ -660,6 +690,10 @@ mod tests {
         assert_eq!(spec.same_site(), SameSite::Lax);
         assert!(spec.http_only());
         assert!(!spec.secure());
+        assert!(!spec.is_encrypted());
+        let encrypted = base().encrypted().absolute_max_age_secs(7 * 86_400).build();
+        assert!(encrypted.is_encrypted());
+        assert_eq!(encrypted.storage(), Storage::Cookie);
     }
 
     #[test]
@@ -706,6 +740,8 @@ mod tests {
                 SpecError::TouchAfter,
             ),
             (base().store().max_per_user(0), SpecError::MaxPerUser),
+            (base().store().encrypted(), SpecError::EncryptedStore),
+            (base().encrypted().store(), SpecError::EncryptedStore),
             (base().max_age_secs(MAX_MAX_AGE_SECS + 1), SpecError::MaxAge),
             (
                 base().max_age_secs(60).renew_after_secs(60),

@@ -9,9 +9,9 @@ use syn::{Attribute, Expr, Lit, LitInt, LitStr, Token, Type, token};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, FROM, HTTP_ONLY, MAX_AGE,
-    MAX_PER_USER, MIGRATE, MIGRATE_KEYS, NAMESPACE, PATH, REGISTRY_KEYS, RENEW_AFTER, SAME_SITE,
-    SECURE, SESSION, STORE, Symbol, TOUCH_AFTER, TYPE_KEYS, USER, VERSION,
+    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, ENCRYPTED, FROM, HTTP_ONLY,
+    MAX_AGE, MAX_PER_USER, MIGRATE, MIGRATE_KEYS, NAMESPACE, PATH, REGISTRY_KEYS, RENEW_AFTER,
+    SAME_SITE, SECURE, SESSION, STORE, Symbol, TOUCH_AFTER, TYPE_KEYS, USER, VERSION,
 };
 
 /// One `key = value` as written.
@@ -74,6 +74,8 @@ pub struct Attrs {
     pub krate: Option<Setting<LitStr>>,
     /// `store` (a bare flag; the setting records where it is written).
     pub store: Option<Setting<()>>,
+    /// `encrypted` (a bare flag; the setting records where it is written).
+    pub encrypted: Option<Setting<()>>,
     /// `touch_after = "..."`.
     pub touch_after: Option<Setting<LitStr>>,
     /// `max_per_user = N`.
@@ -171,8 +173,11 @@ fn parse_key(cx: &Ctxt, out: &mut Attrs, meta: &ParseNestedMeta) -> syn::Result<
         let value = string(cx, meta, CRATE, CRATE_EXAMPLE)?;
         set_key(out, cx, |a| &mut a.krate, key, value, CRATE);
     } else if path == STORE {
-        let value = bare(cx, meta, STORE)?;
+        let value = bare(cx, meta, STORE, "leave it out for a cookie-mode session")?;
         set_key(out, cx, |a| &mut a.store, key, value, STORE);
+    } else if path == ENCRYPTED {
+        let value = bare(cx, meta, ENCRYPTED, "leave it out for a signed session")?;
+        set_key(out, cx, |a| &mut a.encrypted, key, value, ENCRYPTED);
     } else if path == TOUCH_AFTER {
         let value = string(cx, meta, TOUCH_AFTER, "\"5m\"")?;
         set_key(out, cx, |a| &mut a.touch_after, key, value, TOUCH_AFTER);
@@ -359,9 +364,15 @@ fn integer(
     Ok(None)
 }
 
-/// A key that is a switch by being written, with no value (`store`); `None`
-/// (reported at the key and whatever follows it) when a value is given.
-fn bare(cx: &Ctxt, meta: &ParseNestedMeta, key: Symbol) -> syn::Result<Option<()>> {
+/// A key that is a switch by being written, with no value (`store`,
+/// `encrypted`); `None` (reported at the key and whatever follows it, with
+/// `otherwise` saying how to get the other behaviour) when a value is given.
+fn bare(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    key: Symbol,
+    otherwise: &str,
+) -> syn::Result<Option<()>> {
     let path = &meta.path;
     let written = if meta.input.peek(Token![=]) {
         let eq: Token![=] = meta.input.parse()?;
@@ -375,9 +386,7 @@ fn bare(cx: &Ctxt, meta: &ParseNestedMeta, key: Symbol) -> syn::Result<Option<()
     };
     cx.error_spanned_by(
         written,
-        format!(
-            "`{key}` takes no value: write `{key}` alone (leave it out for a cookie-mode session)"
-        ),
+        format!("`{key}` takes no value: write `{key}` alone ({otherwise})"),
     );
     Ok(None)
 }

@@ -48,7 +48,13 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
         .iter()
         .map(|secs| quote!(.absolute_max_age_secs(#secs)));
     let mode = match &spec.mode {
-        Mode::Cookie { renew_after_secs } => quote!(.renew_after_secs(#renew_after_secs)),
+        Mode::Cookie {
+            renew_after_secs,
+            encrypted,
+        } => {
+            let encrypted = encrypted.then(|| quote!(.encrypted()));
+            quote!(.renew_after_secs(#renew_after_secs) #encrypted)
+        }
         Mode::Store(store) => store_settings(store),
     };
     let decode_version = (!spec.migrations.is_empty()).then(|| decode_version(spec));

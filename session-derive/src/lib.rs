@@ -64,6 +64,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `secure` / `secure = false` | the layer's policy | `secure` forces `Secure` in every environment |
 /// | `migrate(from = Old, version = N)` | none | `N` lower than `version`, each `N` once, `Old: Into<Self>` |
 /// | `crate = "path"` | `"session_seal"` | a path to the session_seal crate |
+/// | `encrypted` | signed only | a bare flag: the payload is encrypted in the cookie (wire format 2); cookie mode only |
 /// | `store` | cookie mode | a bare flag: the payload lives in a session store |
 /// | `touch_after = "10m"` | `"5m"`, or half of `max_age` when shorter | a duration shorter than `max_age`; store mode only |
 /// | `max_per_user = 5` | no limit | integer in `1..=u32::MAX`; store mode only, requires `user` |
@@ -102,6 +103,38 @@ use syn::{DeriveInput, parse_macro_input};
 /// #[session(cookie = "__Host-bank", namespace = "bank", max_age = "15m", absolute_max_age = "8h")]
 /// struct BankSession {
 ///     account: u64,
+/// }
+/// ```
+///
+/// # Encrypted sessions
+///
+/// A cookie-mode session is signed: nobody can forge or alter it, but anyone
+/// holding the cookie can read its JSON. With `encrypted` the payload is
+/// also hidden: the cookie value is `H "." C`, the same authenticated header
+/// (format byte 2) and `C` = base64url(24-byte random nonce ‖ ciphertext ‖
+/// 16-byte tag) of XChaCha20-Poly1305 under a key derived for this type's
+/// (namespace, cookie name) alone, with the header text as associated data.
+/// Everything else is unchanged: registry and collision checks, versions and
+/// migrations, rotation, renewal, both clocks, the size check (which counts
+/// the 40 bytes of nonce and tag and the base64 growth) and the axum API; a
+/// handler cannot tell an encrypted type from a signed one.
+///
+/// A type opens only its own format: a signed value sent to an encrypted type
+/// (or the reverse) is `OpenError::Malformed`, never a downgrade. Turning
+/// `encrypted` on or off for an existing type therefore ends the sessions
+/// issued before (they are cleared as invalid), as changing its cookie name
+/// would. The header (key id, version, times) stays readable; only the
+/// payload is hidden.
+///
+/// `encrypted` with `store` is an error: a store-mode cookie carries only a
+/// random id, which is already opaque.
+///
+/// ```ignore
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "__Host-account", namespace = "account", max_age = "8h", encrypted)]
+/// struct AccountSession {
+///     user_id: u64,
+///     email: String,
 /// }
 /// ```
 ///
@@ -175,7 +208,8 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// Every mistake is reported in one build, each at the key or literal it is
 /// about: unknown keys (with a suggestion for typos), repeated keys, literals
-/// of the wrong kind, broken rules, store-mode keys without `store`, a `user`
+/// of the wrong kind, broken rules, store-mode keys without `store`,
+/// `encrypted` with `store` or with a value, a `user`
 /// that names no field (with a suggestion), a migration source without
 /// `Into<Self>` (at its `from = Type`), and a `user` field without `UserKey`
 /// (at its `user = "..."`).

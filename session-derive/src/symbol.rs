@@ -47,6 +47,8 @@ pub const FROM: Symbol = Symbol("from");
 pub const CRATE: Symbol = Symbol("crate");
 /// `store`: the payload lives in a session store, the cookie carries an id.
 pub const STORE: Symbol = Symbol("store");
+/// `encrypted`: the payload is encrypted in the cookie (wire format 2).
+pub const ENCRYPTED: Symbol = Symbol("encrypted");
 /// `touch_after = "5m"`: store mode's sliding-expiry interval.
 pub const TOUCH_AFTER: Symbol = Symbol("touch_after");
 /// `max_per_user = 5`: store mode's limit of sessions per user.
@@ -80,6 +82,7 @@ pub const TYPE_KEYS: &[Symbol] = &[
     TOUCH_AFTER,
     MAX_PER_USER,
     USER,
+    ENCRYPTED,
 ];
 /// Keys accepted inside `migrate(...)`.
 pub const MIGRATE_KEYS: &[Symbol] = &[FROM, VERSION];
@@ -208,6 +211,8 @@ mod tests {
         assert_eq!(closest("touch_afer", TYPE_KEYS), Some(TOUCH_AFTER));
         assert_eq!(closest("max_per_users", TYPE_KEYS), Some(MAX_PER_USER));
         assert_eq!(closest("usr", TYPE_KEYS), Some(USER));
+        assert_eq!(closest("encrypt", TYPE_KEYS), Some(ENCRYPTED));
+        assert_eq!(closest("encryptd", TYPE_KEYS), Some(ENCRYPTED));
     }
 
     #[test]

@@ -14,9 +14,9 @@ use crate::attr::{Attrs, Flag, Setting};
 use crate::ctxt::Ctxt;
 use crate::duration::{self, DAY, DEFAULT_MAX_AGE, MAX_DAYS};
 use crate::symbol::{
-    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, HOST_PREFIX, LAX, MAX_AGE,
-    MAX_PER_USER, NAMESPACE, NONE, RENEW_AFTER, SAME_SITE, SAME_SITE_VALUES, SECURE, SECURE_PREFIX,
-    SESSION, STORE, STRICT, Symbol, TOUCH_AFTER, USER,
+    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, ENCRYPTED, HOST_PREFIX,
+    LAX, MAX_AGE, MAX_PER_USER, NAMESPACE, NONE, RENEW_AFTER, SAME_SITE, SAME_SITE_VALUES, SECURE,
+    SECURE_PREFIX, SESSION, STORE, STRICT, Symbol, TOUCH_AFTER, USER,
 };
 
 /// Longest cookie name (its length is one byte of the MAC input).
@@ -51,6 +51,9 @@ pub enum Mode {
     Cookie {
         /// Renewal point in seconds.
         renew_after_secs: u64,
+        /// `encrypted`: wire format 2, the payload hidden as well as
+        /// authenticated.
+        encrypted: bool,
     },
     /// In a session store (`store`); the cookie carries a sealed id.
     Store(Store),
@@ -379,7 +382,18 @@ fn mode(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, max_age: MaxAge) -> Mode 
         let max_age_secs = max_age.0.map_or(DAY, |(secs, _)| secs);
         return Mode::Cookie {
             renew_after_secs: renew_after.unwrap_or(max_age_secs / 2),
+            encrypted: attrs.encrypted.is_some(),
         };
+    }
+    if let Some(setting) = &attrs.encrypted {
+        cx.error(
+            setting.key,
+            format!(
+                "`{ENCRYPTED}` applies only to cookie-mode sessions: with `{STORE}` the cookie \
+                 carries only a random session id, which is already opaque, and the payload \
+                 stays on the server; remove `{ENCRYPTED}`"
+            ),
+        );
     }
     if let Some(setting) = &attrs.renew_after {
         cx.error(

@@ -3,7 +3,8 @@
 //! cookie) and `GET /` (reads the session, 200) on 127.0.0.1, single-threaded
 //! so it can be pinned to one core.
 //!
-//! Cases: baseline, floor, seal-read, seal-write, signed-jar, private-jar,
+//! Cases: baseline, floor, seal-read, seal-write, enc-read (an encrypted
+//! type), signed-jar, private-jar,
 //! tower-sessions, store-memory, store-redis (Redis at `SESSION_SEAL_REDIS_URL`,
 //! default `redis://127.0.0.1:6379`), store-redis-cluster (the cluster at
 //! `SESSION_SEAL_REDIS_CLUSTER_URLS`, default 127.0.0.1:7001-7003),
@@ -20,8 +21,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
-    BenchSession, BenchSessions, Floor, jar_key, keyring, payload, postgres_store,
-    redis_cluster_store, redis_store, sqlite_store, stored_router,
+    BenchSession, BenchSessions, EncryptedBenchSession, Floor, encrypted_payload, jar_key, keyring,
+    payload, postgres_store, redis_cluster_store, redis_store, sqlite_store, stored_router,
 };
 use session_seal::{SessionError, SessionLayer, TypedSession};
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
@@ -87,6 +88,28 @@ async fn app(case: &str) -> Option<Router> {
                 )
                 .layer(SessionLayer::<BenchSessions>::new(keyring()))
         }
+        // The same as seal-read with the payload encrypted (wire format 2):
+        // the row next to private-jar.
+        "enc-read" => Router::new()
+            .route(
+                "/",
+                get(|s: TypedSession<EncryptedBenchSession>| async move {
+                    match s.get() {
+                        Some(p) => {
+                            black_box(p.user_id);
+                            StatusCode::OK
+                        }
+                        None => StatusCode::UNAUTHORIZED,
+                    }
+                }),
+            )
+            .route(
+                "/login",
+                get(|mut s: TypedSession<EncryptedBenchSession>| async move {
+                    s.insert(encrypted_payload()).map(|()| StatusCode::OK)
+                }),
+            )
+            .layer(SessionLayer::<BenchSessions>::new(keyring())),
         "signed-jar" => Router::new()
             .route(
                 "/",

@@ -1,0 +1,11 @@
+use serde::{Deserialize, Serialize};
+use session_seal::SessionPayload;
+
+#[derive(Serialize, Deserialize, SessionPayload)]
+#[session(cookie = "sid", namespace = "admin", encrypted)]
+#[session(encrypted, max_age = "8h")]
+struct Session {
+    user_id: u64,
+}
+
+fn main() {}
