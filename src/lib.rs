@@ -322,7 +322,7 @@ pub mod store {
     //! `RedisStore::new("redis+cluster://10.0.0.1:7001,10.0.0.2:7002")?` or
     //! `RedisStore::cluster(["redis://10.0.0.1:7001", …])?` for a cluster,
     //! `PostgresStore::new("postgres://…")?` (then `migrate().await?`), or
-    //! `SqliteStore::open("sessions.db", SqlStoreConfig::default()).await?`.
+    //! `SqliteStore::open("sessions.db", SqlStoreConfig::default())?`.
 
     pub use session_core::store::*;
     #[cfg(feature = "redis")]

@@ -1,6 +1,6 @@
 //! Adversarial tests of the envelope, through the `Keyring` of the facade.
 //!
-//! Each test states one security claim of DESIGN §4/§9 and fails if the claim
+//! Each test states one security claim (SECURITY.md) and fails if the claim
 //! is false: tampering (bit flips, truncation, extension, substitution),
 //! non-canonical encodings (malleability), cross-type replay, header
 //! tampering, key rotation, oversize input and secrets in messages.

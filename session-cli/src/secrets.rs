@@ -30,7 +30,7 @@ pub struct Sources {
 impl Sources {
     /// Whether a primary secret is configured at all (file or environment).
     pub fn is_configured(&self) -> bool {
-        self.secret_file.is_some() || std::env::var_os(SECRET_VAR).is_some()
+        self.secret_file.is_some() || std::env::var_os(SECRET_VAR).is_some_and(|v| !v.is_empty())
     }
 
     /// Loads the primary secret (required) and the previous ones (optional).

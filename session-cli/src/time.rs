@@ -15,19 +15,21 @@ pub fn rfc3339(unix: u64) -> String {
     )
 }
 
-/// `in 3h`, `2d ago`, `now`: the largest whole unit.
+/// `in 3h`, `2d ago`, `now`: in the largest unit that fits, rounded to the
+/// nearest (7 h 59 min is "in 8h").
 pub fn relative(unix: u64, now: u64) -> String {
     let (distance, future) = if unix >= now {
         (unix - now, true)
     } else {
         (now - unix, false)
     };
+    let rounded = |unit: u64| (distance + unit / 2) / unit;
     let amount = match distance {
         0 => return "now".to_owned(),
         1..=59 => format!("{distance}s"),
-        60..=3599 => format!("{}m", distance / 60),
-        3600..=86_399 => format!("{}h", distance / 3600),
-        _ => format!("{}d", distance / 86_400),
+        60..=3599 => format!("{}m", rounded(60)),
+        3600..=86_399 => format!("{}h", rounded(3600)),
+        _ => format!("{}d", rounded(86_400)),
     };
     if future {
         format!("in {amount}")
@@ -69,5 +71,6 @@ mod tests {
         assert_eq!(relative(100 + 3 * 3600 + 5, 100), "in 3h");
         assert_eq!(relative(100, 100 + 2 * 86_400), "2d ago");
         assert_eq!(relative(100, 220), "2m ago");
+        assert_eq!(relative(100 + 8 * 3600 - 60, 100), "in 8h", "rounded");
     }
 }

@@ -315,6 +315,7 @@ impl Keyring {
             Ok(secret) => (secret, false),
             Err(SecretError::Missing { .. }) if tier == Tier::Development => {
                 tracing::warn!(
+                    target: crate::TRACING_TARGET,
                     "SESSION_SEAL_SECRET is not set: using an ephemeral random key \
                      (development tier); sessions will not survive a restart"
                 );

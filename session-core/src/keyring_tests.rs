@@ -851,7 +851,7 @@ fn vault() -> Secret {
     }
 }
 
-/// The encrypted value specified by DESIGN §4, built here from scratch
+/// The encrypted value of wire format 2 (the README's "Wire format"), built here from scratch
 /// with the hkdf and chacha20poly1305 crates (not through `Key`).
 fn hand_built_encrypted(
     secret_bytes: &[u8],

@@ -21,6 +21,11 @@ pub mod store;
 pub mod tier;
 pub mod time;
 
+/// The `tracing` target of every event this crate emits: the same
+/// `session_seal` as the rest of session-seal, so one filter directive
+/// covers them all.
+pub(crate) const TRACING_TARGET: &str = "session_seal";
+
 pub use envelope::peek_key_id;
 pub use error::{KeyringError, OpenError, RegistryError, SealError, SecretError, StoreError};
 pub use keyring::{KeyId, Keyring, PREVIOUS_SECRETS_VAR};

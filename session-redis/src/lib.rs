@@ -137,3 +137,8 @@ mod store;
 
 pub use config::RedisStoreConfig;
 pub use store::RedisStore;
+
+/// The `tracing` target of every event this crate emits: the same
+/// `session_seal` as the rest of session-seal, so one filter directive
+/// covers them all.
+pub(crate) const TRACING_TARGET: &str = "session_seal";

@@ -83,7 +83,7 @@ impl fmt::Display for Corrupt {
 /// Logs an unreadable row, which then reads as absent.
 pub(crate) fn warn_corrupt(key: &str, reason: Corrupt) {
     tracing::warn!(
-        target: "session_seal",
+        target: crate::TRACING_TARGET,
         key,
         %reason,
         "unreadable session row in Redis; treating it as absent"

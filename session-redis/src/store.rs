@@ -394,7 +394,7 @@ impl RedisStore {
             Err(error) => error.to_string(),
         };
         tracing::warn!(
-            target: "session_seal",
+            target: crate::TRACING_TARGET,
             key = %key,
             outcome,
             "a session moved between Redis Cluster slots could not be restored after the move failed; it is logged out"

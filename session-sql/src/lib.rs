@@ -159,6 +159,12 @@ pub use sqlite::SqliteStore;
 /// `PostgresStore::from_pool` / `SqliteStore::from_pool` and connect options.
 pub use sqlx;
 
+/// The `tracing` target of every event this crate emits: the same
+/// `session_seal` as the rest of session-seal, so one filter directive
+/// covers them all.
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub(crate) const TRACING_TARGET: &str = "session_seal";
+
 /// A pooled connection idle at least this long is pinged before use (and
 /// replaced if dead); busier ones go straight to their query, so a read is
 /// one round trip. sqlx's default pings before every use: a second round
@@ -222,8 +228,12 @@ where
         ticker.tick().await;
         match cleanup().await {
             Ok(0) => {}
-            Ok(deleted) => tracing::debug!(backend, deleted, "deleted expired sessions"),
-            Err(error) => tracing::warn!(backend, %error, "deleting expired sessions failed"),
+            Ok(deleted) => {
+                tracing::debug!(target: crate::TRACING_TARGET, backend, deleted, "deleted expired sessions")
+            }
+            Err(error) => {
+                tracing::warn!(target: crate::TRACING_TARGET, backend, %error, "deleting expired sessions failed")
+            }
         }
     }
 }

@@ -155,6 +155,7 @@ where
 /// and the column but none of the row's values.
 pub(crate) fn warn_unreadable(backend: &'static str, table: &str, unreadable: &Unreadable) {
     tracing::warn!(
+        target: crate::TRACING_TARGET,
         backend,
         table,
         column = unreadable.column,
