@@ -1,5 +1,8 @@
-//! The axum integration through real HTTP: the example app on a loopback
-//! port, driven by a client with a cookie jar.
+//! The axum integration driven like a browser: the example app, through the
+//! test kit's `TestClient` (in memory, its jar following `Set-Cookie`) for
+//! the first half of these tests, and over real HTTP on a loopback port
+//! (hyper client, `tests/common`) for the second half, so both paths stay
+//! exercised.
 
 #[path = "../examples/multi_layer/app.rs"]
 #[allow(dead_code)]
@@ -14,12 +17,29 @@ use axum::routing::get;
 use common::{Browser, TestClock, dev_keyring, secret, serve};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
+use session_seal::testing::{TestClient, TestClock as KitClock, TestResponse};
 use session_seal::{
     Keyring, SecurePolicy, SessionLayer, SessionPayload as _, Tier, TypedSession, peek_key_id,
 };
 
 const T0: u64 = 1_750_000_000;
 
+/// The example behind a layer on `keyring` and `clock`, driven by the test
+/// kit's client on the same clock.
+fn client(keyring: Keyring, clock: &KitClock) -> TestClient {
+    let layer = SessionLayer::<AppSessions>::new(keyring).clock(clock.reader());
+    TestClient::new(app::router(layer)).with_clock(clock.clone())
+}
+
+/// The parsed `Set-Cookie` for cookie `name` (the test fails without one).
+fn set_cookie(response: &TestResponse, name: &str) -> cookie::Cookie<'static> {
+    let line = response
+        .set_cookie(name)
+        .unwrap_or_else(|| panic!("no Set-Cookie for {name}: {:?}", response.set_cookies()));
+    cookie::Cookie::parse(line.to_owned()).expect("a valid Set-Cookie")
+}
+
+/// The example on a loopback port, for the tests that go over real HTTP.
 async fn start(keyring: Keyring, clock: &TestClock) -> SocketAddr {
     let layer = SessionLayer::<AppSessions>::new(keyring).clock(clock.reader());
     serve(app::router(layer)).await
@@ -27,12 +47,12 @@ async fn start(keyring: Keyring, clock: &TestClock) -> SocketAddr {
 
 #[tokio::test]
 async fn login_sets_exactly_one_cookie_with_expected_attributes() {
-    let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let clock = KitClock::at(T0);
+    let mut browser = client(dev_keyring(), &clock);
     let reply = browser.get("/admin/login/42").await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.set_cookies.len(), 1, "{:?}", reply.set_cookies);
-    let cookie = &reply.set_cookies_named("admin_sid")[0];
+    assert_eq!(reply.set_cookies().len(), 1, "{:?}", reply.set_cookies());
+    let cookie = set_cookie(&reply, "admin_sid");
     assert_eq!(cookie.path(), Some("/"));
     assert_eq!(cookie.http_only(), Some(true));
     assert_eq!(cookie.same_site(), Some(cookie::SameSite::Lax));
@@ -43,167 +63,187 @@ async fn login_sets_exactly_one_cookie_with_expected_attributes() {
 
 #[tokio::test]
 async fn production_tier_cookies_are_secure_and_policy_can_force() {
-    let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(Keyring::new(secret(1)), &clock).await);
+    let clock = KitClock::at(T0);
+    let mut browser = client(Keyring::new(secret(1)), &clock);
     let reply = browser.get("/admin/login/42").await;
-    assert_eq!(reply.set_cookies_named("admin_sid")[0].secure(), Some(true));
+    assert_eq!(set_cookie(&reply, "admin_sid").secure(), Some(true));
 
     let layer = SessionLayer::<AppSessions>::new(dev_keyring()).secure(SecurePolicy::Always);
-    let mut browser = Browser::new(serve(app::router(layer)).await);
+    let mut browser = TestClient::new(app::router(layer));
     let reply = browser.get("/tenant/login/1/acme").await;
-    assert_eq!(
-        reply.set_cookies_named("tenant_sid")[0].secure(),
-        Some(true)
-    );
+    assert_eq!(set_cookie(&reply, "tenant_sid").secure(), Some(true));
 }
 
 #[tokio::test]
 async fn whoami_reads_the_session_back_without_rewriting_it() {
-    let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let clock = KitClock::at(T0);
+    let mut browser = client(dev_keyring(), &clock);
     browser.get("/admin/login/42").await;
     let reply = browser.get("/admin/whoami").await;
-    assert_eq!(reply.body, "admin 42 roles=admin\n");
-    assert!(reply.set_cookies.is_empty(), "{:?}", reply.set_cookies);
+    assert_eq!(reply.text(), "admin 42 roles=admin\n");
+    assert!(reply.set_cookies().is_empty(), "{:?}", reply.set_cookies());
 }
 
 #[tokio::test]
 async fn admin_cookie_under_tenant_name_is_rejected_and_cleared() {
-    let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let clock = KitClock::at(T0);
+    let mut browser = client(dev_keyring(), &clock);
     browser.get("/admin/login/42").await;
-    let admin_value = browser.value("admin_sid").expect("admin cookie");
-    browser.plant("tenant_sid", &admin_value, "/");
+    let admin_value = browser
+        .cookie("admin_sid")
+        .map(str::to_owned)
+        .expect("admin cookie");
+    browser.jar_mut().insert("tenant_sid", &admin_value, "/");
 
     // The admin type is encrypted and the tenant type signed: the value is
     // of the wrong format there (between two types of one format, it would
     // be a bad signature: see adversarial_http.rs).
     let reply = browser.get("/tenant/whoami").await;
     assert_eq!(
-        reply.body,
+        reply.text(),
         "no tenant session: rejected (session cookie is malformed)\n"
     );
-    let removal = &reply.set_cookies_named("tenant_sid")[0];
+    let removal = set_cookie(&reply, "tenant_sid");
     assert_eq!(removal.value(), "");
     assert_eq!(removal.max_age().map(|d| d.whole_seconds()), Some(0));
-    assert_eq!(browser.value("tenant_sid"), None, "cleared from the jar");
+    assert_eq!(browser.cookie("tenant_sid"), None, "cleared from the jar");
     // The admin session itself is untouched.
     assert_eq!(
-        browser.get("/admin/whoami").await.body,
+        browser.get("/admin/whoami").await.text(),
         "admin 42 roles=admin\n"
     );
 }
 
 #[tokio::test]
 async fn tampered_cookie_is_absent_and_cleared() {
-    let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let clock = KitClock::at(T0);
+    let mut browser = client(dev_keyring(), &clock);
     browser.get("/admin/login/42").await;
-    let value = browser.value("admin_sid").expect("cookie");
+    let value = browser
+        .cookie("admin_sid")
+        .map(str::to_owned)
+        .expect("cookie");
     // Change one character after the header (in the encrypted admin
     // cookie, a character of the nonce at the start of `C`).
     let (header, rest) = value.split_once('.').expect("dot");
     let mut payload: Vec<u8> = rest.as_bytes().to_vec();
     payload[3] = if payload[3] == b'A' { b'B' } else { b'A' };
     let tampered = format!("{header}.{}", String::from_utf8(payload).expect("ascii"));
-    browser.plant("admin_sid", &tampered, "/");
+    browser.jar_mut().insert("admin_sid", &tampered, "/");
 
     let reply = browser.get("/admin/whoami").await;
     assert!(
-        reply.body.starts_with("no admin session: rejected"),
+        reply.text().starts_with("no admin session: rejected"),
         "{}",
-        reply.body
+        reply.text()
     );
-    assert_eq!(reply.set_cookies_named("admin_sid")[0].value(), "");
-    assert_eq!(browser.value("admin_sid"), None);
+    assert_eq!(set_cookie(&reply, "admin_sid").value(), "");
+    assert_eq!(browser.cookie("admin_sid"), None);
 }
 
 #[tokio::test]
 async fn logout_removes_with_the_same_path() {
-    let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let clock = KitClock::at(T0);
+    let mut browser = client(dev_keyring(), &clock);
     let login = browser.get("/ops/login/ada").await;
-    assert_eq!(login.set_cookies_named("ops_sid")[0].path(), Some("/ops"));
-    assert_eq!(browser.get("/ops/whoami").await.body, "operator ada\n");
+    assert_eq!(set_cookie(&login, "ops_sid").path(), Some("/ops"));
+    assert_eq!(browser.get("/ops/whoami").await.text(), "operator ada\n");
     // The browser does not send a /ops cookie elsewhere.
-    assert!(browser.get("/sessions").await.body.contains("admin:  none"));
+    assert!(
+        browser
+            .get("/sessions")
+            .await
+            .text()
+            .contains("admin:  none")
+    );
 
     let logout = browser.get("/ops/logout").await;
-    let removal = &logout.set_cookies_named("ops_sid")[0];
+    let removal = set_cookie(&logout, "ops_sid");
     assert_eq!(removal.path(), Some("/ops"));
     assert_eq!(removal.same_site(), Some(cookie::SameSite::Strict));
     assert_eq!(removal.max_age().map(|d| d.whole_seconds()), Some(0));
-    assert_eq!(browser.value("ops_sid"), None);
+    assert_eq!(browser.cookie("ops_sid"), None);
     assert_eq!(
-        browser.get("/ops/whoami").await.body,
+        browser.get("/ops/whoami").await.text(),
         "no operator session: none\n"
     );
 }
 
 #[tokio::test]
 async fn require_session_is_401_without_a_session() {
-    let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let clock = KitClock::at(T0);
+    let mut browser = client(dev_keyring(), &clock);
     let reply = browser.get("/admin/audit").await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(reply.body, "authentication required");
+    assert_eq!(reply.text(), "authentication required");
 
     browser.get("/admin/login/7").await;
     let reply = browser.get("/admin/audit").await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.body, "audit log for admin 7\n");
+    assert_eq!(reply.text(), "audit log for admin 7\n");
 }
 
 #[tokio::test]
 async fn require_session_with_invalid_cookie_is_401_and_clears_it() {
-    let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
-    browser.plant("admin_sid", "not-a-session", "/");
+    let clock = KitClock::at(T0);
+    let mut browser = client(dev_keyring(), &clock);
+    browser.jar_mut().insert("admin_sid", "not-a-session", "/");
     let reply = browser.get("/admin/audit").await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(reply.set_cookies_named("admin_sid")[0].value(), "");
+    assert_eq!(set_cookie(&reply, "admin_sid").value(), "");
 }
 
 #[tokio::test]
 async fn expired_cookie_reads_as_expired() {
-    let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let clock = KitClock::at(T0);
+    let mut browser = client(dev_keyring(), &clock);
     browser.get("/ops/login/ada").await; // 15 minutes
+    let value = browser
+        .cookie("ops_sid")
+        .map(str::to_owned)
+        .expect("cookie");
     clock.advance(15 * 60);
+    assert_eq!(
+        browser.cookie("ops_sid"),
+        None,
+        "the jar drops it at its Max-Age, as a browser does"
+    );
+    // A client whose clock lags still sends it: the layer says it expired.
+    browser.jar_mut().insert("ops_sid", &value, "/ops");
     let reply = browser.get("/ops/whoami").await;
     assert_eq!(
-        reply.body,
+        reply.text(),
         format!(
             "no operator session: rejected (session expired at unix time {})\n",
             T0 + 15 * 60
         )
     );
-    assert_eq!(browser.value("ops_sid"), None, "expired cookie cleared");
+    assert_eq!(browser.cookie("ops_sid"), None, "expired cookie cleared");
 }
 
 #[tokio::test]
 async fn sliding_renewal_reissues_after_renew_after() {
-    let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let clock = KitClock::at(T0);
+    let mut browser = client(dev_keyring(), &clock);
     browser.get("/admin/login/42").await; // 8h, renew after 4h
     clock.advance(3 * 3600);
-    assert!(browser.get("/admin/whoami").await.set_cookies.is_empty());
+    assert!(browser.get("/admin/whoami").await.set_cookies().is_empty());
     clock.advance(3600);
     let reply = browser.get("/admin/whoami").await;
-    assert_eq!(reply.body, "admin 42 roles=admin\n");
-    let renewed = &reply.set_cookies_named("admin_sid")[0];
+    assert_eq!(reply.text(), "admin 42 roles=admin\n");
+    let renewed = set_cookie(&reply, "admin_sid");
     assert_eq!(renewed.max_age().map(|d| d.whole_seconds()), Some(8 * 3600));
     // 7 hours after renewal the session lives on (12h after login).
     clock.advance(7 * 3600);
     assert_eq!(
-        browser.get("/admin/whoami").await.body,
+        browser.get("/admin/whoami").await.text(),
         "admin 42 roles=admin\n"
     );
 }
 
 #[tokio::test]
 async fn previous_key_is_accepted_and_reissued_under_the_primary() {
-    let clock = TestClock::at(T0);
+    let clock = KitClock::at(T0);
     let old_keyring = dev_keyring();
     let old_cookie = old_keyring
         .seal_at(
@@ -219,11 +259,11 @@ async fn previous_key_is_accepted_and_reissued_under_the_primary() {
         .with_previous(secret(1))
         .with_tier(Tier::Development);
     let primary = rotated.primary_key_id();
-    let mut browser = Browser::new(start(rotated, &clock).await);
-    browser.plant("admin_sid", &old_cookie, "/");
+    let mut browser = client(rotated, &clock);
+    browser.jar_mut().insert("admin_sid", &old_cookie, "/");
     let reply = browser.get("/admin/whoami").await;
-    assert_eq!(reply.body, "admin 9 roles=admin\n");
-    let reissued = reply.set_cookies_named("admin_sid")[0].value().to_owned();
+    assert_eq!(reply.text(), "admin 9 roles=admin\n");
+    let reissued = set_cookie(&reply, "admin_sid").value().to_owned();
     assert_eq!(peek_key_id(&reissued), Some(primary));
     assert_ne!(peek_key_id(&old_cookie), Some(primary));
     // The re-issued cookie opens with the primary alone.
@@ -246,16 +286,16 @@ struct AdminV1Writer {
 
 #[tokio::test]
 async fn v1_cookie_is_migrated_and_reissued_as_v2() {
-    let clock = TestClock::at(T0);
+    let clock = KitClock::at(T0);
     let keyring = dev_keyring();
     let v1 = keyring
         .seal_at(&AdminV1Writer { user_id: 5 }, T0)
         .expect("seals");
-    let mut browser = Browser::new(start(keyring.clone(), &clock).await);
-    browser.plant("admin_sid", &v1, "/");
+    let mut browser = client(keyring.clone(), &clock);
+    browser.jar_mut().insert("admin_sid", &v1, "/");
     let reply = browser.get("/admin/whoami").await;
-    assert_eq!(reply.body, "admin 5 roles=admin\n");
-    let reissued = reply.set_cookies_named("admin_sid")[0].value().to_owned();
+    assert_eq!(reply.text(), "admin 5 roles=admin\n");
+    let reissued = set_cookie(&reply, "admin_sid").value().to_owned();
     let opened = keyring
         .open_at::<AdminSession>(&reissued, T0)
         .expect("opens");
@@ -266,31 +306,31 @@ async fn v1_cookie_is_migrated_and_reissued_as_v2() {
 
 #[tokio::test]
 async fn three_areas_coexist_in_one_jar() {
-    let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(dev_keyring(), &clock).await);
+    let clock = KitClock::at(T0);
+    let mut browser = client(dev_keyring(), &clock);
     browser.get("/admin/login/1").await;
     browser.get("/tenant/login/2/acme-widgets").await;
     browser.get("/ops/login/ada").await;
-    assert_eq!(browser.jar.len(), 3);
+    assert_eq!(browser.jar().iter().count(), 3);
 
     assert_eq!(
-        browser.get("/sessions").await.body,
+        browser.get("/sessions").await.text(),
         "admin:  user 1 roles=admin\ntenant: user 2 tenant acme-widgets\n"
     );
     assert_eq!(
-        browser.get("/ops/console").await.body,
+        browser.get("/ops/console").await.text(),
         "console for operator ada\n"
     );
 
     // Logging out of one area leaves the others alone.
     browser.get("/tenant/logout").await;
     assert_eq!(
-        browser.get("/sessions").await.body,
+        browser.get("/sessions").await.text(),
         "admin:  user 1 roles=admin\ntenant: none\n"
     );
-    assert_eq!(browser.get("/ops/whoami").await.body, "operator ada\n");
+    assert_eq!(browser.get("/ops/whoami").await.text(), "operator ada\n");
     assert_eq!(
-        browser.get("/admin/whoami").await.body,
+        browser.get("/admin/whoami").await.text(),
         "admin 1 roles=admin\n"
     );
 }
