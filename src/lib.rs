@@ -350,11 +350,14 @@ pub mod testing;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+/// What the derive's generated code refers to, and nothing else. Versioned
+/// with session-derive (pinned with `=`): a mismatched derive fails to find
+/// it rather than compiling against other helpers.
 #[doc(hidden)]
-pub mod __private {
+pub mod __private_0_1 {
     pub use core::any::TypeId;
     pub use session_core::{
-        OpenError, Registry, SameSite, SessionPayload, SessionSpec, UserKey, decode_json,
-        decode_migrated, str_eq, unknown_version,
+        OpenError, Registry, SameSite, SessionPayload, SessionSpec, UserKey, decode_json, str_eq,
+        unknown_version,
     };
 }

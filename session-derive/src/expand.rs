@@ -35,7 +35,7 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
         http_only,
         ..
     } = spec;
-    let private = quote!(#krate::__private);
+    let private = crate::symbol::private_path(krate);
     let same_site = match spec.same_site {
         SameSite::Lax => quote!(Lax),
         SameSite::Strict => quote!(Strict),
@@ -108,7 +108,7 @@ fn session_user(spec: &Spec, UserField { field, span }: &UserField) -> TokenStre
     let span = *span;
     let krate = &spec.krate;
     // The whole path too, or rustc labels the call at `#[derive(...)]`.
-    let private: TokenStream = quote!(#krate::__private)
+    let private: TokenStream = crate::symbol::private_path(krate)
         .into_iter()
         .map(|mut tree| {
             tree.set_span(span);
@@ -135,7 +135,7 @@ fn session_user(spec: &Spec, UserField { field, span }: &UserField) -> TokenStre
 /// the same error twice).
 fn decode_version(spec: &Spec) -> TokenStream {
     let krate = &spec.krate;
-    let private = quote!(#krate::__private);
+    let private = crate::symbol::private_path(krate);
     let current = spec.version;
     let arms = spec.migrations.iter().map(|Migration { from, version }| {
         quote_spanned! {from.span()=>

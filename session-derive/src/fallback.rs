@@ -23,7 +23,7 @@ pub fn expand(spec: &Spec, stub: bool, errors: &syn::Error) -> TokenStream {
         type_name,
         ..
     } = spec;
-    let private = quote!(#krate::__private);
+    let private = crate::symbol::private_path(krate);
     let placeholder = placeholder(type_name);
     quote! {
         #errors

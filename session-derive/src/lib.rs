@@ -2,7 +2,7 @@
 //! [session-seal](https://docs.rs/session-seal): typed, signed session cookies.
 //!
 //! Use them through the `session_seal` crate, which re-exports both and
-//! provides the items the generated code refers to (`session_seal::__private`).
+//! provides the items the generated code refers to (`session_seal::__private_0_1`, named after this version).
 //!
 //! The derive reads like a compiler pass: `attr` reads `#[session(...)]` into a
 //! plain record, `valid` checks it (every error is collected in a `Ctxt` and
@@ -192,7 +192,7 @@ use syn::{DeriveInput, parse_macro_input};
 ///
 /// # Re-exporting crates
 ///
-/// Generated code refers to `::session_seal::__private`. A crate that
+/// Generated code refers to `::session_seal::__private_0_1`. A crate that
 /// re-exports `session_seal` under another path says where, as with serde:
 ///
 /// ```ignore

@@ -75,7 +75,7 @@ pub fn expand(input: &Input) -> TokenStream {
     } = input;
     let attrs = input.attrs.iter().filter(|attr| attr.path() != SESSION);
     let implementation = krate.map(|krate| {
-        let private = quote!(#krate::__private);
+        let private = crate::symbol::private_path(&krate);
         let registry = registry_impl(&private, ident, &members);
         let checks = collision_checks(&private, &members);
         quote!(#registry #checks)

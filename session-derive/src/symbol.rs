@@ -99,8 +99,20 @@ pub const SECURE_PREFIX: &str = "__Secure-";
 /// A `crate = ...` value, for messages.
 pub const CRATE_EXAMPLE: &str = "\"my_crate::session_seal\"";
 
-/// The facade crate whose `__private` module generated code goes through.
+/// The facade crate whose private module generated code goes through.
 pub const DEFAULT_CRATE: &str = "session_seal";
+
+/// The facade's module of items only generated code uses. Its name carries
+/// the version of this derive (which the facade pins with `=`), as serde's
+/// does: a derive of another version names a module that does not exist
+/// and fails to compile, instead of compiling against other helpers.
+pub const PRIVATE_MODULE: &str = "__private_0_1";
+
+/// `krate::__private_0_1`: where generated code finds its helpers.
+pub fn private_path(krate: &syn::Path) -> proc_macro2::TokenStream {
+    let module = proc_macro2::Ident::new(PRIVATE_MODULE, proc_macro2::Span::call_site());
+    quote::quote!(#krate::#module)
+}
 
 impl Display for Symbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

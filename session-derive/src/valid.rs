@@ -85,7 +85,7 @@ pub struct Spec<'a> {
     pub ident: &'a Ident,
     /// Its `where` clause, if any (it has no generic parameters).
     pub where_clause: Option<&'a WhereClause>,
-    /// Path of the facade crate; generated code goes through `#krate::__private`.
+    /// Path of the facade crate; generated code goes through `#krate::__private_0_1`.
     pub krate: Path,
     /// The type's name, for messages.
     pub type_name: String,

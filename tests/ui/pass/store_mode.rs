@@ -12,12 +12,12 @@ struct AdminSession {
     roles: Vec<String>,
 }
 
-/// A facade whose `__private::UserKey` is its own trait: the derive must
+/// A facade whose `__private_0_1::UserKey` is its own trait: the derive must
 /// reach `UserKey` through `crate = "..."`, or `Uid` would not be accepted.
 mod framework {
     pub mod seal {
-        pub mod __private {
-            pub use ::session_seal::__private::*;
+        pub mod __private_0_1 {
+            pub use ::session_seal::__private_0_1::*;
 
             pub trait UserKey {
                 fn user_key(&self) -> Option<String>;
@@ -29,7 +29,7 @@ mod framework {
 #[derive(Serialize, Deserialize)]
 struct Uid(u32);
 
-impl framework::seal::__private::UserKey for Uid {
+impl framework::seal::__private_0_1::UserKey for Uid {
     fn user_key(&self) -> Option<String> {
         Some(format!("uid-{}", self.0))
     }
