@@ -316,11 +316,10 @@ where
 /// Writes the session cookies `emit` selects, and the caching headers a
 /// response that depends on sessions needs.
 fn finish(sessions: &RequestSessions, response: &mut Response<Body>, emit: Emit) {
-    if !sessions.used() {
-        return;
-    }
     let headers = response.headers_mut();
-    let written = sessions.write(headers, emit);
+    let Some(written) = sessions.write(headers, emit) else {
+        return;
+    };
     add_vary_cookie(headers);
     if written > 0 && !headers.contains_key(CACHE_CONTROL) {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("private"));

@@ -60,8 +60,15 @@ pub(crate) struct Slot {
     /// `pending` matches what the store holds (written, or a revoked
     /// session's removal), so it is sent even with an error response.
     committed: bool,
-    /// Store mode only: the row in use and the store writes still to do.
-    stored: StoredState,
+    /// Store mode only: the row in use and the store writes still to do
+    /// (boxed and made on first use, so cookie-mode slots stay small).
+    stored: Option<Box<StoredState>>,
+}
+
+impl Slot {
+    fn has_store_work(&self) -> bool {
+        self.stored.as_ref().is_some_and(|stored| stored.has_work())
+    }
 }
 
 /// One request's session state. Lives in the request extensions as an `Arc`.
@@ -126,7 +133,8 @@ impl RequestSessions {
     ) -> R {
         self.with_slot(type_id, spec, |slot| {
             let before = slot.pending.clone();
-            let result = f(&mut slot.stored, &mut slot.pending);
+            let stored = slot.stored.get_or_insert_with(Box::default);
+            let result = f(stored, &mut slot.pending);
             if slot.pending != before {
                 slot.committed = false;
             }
@@ -143,7 +151,8 @@ impl RequestSessions {
         f: impl FnOnce(&mut StoredState, &mut Option<Pending>) -> R,
     ) -> R {
         self.with_slot(type_id, spec, |slot| {
-            let result = f(&mut slot.stored, &mut slot.pending);
+            let stored = slot.stored.get_or_insert_with(Box::default);
+            let result = f(stored, &mut slot.pending);
             slot.committed = true;
             result
         })
@@ -157,7 +166,8 @@ impl RequestSessions {
         spec: SessionSpec,
     ) -> (StoredState, Option<Pending>, bool) {
         self.with_slot(type_id, spec, |slot| {
-            (slot.stored.clone(), slot.pending.clone(), slot.committed)
+            let stored = slot.stored.as_deref().cloned().unwrap_or_default();
+            (stored, slot.pending.clone(), slot.committed)
         })
     }
 
@@ -169,16 +179,10 @@ impl RequestSessions {
         (stored, pending, committed): (StoredState, Option<Pending>, bool),
     ) {
         self.with_slot(type_id, spec, |slot| {
-            slot.stored = stored;
+            slot.stored = Some(Box::new(stored));
             slot.pending = pending;
             slot.committed = committed;
         });
-    }
-
-    /// Whether any session type was extracted or changed in this request
-    /// (its response then depends on the `Cookie` header).
-    pub(crate) fn used(&self) -> bool {
-        self.with_slots(|slots| !slots.is_empty())
     }
 
     /// Whether some store-mode type has writes the store has not seen yet.
@@ -188,7 +192,7 @@ impl RequestSessions {
         if self.config.store.is_none() {
             return false;
         }
-        self.with_slots(|slots| slots.iter().any(|slot| slot.stored.has_work()))
+        self.with_slots(|slots| slots.iter().any(Slot::has_store_work))
     }
 
     /// The store-mode types with writes the store has not seen yet, in
@@ -197,7 +201,7 @@ impl RequestSessions {
         self.with_slots(|slots| {
             slots
                 .iter()
-                .filter(|slot| slot.stored.has_work())
+                .filter(|slot| slot.has_store_work())
                 .map(|slot| (slot.type_id, slot.spec))
                 .collect()
         })
@@ -243,18 +247,27 @@ impl RequestSessions {
                 pending: None,
                 opened: None,
                 committed: false,
-                stored: StoredState::default(),
+                stored: None,
             };
             let result = f(&mut slot);
+            // Most requests use one session type: no room for four.
+            if slots.is_empty() {
+                slots.reserve_exact(1);
+            }
             slots.push(slot);
             result
         })
     }
 
     /// Appends one `Set-Cookie` per pending change (all, or only the
-    /// committed ones) to `headers`. Returns how many it appended.
-    pub(crate) fn write(&self, headers: &mut HeaderMap, emit: Emit) -> usize {
+    /// committed ones) to `headers`. Returns `None` if no session type was
+    /// used in the request (nothing to write, and the response does not
+    /// depend on the `Cookie` header), else how many it appended.
+    pub(crate) fn write(&self, headers: &mut HeaderMap, emit: Emit) -> Option<usize> {
         self.with_slots(|slots| {
+            if slots.is_empty() {
+                return None;
+            }
             let mut written = 0;
             for slot in slots.iter() {
                 if emit == Emit::Committed && !slot.committed {
@@ -284,7 +297,7 @@ impl RequestSessions {
                     ),
                 }
             }
-            written
+            Some(written)
         })
     }
 

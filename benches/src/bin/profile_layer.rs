@@ -64,12 +64,15 @@ fn router(case: &str) -> (Router, String) {
                 .route(
                     "/",
                     get(move |mut s: TypedSession<BenchSession>| async move {
-                        let Some(p) = s.get().cloned() else {
+                        // Read in place (no clone); a write re-seals the same payload.
+                        let Some(user_id) = s.get().map(|p| p.user_id) else {
                             return Ok::<_, SessionError>(StatusCode::UNAUTHORIZED);
                         };
-                        black_box(p.user_id);
+                        black_box(user_id);
                         if write {
-                            s.insert(p)?;
+                            s.update(|p| {
+                                black_box(&p.user_id);
+                            })?;
                         }
                         Ok(StatusCode::OK)
                     }),
