@@ -238,6 +238,41 @@ async fn a_session_minted_under_a_previous_key_is_accepted_and_reissued() {
     );
 }
 
+/// The admin session as version 1 of the app wrote it: a test mints an
+/// old-schema cookie by declaring the old writer with the same cookie name,
+/// namespace and format, at the old version.
+#[derive(serde::Serialize, serde::Deserialize, session_seal::SessionPayload)]
+#[session(
+    cookie = "admin_sid",
+    namespace = "admin",
+    version = 1,
+    max_age = "8h",
+    encrypted
+)]
+struct AdminV1Writer {
+    user_id: u64,
+}
+
+#[tokio::test]
+async fn a_session_minted_under_an_older_schema_is_migrated_and_reissued() {
+    let keyring = keyring();
+    let clock = TestClock::at(T0);
+    let mut browser = client(&keyring, &clock);
+    browser
+        .with_session(&keyring, &AdminV1Writer { user_id: 8 })
+        .expect("sealed");
+    let before = browser.cookie("admin_sid").expect("minted").to_owned();
+    let reply = browser.get("/admin/whoami").await;
+    // Version 1 had no roles; the migration gives every admin "admin".
+    assert_eq!(reply.text(), "admin 8 roles=admin\n");
+    let after = browser.cookie("admin_sid").expect("re-issued").to_owned();
+    assert_ne!(before, after, "re-sealed as version 2");
+    let opened = keyring
+        .open_at::<AdminSession>(&after, T0)
+        .expect("opens as the current type");
+    assert_eq!(opened.version, 2);
+}
+
 #[tokio::test]
 async fn a_cookie_pair_can_be_sent_by_hand() {
     let keyring = keyring();

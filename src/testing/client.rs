@@ -213,7 +213,9 @@ impl TestClient {
     /// Other flavours: pass a keyring made only of a *previous* secret to
     /// mint a cookie under a retired-but-accepted key; use
     /// [`with_session_sealed_at`](Self::with_session_sealed_at) for an
-    /// expired one. For store-mode types use
+    /// expired one; for one under an older schema version, declare the old
+    /// type as it was (the same `cookie`, `namespace` and format, the old
+    /// `version`) and mint that. For store-mode types use
     /// [`with_stored_session`](Self::with_stored_session).
     pub fn with_session<T: SessionPayload>(
         &mut self,
