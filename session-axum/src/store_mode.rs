@@ -318,10 +318,15 @@ pub(crate) async fn save<T: SessionPayload + 'static>(
     result
 }
 
-/// The store, for operations that need a store-mode type.
-fn store_of<T: SessionPayload + 'static>(
+/// A store and a user: what the per-user operations work on.
+type UserScope = (Arc<dyn SessionStore>, String);
+
+/// The store and the current session's user, for the per-user operations:
+/// `NotStored` for a cookie-mode type, `None` without a session or a user.
+fn store_and_user<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
-) -> Result<Arc<dyn SessionStore>, SessionError> {
+    current: &Current<T>,
+) -> Result<Option<UserScope>, SessionError> {
     let not_stored = || SessionError::NotStored {
         type_name: T::SPEC.type_name(),
     };
@@ -329,7 +334,12 @@ fn store_of<T: SessionPayload + 'static>(
         return Err(not_stored());
     }
     // Extraction already refused a store-mode type without a store.
-    sessions.config.store.clone().ok_or_else(not_stored)
+    let store = sessions.config.store.clone().ok_or_else(not_stored)?;
+    let user = current
+        .value
+        .as_ref()
+        .and_then(SessionPayload::session_user);
+    Ok(user.map(|user| (store, user)))
 }
 
 /// `logout_all`: every session of `T` of the current user, this one too.
@@ -337,12 +347,7 @@ pub(crate) async fn logout_all<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
     current: &mut Current<T>,
 ) -> Result<usize, SessionError> {
-    let store = store_of::<T>(sessions)?;
-    let Some(user) = current
-        .value
-        .as_ref()
-        .and_then(SessionPayload::session_user)
-    else {
+    let Some((store, user)) = store_and_user(sessions, current)? else {
         return Ok(0);
     };
     let ended = store.delete_user(T::SPEC.namespace(), &user, None).await?;
@@ -363,12 +368,7 @@ pub(crate) async fn logout_others<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
     current: &mut Current<T>,
 ) -> Result<usize, SessionError> {
-    let store = store_of::<T>(sessions)?;
-    let Some(user) = current
-        .value
-        .as_ref()
-        .and_then(SessionPayload::session_user)
-    else {
+    let Some((store, user)) = store_and_user(sessions, current)? else {
         return Ok(0);
     };
     save(sessions, current).await?;
@@ -385,12 +385,7 @@ pub(crate) async fn user_sessions<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
     current: &Current<T>,
 ) -> Result<Vec<UserSession>, SessionError> {
-    let store = store_of::<T>(sessions)?;
-    let Some(user) = current
-        .value
-        .as_ref()
-        .and_then(SessionPayload::session_user)
-    else {
+    let Some((store, user)) = store_and_user(sessions, current)? else {
         return Ok(Vec::new());
     };
     let now = sessions.config.now();
