@@ -271,6 +271,18 @@
 //!   cap are ended. Two different devices logging in at the same moment may
 //!   briefly leave one extra session, until the next login.
 //!
+//! ## The API at a glance
+//!
+//! | for | items |
+//! |---|---|
+//! | declaring sessions | [`SessionPayload`](derive@SessionPayload) (derive and trait), [`registry!`], [`Registry`], [`SessionSpec`], [`SessionSpecBuilder`], [`SameSite`], [`Storage`], [`UserKey`] |
+//! | secrets and keys | [`SessionSecret`], [`Keyring`], [`KeyId`], [`Tier`], [`SECRET_VAR`], [`PREVIOUS_SECRETS_VAR`] |
+//! | sealing and opening by hand | [`Keyring::seal_at`], [`Keyring::open_at`], [`Opened`], [`inspect`], [`Inspection`], [`WireFormat`], [`peek_key_id`] |
+//! | axum | [`SessionLayer`], [`TypedSession`], [`RequireSession`], [`SessionStatus`], [`SecurePolicy`] |
+//! | errors | [`SessionError`], [`SessionRejection`], [`OpenError`], [`SealError`], [`SecretError`], [`KeyringError`], [`RegistryError`], [`SpecError`], [`StoreError`] |
+//! | store mode | [`store`]: [`SessionStore`](store::SessionStore), [`SessionStoreExt`](store::SessionStoreExt), [`MemoryStore`](store::MemoryStore), the row and key types, `RedisStore` / `PostgresStore` / `SqliteStore` behind features, `conformance` (feature `testing`) |
+//! | tests | `testing` (feature `testing`): `TestClient`, `TestClock`, minted sessions |
+//!
 //! ## Decisions beyond the design document
 //!
 //! - Store mode: see the list above.
@@ -334,6 +346,7 @@ pub mod store {
     #[cfg(any(feature = "postgres", feature = "sqlite"))]
     pub use session_sql::{ConfigError as SqlConfigError, SqlStoreConfig};
 }
+pub use session_core::{Inspection, SessionSpecBuilder, WireFormat, inspect};
 pub use session_core::{
     KeyId, Keyring, KeyringError, OpenError, Opened, PREVIOUS_SECRETS_VAR, Registry, RegistryError,
     SECRET_VAR, SameSite, SealError, SecretError, SessionPayload, SessionSecret, SessionSpec,
@@ -356,8 +369,6 @@ struct ReadmeDoctests;
 #[doc(hidden)]
 pub mod __private_0_1 {
     pub use core::any::TypeId;
-    pub use session_core::{
-        OpenError, Registry, SameSite, SessionPayload, SessionSpec, UserKey, decode_json, str_eq,
-        unknown_version,
-    };
+    pub use session_core::__private::{decode_json, str_eq, unknown_version};
+    pub use session_core::{OpenError, Registry, SameSite, SessionPayload, SessionSpec, UserKey};
 }

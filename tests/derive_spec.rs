@@ -262,7 +262,10 @@ fn registry_lists_every_member_in_order() {
     assert!(AppSessions::contains_type::<TenantSession>());
     assert!(AppSessions::contains_type::<OperatorSession>());
     assert!(!AppSessions::contains_type::<AdminV2>());
-    assert_eq!(session_core::check_specs(AppSessions::SPECS), Ok(()));
+    assert_eq!(
+        session_core::__private::check_specs(AppSessions::SPECS),
+        Ok(())
+    );
 }
 
 #[test]

@@ -13,8 +13,9 @@ use axum::response::IntoResponse as _;
 use http::header::{CACHE_CONTROL, HeaderMap, HeaderValue, VARY};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
+use session_core::__private::{check_specs, unix_now};
 use session_core::store::SessionStore;
-use session_core::{Keyring, Registry, RegistryError, check_specs, unix_now};
+use session_core::{Keyring, Registry, RegistryError};
 use tower_layer::Layer;
 use tower_service::Service;
 

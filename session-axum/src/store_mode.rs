@@ -16,11 +16,12 @@ use std::any::TypeId;
 use std::sync::Arc;
 
 use http::request::Parts;
+use session_core::__private::encode_json;
 use session_core::store::{
     MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, StoreKey, UserSession,
     enforce_max_per_user,
 };
-use session_core::{OpenError, SessionPayload, SessionSpec, encode_json};
+use session_core::{OpenError, SessionPayload, SessionSpec};
 
 use crate::TRACING_TARGET;
 use crate::cookie;

@@ -2,8 +2,9 @@
 
 use std::io::{Read as _, Write};
 
-use session_core::inspect::{Inspection, WireFormat, inspect};
-use session_core::{KeyId, Keyring, SessionSpec, unix_now};
+use session_core::__private::unix_now;
+use session_core::{Inspection, WireFormat, inspect};
+use session_core::{KeyId, Keyring, SessionSpec};
 
 use crate::Failure;
 use crate::secrets::{Secrets, Sources};

@@ -61,7 +61,7 @@ pub struct Inspection {
 /// either format; never panics.
 ///
 /// ```
-/// use session_core::inspect::{WireFormat, inspect};
+/// use session_core::{WireFormat, inspect};
 /// # use session_core::{Keyring, SessionPayload, SessionSecret, SessionSpec};
 /// # #[derive(serde::Serialize, serde::Deserialize)] struct Visits(u32);
 /// # impl SessionPayload for Visits {

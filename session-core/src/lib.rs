@@ -9,17 +9,17 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-pub mod envelope;
-pub mod error;
-pub mod inspect;
-pub mod keyring;
-pub mod opened;
-pub mod payload;
-pub mod secret;
-pub mod spec;
+mod envelope;
+mod error;
+mod inspect;
+mod keyring;
+mod opened;
+mod payload;
+mod secret;
+mod spec;
 pub mod store;
-pub mod tier;
-pub mod time;
+mod tier;
+mod time;
 
 /// The `tracing` target of every event this crate emits: the same
 /// `session_seal` as the rest of session-seal, so one filter directive
@@ -28,13 +28,19 @@ pub(crate) const TRACING_TARGET: &str = "session_seal";
 
 pub use envelope::peek_key_id;
 pub use error::{KeyringError, OpenError, RegistryError, SealError, SecretError, StoreError};
+pub use inspect::{Inspection, WireFormat, inspect};
 pub use keyring::{KeyId, Keyring, PREVIOUS_SECRETS_VAR};
 pub use opened::Opened;
-pub use payload::{
-    Registry, SessionPayload, UserKey, check_specs, decode_json, decode_migrated, encode_json,
-    unknown_version,
-};
+pub use payload::{Registry, SessionPayload, UserKey, decode_migrated};
 pub use secret::{SECRET_VAR, SessionSecret};
-pub use spec::{SameSite, SessionSpec, SessionSpecBuilder, SpecError, Storage, str_eq};
+pub use spec::{SameSite, SessionSpec, SessionSpecBuilder, SpecError, Storage, is_namespace};
 pub use tier::Tier;
-pub use time::unix_now;
+
+/// Helpers for the other session-seal crates and for the code
+/// `#[derive(SessionPayload)]` generates; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::payload::{check_specs, decode_json, encode_json, unknown_version};
+    pub use crate::spec::str_eq;
+    pub use crate::time::unix_now;
+}

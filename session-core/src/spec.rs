@@ -92,7 +92,7 @@ pub enum SpecError {
     #[error("renew_after must be shorter than max_age")]
     RenewAfter,
     /// `absolute_max_age` is shorter than `max_age` or longer than
-    /// [`MAX_ABSOLUTE_MAX_AGE_SECS`].
+    /// `u32::MAX` seconds (the header's `age` field).
     #[error("absolute_max_age must be at least max_age and at most u32::MAX seconds")]
     AbsoluteMaxAge,
     /// The path does not start with `/` or contains `;` or a control character.

@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use redis::{ScriptInvocation, Value};
-use session_core::spec::is_namespace;
+use session_core::is_namespace;
 use session_core::store::{Record, StoreKey};
 
 // Field names of a row hash. The Lua scripts spell the same names (a unit

@@ -209,7 +209,7 @@ impl SqliteStore {
     /// (`tracing::warn!`) and the next round tries again.
     pub async fn continuously_delete_expired(self, interval: Duration) {
         crate::every(interval, BACKEND, || {
-            self.delete_expired(session_core::time::unix_now())
+            self.delete_expired(session_core::__private::unix_now())
         })
         .await;
     }

@@ -5,8 +5,9 @@ use axum::body::{Body, Bytes};
 use http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt as _;
+use session_core::__private::encode_json;
 use session_core::store::{Record, SaveOutcome, SessionId, SessionStore, StoreKey};
-use session_core::{Keyring, SealError, SessionPayload, encode_json};
+use session_core::{Keyring, SealError, SessionPayload};
 use tower::ServiceExt as _;
 
 use super::clock::TestClock;
