@@ -31,6 +31,7 @@
 //! AEAD tag, and only then anything read from the header or payload.
 
 use std::cell::Cell;
+use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -41,10 +42,35 @@ use sha2::Sha256;
 use zeroize::Zeroize as _;
 
 use crate::error::OpenError;
-use crate::keyring::KeyId;
 
 /// HMAC-SHA256.
 pub(crate) type HmacSha256 = Hmac<Sha256>;
+
+/// The public 4-byte identifier of a secret, carried in every cookie header so
+/// that opening picks the key directly instead of trying each one.
+///
+/// Derived from the secret by HKDF, so it reveals nothing about it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyId(pub(crate) [u8; 4]);
+
+impl KeyId {
+    /// The raw bytes.
+    pub const fn to_bytes(self) -> [u8; 4] {
+        self.0
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
 
 /// The format byte of a signed value (`H "." P "." T`).
 pub const FORMAT_SIGNED: u8 = 1;

@@ -8,9 +8,9 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use crate::envelope::KeyId;
 use crate::envelope::{FORMAT_ENCRYPTED, FORMAT_SIGNED, HEADER_LEN, Header, MAX_VALUE_LEN};
 use crate::error::OpenError;
-use crate::keyring::KeyId;
 
 /// Which wire format a value claims.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

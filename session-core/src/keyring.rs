@@ -13,14 +13,13 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::envelope::{
-    self, FORMAT_ENCRYPTED, FORMAT_SIGNED, Header, HmacSha256, MAX_SET_COOKIE_LEN, NONCE_LEN,
+    self, FORMAT_ENCRYPTED, FORMAT_SIGNED, Header, HmacSha256, KeyId, MAX_SET_COOKIE_LEN, NONCE_LEN,
 };
 use crate::error::{KeyringError, OpenError, SealError, SecretError};
 use crate::opened::Opened;
 use crate::payload::SessionPayload;
 use crate::secret::SessionSecret;
 use crate::spec::SessionSpec;
-use crate::store::SessionId;
 use crate::tier::{self, Tier};
 use crate::time::unix_now;
 
@@ -36,32 +35,6 @@ const KID_INFO: &[u8] = b"session-seal/v1 kid";
 const MAC_INFO: &[u8] = b"session-seal/v1 mac";
 /// HKDF info purpose of a binding's encryption key (format 2).
 const ENC_INFO: &[u8] = b"session-seal/v1 enc";
-
-/// The public 4-byte identifier of a secret, carried in every cookie header so
-/// that opening picks the key directly instead of trying each one.
-///
-/// Derived from the secret by HKDF, so it reveals nothing about it.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeyId(pub(crate) [u8; 4]);
-
-impl KeyId {
-    /// The raw bytes.
-    pub const fn to_bytes(self) -> [u8; 4] {
-        self.0
-    }
-}
-
-impl fmt::Display for KeyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
-    }
-}
-
-impl fmt::Debug for KeyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KeyId({self})")
-    }
-}
 
 /// Which cached keys: namespace and cookie name of a spec.
 type Binding = (&'static str, &'static str);
@@ -437,24 +410,9 @@ impl Keyring {
         })
     }
 
-    /// Seals a store-mode session's `id` for `spec` at `now`, for a session
-    /// that started at `started_at` (`now` for a new one), under the same
-    /// envelope and bindings as a payload (the payload is the id as a JSON
-    /// string). Fails as [`reseal_at`](Self::reseal_at) does.
-    pub fn seal_id_at(
-        &self,
-        spec: &SessionSpec,
-        id: &SessionId,
-        started_at: u64,
-        now: u64,
-    ) -> Result<String, SealError> {
-        let mut json = Zeroizing::new(format!("\"{}\"", id.to_text()).into_bytes());
-        self.seal_json(spec, &mut json, started_at, now)
-    }
-
     /// Seals `json` (the payload's JSON, in a buffer the encrypted format
     /// may reuse) with a fresh random nonce when `spec` is encrypted.
-    fn seal_json(
+    pub(crate) fn seal_json(
         &self,
         spec: &SessionSpec,
         json: &mut Vec<u8>,
@@ -557,38 +515,6 @@ impl Keyring {
         Ok(verified.into_opened(payload, &spec, now))
     }
 
-    /// Opens a store-mode cookie of `spec` at `now`: the same checks as
-    /// [`open_at`](Self::open_at), then the payload must be exactly a
-    /// [`SessionId`]. A version newer than `spec`'s is
-    /// [`OpenError::UnknownVersion`]; older ones open (the stored row carries
-    /// its own schema version).
-    pub fn open_id_at(
-        &self,
-        spec: &SessionSpec,
-        value: &str,
-        now: u64,
-    ) -> Result<Opened<SessionId>, OpenError> {
-        let (id, verified) = self.open_with(spec, value, now, |header, json| {
-            if header.version > spec.version() {
-                return Err(OpenError::UnknownVersion {
-                    found: header.version,
-                    current: spec.version(),
-                });
-            }
-            json.strip_prefix(b"\"")
-                .and_then(|rest| rest.strip_suffix(b"\""))
-                .and_then(|text| std::str::from_utf8(text).ok())
-                .and_then(SessionId::from_text)
-                .ok_or(OpenError::Malformed)
-        })?;
-        let mut opened = verified.into_opened(id, spec, now);
-        // Neither applies to an id: its row is migrated on write, and stored
-        // sessions slide at `touch_after`, not `renew_after`.
-        opened.migrated = false;
-        opened.renewal_due = false;
-        Ok(opened)
-    }
-
     /// Opens a value sealed for `spec`'s binding (namespace and cookie name)
     /// at `now`, as untyped JSON, whatever its schema version: the same
     /// checks as [`open_at`](Self::open_at) up to and including expiry, then
@@ -611,7 +537,7 @@ impl Keyring {
 
     /// Size, shape, MAC (or AEAD), expiry, then `read` with the header and
     /// the payload JSON (decoded into this thread's scratch buffer).
-    fn open_with<R>(
+    pub(crate) fn open_with<R>(
         &self,
         spec: &SessionSpec,
         value: &str,
@@ -716,7 +642,7 @@ fn fresh_nonce() -> [u8; NONCE_LEN] {
 
 /// What an envelope whose MAC (or AEAD tag) and expiry checked out said
 /// about its payload.
-struct Verified {
+pub(crate) struct Verified {
     header: Header,
     expires_at: u64,
     previous_key: bool,
@@ -749,7 +675,7 @@ impl Verified {
         })
     }
 
-    fn into_opened<T>(self, payload: T, spec: &SessionSpec, now: u64) -> Opened<T> {
+    pub(crate) fn into_opened<T>(self, payload: T, spec: &SessionSpec, now: u64) -> Opened<T> {
         Opened {
             payload,
             issued_at: self.header.iat,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::*;
 use crate::envelope::peek_key_id;
 use crate::payload::decode_migrated;
+use crate::store::SessionId;
 
 const NOW: u64 = 1_700_000_000;
 

@@ -15,6 +15,7 @@ mod inspect;
 mod keyring;
 mod opened;
 mod payload;
+mod registry;
 mod secret;
 mod spec;
 pub mod store;
@@ -26,12 +27,13 @@ mod time;
 /// covers them all.
 pub(crate) const TRACING_TARGET: &str = "session_seal";
 
-pub use envelope::peek_key_id;
+pub use envelope::{KeyId, peek_key_id};
 pub use error::{KeyringError, OpenError, RegistryError, SealError, SecretError, StoreError};
 pub use inspect::{Inspection, WireFormat, inspect};
-pub use keyring::{KeyId, Keyring, PREVIOUS_SECRETS_VAR};
+pub use keyring::{Keyring, PREVIOUS_SECRETS_VAR};
 pub use opened::Opened;
-pub use payload::{Registry, SessionPayload, UserKey, decode_migrated};
+pub use payload::{SessionPayload, UserKey, decode_migrated};
+pub use registry::Registry;
 pub use secret::{SECRET_VAR, SessionSecret};
 pub use spec::{SameSite, SessionSpec, SessionSpecBuilder, SpecError, Storage, is_namespace};
 pub use tier::Tier;
@@ -40,7 +42,8 @@ pub use tier::Tier;
 /// `#[derive(SessionPayload)]` generates; not part of the API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::payload::{check_specs, decode_json, encode_json, unknown_version};
+    pub use crate::payload::{decode_json, encode_json, unknown_version};
+    pub use crate::registry::check_specs;
     pub use crate::spec::str_eq;
     pub use crate::time::unix_now;
 }

@@ -1,10 +1,11 @@
 //! [`Opened`]: a verified payload and what the envelope said about it.
 
-use crate::keyring::KeyId;
+use crate::envelope::KeyId;
 
 /// A payload whose signature, expiry and version checked out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use = "an opened session is only useful if its payload is read"]
 pub struct Opened<T> {
     /// The payload, converted to the current schema if it was older.
     pub payload: T,

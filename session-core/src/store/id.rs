@@ -9,6 +9,12 @@ use rand::TryRngCore as _;
 use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::error::{OpenError, SealError};
+use crate::keyring::Keyring;
+use crate::opened::Opened;
+use crate::spec::SessionSpec;
 
 /// Bytes of a session id: 192 bits from the operating system's RNG.
 pub const SESSION_ID_LEN: usize = 24;
@@ -215,6 +221,57 @@ impl fmt::Debug for StoreKey {
 impl fmt::Display for StoreKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_hex())
+    }
+}
+
+/// Sealing and opening store-mode cookies: the payload is the id as a JSON
+/// string, under the same envelope and bindings as any payload.
+impl Keyring {
+    /// Seals a store-mode session's `id` for `spec` at `now`, for a session
+    /// that started at `started_at` (`now` for a new one), under the same
+    /// envelope and bindings as a payload (the payload is the id as a JSON
+    /// string). Fails as [`reseal_at`](Keyring::reseal_at) does.
+    pub fn seal_id_at(
+        &self,
+        spec: &SessionSpec,
+        id: &SessionId,
+        started_at: u64,
+        now: u64,
+    ) -> Result<String, SealError> {
+        let mut json = Zeroizing::new(format!("\"{}\"", id.to_text()).into_bytes());
+        self.seal_json(spec, &mut json, started_at, now)
+    }
+
+    /// Opens a store-mode cookie of `spec` at `now`: the same checks as
+    /// [`open_at`](Keyring::open_at), then the payload must be exactly a
+    /// [`SessionId`]. A version newer than `spec`'s is
+    /// [`OpenError::UnknownVersion`]; older ones open (the stored row carries
+    /// its own schema version).
+    pub fn open_id_at(
+        &self,
+        spec: &SessionSpec,
+        value: &str,
+        now: u64,
+    ) -> Result<Opened<SessionId>, OpenError> {
+        let (id, verified) = self.open_with(spec, value, now, |header, json| {
+            if header.version > spec.version() {
+                return Err(OpenError::UnknownVersion {
+                    found: header.version,
+                    current: spec.version(),
+                });
+            }
+            json.strip_prefix(b"\"")
+                .and_then(|rest| rest.strip_suffix(b"\""))
+                .and_then(|text| std::str::from_utf8(text).ok())
+                .and_then(SessionId::from_text)
+                .ok_or(OpenError::Malformed)
+        })?;
+        let mut opened = verified.into_opened(id, spec, now);
+        // Neither applies to an id: its row is migrated on write, and stored
+        // sessions slide at `touch_after`, not `renew_after`.
+        opened.migrated = false;
+        opened.renewal_due = false;
+        Ok(opened)
     }
 }
 

@@ -45,13 +45,13 @@ pub use crate::error::StoreError;
 
 #[cfg(feature = "testing")]
 pub mod conformance;
-mod ext;
 mod id;
 mod memory;
+mod per_user;
 
-pub use ext::{SessionStoreExt, enforce_max_per_user};
 pub use id::{SESSION_ID_LEN, SessionId, StoreKey};
 pub use memory::MemoryStore;
+pub use per_user::{SessionStoreExt, enforce_max_per_user};
 
 /// The future every [`SessionStore`] method returns.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
