@@ -283,7 +283,7 @@
 //! | store mode | [`store`]: [`SessionStore`](store::SessionStore), [`SessionStoreExt`](store::SessionStoreExt), [`MemoryStore`](store::MemoryStore), the row and key types, `RedisStore` / `PostgresStore` / `SqliteStore` behind features, `conformance` (feature `testing`) |
 //! | tests | `testing` (feature `testing`): `TestClient`, `TestClock`, minted sessions |
 //!
-//! ## Decisions beyond the design document
+//! ## Other decisions
 //!
 //! - Store mode: see the list above.
 //! - A cookie expires at the earliest of its signed expiry,

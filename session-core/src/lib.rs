@@ -35,7 +35,8 @@ pub use opened::Opened;
 pub use payload::{SessionPayload, UserKey, decode_migrated};
 pub use registry::Registry;
 pub use secret::{SECRET_VAR, SessionSecret};
-pub use spec::{SameSite, SessionSpec, SessionSpecBuilder, SpecError, Storage, is_namespace};
+pub use session_rules::is_namespace;
+pub use spec::{SameSite, SessionSpec, SessionSpecBuilder, SpecError, Storage};
 pub use tier::Tier;
 
 /// Helpers for the other session-seal crates and for the code
@@ -44,6 +45,6 @@ pub use tier::Tier;
 pub mod __private {
     pub use crate::payload::{decode_json, encode_json, unknown_version};
     pub use crate::registry::check_specs;
-    pub use crate::spec::str_eq;
     pub use crate::time::unix_now;
+    pub use session_rules::str_eq;
 }

@@ -8,23 +8,13 @@
 
 use std::fmt;
 
-/// Seconds in one day: the default `max_age`.
-pub const DEFAULT_MAX_AGE_SECS: u64 = 86_400;
-
-/// Browsers cap a cookie's lifetime at 400 days (RFC 6265bis §5.5); a longer
-/// `max_age` would silently be cut, so we refuse it.
-pub const MAX_MAX_AGE_SECS: u64 = 400 * DEFAULT_MAX_AGE_SECS;
-
-/// Longest `absolute_max_age` we accept: the header counts a session's age in
-/// a `u32` of seconds (about 136 years), which must not saturate while the
-/// session lives.
-pub const MAX_ABSOLUTE_MAX_AGE_SECS: u64 = u32::MAX as u64;
-
-/// Longest namespace we accept. Namespaces are key-derivation labels, not prose.
-pub const MAX_NAMESPACE_LEN: usize = 64;
-
-/// Longest cookie name we accept (its length is one byte in the MAC input).
-pub const MAX_COOKIE_NAME_LEN: usize = 255;
+use session_rules::{
+    CookiePrefix, cookie_prefix, default_renew_after_secs, default_touch_after_secs,
+};
+pub(crate) use session_rules::{
+    DEFAULT_MAX_AGE_SECS, MAX_ABSOLUTE_MAX_AGE_SECS, MAX_MAX_AGE_SECS, is_cookie_domain,
+    is_cookie_name, is_cookie_path, is_namespace, str_eq,
+};
 
 /// Where a session type keeps its payload.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -37,10 +27,6 @@ pub enum Storage {
     /// revoked (logout everywhere) and may be larger than a cookie.
     Store,
 }
-
-/// Default interval between two touches of a stored session: five minutes,
-/// or half of `max_age` when that is shorter.
-pub const DEFAULT_TOUCH_AFTER_SECS: u64 = 300;
 
 /// The `SameSite` attribute of a session cookie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -485,7 +471,7 @@ impl SessionSpecBuilder {
         let renew_after_secs = match self.renew_after_secs {
             Some(_) if stored => return Err(SpecError::CookieOnly),
             Some(secs) => secs,
-            None => self.max_age_secs / 2,
+            None => default_renew_after_secs(self.max_age_secs),
         };
         if renew_after_secs >= self.max_age_secs {
             return Err(SpecError::RenewAfter);
@@ -500,8 +486,7 @@ impl SessionSpecBuilder {
         }
         let touch_after_secs = match self.touch_after_secs {
             Some(secs) => secs,
-            None if self.max_age_secs / 2 < DEFAULT_TOUCH_AFTER_SECS => self.max_age_secs / 2,
-            None => DEFAULT_TOUCH_AFTER_SECS,
+            None => default_touch_after_secs(self.max_age_secs),
         };
         if touch_after_secs >= self.max_age_secs {
             return Err(SpecError::TouchAfter);
@@ -522,16 +507,20 @@ impl SessionSpecBuilder {
         }
         let explicit_insecure = matches!(self.secure, Some(false));
         let mut secure = matches!(self.secure, Some(true));
-        if has_prefix_ignore_case(self.cookie, "__Host-") {
-            if explicit_insecure || self.domain.is_some() || !str_eq(self.path, "/") {
-                return Err(SpecError::HostPrefix);
+        match cookie_prefix(self.cookie) {
+            Some(CookiePrefix::Host) => {
+                if explicit_insecure || self.domain.is_some() || !str_eq(self.path, "/") {
+                    return Err(SpecError::HostPrefix);
+                }
+                secure = true;
             }
-            secure = true;
-        } else if has_prefix_ignore_case(self.cookie, "__Secure-") {
-            if explicit_insecure {
-                return Err(SpecError::SecurePrefix);
+            Some(CookiePrefix::Secure) => {
+                if explicit_insecure {
+                    return Err(SpecError::SecurePrefix);
+                }
+                secure = true;
             }
-            secure = true;
+            None => {}
         }
         if matches!(self.same_site, SameSite::None) && !secure {
             return Err(SpecError::SameSiteNoneInsecure);
@@ -570,107 +559,6 @@ impl SessionSpecBuilder {
     }
 }
 
-/// `const` string equality (the registry's collision checks run in `const` items).
-pub const fn str_eq(a: &str, b: &str) -> bool {
-    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
-    // Slice patterns instead of indexing: const-friendly and bounds-free.
-    while let ([x, a_rest @ ..], [y, b_rest @ ..]) = (a, b) {
-        if *x != *y {
-            return false;
-        }
-        (a, b) = (a_rest, b_rest);
-    }
-    a.is_empty() && b.is_empty()
-}
-
-/// ASCII case-insensitive prefix test: browsers match `__Host-` and
-/// `__Secure-` without regard to case (RFC 6265bis §5.4).
-pub const fn has_prefix_ignore_case(s: &str, prefix: &str) -> bool {
-    let (mut s, mut p) = (s.as_bytes(), prefix.as_bytes());
-    while let [y, p_rest @ ..] = p {
-        let [x, s_rest @ ..] = s else {
-            return false;
-        };
-        if !x.eq_ignore_ascii_case(y) {
-            return false;
-        }
-        (s, p) = (s_rest, p_rest);
-    }
-    true
-}
-
-/// Whether `name` is a valid cookie name: 1..=255 RFC 6265 `token` characters.
-pub const fn is_cookie_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    !bytes.is_empty() && bytes.len() <= MAX_COOKIE_NAME_LEN && all_bytes(bytes, ByteClass::Token)
-}
-
-/// RFC 2616 `token` character: visible ASCII except separators.
-pub const fn is_token_byte(b: u8) -> bool {
-    matches!(b, 0x21..=0x7e)
-        && !matches!(
-            b,
-            b'(' | b')'
-                | b'<'
-                | b'>'
-                | b'@'
-                | b','
-                | b';'
-                | b':'
-                | b'\\'
-                | b'"'
-                | b'/'
-                | b'['
-                | b']'
-                | b'?'
-                | b'='
-                | b'{'
-                | b'}'
-        )
-}
-
-/// Whether `ns` is a valid namespace: `[a-z0-9_.-]{1,64}`.
-pub const fn is_namespace(ns: &str) -> bool {
-    let bytes = ns.as_bytes();
-    !bytes.is_empty() && bytes.len() <= MAX_NAMESPACE_LEN && all_bytes(bytes, ByteClass::Namespace)
-}
-
-/// Whether `path` is a valid `Path` attribute: starts with `/`, no `;` or controls.
-pub const fn is_cookie_path(path: &str) -> bool {
-    matches!(path.as_bytes(), [b'/', ..]) && all_bytes(path.as_bytes(), ByteClass::Path)
-}
-
-/// Whether `domain` is a valid `Domain` attribute: non-empty, no `;`, spaces or controls.
-pub const fn is_cookie_domain(domain: &str) -> bool {
-    !domain.is_empty() && all_bytes(domain.as_bytes(), ByteClass::Domain)
-}
-
-/// Which bytes a field may contain (function pointers cannot be called in `const fn`).
-#[derive(Clone, Copy)]
-enum ByteClass {
-    Token,
-    Namespace,
-    Path,
-    Domain,
-}
-
-const fn all_bytes(mut bytes: &[u8], class: ByteClass) -> bool {
-    while let [b, rest @ ..] = bytes {
-        let b = *b;
-        let allowed = match class {
-            ByteClass::Token => is_token_byte(b),
-            ByteClass::Namespace => matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-'),
-            ByteClass::Path => b >= 0x20 && b != 0x7f && b != b';',
-            ByteClass::Domain => b > 0x20 && b != 0x7f && b != b';',
-        };
-        if !allowed {
-            return false;
-        }
-        bytes = rest;
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -703,7 +591,7 @@ mod tests {
         assert!(!cookie.is_stored());
         let stored = base().store().build();
         assert!(stored.is_stored());
-        assert_eq!(stored.touch_after_secs(), DEFAULT_TOUCH_AFTER_SECS);
+        assert_eq!(stored.touch_after_secs(), session_rules::DEFAULT_TOUCH_AFTER_SECS);
         assert_eq!(stored.max_per_user(), None);
         // A short-lived session touches at half its lifetime.
         let short = base().store().max_age_secs(120).build();

@@ -4,11 +4,11 @@
 use std::fmt::{self, Display};
 
 /// Seconds in one day.
-pub const DAY: u64 = 86_400;
+pub const DAY: u64 = session_rules::DAY_SECS;
 /// The default `max_age`, as written.
 pub const DEFAULT_MAX_AGE: &str = "1d";
 /// Browsers cap a cookie's lifetime at 400 days (RFC 6265bis §5.5).
-pub const MAX_DAYS: u64 = 400;
+pub const MAX_DAYS: u64 = session_rules::MAX_MAX_AGE_DAYS;
 
 const EXAMPLES: &str = "e.g. \"30s\", \"15m\", \"1h30m\", \"7d\"";
 

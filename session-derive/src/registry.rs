@@ -14,7 +14,7 @@ use crate::symbol::SESSION;
 use crate::{attr, valid};
 
 /// Longest value a collision message quotes (the cookie-name limit).
-const MAX_VALUE_LEN: usize = 255;
+const MAX_VALUE_LEN: usize = session_rules::MAX_COOKIE_NAME_LEN;
 
 /// `#[attrs] vis struct Name { Type, Type, ... }`.
 pub struct Input {

@@ -91,10 +91,8 @@ pub const REGISTRY_KEYS: &[Symbol] = &[CRATE];
 /// Values accepted by `same_site`.
 pub const SAME_SITE_VALUES: &[Symbol] = &[LAX, STRICT, NONE];
 
-/// Cookie-name prefix that binds a cookie to one host (RFC 6265bis §4.1.3.2).
-pub const HOST_PREFIX: &str = "__Host-";
-/// Cookie-name prefix that requires `Secure` (RFC 6265bis §4.1.3.1).
-pub const SECURE_PREFIX: &str = "__Secure-";
+/// The `__Host-` prefix, for messages (its rules live in `session-rules`).
+pub use session_rules::HOST_PREFIX;
 
 /// A `crate = ...` value, for messages.
 pub const CRATE_EXAMPLE: &str = "\"my_crate::session_seal\"";

@@ -1,7 +1,9 @@
 //! Every semantic check of the derive, each reported at the key or literal it
 //! is about. Turns [`Attrs`] (what was written) into a [`Spec`] (what it means,
-//! defaults filled in). The rules mirror `SessionSpecBuilder::try_build` in
-//! session-core, so the builder's const-eval panic is never what users see.
+//! defaults filled in). The rules themselves live in `session-rules`, which
+//! `SessionSpecBuilder::try_build` in session-core calls too, so the two
+//! cannot disagree and the builder's const-eval panic is never what users
+//! see; this module words each broken rule for the attribute it is about.
 
 use std::collections::BTreeMap;
 
@@ -16,13 +18,13 @@ use crate::duration::{self, DAY, DEFAULT_MAX_AGE, MAX_DAYS};
 use crate::symbol::{
     self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, ENCRYPTED, HOST_PREFIX,
     LAX, MAX_AGE, MAX_PER_USER, NAMESPACE, NONE, RENEW_AFTER, SAME_SITE, SAME_SITE_VALUES, SECURE,
-    SECURE_PREFIX, SESSION, STORE, STRICT, Symbol, TOUCH_AFTER, USER,
+    SESSION, STORE, STRICT, Symbol, TOUCH_AFTER, USER,
 };
 
-/// Longest cookie name (its length is one byte of the MAC input).
-const MAX_COOKIE_LEN: usize = 255;
-/// Longest namespace.
-const MAX_NAMESPACE_LEN: usize = 64;
+use session_rules::{
+    CookiePrefix, MAX_ABSOLUTE_MAX_AGE_SECS, MAX_COOKIE_NAME_LEN, MAX_NAMESPACE_LEN, NameError,
+    cookie_prefix,
+};
 /// What the derive is called in messages.
 const DERIVE: &str = "SessionPayload";
 
@@ -283,57 +285,50 @@ fn required<'s>(
     setting.map(|setting| &setting.value)
 }
 
-/// RFC 2616 `token` character: visible ASCII except separators.
-fn is_token_char(c: char) -> bool {
-    c.is_ascii_graphic() && !"()<>@,;:\\\"/[]?={}".contains(c)
+/// The character whose first byte is at `at` in `text` (for messages).
+fn char_at(text: &str, at: usize) -> char {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
 fn check_cookie_name(cx: &Ctxt, lit: &LitStr) {
     let name = lit.value();
-    if name.is_empty() {
-        cx.error(lit.span(), "cookie name must not be empty");
-    } else if name.len() > MAX_COOKIE_LEN {
-        cx.error(
+    match session_rules::check_cookie_name(&name) {
+        Ok(()) => {}
+        Err(NameError::Empty) => cx.error(lit.span(), "cookie name must not be empty"),
+        Err(NameError::TooLong { len, .. }) => cx.error(
+            lit.span(),
+            format!("cookie name is {len} bytes long; the maximum is {MAX_COOKIE_NAME_LEN}"),
+        ),
+        Err(NameError::InvalidByte { at }) => cx.error(
             lit.span(),
             format!(
-                "cookie name is {} bytes long; the maximum is {MAX_COOKIE_LEN}",
-                name.len()
+                "invalid character {:?} in cookie name; a cookie name is ASCII letters, digits \
+                 and !#$%&'*+-.^_`|~ (an RFC 6265 token)",
+                char_at(&name, at)
             ),
-        );
-    } else if let Some(c) = name.chars().find(|c| !is_token_char(*c)) {
-        cx.error(
-            lit.span(),
-            format!(
-                "invalid character {c:?} in cookie name; a cookie name is ASCII letters, digits \
-                 and !#$%&'*+-.^_`|~ (an RFC 6265 token)"
-            ),
-        );
+        ),
     }
 }
 
 fn check_namespace(cx: &Ctxt, lit: &LitStr) {
     let namespace = lit.value();
-    if namespace.is_empty() {
-        cx.error(lit.span(), "namespace must not be empty");
-    } else if namespace.len() > MAX_NAMESPACE_LEN {
-        cx.error(
+    match session_rules::check_namespace(&namespace) {
+        Ok(()) => {}
+        Err(NameError::Empty) => cx.error(lit.span(), "namespace must not be empty"),
+        Err(NameError::TooLong { len, .. }) => cx.error(
+            lit.span(),
+            format!("namespace is {len} bytes long; the maximum is {MAX_NAMESPACE_LEN}"),
+        ),
+        Err(NameError::InvalidByte { at }) => cx.error(
             lit.span(),
             format!(
-                "namespace is {} bytes long; the maximum is {MAX_NAMESPACE_LEN}",
-                namespace.len()
+                "invalid character {:?} in namespace; a namespace is lowercase ASCII letters, \
+                 digits, `_`, `.` and `-`",
+                char_at(&namespace, at)
             ),
-        );
-    } else if let Some(c) = namespace
-        .chars()
-        .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '_' | '.' | '-'))
-    {
-        cx.error(
-            lit.span(),
-            format!(
-                "invalid character {c:?} in namespace; a namespace is lowercase ASCII letters, \
-                 digits, `_`, `.` and `-`"
-            ),
-        );
+        ),
     }
 }
 
@@ -381,7 +376,8 @@ fn mode(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, max_age: MaxAge) -> Mode 
         let renew_after = before_max_age(cx, attrs.renew_after.as_ref(), RENEW_AFTER, max_age);
         let max_age_secs = max_age.0.map_or(DAY, |(secs, _)| secs);
         return Mode::Cookie {
-            renew_after_secs: renew_after.unwrap_or(max_age_secs / 2),
+            renew_after_secs: renew_after
+                .unwrap_or(session_rules::default_renew_after_secs(max_age_secs)),
             encrypted: attrs.encrypted.is_some(),
         };
     }
@@ -512,11 +508,11 @@ fn absolute_max_age(
                 lit.value()
             ),
         ),
-        Ok(secs) if secs > u64::from(u32::MAX) => cx.error(
+        Ok(secs) if secs > MAX_ABSOLUTE_MAX_AGE_SECS => cx.error(
             lit.span(),
             format!(
                 "{ABSOLUTE_MAX_AGE} must be at most {}d (a session's age is a 32-bit count of seconds)",
-                u64::from(u32::MAX) / DAY
+                MAX_ABSOLUTE_MAX_AGE_SECS / DAY
             ),
         ),
         Ok(secs) => return Some(secs),
@@ -651,7 +647,7 @@ fn check_path(cx: &Ctxt, lit: &LitStr) {
     let path = lit.value();
     if !path.starts_with('/') {
         cx.error(lit.span(), "path must start with `/`");
-    } else if path.chars().any(|c| c == ';' || c.is_ascii_control()) {
+    } else if !session_rules::is_cookie_path(&path) {
         cx.error(
             lit.span(),
             "path must not contain `;` or control characters",
@@ -666,20 +662,12 @@ fn check_domain(cx: &Ctxt, lit: &LitStr) {
             lit.span(),
             "domain must not be empty; leave `domain` out for a host-only cookie",
         );
-    } else if domain
-        .chars()
-        .any(|c| c == ';' || c == ' ' || c.is_ascii_control())
-    {
+    } else if !session_rules::is_cookie_domain(&domain) {
         cx.error(
             lit.span(),
             "domain must not contain `;`, spaces or control characters",
         );
     }
-}
-
-fn has_prefix_ignore_case(name: &str, prefix: &str) -> bool {
-    name.len() >= prefix.len()
-        && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
 /// The `__Host-` / `__Secure-` rules; returns whether the prefix implies Secure.
@@ -690,13 +678,10 @@ fn check_prefix(
     domain: Option<&Setting<LitStr>>,
     secure: Option<Flag>,
 ) -> bool {
-    let prefix = if has_prefix_ignore_case(name, HOST_PREFIX) {
-        HOST_PREFIX
-    } else if has_prefix_ignore_case(name, SECURE_PREFIX) {
-        SECURE_PREFIX
-    } else {
+    let Some(rule) = cookie_prefix(name) else {
         return false;
     };
+    let prefix = rule.as_str();
     if let Some(flag) = secure
         && !flag.value
     {
@@ -705,7 +690,7 @@ fn check_prefix(
             format!("a `{prefix}` cookie is always Secure (browsers require it); remove `{SECURE} = false`"),
         );
     }
-    if prefix == HOST_PREFIX {
+    if rule == CookiePrefix::Host {
         if let Some(lit) = path
             && lit.value() != "/"
         {
@@ -779,21 +764,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn token_chars_match_rfc_6265() {
-        for b in 0u8..=127 {
-            let c = char::from(b);
-            let separator = "()<>@,;:\\\"/[]?={} \t".contains(c);
-            let expected = (0x21..=0x7e).contains(&b) && !separator;
-            assert_eq!(is_token_char(c), expected, "{c:?}");
-        }
-        assert!(!is_token_char('é'));
-    }
-
-    #[test]
-    fn prefixes_ignore_case() {
-        assert!(has_prefix_ignore_case("__host-sid", HOST_PREFIX));
-        assert!(has_prefix_ignore_case("__SECURE-sid", SECURE_PREFIX));
-        assert!(!has_prefix_ignore_case("__Host", HOST_PREFIX));
-        assert!(!has_prefix_ignore_case("é_Host-sid", HOST_PREFIX));
+    fn invalid_characters_are_named_whole() {
+        assert_eq!(char_at("sé", 1), 'é');
+        assert_eq!(char_at("a b", 1), ' ');
     }
 }
