@@ -591,7 +591,10 @@ mod tests {
         assert!(!cookie.is_stored());
         let stored = base().store().build();
         assert!(stored.is_stored());
-        assert_eq!(stored.touch_after_secs(), session_rules::DEFAULT_TOUCH_AFTER_SECS);
+        assert_eq!(
+            stored.touch_after_secs(),
+            session_rules::DEFAULT_TOUCH_AFTER_SECS
+        );
         assert_eq!(stored.max_per_user(), None);
         // A short-lived session touches at half its lifetime.
         let short = base().store().max_age_secs(120).build();

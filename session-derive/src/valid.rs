@@ -334,12 +334,21 @@ fn check_namespace(cx: &Ctxt, lit: &LitStr) {
 
 /// A schema version: an integer in `1..=u32::MAX`.
 fn schema_version(cx: &Ctxt, lit: &LitInt, what: &str) -> Option<u32> {
+    positive_u32(cx, lit, what, "")
+}
+
+/// An integer literal in `1..=u32::MAX`; `hint_at_zero` follows the message
+/// for 0. `None` (reported) otherwise.
+fn positive_u32(cx: &Ctxt, lit: &LitInt, what: &str, hint_at_zero: &str) -> Option<u32> {
     let value = lit
         .base10_parse::<u64>()
         .ok()
         .and_then(|value| u32::try_from(value).ok());
     match value {
-        Some(0) => cx.error(lit.span(), format!("{what} must be at least 1")),
+        Some(0) => cx.error(
+            lit.span(),
+            format!("{what} must be at least 1{hint_at_zero}"),
+        ),
         Some(value) => return Some(value),
         None => cx.error(lit.span(), format!("{what} must fit in a u32")),
     }
@@ -523,19 +532,12 @@ fn absolute_max_age(
 
 /// `max_per_user`: an integer in `1..=u32::MAX`.
 fn max_per_user(cx: &Ctxt, lit: &LitInt) -> Option<u32> {
-    let value = lit
-        .base10_parse::<u64>()
-        .ok()
-        .and_then(|value| u32::try_from(value).ok());
-    match value {
-        Some(0) => cx.error(
-            lit.span(),
-            format!("{MAX_PER_USER} must be at least 1; leave it out for no limit"),
-        ),
-        Some(value) => return Some(value),
-        None => cx.error(lit.span(), format!("{MAX_PER_USER} must fit in a u32")),
-    }
-    None
+    positive_u32(
+        cx,
+        lit,
+        &MAX_PER_USER.to_string(),
+        "; leave it out for no limit",
+    )
 }
 
 /// The named fields of a struct, or what the input is instead (for messages);
