@@ -147,56 +147,6 @@ impl PostgresStore {
         tx.commit().await
     }
 
-    /// Deletes every row that expired at or before `now` (Unix seconds), in
-    /// batches of [`SqlStoreConfig::cleanup_batch`] rows (one statement
-    /// each, never one unbounded `DELETE`), and returns how many.
-    ///
-    /// Stops after 1000 batches per call; the rest goes at the next call.
-    /// Rows locked by another instance's cleanup are skipped, so several
-    /// instances may run it at once.
-    pub async fn delete_expired(&self, now: u64) -> Result<u64, StoreError> {
-        let mut deleted = 0;
-        for _ in 0..crate::MAX_CLEANUP_BATCHES {
-            let batch = self
-                .bounded("delete_expired", async {
-                    sqlx::query(&self.inner.sql.delete_expired_batch)
-                        .bind(db_time(now))
-                        .bind(self.inner.cleanup_batch)
-                        .execute(&self.inner.pool)
-                        .await
-                })
-                .await?
-                .rows_affected();
-            deleted += batch;
-            if batch < self.inner.cleanup_batch.unsigned_abs() {
-                break;
-            }
-        }
-        Ok(deleted)
-    }
-
-    /// Runs [`delete_expired`](Self::delete_expired) with the system clock
-    /// every `interval` (at least 1 ms), forever: spawn it next to the
-    /// server and abort or drop it to stop. Errors are logged
-    /// (`tracing::warn!`) and the next round tries again.
-    pub async fn continuously_delete_expired(self, interval: Duration) {
-        crate::every(interval, BACKEND, || {
-            self.delete_expired(session_core::__private::unix_now())
-        })
-        .await;
-    }
-
-    /// Runs `work` within the operation timeout, turning every driver
-    /// error (pool timeout, refused or dropped connection, SQL error) into
-    /// [`StoreError::Unavailable`].
-    async fn bounded<T>(
-        &self,
-        operation: &'static str,
-        work: impl Future<Output = Result<T, sqlx::Error>>,
-    ) -> Result<T, StoreError> {
-        crate::bounded(BACKEND, operation, self.inner.operation_timeout, work).await
-    }
-
     async fn move_in_transaction(
         &self,
         from: &StoreKey,
@@ -301,3 +251,7 @@ impl PostgresStore {
 }
 
 crate::store_impl::impl_session_store!(PostgresStore);
+crate::store_impl::impl_shared_methods!(
+    PostgresStore,
+    "Rows locked by another instance's cleanup are skipped, so several instances may run it at once."
+);
