@@ -141,30 +141,7 @@ macro_rules! conformance {
     };
 }
 
-conformance!(
-    load_of_a_missing_key_is_none,
-    create_then_load_returns_the_identical_record,
-    create_over_a_live_row_conflicts,
-    update_with_the_right_revision_saves_and_a_stale_one_conflicts,
-    revisions_compare_exactly_near_u64_max,
-    an_expired_row_reads_none_and_can_be_recreated,
-    delete_returns_true_then_false,
-    touch_moves_the_expiry_but_not_the_revision_or_data,
-    list_user_returns_only_that_users_live_rows_oldest_first,
-    delete_user_ends_all_or_all_but_one,
-    a_user_change_moves_the_index_entry,
-    a_row_off_its_users_route_is_refused,
-    enforce_max_per_user_evicts_the_least_recently_used_never_keep,
-    typed_operations_stay_in_their_namespace,
-    move_session_replaces_the_row_and_its_index_entry,
-    move_session_of_a_gone_row_is_gone_and_writes_nothing,
-    move_session_at_a_stale_revision_conflicts_and_writes_nothing,
-    move_session_without_expected_replaces_whatever_is_there,
-    move_session_onto_a_live_key_conflicts,
-    move_session_can_change_the_user,
-    move_session_racing_delete_user_never_leaves_a_live_row,
-    move_session_racing_save_lets_exactly_one_win,
-);
+common::with_every_check!(conformance);
 
 /// The harness's one-call entry point runs every check (and so does not
 /// drift from the list above).
