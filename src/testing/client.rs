@@ -160,6 +160,10 @@ impl TestClient {
     }
 
     /// A request with this method, path and body.
+    ///
+    /// # Panics
+    ///
+    /// If `path` is not a valid request target: a mistake in the test.
     pub async fn request(&mut self, method: Method, path: &str, body: Body) -> TestResponse {
         let request = Request::builder()
             .method(method)
