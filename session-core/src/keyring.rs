@@ -551,7 +551,7 @@ impl Keyring {
         let parts = envelope::split_signed(value, format)?;
         let header = parts.header;
         let (key, previous_key) = self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
-        envelope::verify(key.mac(spec), &parts)?;
+        key.with_keys(spec, |keys| envelope::verify(&keys.mac, &parts))?;
 
         let verified = Verified::check(header, previous_key, spec, now)?;
         let read = envelope::with_scratch(|json| {
