@@ -3,6 +3,7 @@
 use std::any::TypeId;
 use std::sync::Arc;
 
+use session_core::__private::unix_now;
 use session_core::store::SessionStore;
 use session_core::{Keyring, SessionSpec};
 
@@ -16,7 +17,9 @@ pub(crate) type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
 pub(crate) struct LayerConfig {
     pub(crate) keyring: Keyring,
     pub(crate) secure: SecurePolicy,
-    pub(crate) clock: Clock,
+    /// `None`: the system clock, called directly (no indirect call on
+    /// every request for the common case).
+    pub(crate) clock: Option<Clock>,
     pub(crate) registry_name: &'static str,
     pub(crate) contains: fn(TypeId) -> bool,
     /// Where store-mode types keep their rows.
@@ -27,7 +30,10 @@ pub(crate) struct LayerConfig {
 
 impl LayerConfig {
     pub(crate) fn now(&self) -> u64 {
-        (self.clock)()
+        match &self.clock {
+            Some(clock) => clock(),
+            None => unix_now(),
+        }
     }
 
     /// `Secure` for `spec`: forced by the spec, else the layer's policy.

@@ -10,7 +10,7 @@ use crate::TRACING_TARGET;
 use crate::cookie;
 use crate::current::Current;
 use crate::error::SessionError;
-use crate::request::{Opened as Found, Pending, RequestSessions};
+use crate::request::{Opened as Found, Pending, RequestSessions, StaticSpec};
 use crate::status::SessionStatus;
 
 /// Opens `T` for this request. The first extractor of `T` scans the
@@ -22,7 +22,7 @@ pub(crate) fn load<T: SessionPayload + 'static>(
 ) -> Current<T> {
     let config = &sessions.config;
     let now = config.now();
-    let spec = T::SPEC;
+    let spec = T::SPEC_REF;
     let type_id = TypeId::of::<T>();
     let mut current = Current::absent();
     if let Some((found, pending)) = sessions.earlier(type_id) {
@@ -95,7 +95,7 @@ pub(crate) fn seal<T: SessionPayload + 'static>(
                 value: sealed,
                 expires_at,
             };
-            sessions.record(TypeId::of::<T>(), T::SPEC, Some(pending));
+            sessions.record(TypeId::of::<T>(), T::SPEC_REF, Some(pending));
             current.issued_at = Some(now);
             current.expires_at = Some(expires_at);
             current.started_at = Some(started);
@@ -108,7 +108,7 @@ pub(crate) fn seal<T: SessionPayload + 'static>(
 
 /// Ends the session: a removal cookie with the same name, path and domain.
 pub(crate) fn remove<T: SessionPayload + 'static>(sessions: &RequestSessions) {
-    sessions.record(TypeId::of::<T>(), T::SPEC, Some(Pending::Remove));
+    sessions.record(TypeId::of::<T>(), T::SPEC_REF, Some(Pending::Remove));
 }
 
 /// Seals an opened payload again under the primary key and current schema

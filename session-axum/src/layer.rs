@@ -13,7 +13,7 @@ use axum::response::IntoResponse as _;
 use http::header::{CACHE_CONTROL, HeaderMap, HeaderValue, VARY};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
-use session_core::__private::{check_specs, unix_now};
+use session_core::__private::check_specs;
 use session_core::store::SessionStore;
 use session_core::{Keyring, Registry, RegistryError};
 use tower_layer::Layer;
@@ -22,15 +22,19 @@ use tower_service::Service;
 use crate::config::{Clock, LayerConfig};
 use crate::policy::SecurePolicy;
 use crate::request::{Emit, RequestSessions};
+use crate::scope::{self, Scope};
 use crate::store_mode;
 
 /// The tower layer that makes the session types of registry `R` available to
 /// handlers as [`TypedSession<T>`](crate::TypedSession) and
 /// [`RequireSession<T>`](crate::RequireSession).
 ///
-/// Per request it puts a small shared state in the request extensions (no
-/// cookie is parsed until a handler extracts a session type), and after the
-/// handler it appends one `Set-Cookie` per session that changed, was
+/// A request that extracts no session type costs it almost nothing: no
+/// allocation, no cookie parsed. The first extractor creates the request's
+/// session state (extractors find the layer while its future polls the
+/// handler: extract on the task that runs the layer, so middleware that
+/// moves requests to another task belongs outside it). After the handler
+/// the layer appends one `Set-Cookie` per session that changed, was
 /// re-issued (key rotation, schema migration, sliding renewal) or must be
 /// cleared (invalid cookie, `remove`).
 ///
@@ -99,7 +103,7 @@ impl<R: Registry> SessionLayer<R> {
             config: Arc::new(LayerConfig {
                 keyring,
                 secure: SecurePolicy::Auto,
-                clock: Arc::new(unix_now),
+                clock: None,
                 registry_name: std::any::type_name::<R>(),
                 contains: R::contains,
                 store: None,
@@ -125,7 +129,7 @@ impl<R> SessionLayer<R> {
         F: Fn() -> u64 + Send + Sync + 'static,
     {
         let clock: Clock = Arc::new(clock);
-        self.map_config(|config| config.clock = clock)
+        self.map_config(|config| config.clock = Some(clock))
     }
 
     /// Sets the store that `#[session(store)]` types keep their rows in.
@@ -238,12 +242,13 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let sessions = Arc::new(RequestSessions::new(Arc::clone(&self.config)));
-        request.extensions_mut().insert(Arc::clone(&sessions));
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         ResponseFuture {
             inner: self.inner.call(request),
-            sessions,
+            scope: Some(Scope {
+                config: Arc::clone(&self.config),
+                sessions: None,
+            }),
             flushing: None,
         }
     }
@@ -259,7 +264,9 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
-        sessions: Arc<RequestSessions>,
+        // Entered around each poll of `inner`; taken when its response is
+        // ready.
+        scope: Option<Scope>,
         flushing: Option<Flushing>,
     }
 }
@@ -277,8 +284,14 @@ where
         if let Some(flushing) = this.flushing.as_mut() {
             return flushing.as_mut().poll(cx).map(Ok);
         }
-        let mut response = std::task::ready!(this.inner.poll(cx))?.map(Body::new);
-        let sessions = this.sessions;
+        let inner = this.inner;
+        let polled = scope::enter(this.scope, || inner.poll(cx));
+        let mut response = std::task::ready!(polled)?.map(Body::new);
+        // No session type was extracted (or this future already completed):
+        // nothing to write, and the response does not depend on cookies.
+        let Some(sessions) = this.scope.take().and_then(|scope| scope.sessions) else {
+            return Poll::Ready(Ok(response));
+        };
         // A failed request changes nothing, unless the app asked otherwise.
         let emit = if response.status().is_server_error() && !sessions.config.save_on_server_error {
             Emit::Committed
@@ -289,24 +302,21 @@ where
             finish(sessions, &mut response, emit);
             return Poll::Ready(Ok(response));
         }
-        let sessions = Arc::clone(sessions);
         let mut flushing: Flushing = Box::pin(async move {
-            match store_mode::flush_all(&sessions).await {
-                Ok(()) => {
-                    finish(&sessions, &mut response, Emit::All);
-                    response
-                }
+            let emit = match store_mode::flush_all(&sessions).await {
+                Ok(()) => Emit::All,
                 // The handler's response is replaced: the client learns the
                 // change failed. Only cookies that match what the store now
                 // holds are sent (store changes already written, a revoked
                 // session's removal); the rest of the request's changes are
                 // dropped.
                 Err(error) => {
-                    let mut response = error.into_response();
-                    finish(&sessions, &mut response, Emit::Committed);
-                    response
+                    response = error.into_response();
+                    Emit::Committed
                 }
-            }
+            };
+            finish(sessions, &mut response, emit);
+            response
         });
         let poll = flushing.as_mut().poll(cx).map(Ok);
         *this.flushing = Some(flushing);
@@ -316,9 +326,17 @@ where
 
 /// Writes the session cookies `emit` selects, and the caching headers a
 /// response that depends on sessions needs.
-fn finish(sessions: &RequestSessions, response: &mut Response<Body>, emit: Emit) {
+fn finish(mut sessions: Arc<RequestSessions>, response: &mut Response<Body>, emit: Emit) {
     let headers = response.headers_mut();
-    let Some(written) = sessions.write(headers, emit) else {
+    // The request, and the extractors with it, are normally gone by now:
+    // then the state is ours alone and is written without its lock. A
+    // handler that kept a `TypedSession` (moved into a spawned task, say)
+    // shares it still; that copy's later changes are not sent.
+    let written = match Arc::get_mut(&mut sessions) {
+        Some(unshared) => unshared.write_unshared(headers, emit),
+        None => sessions.write(headers, emit),
+    };
+    let Some(written) = written else {
         return;
     };
     add_vary_cookie(headers);

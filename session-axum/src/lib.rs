@@ -14,8 +14,11 @@
 //!   the layer share (one slot per session type), with `row_state.rs` (a
 //!   store-mode type's row and pending writes) and `current.rs` (what one
 //!   extractor holds);
-//! - [`SessionLayer`] (`layer.rs`): builds the request state from its
-//!   `config.rs`, and after the handler writes the store and the cookies.
+//! - `scope.rs`: how an extractor finds the layer serving its request (the
+//!   layer is entered while its future polls the handler) and creates the
+//!   request state on first use;
+//! - [`SessionLayer`] (`layer.rs`): its `config.rs`, entering the scope
+//!   around the handler, and after it writing the store and the cookies.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -33,6 +36,7 @@ mod rejection;
 mod request;
 mod require;
 mod row_state;
+mod scope;
 mod session;
 mod status;
 mod store_mode;

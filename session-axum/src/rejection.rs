@@ -15,11 +15,15 @@ use crate::status::SessionStatus;
 #[non_exhaustive]
 #[must_use = "a rejection is an answer: return it or turn it into a response"]
 pub enum SessionRejection {
-    /// The router has no [`SessionLayer`](crate::SessionLayer): a wiring
-    /// mistake, answered with 500.
+    /// No [`SessionLayer`](crate::SessionLayer) serves the request: a
+    /// wiring mistake, answered with 500. Either the router has none, or a
+    /// middleware between the layer and the handler moved the request to
+    /// another task (extractors find their layer on the task that polls it).
     #[error(
         "`{type_name}` needs session_seal's SessionLayer: add \
-         `.layer(SessionLayer::<YourRegistry>::new(keyring))` to the router"
+         `.layer(SessionLayer::<YourRegistry>::new(keyring))` to the router \
+         (middleware that moves requests to another task, like a spawn or \
+         tower's Buffer, must sit outside it)"
     )]
     MissingLayer {
         /// The session type the handler asked for.

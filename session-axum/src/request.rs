@@ -1,13 +1,14 @@
-//! [`RequestSessions`]: the per-request session state the layer puts in the
-//! request extensions, shared by every extractor of the request and read
-//! back by the layer to write `Set-Cookie` headers.
+//! [`RequestSessions`]: the per-request session state, created by the
+//! request's first extractor (see `scope.rs`), shared by every extractor of
+//! the request and read back by the layer to write `Set-Cookie` headers.
 
 use std::any::TypeId;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use http::HeaderValue;
 use http::header::{HeaderMap, SET_COOKIE};
-use session_core::{OpenError, SessionSpec};
+use session_core::{OpenError, SessionPayload, SessionSpec};
 
 use crate::TRACING_TARGET;
 use crate::config::LayerConfig;
@@ -51,9 +52,18 @@ pub(crate) enum Emit {
     Committed,
 }
 
+/// `T::SPEC` as a `&'static` (one copy per type in the binary), so a slot
+/// holds a pointer to its spec rather than a copy of it.
+pub(crate) trait StaticSpec: SessionPayload {
+    /// A reference to [`SessionPayload::SPEC`].
+    const SPEC_REF: &'static SessionSpec = &Self::SPEC;
+}
+
+impl<T: SessionPayload> StaticSpec for T {}
+
 pub(crate) struct Slot {
     type_id: TypeId,
-    spec: SessionSpec,
+    spec: &'static SessionSpec,
     pending: Option<Pending>,
     /// Set by the first extraction of this type in the request.
     opened: Option<Opened>,
@@ -71,23 +81,68 @@ impl Slot {
     }
 }
 
-/// One request's session state. Lives in the request extensions as an `Arc`.
+/// The slots of one request, in first-use order. Most requests use one
+/// session type, which is kept inline: a request allocates nothing for its
+/// slots until it uses a second type.
+#[derive(Default)]
+struct Slots {
+    first: Option<Slot>,
+    more: Vec<Slot>,
+}
+
+impl Slots {
+    fn iter(&self) -> impl Iterator<Item = &Slot> {
+        self.first.iter().chain(&self.more)
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut Slot> {
+        self.first.iter_mut().chain(&mut self.more)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    /// Adds `slot` last.
+    fn push(&mut self, slot: Slot) {
+        match self.first {
+            None => self.first = Some(slot),
+            Some(_) => self.more.push(slot),
+        }
+    }
+}
+
+/// One request's session state, in an `Arc` shared by the layer's future
+/// and each extractor of the request.
+///
+/// Extractors reach it through shared references, so the slots sit behind a
+/// lock; once the handler is done the layer normally holds the only
+/// reference and writes the cookies without locking
+/// ([`write_unshared`](Self::write_unshared)). A read-only request locks
+/// once: when its first extractor records what it found.
 pub(crate) struct RequestSessions {
     pub(crate) config: Arc<LayerConfig>,
-    slots: Mutex<Vec<Slot>>,
+    /// Set (under the lock) once any slot exists: until then an extractor
+    /// knows without locking that no earlier one ran.
+    used: AtomicBool,
+    slots: Mutex<Slots>,
 }
 
 impl RequestSessions {
     pub(crate) fn new(config: Arc<LayerConfig>) -> Self {
         RequestSessions {
             config,
-            slots: Mutex::new(Vec::new()),
+            used: AtomicBool::new(false),
+            slots: Mutex::new(Slots::default()),
         }
     }
 
     /// What an earlier extractor of `type_id` found, and the cookie this
     /// request has recorded for it so far.
     pub(crate) fn earlier(&self, type_id: TypeId) -> Option<(Opened, Option<Pending>)> {
+        if !self.used.load(Ordering::Acquire) {
+            return None;
+        }
         self.with_slots(|slots| {
             slots
                 .iter()
@@ -101,7 +156,7 @@ impl RequestSessions {
     pub(crate) fn opened(
         &self,
         type_id: TypeId,
-        spec: SessionSpec,
+        spec: &'static SessionSpec,
         opened: Opened,
         pending: Option<Pending>,
     ) {
@@ -115,7 +170,12 @@ impl RequestSessions {
     }
 
     /// Records a change of `spec`'s cookie (replacing anything recorded before).
-    pub(crate) fn record(&self, type_id: TypeId, spec: SessionSpec, pending: Option<Pending>) {
+    pub(crate) fn record(
+        &self,
+        type_id: TypeId,
+        spec: &'static SessionSpec,
+        pending: Option<Pending>,
+    ) {
         self.with_slot(type_id, spec, |slot| {
             slot.pending = pending;
             slot.committed = false;
@@ -128,7 +188,7 @@ impl RequestSessions {
     pub(crate) fn with_stored<R>(
         &self,
         type_id: TypeId,
-        spec: SessionSpec,
+        spec: &'static SessionSpec,
         f: impl FnOnce(&mut StoredState, &mut Option<Pending>) -> R,
     ) -> R {
         self.with_slot(type_id, spec, |slot| {
@@ -147,7 +207,7 @@ impl RequestSessions {
     pub(crate) fn commit_stored<R>(
         &self,
         type_id: TypeId,
-        spec: SessionSpec,
+        spec: &'static SessionSpec,
         f: impl FnOnce(&mut StoredState, &mut Option<Pending>) -> R,
     ) -> R {
         self.with_slot(type_id, spec, |slot| {
@@ -163,7 +223,7 @@ impl RequestSessions {
     pub(crate) fn snapshot(
         &self,
         type_id: TypeId,
-        spec: SessionSpec,
+        spec: &'static SessionSpec,
     ) -> (StoredState, Option<Pending>, bool) {
         self.with_slot(type_id, spec, |slot| {
             let stored = slot.stored.as_deref().cloned().unwrap_or_default();
@@ -175,7 +235,7 @@ impl RequestSessions {
     pub(crate) fn restore(
         &self,
         type_id: TypeId,
-        spec: SessionSpec,
+        spec: &'static SessionSpec,
         (stored, pending, committed): (StoredState, Option<Pending>, bool),
     ) {
         self.with_slot(type_id, spec, |slot| {
@@ -197,7 +257,7 @@ impl RequestSessions {
 
     /// The store-mode types with writes the store has not seen yet, in
     /// first-use order.
-    pub(crate) fn types_with_store_work(&self) -> Vec<(TypeId, SessionSpec)> {
+    pub(crate) fn types_with_store_work(&self) -> Vec<(TypeId, &'static SessionSpec)> {
         self.with_slots(|slots| {
             slots
                 .iter()
@@ -213,7 +273,7 @@ impl RequestSessions {
     pub(crate) fn none_opened(
         &self,
         type_id: TypeId,
-        spec: SessionSpec,
+        spec: &'static SessionSpec,
         first_error: Option<OpenError>,
     ) -> SessionStatus {
         let (status, pending) = match first_error {
@@ -234,7 +294,7 @@ impl RequestSessions {
     fn with_slot<R>(
         &self,
         type_id: TypeId,
-        spec: SessionSpec,
+        spec: &'static SessionSpec,
         f: impl FnOnce(&mut Slot) -> R,
     ) -> R {
         self.with_slots(|slots| {
@@ -250,11 +310,8 @@ impl RequestSessions {
                 stored: None,
             };
             let result = f(&mut slot);
-            // Most requests use one session type: no room for four.
-            if slots.is_empty() {
-                slots.reserve_exact(1);
-            }
             slots.push(slot);
+            self.used.store(true, Ordering::Release);
             result
         })
     }
@@ -264,49 +321,64 @@ impl RequestSessions {
     /// used in the request (nothing to write, and the response does not
     /// depend on the `Cookie` header), else how many it appended.
     pub(crate) fn write(&self, headers: &mut HeaderMap, emit: Emit) -> Option<usize> {
-        self.with_slots(|slots| {
-            if slots.is_empty() {
-                return None;
-            }
-            let mut written = 0;
-            for slot in slots.iter() {
-                if emit == Emit::Committed && !slot.committed {
-                    continue;
-                }
-                let secure = self.config.secure(&slot.spec);
-                let line = match &slot.pending {
-                    None => continue,
-                    Some(Pending::Set { value, expires_at }) => {
-                        let max_age = expires_at.saturating_sub(self.config.now());
-                        cookie::set_cookie(&slot.spec, value, max_age, secure)
-                    }
-                    Some(Pending::Remove) => cookie::removal_cookie(&slot.spec, secure),
-                };
-                // Our own output (token name, base64url value, validated
-                // attributes) is always a valid header value; if that ever
-                // broke, dropping the header beats a panic.
-                match HeaderValue::try_from(line) {
-                    Ok(value) => {
-                        headers.append(SET_COOKIE, value);
-                        written += 1;
-                    }
-                    Err(_) => tracing::error!(
-                        target: TRACING_TARGET,
-                        cookie = slot.spec.cookie(),
-                        "could not encode Set-Cookie header"
-                    ),
-                }
-            }
-            Some(written)
-        })
+        self.with_slots(|slots| write_slots(&self.config, slots, headers, emit))
     }
 
-    fn with_slots<R>(&self, f: impl FnOnce(&mut Vec<Slot>) -> R) -> R {
+    /// [`write`](Self::write) for a state no extractor can reach any more
+    /// (the caller holds the only reference): no lock to take.
+    pub(crate) fn write_unshared(&mut self, headers: &mut HeaderMap, emit: Emit) -> Option<usize> {
+        let slots = self.slots.get_mut().unwrap_or_else(PoisonError::into_inner);
+        write_slots(&self.config, slots, headers, emit)
+    }
+
+    fn with_slots<R>(&self, f: impl FnOnce(&mut Slots) -> R) -> R {
         // A poisoned lock means a handler panicked mid-update; each slot is
         // replaced whole, so its contents are still consistent.
         let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut slots)
     }
+}
+
+/// The body of [`RequestSessions::write`].
+fn write_slots(
+    config: &LayerConfig,
+    slots: &Slots,
+    headers: &mut HeaderMap,
+    emit: Emit,
+) -> Option<usize> {
+    if slots.is_empty() {
+        return None;
+    }
+    let mut written = 0;
+    for slot in slots.iter() {
+        if emit == Emit::Committed && !slot.committed {
+            continue;
+        }
+        let secure = config.secure(slot.spec);
+        let line = match &slot.pending {
+            None => continue,
+            Some(Pending::Set { value, expires_at }) => {
+                let max_age = expires_at.saturating_sub(config.now());
+                cookie::set_cookie(slot.spec, value, max_age, secure)
+            }
+            Some(Pending::Remove) => cookie::removal_cookie(slot.spec, secure),
+        };
+        // Our own output (token name, base64url value, validated
+        // attributes) is always a valid header value; if that ever
+        // broke, dropping the header beats a panic.
+        match HeaderValue::try_from(line) {
+            Ok(value) => {
+                headers.append(SET_COOKIE, value);
+                written += 1;
+            }
+            Err(_) => tracing::error!(
+                target: TRACING_TARGET,
+                cookie = slot.spec.cookie(),
+                "could not encode Set-Cookie header"
+            ),
+        }
+    }
+    Some(written)
 }
 
 /// Logs why a cookie was unusable: its name and the reason, never its value.

@@ -17,7 +17,7 @@ use crate::error::SessionError;
 use crate::rejection::SessionRejection;
 use crate::request::RequestSessions;
 use crate::status::SessionStatus;
-use crate::{cookie_mode, store_mode};
+use crate::{cookie_mode, scope, store_mode};
 
 /// The session of type `T` for this request: read it, change it, remove it.
 ///
@@ -243,26 +243,6 @@ impl<T: SessionPayload + Send + Sync + 'static> fmt::Debug for TypedSession<T> {
     }
 }
 
-/// The layer's per-request state, if the layer is there and knows `T`.
-fn request_sessions<T: SessionPayload + 'static>(
-    parts: &Parts,
-) -> Result<Arc<RequestSessions>, SessionRejection> {
-    let sessions =
-        parts
-            .extensions
-            .get::<Arc<RequestSessions>>()
-            .ok_or(SessionRejection::MissingLayer {
-                type_name: T::SPEC.type_name(),
-            })?;
-    if !(sessions.config.contains)(TypeId::of::<T>()) {
-        return Err(SessionRejection::Unregistered {
-            type_name: T::SPEC.type_name(),
-            registry: sessions.config.registry_name,
-        });
-    }
-    Ok(Arc::clone(sessions))
-}
-
 impl<T, S> FromRequestParts<S> for TypedSession<T>
 where
     T: SessionPayload + Send + Sync + 'static,
@@ -271,7 +251,7 @@ where
     type Rejection = SessionRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let sessions = request_sessions::<T>(parts)?;
+        let sessions = scope::sessions_for(TypeId::of::<T>(), T::SPEC.type_name())?;
         let current = if T::SPEC.is_stored() {
             store_mode::load(parts, &sessions).await?
         } else {

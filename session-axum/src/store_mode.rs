@@ -28,7 +28,7 @@ use crate::cookie;
 use crate::current::Current;
 use crate::error::SessionError;
 use crate::rejection::SessionRejection;
-use crate::request::{Opened as Found, Pending, RequestSessions};
+use crate::request::{Opened as Found, Pending, RequestSessions, StaticSpec};
 use crate::row_state::StoredSession;
 use crate::status::SessionStatus;
 
@@ -47,7 +47,7 @@ pub(crate) async fn load<T: SessionPayload + 'static>(
     parts: &Parts,
     sessions: &RequestSessions,
 ) -> Result<Current<T>, SessionRejection> {
-    let spec = T::SPEC;
+    let spec = T::SPEC_REF;
     let type_id = TypeId::of::<T>();
     let store = sessions
         .config
@@ -74,7 +74,7 @@ pub(crate) async fn load<T: SessionPayload + 'static>(
     for candidate in cookie::candidates(&parts.headers, spec.cookie()) {
         let opened = candidate
             .ok_or(OpenError::Malformed)
-            .and_then(|value| keyring.open_id_at(&spec, value, now));
+            .and_then(|value| keyring.open_id_at(spec, value, now));
         let opened = match opened {
             Ok(opened) => opened,
             Err(error) => {
@@ -111,13 +111,13 @@ pub(crate) async fn load<T: SessionPayload + 'static>(
             dirty: false,
             replaces: None,
         };
-        touch_if_due(&*store, &spec, &mut stored, now).await;
+        touch_if_due(&*store, spec, &mut stored, now).await;
         // Re-seal whenever the cookie would die before its row (a touch
         // just now, or one whose response was lost), and to move a cookie
         // off a previous key.
         let reseal = opened.expires_at < stored.record.expires_at || opened.previous_key;
         let pending = if reseal {
-            seal_id(sessions, &spec, &stored.id, stored.record.created_at, now).ok()
+            seal_id(sessions, spec, &stored.id, stored.record.created_at, now).ok()
         } else {
             None
         };
@@ -150,7 +150,7 @@ pub(crate) fn insert<T: SessionPayload + 'static>(
     current: &mut Current<T>,
     value: T,
 ) -> Result<(), (T, SessionError)> {
-    let spec = T::SPEC;
+    let spec = T::SPEC_REF;
     let now = sessions.config.now();
     let user = value.session_user();
     let id = SessionId::generate_for(spec.namespace(), user.as_deref());
@@ -199,7 +199,7 @@ fn encode_and_seal<T: SessionPayload + 'static>(
     now: u64,
 ) -> Result<(Vec<u8>, Pending), SessionError> {
     let data = encode_json(value)?;
-    let sealed = seal_id(sessions, &T::SPEC, id, started, now)?;
+    let sealed = seal_id(sessions, T::SPEC_REF, id, started, now)?;
     Ok((data, sealed))
 }
 
@@ -212,7 +212,7 @@ pub(crate) fn update<T: SessionPayload + 'static>(
     current: &mut Current<T>,
     value: T,
 ) -> Result<(), (T, SessionError)> {
-    let spec = T::SPEC;
+    let spec = T::SPEC_REF;
     let now = sessions.config.now();
     let user = value.session_user();
     let stored = sessions.with_stored(TypeId::of::<T>(), spec, |state, _| {
@@ -262,14 +262,14 @@ pub(crate) fn renew<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
     current: &mut Current<T>,
 ) -> Result<bool, SessionError> {
-    let spec = T::SPEC;
+    let spec = T::SPEC_REF;
     let Some(value) = current.value.as_ref() else {
         return Ok(false);
     };
     let now = sessions.config.now();
     let id = SessionId::generate_for(spec.namespace(), value.session_user().as_deref());
     let started = current.started_at.unwrap_or(now);
-    let sealed = seal_id(sessions, &spec, &id, started, now)?;
+    let sealed = seal_id(sessions, spec, &id, started, now)?;
     let expires_at = spec.expiry(started, now);
     let renewed = sessions.with_stored(TypeId::of::<T>(), spec, |state, cookie| {
         let Some(stored) = state.current.as_mut() else {
@@ -289,7 +289,7 @@ pub(crate) fn renew<T: SessionPayload + 'static>(
 
 /// `take`: the row is deleted at the flush and the cookie removed.
 pub(crate) fn remove<T: SessionPayload + 'static>(sessions: &RequestSessions) {
-    sessions.with_stored(TypeId::of::<T>(), T::SPEC, |state, cookie| {
+    sessions.with_stored(TypeId::of::<T>(), T::SPEC_REF, |state, cookie| {
         if let Some(old) = state.current.take()
             && let Some(row) = old.handover(false)
         {
@@ -306,7 +306,7 @@ pub(crate) async fn save<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
     current: &mut Current<T>,
 ) -> Result<(), SessionError> {
-    let (type_id, spec) = (TypeId::of::<T>(), T::SPEC);
+    let (type_id, spec) = (TypeId::of::<T>(), T::SPEC_REF);
     let before = sessions.snapshot(type_id, spec);
     let result = flush(sessions, type_id, spec).await;
     match &result {
@@ -354,7 +354,7 @@ pub(crate) async fn logout_all<T: SessionPayload + 'static>(
     let ended = store.delete_user(T::SPEC.namespace(), &user, None).await?;
     // Already done in the store: the removal is sent even if the handler
     // then fails.
-    sessions.commit_stored(TypeId::of::<T>(), T::SPEC, |state, cookie| {
+    sessions.commit_stored(TypeId::of::<T>(), T::SPEC_REF, |state, cookie| {
         // Its row is gone already (or was never written).
         state.current = None;
         *cookie = Some(Pending::Remove);
@@ -397,7 +397,7 @@ pub(crate) async fn user_sessions<T: SessionPayload + 'static>(
 pub(crate) fn store_key<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
 ) -> Option<StoreKey> {
-    sessions.with_stored(TypeId::of::<T>(), T::SPEC, |state, _| {
+    sessions.with_stored(TypeId::of::<T>(), T::SPEC_REF, |state, _| {
         state.current.as_ref().map(|stored| stored.key)
     })
 }
@@ -477,7 +477,7 @@ async fn touch_if_due(
 pub(crate) async fn flush(
     sessions: &RequestSessions,
     type_id: TypeId,
-    spec: SessionSpec,
+    spec: &'static SessionSpec,
 ) -> Result<(), SessionError> {
     let Some(store) = sessions.config.store.clone() else {
         return Ok(());
@@ -535,13 +535,13 @@ pub(crate) async fn flush(
             store.delete(key).await?;
         }
         if let Some((key, Some(user))) = &created {
-            enforce_max_per_user(&*store, &spec, user, *key, now).await?;
+            enforce_max_per_user(&*store, spec, user, *key, now).await?;
         }
         Ok::<(), SessionError>(())
     };
     if let Err(error) = rest.await {
         if let Some((key, _)) = &created {
-            undo_create(&*store, &spec, key).await;
+            undo_create(&*store, spec, key).await;
         }
         return Err(error);
     }
@@ -551,7 +551,11 @@ pub(crate) async fn flush(
 
 /// The session's row is gone (a logout, ban or eviction landed while this
 /// request ran): end it in this request too and clear its cookie.
-fn revoked(sessions: &RequestSessions, type_id: TypeId, spec: SessionSpec) -> SessionError {
+fn revoked(
+    sessions: &RequestSessions,
+    type_id: TypeId,
+    spec: &'static SessionSpec,
+) -> SessionError {
     tracing::info!(
         target: TRACING_TARGET,
         cookie = spec.cookie(),
@@ -567,7 +571,7 @@ fn revoked(sessions: &RequestSessions, type_id: TypeId, spec: SessionSpec) -> Se
     }
 }
 
-fn conflict(spec: SessionSpec) -> SessionError {
+fn conflict(spec: &SessionSpec) -> SessionError {
     tracing::info!(
         target: TRACING_TARGET,
         cookie = spec.cookie(),

@@ -1,0 +1,116 @@
+//! How an extractor finds its layer: while the layer's future polls the
+//! service inside it, the layer is this thread's innermost *scope*.
+//!
+//! Extractors run inside that poll (axum calls them from the handler's
+//! future, which the layer's future drives), so a thread-local stack of the
+//! layers being polled right now tells each extractor which layer serves
+//! its request, the way `tracing` knows the current span. Compared with a
+//! value in the request extensions this costs a request nothing until a
+//! session type is extracted: no allocation, no map insert, no lookup. The
+//! per-request state is created by the first extractor and handed back to
+//! the layer's future when the poll returns.
+//!
+//! The price is that extraction must happen on the task that polls the
+//! layer's future. A middleware between the layer and the handler that
+//! moves the request to another task (tower's `Buffer`, a `tokio::spawn`)
+//! leaves extractors outside every scope: they fail with
+//! [`SessionRejection::MissingLayer`], which says so, never with another
+//! layer's state. Put such middleware outside the session layer.
+
+use std::any::TypeId;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use crate::config::LayerConfig;
+use crate::rejection::SessionRejection;
+use crate::request::RequestSessions;
+
+/// One layer's request, while its future is being polled.
+pub(crate) struct Scope {
+    pub(crate) config: Arc<LayerConfig>,
+    /// Created by the request's first extractor.
+    pub(crate) sessions: Option<Arc<RequestSessions>>,
+}
+
+thread_local! {
+    /// The scopes entered on this thread, innermost last. Nested only when
+    /// a layer's inner service polls another layer's future (a nested
+    /// router, a sub-request), so it stays a few entries deep.
+    static SCOPES: RefCell<Vec<Scope>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `poll` with `slot`'s scope entered, and puts the scope back in
+/// `slot` afterwards, with the request state an extractor may have created.
+///
+/// If the scope cannot be entered (no scope in `slot`, or the thread is
+/// shutting down) `poll` runs outside it and extractors report a missing
+/// layer; nothing panics.
+pub(crate) fn enter<R>(slot: &mut Option<Scope>, poll: impl FnOnce() -> R) -> R {
+    let Some(scope) = slot.take() else {
+        return poll();
+    };
+    let mut pending = Some(scope);
+    let _ = SCOPES.try_with(|scopes| {
+        if let Ok(mut scopes) = scopes.try_borrow_mut() {
+            scopes.extend(pending.take());
+        }
+    });
+    if pending.is_some() {
+        // Not entered: keep the scope for the layer, poll without it.
+        *slot = pending;
+        return poll();
+    }
+    let mut leave = Leave { armed: true };
+    let result = poll();
+    leave.armed = false;
+    // Scopes entered inside `poll` have all left: the top one is ours.
+    *slot = pop();
+    result
+}
+
+/// Leaves the scope if `poll` unwinds, so a panicking handler cannot leave
+/// its layer current for the next request this thread serves.
+struct Leave {
+    armed: bool,
+}
+
+impl Drop for Leave {
+    fn drop(&mut self) {
+        if self.armed {
+            drop(pop());
+        }
+    }
+}
+
+fn pop() -> Option<Scope> {
+    SCOPES
+        .try_with(|scopes| scopes.try_borrow_mut().ok()?.pop())
+        .ok()
+        .flatten()
+}
+
+/// The state of the request being served for session type `type_id`,
+/// created on first use: the innermost layer's, if its registry has the type.
+pub(crate) fn sessions_for(
+    type_id: TypeId,
+    type_name: &'static str,
+) -> Result<Arc<RequestSessions>, SessionRejection> {
+    let missing = || SessionRejection::MissingLayer { type_name };
+    SCOPES
+        .try_with(|scopes| {
+            let mut scopes = scopes.try_borrow_mut().map_err(|_| missing())?;
+            let scope = scopes.last_mut().ok_or_else(missing)?;
+            if !(scope.config.contains)(type_id) {
+                return Err(SessionRejection::Unregistered {
+                    type_name,
+                    registry: scope.config.registry_name,
+                });
+            }
+            let config = &scope.config;
+            let sessions = scope
+                .sessions
+                .get_or_insert_with(|| Arc::new(RequestSessions::new(Arc::clone(config))));
+            Ok(Arc::clone(sessions))
+        })
+        .unwrap_or_else(|_| Err(missing()))
+}

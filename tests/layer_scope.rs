@@ -1,0 +1,211 @@
+//! How extractors find their layer: the layer is "entered" while its future
+//! polls the service inside it (see `session-axum/src/scope.rs`). These
+//! tests pin down what that must guarantee: the innermost layer serves its
+//! routes, a layer never leaks into a request it does not wrap (not even
+//! after a handler panicked), nested requests see their own layer, and an
+//! extractor moved off the layer's task fails cleanly.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{Next, from_fn};
+use axum::routing::get;
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+use session_seal::testing::{TestClient, TestResponse};
+use session_seal::{Keyring, SessionLayer, SessionSecret, TypedSession};
+
+#[derive(Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(cookie = "visits", namespace = "visits")]
+struct Visits {
+    count: u32,
+}
+
+#[derive(Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(cookie = "outer", namespace = "outer")]
+struct Outer {
+    seen: bool,
+}
+
+session_seal::registry! {
+    /// The inner router's sessions.
+    struct InnerSessions { Visits }
+}
+
+session_seal::registry! {
+    /// The outer router's sessions.
+    struct OuterSessions { Outer }
+}
+
+fn keyring() -> Keyring {
+    Keyring::new(SessionSecret::from_bytes(&[7; 32]).expect("32 bytes"))
+}
+
+async fn count(mut visits: TypedSession<Visits>) -> Result<String, session_seal::SessionError> {
+    let count = visits.get().map_or(1, |v| v.count + 1);
+    visits.insert(Visits { count })?;
+    Ok(count.to_string())
+}
+
+async fn panics(_visits: TypedSession<Visits>) -> &'static str {
+    panic!("handler failed after extracting its session")
+}
+
+fn counting_app() -> Router {
+    Router::new()
+        .route("/count", get(count))
+        .route("/panic", get(panics))
+        .layer(SessionLayer::<InnerSessions>::new(keyring()))
+}
+
+/// `Visits` extracted with no layer at all around the route.
+fn unlayered_app() -> Router {
+    Router::new().route("/count", get(count))
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}
+
+fn assert_missing_layer(reply: &TestResponse) {
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let body = reply.text();
+    assert!(body.contains("needs session_seal's SessionLayer"), "{body}");
+    assert!(body.contains("Visits"), "{body}");
+}
+
+#[test]
+fn a_panicking_handler_leaves_no_layer_behind_on_its_thread() {
+    // One thread serves everything, as a current-thread runtime does.
+    let rt = current_thread();
+    let mut layered = TestClient::new(counting_app());
+    let unwound = catch_unwind(AssertUnwindSafe(|| rt.block_on(layered.get("/panic"))));
+    assert!(unwound.is_err(), "the handler panics");
+
+    // The next request on this thread is not wrapped by any layer: its
+    // extractor must not find the one the panic unwound through.
+    let mut bare = TestClient::new(unlayered_app());
+    assert_missing_layer(&rt.block_on(bare.get("/count")));
+
+    // And the layered app still works on the same thread.
+    let reply = rt.block_on(layered.get("/count"));
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.text(), "1");
+    assert_eq!(rt.block_on(layered.get("/count")).text(), "2");
+}
+
+#[test]
+fn a_finished_request_leaves_no_layer_behind_on_its_thread() {
+    let rt = current_thread();
+    let mut layered = TestClient::new(counting_app());
+    assert_eq!(rt.block_on(layered.get("/count")).text(), "1");
+    let mut bare = TestClient::new(unlayered_app());
+    assert_missing_layer(&rt.block_on(bare.get("/count")));
+}
+
+#[tokio::test]
+async fn the_innermost_layer_serves_its_routes_and_the_outer_one_the_rest() {
+    async fn outer_page(
+        mut outer: TypedSession<Outer>,
+    ) -> Result<String, session_seal::SessionError> {
+        let before = outer.get().is_some();
+        outer.insert(Outer { seen: true })?;
+        Ok(format!("seen before: {before}"))
+    }
+    let app = Router::new()
+        .nest("/inner", counting_app())
+        .route("/outer", get(outer_page))
+        .layer(SessionLayer::<OuterSessions>::new(keyring()));
+    let mut browser = TestClient::new(app);
+
+    assert_eq!(browser.get("/inner/count").await.text(), "1");
+    assert_eq!(browser.get("/inner/count").await.text(), "2");
+    assert_eq!(browser.get("/outer").await.text(), "seen before: false");
+    assert_eq!(browser.get("/outer").await.text(), "seen before: true");
+    assert!(browser.cookie("visits").is_some());
+    assert!(browser.cookie("outer").is_some());
+}
+
+#[tokio::test]
+async fn a_type_of_the_outer_registry_is_not_served_by_an_inner_layer() {
+    // The innermost layer around a route is the one its extractors use,
+    // as with any axum state: `Outer` under the inner layer is a wiring
+    // mistake, reported as such rather than served by the outer layer.
+    async fn misplaced(_outer: TypedSession<Outer>) -> &'static str {
+        "unreachable"
+    }
+    let inner = Router::new()
+        .route("/misplaced", get(misplaced))
+        .layer(SessionLayer::<InnerSessions>::new(keyring()));
+    let app = Router::new()
+        .nest("/inner", inner)
+        .layer(SessionLayer::<OuterSessions>::new(keyring()));
+    let reply = TestClient::new(app).get("/inner/misplaced").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        reply.text().contains("`Outer` is not registered"),
+        "{}",
+        reply.text()
+    );
+}
+
+#[tokio::test]
+async fn a_request_made_inside_a_handler_sees_its_own_layer() {
+    // A handler of one layered app serves a sub-request through another
+    // layered app, then uses its own session: each sees its own layer.
+    async fn with_subrequest(
+        mut outer: TypedSession<Outer>,
+    ) -> Result<String, session_seal::SessionError> {
+        let inner = TestClient::new(counting_app()).get("/count").await;
+        outer.insert(Outer { seen: true })?;
+        Ok(format!("inner said {}", inner.text()))
+    }
+    let app = Router::new()
+        .route("/", get(with_subrequest))
+        .layer(SessionLayer::<OuterSessions>::new(keyring()));
+    let mut browser = TestClient::new(app);
+    let reply = browser.get("/").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.text(), "inner said 1");
+    assert!(
+        reply.set_cookie("outer").is_some(),
+        "{:?}",
+        reply.set_cookies()
+    );
+    assert!(
+        reply.set_cookie("visits").is_none(),
+        "{:?}",
+        reply.set_cookies()
+    );
+}
+
+#[tokio::test]
+async fn an_extractor_moved_to_another_task_fails_cleanly() {
+    // A middleware between the layer and the handler that runs the rest of
+    // the request on a spawned task takes the extractor off the layer's
+    // task: it must say the layer is missing, never use another state.
+    async fn on_another_task(request: Request, next: Next) -> axum::response::Response {
+        tokio::spawn(next.run(request))
+            .await
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+    use axum::response::IntoResponse as _;
+    let app = Router::new()
+        .route("/count", get(count))
+        .layer(from_fn(on_another_task))
+        .layer(SessionLayer::<InnerSessions>::new(keyring()));
+    assert_missing_layer(&TestClient::new(app.clone()).get("/count").await);
+
+    // Outside the layer the same middleware is fine.
+    let app = Router::new()
+        .route("/count", get(count))
+        .layer(SessionLayer::<InnerSessions>::new(keyring()))
+        .layer(from_fn(on_another_task));
+    let mut browser = TestClient::new(app);
+    assert_eq!(browser.get("/count").await.text(), "1");
+    assert_eq!(browser.get("/count").await.text(), "2");
+}
