@@ -1,5 +1,6 @@
 //! Prints the criterion results of `cargo bench -p benches` as a table with
-//! ratios to the floor (sign/verify) and to the no-session baseline (read).
+//! ratios to the floor (sign/verify) and to the no-session baseline (read),
+//! and what reading a session adds to a request next to what the floor adds.
 //! Reads `target/criterion/<group>/<case>/new/estimates.json`.
 
 use std::path::{Path, PathBuf};
@@ -43,7 +44,10 @@ fn main() {
     println!("|---|---|");
     for case in [
         "baseline",
+        "identity-layer",
+        "floor",
         "session-seal",
+        "session-seal-encrypted",
         "signed-jar",
         "private-jar",
         "tower-sessions",
@@ -51,5 +55,16 @@ fn main() {
         "store-redis",
     ] {
         println!("| {case} | {} |", row("read", case, "baseline"));
+    }
+    // The goal of the layer: what it adds to a request, next to what the
+    // hand-written floor adds.
+    let added =
+        |case: &str| Some(median_ns(&dir, "read", case)? - median_ns(&dir, "read", "baseline")?);
+    if let (Some(ours), Some(floor)) = (added("session-seal"), added("floor")) {
+        println!();
+        println!(
+            "session-seal adds {ours:.0} ns to a request, the floor {floor:.0} ns: {:.2}×",
+            ours / floor
+        );
     }
 }

@@ -3,7 +3,9 @@
 //! cookie) and `GET /` (reads the session, 200) on 127.0.0.1, single-threaded
 //! so it can be pinned to one core.
 //!
-//! Cases: baseline, floor, seal-read, seal-write, enc-read (an encrypted
+//! Cases: baseline, identity-layer (no session, tower's do-nothing layer),
+//! floor, floor-write (re-signs every read), seal-read,
+//! seal-write (re-seals every read), enc-read (an encrypted
 //! type), signed-jar, private-jar,
 //! tower-sessions, store-memory, store-redis (Redis at `SESSION_SEAL_REDIS_URL`,
 //! default `redis://127.0.0.1:6379`), store-redis-cluster (the cluster at
@@ -31,7 +33,17 @@ async fn app(case: &str) -> Option<Router> {
     let ok = || async { StatusCode::OK };
     let router = match case {
         "baseline" => Router::new().route("/", get(ok)).route("/login", get(ok)),
-        "floor" => {
+        // What any layer on a route costs in axum (a boxed service cloned
+        // per request), with tower's do-nothing layer: part of every layered
+        // row, none of the floor's.
+        "identity-layer" => Router::new()
+            .route("/", get(ok))
+            .route("/login", get(ok))
+            .layer(tower_layer::Identity::new()),
+        // `floor-write` re-signs the payload on every read, as seal-write
+        // re-seals it.
+        "floor" | "floor-write" => {
+            let write = case == "floor-write";
             let floor = Floor::new();
             let reader = floor.clone();
             Router::new()
@@ -42,13 +54,18 @@ async fn app(case: &str) -> Option<Router> {
                             .get(COOKIE)
                             .and_then(|v| v.to_str().ok())
                             .and_then(|v| v.strip_prefix("sid="));
-                        match value.and_then(|v| reader.verify(v)) {
-                            Some(p) => {
-                                black_box(p.user_id);
-                                StatusCode::OK
+                        let Some(p) = value.and_then(|v| reader.verify(v)) else {
+                            return (StatusCode::UNAUTHORIZED, HeaderMap::new());
+                        };
+                        black_box(p.user_id);
+                        let mut out = HeaderMap::new();
+                        if write {
+                            let set = format!("sid={}; Path=/; HttpOnly", reader.sign(&p));
+                            if let Ok(value) = HeaderValue::from_str(&set) {
+                                out.insert(SET_COOKIE, value);
                             }
-                            None => StatusCode::UNAUTHORIZED,
                         }
+                        (StatusCode::OK, out)
                     }),
                 )
                 .route(

@@ -12,12 +12,15 @@
 //! Cases: `baseline` (the same cookie header, not read), `floor`,
 //! `seal-read`, `seal-write` (re-seal every request), `floor-write`.
 //! Instructions per request = (count at N − count at 0) / N.
+//!
+//! `profile-layer race <rounds>` times the cases instead (wall time,
+//! interleaved batches, medians): the layer's added time over the floor's.
 
 use std::hint::black_box;
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
+use axum::http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE, VARY};
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
 use benches::{BenchSession, BenchSessions, Floor, keyring, payload};
@@ -33,8 +36,25 @@ fn router(case: &str) -> (Router, String) {
             Router::new().route("/", get(|| async { StatusCode::OK })),
             sealed,
         ),
-        "floor" | "floor-write" => {
+        // Any layer on the route costs axum a boxed service per request.
+        "identity-layer" => (
+            Router::new()
+                .route("/", get(|| async { StatusCode::OK }))
+                .layer(tower_layer::Identity::new()),
+            sealed,
+        ),
+        // The layer on the route, no session read: what being there costs.
+        "layer-only" => (
+            Router::new()
+                .route("/", get(|| async { StatusCode::OK }))
+                .layer(SessionLayer::<BenchSessions>::new(keyring())),
+            sealed,
+        ),
+        // `floor-vary`: the floor's read, answering with `Vary: Cookie` as
+        // a response that depends on a cookie must (the layer sends it).
+        "floor" | "floor-write" | "floor-vary" => {
             let write = case == "floor-write";
+            let vary = case == "floor-vary";
             let router = Router::new().route(
                 "/",
                 get(move |headers: HeaderMap| async move {
@@ -47,6 +67,9 @@ fn router(case: &str) -> (Router, String) {
                     };
                     black_box(p.user_id);
                     let mut out = HeaderMap::new();
+                    if vary {
+                        out.insert(VARY, HeaderValue::from_static("cookie"));
+                    }
                     if write {
                         let set = format!("sid={}; Path=/; HttpOnly", floor.sign(&p));
                         if let Ok(value) = HeaderValue::from_str(&set) {
@@ -91,25 +114,95 @@ fn main() {
         eprintln!("no runtime");
         return;
     };
+    if case == "race" {
+        race(&rt, rounds);
+        return;
+    }
     let (router, cookie) = router(&case);
     let mut ok = 0u64;
     for _ in 0..rounds {
-        let Ok(request) = Request::get("/")
-            .header(COOKIE, cookie.as_str())
-            .body(Body::empty())
-        else {
-            continue;
-        };
-        let mut service = router.clone();
-        if let Ok(response) = rt.block_on(service.call(request))
-            && response.status() == StatusCode::OK
-        {
-            ok += 1;
-        }
+        ok += u64::from(serve(&rt, &router, &cookie));
     }
     black_box(ok);
     if ok != rounds {
         eprintln!("{case}: only {ok} of {rounds} requests answered 200");
         std::process::exit(1);
+    }
+}
+
+/// One request through a clone of `router`; whether it answered 200.
+fn serve(rt: &tokio::runtime::Runtime, router: &Router, cookie: &str) -> bool {
+    let Ok(request) = Request::get("/").header(COOKIE, cookie).body(Body::empty()) else {
+        return false;
+    };
+    let mut service = router.clone();
+    matches!(rt.block_on(service.call(request)), Ok(response) if response.status() == StatusCode::OK)
+}
+
+/// The cases [`race`] runs, in the order of its table.
+const RACE: [&str; 8] = [
+    "baseline",
+    "floor",
+    "seal-read",
+    "floor-write",
+    "seal-write",
+    "layer-only",
+    "identity-layer",
+    "floor-vary",
+];
+
+/// Wall time, in process: `rounds` interleaved batches of every case (so
+/// drift hits each alike); per case the fastest and the median batch, what
+/// each adds to the baseline, and session-seal's addition over the floor's,
+/// read and write. The fastest batch is the one least disturbed by other
+/// work on a shared machine. `profile-layer race 300` takes about 15 s.
+fn race(rt: &tokio::runtime::Runtime, rounds: u64) {
+    const BATCH: u32 = 200;
+    let cases: Vec<(Router, String)> = RACE.iter().map(|case| router(case)).collect();
+    // Each case must really read a session, or the comparison is void.
+    for ((router, cookie), name) in cases.iter().zip(RACE) {
+        assert!(serve(rt, router, cookie), "{name} does not answer 200");
+    }
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); RACE.len()];
+    for _ in 0..rounds {
+        for ((router, cookie), samples) in cases.iter().zip(&mut times) {
+            let start = std::time::Instant::now();
+            for _ in 0..BATCH {
+                black_box(serve(rt, router, cookie));
+            }
+            samples.push(start.elapsed().as_nanos() as f64 / f64::from(BATCH));
+        }
+    }
+    let (mins, medians): (Vec<f64>, Vec<f64>) = times
+        .iter_mut()
+        .map(|samples| {
+            samples.sort_by(f64::total_cmp);
+            let min = samples.first().copied().unwrap_or(f64::NAN);
+            let median = samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN);
+            (min, median)
+        })
+        .unzip();
+    println!(
+        "{:<15} {:>9} {:>9} {:>10} {:>10}",
+        "case", "min", "median", "+min", "+median"
+    );
+    for (index, name) in RACE.iter().enumerate() {
+        println!(
+            "{name:<15} {:>9.1} {:>9.1} {:>10.1} {:>10.1}",
+            mins[index],
+            medians[index],
+            mins[index] - mins[0],
+            medians[index] - medians[0]
+        );
+    }
+    println!();
+    for (what, stats) in [("min", &mins), ("median", &medians)] {
+        let added = |index: usize| stats[index] - stats[0];
+        println!(
+            "{what:<6}  read: layer adds {:.2}x the floor's   write: {:.2}x the floor's, request {:.2}x",
+            added(2) / added(1),
+            added(4) / added(3),
+            stats[4] / stats[3]
+        );
     }
 }
