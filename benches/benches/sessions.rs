@@ -140,33 +140,42 @@ fn read_per_request(c: &mut Criterion) {
     let payload = payload();
     let key = jar_key();
 
-    let baseline = Router::new().route("/", get(|| async { StatusCode::OK }));
+    // Every router is prepared as `axum::serve` prepares it: `with_state`
+    // turns each handler into a route once. Called directly without it,
+    // axum redoes that (and re-applies every layer) on each request, which
+    // is not what a server pays.
+    let baseline = Router::new()
+        .route("/", get(|| async { StatusCode::OK }))
+        .with_state(());
     // Any layer on a route costs axum a boxed service per request: tower's
     // do-nothing layer shows how much of a layered row that is.
     let identity_layer = Router::new()
         .route("/", get(|| async { StatusCode::OK }))
-        .layer(tower_layer::Identity::new());
+        .layer(tower_layer::Identity::new())
+        .with_state(());
 
     // The floor: the handler finds the cookie in the headers and verifies
     // it by hand (serde_json + pre-keyed HMAC-SHA256 + base64url).
     let floor = Floor::new();
     let floor_cookie = format!("sid={}", floor.sign(&payload));
-    let floor_router = Router::new().route(
-        "/",
-        get(move |headers: HeaderMap| async move {
-            let value = headers
-                .get(COOKIE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("sid="));
-            match value.and_then(|v| floor.verify(v)) {
-                Some(p) => {
-                    black_box(p.user_id);
-                    StatusCode::OK
+    let floor_router = Router::new()
+        .route(
+            "/",
+            get(move |headers: HeaderMap| async move {
+                let value = headers
+                    .get(COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("sid="));
+                match value.and_then(|v| floor.verify(v)) {
+                    Some(p) => {
+                        black_box(p.user_id);
+                        StatusCode::OK
+                    }
+                    None => StatusCode::UNAUTHORIZED,
                 }
-                None => StatusCode::UNAUTHORIZED,
-            }
-        }),
-    );
+            }),
+        )
+        .with_state(());
 
     let seal_router = Router::new()
         .route(
@@ -176,7 +185,8 @@ fn read_per_request(c: &mut Criterion) {
                 StatusCode::OK
             }),
         )
-        .layer(SessionLayer::<BenchSessions>::new(keyring()));
+        .layer(SessionLayer::<BenchSessions>::new(keyring()))
+        .with_state(());
     let seal_cookie = format!("sid={}", keyring().seal(&payload).unwrap());
 
     let encrypted_router = Router::new()
@@ -187,7 +197,8 @@ fn read_per_request(c: &mut Criterion) {
                 StatusCode::OK
             }),
         )
-        .layer(SessionLayer::<BenchSessions>::new(keyring()));
+        .layer(SessionLayer::<BenchSessions>::new(keyring()))
+        .with_state(());
     let encrypted_cookie = format!("esid={}", keyring().seal(&encrypted_payload()).unwrap());
 
     let signed_router = Router::new()
@@ -244,7 +255,8 @@ fn read_per_request(c: &mut Criterion) {
                 StatusCode::OK
             }),
         )
-        .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false));
+        .layer(SessionManagerLayer::new(MemoryStore::default()).with_secure(false))
+        .with_state(());
     let tower_cookie = {
         let request = Request::get("/login").body(Body::empty()).unwrap();
         let response = rt.block_on(tower_router.clone().call(request)).unwrap();

@@ -90,6 +90,8 @@ pub fn stored_router(store: impl SessionStore) -> Router {
             }),
         )
         .layer(SessionLayer::<BenchSessions>::new(keyring()).store(store))
+        // Handlers become routes once, as `axum::serve` does, not per call.
+        .with_state(())
 }
 
 /// A Redis store at `SESSION_SEAL_REDIS_URL` (default `redis://127.0.0.1:6379`)

@@ -27,7 +27,15 @@ use benches::{BenchSession, BenchSessions, Floor, keyring, payload};
 use session_seal::{SessionError, SessionLayer, TypedSession};
 use tower_service::Service as _;
 
+/// The case's router prepared as `axum::serve` prepares it: `with_state`
+/// turns each handler into a route once. A `Router` called directly without
+/// it redoes that, layers included, on every request, which no server pays.
 fn router(case: &str) -> (Router, String) {
+    let (router, cookie) = routes(case);
+    (router.with_state(()), cookie)
+}
+
+fn routes(case: &str) -> (Router, String) {
     let sealed = format!("sid={}", keyring().seal(&payload()).unwrap_or_default());
     let floor = Floor::new();
     let floor_cookie = format!("sid={}", floor.sign(&payload()));
