@@ -37,7 +37,11 @@ fi
 
 cargo build -q --release -p benches --bin bench-server
 server=target/release/bench-server
-declare -A results
+declare -A results cpu
+HZ=$(getconf CLK_TCK)
+# utime + stime of process $1, in clock ticks (/proc/<pid>/stat fields 14, 15;
+# the name field is parenthesised and may hold spaces, so cut after it).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 
 for round in $(seq 1 "$ROUNDS"); do
   for case in "${CASES[@]}"; do
@@ -55,21 +59,41 @@ for round in $(seq 1 "$ROUNDS"); do
       code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "http://127.0.0.1:$PORT/")
       [ "$code" = 200 ] || { echo "$case: session not read (HTTP $code)"; exit 1; }
     fi
-    rps=$(timeout $((SECONDS_PER_RUN + 20)) taskset -c 1 wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" \
-      -H "Cookie: ${cookie:-sid=none}" "http://127.0.0.1:$PORT/" \
-      | awk '/Requests\/sec/ {print $2}')
+    before=$(cpu_ticks "$pid")
+    out=$(timeout $((SECONDS_PER_RUN + 20)) taskset -c 1 wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" \
+      -H "Cookie: ${cookie:-sid=none}" "http://127.0.0.1:$PORT/")
+    after=$(cpu_ticks "$pid")
     kill "$pid"; wait "$pid" 2>/dev/null || true
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    requests=$(echo "$out" | awk '/requests in/ {print $1}')
+    # The server's own CPU time per request (user + system, excluding time
+    # the machine gave to others): steadier than req/s on a shared machine.
+    cpu_us=$(awk -v t=$((after - before)) -v n="$requests" -v hz="$HZ" \
+      'BEGIN {printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0)}')
     results[$case]="${results[$case]:-} $rps"
-    printf 'round %s  %-15s %10s req/s\n' "$round" "$case" "$rps"
+    cpu[$case]="${cpu[$case]:-} $cpu_us"
+    printf 'round %s  %-20s %10s req/s  %6s µs CPU/request\n' "$round" "$case" "$rps" "$cpu_us"
   done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 base=$(echo "${results[baseline]}" | median)
+base_cpu=$(echo "${cpu[baseline]}" | median)
 echo
-echo "| case | req/s (median of $ROUNDS) | × baseline |"
-echo "|---|---|---|"
+echo "| case | req/s (median of $ROUNDS) | × baseline | server CPU µs/request (median) | added |"
+echo "|---|---|---|---|---|"
 for case in "${CASES[@]}"; do
   m=$(echo "${results[$case]}" | median)
-  awk -v c="$case" -v m="$m" -v b="$base" 'BEGIN {printf "| %s | %.0f | %.2f |\n", c, m, m / b}' 
+  c=$(echo "${cpu[$case]}" | median)
+  awk -v n="$case" -v m="$m" -v b="$base" -v c="$c" -v bc="$base_cpu" \
+    'BEGIN {printf "| %s | %.0f | %.2f | %.2f | %+.2f |\n", n, m, m / b, c, c - bc}'
+done
+# The layer's goal: the server CPU a read (and a write) adds, next to the floor's.
+added() { awk -v c="$(echo "${cpu[$1]:-}" | median)" -v b="$base_cpu" 'BEGIN {print c - b}'; }
+for pair in "seal-read floor" "seal-write floor-write"; do
+  read -r ours floor <<< "$pair"
+  if [ -n "${cpu[$ours]:-}" ] && [ -n "${cpu[$floor]:-}" ]; then
+    awk -v o="$(added "$ours")" -v f="$(added "$floor")" -v n="$ours" -v m="$floor" \
+      'BEGIN {printf "%s adds %.2f µs of server CPU per request, %s %.2f µs: %.2fx\n", n, o, m, f, o / f}'
+  fi
 done
