@@ -306,6 +306,15 @@
 //! - A response that read or wrote a session gets `Vary: Cookie`; one that
 //!   sets or clears a session cookie gets `Cache-Control: private` unless the
 //!   handler set its own `Cache-Control`.
+//! - Extractors find their layer while the layer's future polls the handler
+//!   (a thread-local scope, as `tracing` finds the current span), not
+//!   through the request extensions: a request that extracts no session type
+//!   costs no allocation, and one that does allocates its state once. So
+//!   extraction must run on the task that polls the layer; a middleware that
+//!   moves the request to another task (a `tokio::spawn`, tower's `Buffer`)
+//!   belongs outside the session layer, and inside it extraction fails with
+//!   [`SessionRejection::MissingLayer`], which says so. The innermost layer
+//!   around a route serves it, as before.
 #![forbid(unsafe_code)]
 
 pub use session_axum::{
