@@ -162,11 +162,7 @@ fn read_per_request(c: &mut Criterion) {
         .route(
             "/",
             get(move |headers: HeaderMap| async move {
-                let value = headers
-                    .get(COOKIE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.strip_prefix("sid="));
-                match value.and_then(|v| floor.verify(v)) {
+                match floor.read(&headers) {
                     Some(p) => {
                         black_box(p.user_id);
                         StatusCode::OK

@@ -332,6 +332,27 @@ impl Floor {
     }
 }
 
+impl Floor {
+    /// The floor's whole read, as its handlers do it: the `sid` cookie from
+    /// the request's only `Cookie` line, verified and decoded.
+    pub fn read(&self, headers: &http::HeaderMap) -> Option<BenchSession> {
+        let value = headers
+            .get(http::header::COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("sid="))?;
+        self.verify(value)
+    }
+}
+
+/// Sorts `samples` and returns the fastest and the median, for the
+/// interleaved races of the profiling binaries.
+pub fn min_and_median(samples: &mut [f64]) -> (f64, f64) {
+    samples.sort_by(f64::total_cmp);
+    let min = samples.first().copied().unwrap_or(f64::NAN);
+    let median = samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN);
+    (min, median)
+}
+
 /// The `name=value` of the first `Set-Cookie` of `response` (what a browser
 /// sends back), for setting up the peers' cookies.
 pub fn sent_back_cookie(response: &axum::response::Response) -> String {

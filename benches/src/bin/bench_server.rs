@@ -17,7 +17,7 @@
 use std::hint::black_box;
 
 use axum::Router;
-use axum::http::header::{COOKIE, HeaderMap, SET_COOKIE};
+use axum::http::header::{HeaderMap, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -50,11 +50,7 @@ async fn app(case: &str) -> Option<Router> {
                 .route(
                     "/",
                     get(move |headers: HeaderMap| async move {
-                        let value = headers
-                            .get(COOKIE)
-                            .and_then(|v| v.to_str().ok())
-                            .and_then(|v| v.strip_prefix("sid="));
-                        let Some(p) = value.and_then(|v| reader.verify(v)) else {
+                        let Some(p) = reader.read(&headers) else {
                             return (StatusCode::UNAUTHORIZED, HeaderMap::new());
                         };
                         black_box(p.user_id);

@@ -28,8 +28,8 @@ use std::hint::black_box;
 
 use benches::{
     BenchSession, EncryptedBenchSession, Floor, cookie_headers, encrypted_payload, jar_key,
-    keyring, payload, private_core_open, private_core_seal, private_jar_cookie, private_jar_open,
-    private_jar_seal,
+    keyring, min_and_median, payload, private_core_open, private_core_seal, private_jar_cookie,
+    private_jar_open, private_jar_seal,
 };
 
 const NOW: u64 = 1_750_000_000;
@@ -196,12 +196,7 @@ fn race(rounds: u64) {
     }
     let stats: Vec<(f64, f64)> = times
         .iter_mut()
-        .map(|samples| {
-            samples.sort_by(f64::total_cmp);
-            let min = samples.first().copied().unwrap_or(f64::NAN);
-            let median = samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN);
-            (min, median)
-        })
+        .map(|samples| min_and_median(samples))
         .collect();
     let of = |name: &str| {
         CASES

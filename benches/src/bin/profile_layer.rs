@@ -23,7 +23,7 @@ use axum::body::Body;
 use axum::http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE, VARY};
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use benches::{BenchSession, BenchSessions, Floor, keyring, payload};
+use benches::{BenchSession, BenchSessions, Floor, keyring, min_and_median, payload};
 use session_seal::{SessionError, SessionLayer, TypedSession};
 use tower_service::Service as _;
 
@@ -66,11 +66,7 @@ fn routes(case: &str) -> (Router, String) {
             let router = Router::new().route(
                 "/",
                 get(move |headers: HeaderMap| async move {
-                    let value = headers
-                        .get(COOKIE)
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.strip_prefix("sid="));
-                    let Some(p) = value.and_then(|v| floor.verify(v)) else {
+                    let Some(p) = floor.read(&headers) else {
                         return (StatusCode::UNAUTHORIZED, HeaderMap::new());
                     };
                     black_box(p.user_id);
@@ -183,12 +179,7 @@ fn race(rt: &tokio::runtime::Runtime, rounds: u64) {
     }
     let (mins, medians): (Vec<f64>, Vec<f64>) = times
         .iter_mut()
-        .map(|samples| {
-            samples.sort_by(f64::total_cmp);
-            let min = samples.first().copied().unwrap_or(f64::NAN);
-            let median = samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN);
-            (min, median)
-        })
+        .map(|samples| min_and_median(samples))
         .unzip();
     println!(
         "{:<15} {:>9} {:>9} {:>10} {:>10}",
