@@ -314,7 +314,9 @@
 //!   moves the request to another task (a `tokio::spawn`, tower's `Buffer`)
 //!   belongs outside the session layer, and inside it extraction fails with
 //!   [`SessionRejection::MissingLayer`], which says so. The innermost layer
-//!   around a route serves it, as before.
+//!   around a route serves it, as before; a request a handler serves itself
+//!   through a router with no session layer of its own (an internal
+//!   forward) is served by the enclosing request's layer.
 #![forbid(unsafe_code)]
 
 pub use session_axum::{

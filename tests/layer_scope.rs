@@ -2,8 +2,9 @@
 //! polls the service inside it (see `session-axum/src/scope.rs`). These
 //! tests pin down what that must guarantee: the innermost layer serves its
 //! routes, a layer never leaks into a request it does not wrap (not even
-//! after a handler panicked), nested requests see their own layer, and an
-//! extractor moved off the layer's task fails cleanly.
+//! after a handler panicked), nested requests see their own layer (or, with
+//! none of their own, the enclosing one), and an extractor moved off the
+//! layer's task fails cleanly.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -208,4 +209,27 @@ async fn an_extractor_moved_to_another_task_fails_cleanly() {
     let mut browser = TestClient::new(app);
     assert_eq!(browser.get("/count").await.text(), "1");
     assert_eq!(browser.get("/count").await.text(), "2");
+}
+
+#[tokio::test]
+async fn an_internal_forward_through_an_unlayered_router_uses_the_enclosing_layer() {
+    // The handler serves a request itself through a router with no session
+    // layer: that request runs inside this one's poll, so its session
+    // changes are this request's, and its cookie is set on this response.
+    async fn forward() -> String {
+        let inner = TestClient::new(unlayered_app()).get("/count").await;
+        assert!(inner.set_cookies().is_empty(), "{:?}", inner.set_cookies());
+        format!("inner said {} ({})", inner.text(), inner.status.as_u16())
+    }
+    let app = Router::new()
+        .route("/forward", get(forward))
+        .layer(SessionLayer::<InnerSessions>::new(keyring()));
+    let mut browser = TestClient::new(app);
+    let reply = browser.get("/forward").await;
+    assert_eq!(reply.text(), "inner said 1 (200)");
+    assert!(
+        reply.set_cookie("visits").is_some(),
+        "{:?}",
+        reply.set_cookies()
+    );
 }

@@ -16,6 +16,11 @@
 //! leaves extractors outside every scope: they fail with
 //! [`SessionRejection::MissingLayer`], which says so, never with another
 //! layer's state. Put such middleware outside the session layer.
+//!
+//! A request that a handler serves itself, inline, through a router with no
+//! session layer of its own (an internal forward) runs inside the
+//! enclosing request's poll, so its extractors use the enclosing layer and
+//! request state; a router with its own layer enters its own scope.
 
 use std::any::TypeId;
 use std::cell::RefCell;
