@@ -9,11 +9,12 @@ use http::HeaderValue;
 use http::header::{COOKIE, HeaderMap, ValueIter};
 use session_core::{SameSite, SessionSpec};
 
-/// The values of every cookie called `name` in the request, in the order sent.
+/// The values of every cookie called `name` in the request, in the order
+/// sent, as the header's bytes (not checked to be UTF-8: opening checks what
+/// it needs, and reports a value that is not UTF-8 as malformed).
 ///
 /// Browsers send cookies with longer paths first, then older ones first
 /// (RFC 6265 §5.4), so with duplicates the first one is the most specific.
-/// Values that are not UTF-8 come back as `None` (to be reported as malformed).
 ///
 /// Every duplicate is yielded: a sibling domain that plants many cookies of
 /// one name (cookie tossing) must not be able to push the genuine one out of
@@ -37,7 +38,7 @@ pub(crate) struct Candidates<'h> {
 }
 
 impl<'h> Iterator for Candidates<'h> {
-    type Item = Option<&'h str>;
+    type Item = &'h [u8];
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -54,7 +55,7 @@ impl<'h> Iterator for Candidates<'h> {
             };
             self.rest = rest;
             if let Some(value) = value_of(pair, self.name) {
-                return Some(std::str::from_utf8(value).ok());
+                return Some(value);
             }
         }
     }
@@ -123,7 +124,7 @@ mod tests {
         let map = headers(&[b"a=1; sid=first; b=2", b"sid = second ;sid=third"]);
         assert_eq!(
             candidates(&map, "sid").collect::<Vec<_>>(),
-            vec![Some("first"), Some("second"), Some("third")]
+            vec![&b"first"[..], b"second", b"third"]
         );
         assert_eq!(candidates(&map, "missing").count(), 0);
     }
@@ -133,7 +134,7 @@ mod tests {
         let map = headers(&[b"=x; ; sid; \"sid\"=1; sid=\"quoted\"; sid=\xff\xfe; sid="]);
         assert_eq!(
             candidates(&map, "sid").collect::<Vec<_>>(),
-            vec![Some("\"quoted\""), None, Some("")]
+            vec![&b"\"quoted\""[..], b"\xff\xfe", b""]
         );
     }
 
@@ -143,7 +144,7 @@ mod tests {
         let map = headers(&[many.as_bytes()]);
         let found: Vec<_> = candidates(&map, "sid").collect();
         assert_eq!(found.len(), 201);
-        assert_eq!(found.last(), Some(&Some("genuine")));
+        assert_eq!(found.last(), Some(&&b"genuine"[..]));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::any::TypeId;
 
 use http::request::Parts;
-use session_core::{OpenError, Opened, SessionPayload};
+use session_core::{Opened, SessionPayload};
 
 use crate::TRACING_TARGET;
 use crate::cookie;
@@ -27,18 +27,16 @@ pub(crate) fn load<T: SessionPayload + 'static>(
     let mut current = Current::absent();
     if let Some((found, pending)) = sessions.earlier(type_id) {
         current.status = found.status;
-        let value = match pending {
+        let opened = match pending {
             // Written earlier in this request by another extractor.
-            Some(Pending::Set { value, .. }) => Some(value),
+            Some(Pending::Set { value, .. }) => Some(config.keyring.open_at::<T>(&value, now)),
             Some(Pending::Remove) => None,
-            None => found.candidate.and_then(|index| {
-                cookie::candidates(&parts.headers, spec.cookie())
-                    .nth(index)
-                    .flatten()
-                    .map(str::to_owned)
-            }),
+            None => found
+                .candidate
+                .and_then(|index| cookie::candidates(&parts.headers, spec.cookie()).nth(index))
+                .map(|value| config.keyring.open_bytes_at::<T>(value, now)),
         };
-        if let Some(Ok(opened)) = value.map(|value| config.keyring.open_at::<T>(&value, now)) {
+        if let Some(Ok(opened)) = opened {
             current.accept(opened);
         }
         return current;
@@ -46,10 +44,7 @@ pub(crate) fn load<T: SessionPayload + 'static>(
 
     let mut first_error = None;
     for (index, candidate) in cookie::candidates(&parts.headers, spec.cookie()).enumerate() {
-        let opened = candidate
-            .ok_or(OpenError::Malformed)
-            .and_then(|value| config.keyring.open_at::<T>(value, now));
-        match opened {
+        match config.keyring.open_bytes_at::<T>(candidate, now) {
             Ok(opened) => {
                 let reissued = if opened.needs_reissue() {
                     reissue(sessions, &opened, now).map(|value| Pending::Set {

@@ -72,8 +72,8 @@ pub(crate) async fn load<T: SessionPayload + 'static>(
     let keyring = &sessions.config.keyring;
     let mut first_error = None;
     for candidate in cookie::candidates(&parts.headers, spec.cookie()) {
-        let opened = candidate
-            .ok_or(OpenError::Malformed)
+        let opened = std::str::from_utf8(candidate)
+            .map_err(|_| OpenError::Malformed)
             .and_then(|value| keyring.open_id_at(spec, value, now));
         let opened = match opened {
             Ok(opened) => opened,

@@ -294,8 +294,7 @@ pub(crate) struct Unverified<'a> {
 /// (else [`OpenError::TooLarge`]), exactly three parts, a canonical 29-byte
 /// header of format `format` and a 32-byte tag (else [`OpenError::Malformed`]).
 /// Nothing here is trusted yet.
-pub(crate) fn split_signed(value: &str, format: u8) -> Result<Unverified<'_>, OpenError> {
-    let bytes = value.as_bytes();
+pub(crate) fn split_signed(bytes: &[u8], format: u8) -> Result<Unverified<'_>, OpenError> {
     if bytes.len() > MAX_VALUE_LEN {
         return Err(OpenError::TooLarge {
             size: bytes.len(),
@@ -349,8 +348,10 @@ pub(crate) struct UnopenedEncrypted<'a> {
 /// (else [`OpenError::TooLarge`]), exactly two parts and a canonical 29-byte
 /// header of format `format` (else [`OpenError::Malformed`]). `C` is decoded
 /// and its length checked by [`decode_sealed`]. Nothing here is trusted yet.
-pub(crate) fn split_encrypted(value: &str, format: u8) -> Result<UnopenedEncrypted<'_>, OpenError> {
-    let bytes = value.as_bytes();
+pub(crate) fn split_encrypted(
+    bytes: &[u8],
+    format: u8,
+) -> Result<UnopenedEncrypted<'_>, OpenError> {
     if bytes.len() > MAX_VALUE_LEN {
         return Err(OpenError::TooLarge {
             size: bytes.len(),
@@ -495,9 +496,9 @@ pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
 /// For diagnostics and tests (e.g. "which key sealed this?"); never a reason
 /// to trust the value.
 pub fn peek_key_id(value: &str) -> Option<KeyId> {
-    match split_signed(value, FORMAT_SIGNED) {
+    match split_signed(value.as_bytes(), FORMAT_SIGNED) {
         Ok(parts) => Some(parts.header.kid),
-        Err(_) => split_encrypted(value, FORMAT_ENCRYPTED)
+        Err(_) => split_encrypted(value.as_bytes(), FORMAT_ENCRYPTED)
             .ok()
             .map(|parts| parts.header.kid),
     }
@@ -555,7 +556,7 @@ mod tests {
     fn seal_then_split_then_verify() {
         let value = seal_signed(mac(9), &header(), br#"{"a":1}"#);
         assert_eq!(value.matches('.').count(), 2);
-        let parts = split_signed(&value, FORMAT_SIGNED).expect("splits");
+        let parts = split_signed(value.as_bytes(), FORMAT_SIGNED).expect("splits");
         assert_eq!(parts.header, header());
         assert_eq!(verify(&mac(9), &parts), Ok(()));
         let mut json = b"stale".to_vec();
@@ -563,7 +564,7 @@ mod tests {
         assert_eq!(json, br#"{"a":1}"#);
         assert_eq!(verify(&mac(8), &parts), Err(OpenError::BadSignature));
         assert_eq!(
-            split_signed(&value, FORMAT_ENCRYPTED).err(),
+            split_signed(value.as_bytes(), FORMAT_ENCRYPTED).err(),
             Some(OpenError::Malformed)
         );
     }
@@ -588,10 +589,13 @@ mod tests {
             format!("A{value}"),
             "a".repeat(MAX_VALUE_LEN + 1),
         ] {
-            assert!(split_signed(&bad, FORMAT_SIGNED).is_err(), "{bad:?}");
+            assert!(
+                split_signed(bad.as_bytes(), FORMAT_SIGNED).is_err(),
+                "{bad:?}"
+            );
         }
         assert_eq!(
-            split_signed(&"a".repeat(MAX_VALUE_LEN + 1), FORMAT_SIGNED).err(),
+            split_signed("a".repeat(MAX_VALUE_LEN + 1).as_bytes(), FORMAT_SIGNED).err(),
             Some(OpenError::TooLarge {
                 size: MAX_VALUE_LEN + 1,
                 limit: MAX_VALUE_LEN
@@ -620,7 +624,7 @@ mod tests {
             assert_eq!(value.len(), encrypted_len(n));
             assert_eq!(buf.len(), MIN_SEALED_LEN + n, "nonce ‖ ciphertext ‖ tag");
             assert_eq!(&buf[..NONCE_LEN], &[3; 24]);
-            let parts = split_encrypted(&value, FORMAT_ENCRYPTED).expect("splits");
+            let parts = split_encrypted(value.as_bytes(), FORMAT_ENCRYPTED).expect("splits");
             assert_eq!(parts.header, encrypted_header());
             let mut scratch = b"stale".to_vec();
             decode_sealed(&parts, &mut scratch).expect("decodes");
@@ -634,7 +638,7 @@ mod tests {
                 Err(OpenError::BadSignature)
             );
             assert_eq!(
-                split_encrypted(&value, FORMAT_SIGNED).err(),
+                split_encrypted(value.as_bytes(), FORMAT_SIGNED).err(),
                 Some(OpenError::Malformed)
             );
             assert_eq!(peek_key_id(&value), Some(KeyId([1, 2, 3, 4])));
@@ -646,7 +650,7 @@ mod tests {
         let mut buf = br#"{"a":1}"#.to_vec();
         let value =
             seal_encrypted(&cipher(9), &encrypted_header(), &mut buf, &[5; 24]).expect("seals");
-        let parts = split_encrypted(&value, FORMAT_ENCRYPTED).expect("splits");
+        let parts = split_encrypted(value.as_bytes(), FORMAT_ENCRYPTED).expect("splits");
         let mut sealed = Vec::new();
         decode_sealed(&parts, &mut sealed).expect("decodes");
         // The same C under another (well-formed) header: the tag fails.

@@ -508,11 +508,32 @@ impl Keyring {
         value: &str,
         now: u64,
     ) -> Result<Opened<T>, OpenError> {
+        self.open_bytes_at(value.as_bytes(), now)
+    }
+
+    /// [`open_at`](Self::open_at) for a cookie value as the bytes of a
+    /// request header, which need not be UTF-8: the same checks, and a value
+    /// that is not UTF-8 is [`OpenError::Malformed`] whatever else is wrong
+    /// with it, exactly as if it had been refused on the way to a `&str`.
+    ///
+    /// For the layer, which reads cookies as bytes: UTF-8 is checked only
+    /// when opening fails, since a value that opens was sealed by this
+    /// keyring and is base64url and dots throughout.
+    #[doc(hidden)]
+    pub fn open_bytes_at<T: SessionPayload>(
+        &self,
+        value: &[u8],
+        now: u64,
+    ) -> Result<Opened<T>, OpenError> {
         let spec = T::SPEC;
-        let (payload, verified) = self.open_with(&spec, value, now, |header, json| {
+        let opened = self.open_with(&spec, value, now, |header, json| {
             T::decode_version(header.version, json)
-        })?;
-        Ok(verified.into_opened(payload, &spec, now))
+        });
+        match opened {
+            Ok((payload, verified)) => Ok(verified.into_opened(payload, &spec, now)),
+            Err(_) if std::str::from_utf8(value).is_err() => Err(OpenError::Malformed),
+            Err(error) => Err(error),
+        }
     }
 
     /// Opens a value sealed for `spec`'s binding (namespace and cookie name)
@@ -527,7 +548,7 @@ impl Keyring {
         value: &str,
         now: u64,
     ) -> Result<Opened<serde_json::Value>, OpenError> {
-        let (json, verified) = self.open_with(spec, value, now, |_, json| {
+        let (json, verified) = self.open_with(spec, value.as_bytes(), now, |_, json| {
             serde_json::from_slice(json).map_err(|_| OpenError::Malformed)
         })?;
         let mut opened = verified.into_opened(json, spec, now);
@@ -540,7 +561,7 @@ impl Keyring {
     pub(crate) fn open_with<R>(
         &self,
         spec: &SessionSpec,
-        value: &str,
+        value: &[u8],
         now: u64,
         read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
     ) -> Result<(R, Verified), OpenError> {
@@ -573,7 +594,7 @@ impl Keyring {
     fn open_encrypted<R>(
         &self,
         spec: &SessionSpec,
-        value: &str,
+        value: &[u8],
         now: u64,
         read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
     ) -> Result<(R, Verified), OpenError> {

@@ -116,6 +116,52 @@ fn roundtrip() {
 }
 
 #[test]
+fn bytes_open_as_their_str_and_not_utf8_is_malformed_whatever_else() {
+    let keyring = Keyring::new(secret(1));
+    let value = keyring.seal_at(&admin(), NOW).expect("seals");
+    let opened = keyring
+        .open_bytes_at::<Admin>(value.as_bytes(), NOW + 1)
+        .expect("opens");
+    assert_eq!(opened.payload(), &admin());
+
+    // Each error is the `&str` path's for a UTF-8 value...
+    let mut tampered = value.clone().into_bytes();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 0x01;
+    let as_str = std::str::from_utf8(&tampered).expect("still ASCII");
+    assert_eq!(
+        keyring.open_bytes_at::<Admin>(&tampered, NOW + 1).err(),
+        keyring.open_at::<Admin>(as_str, NOW + 1).err(),
+    );
+    assert_eq!(
+        keyring
+            .open_bytes_at::<Admin>(value.as_bytes(), NOW + 7200)
+            .err(),
+        Some(OpenError::Expired {
+            expired_at: NOW + 3600
+        }),
+    );
+
+    // ...and a byte that makes it not UTF-8, anywhere (header, payload,
+    // tag), is `Malformed`, as it is for a value refused on the way to a
+    // `&str`: never `BadSignature` because the byte sits under the MAC.
+    for at in [0, middle, value.len() - 1] {
+        let mut bytes = value.clone().into_bytes();
+        bytes[at] = 0xff;
+        assert_eq!(
+            keyring.open_bytes_at::<Admin>(&bytes, NOW + 1).err(),
+            Some(OpenError::Malformed),
+            "0xff at {at}"
+        );
+    }
+    let oversized = [0xffu8; crate::envelope::MAX_VALUE_LEN + 1];
+    assert_eq!(
+        keyring.open_bytes_at::<Admin>(&oversized, NOW + 1).err(),
+        Some(OpenError::Malformed)
+    );
+}
+
+#[test]
 fn value_uses_only_cookie_octets() {
     let value = Keyring::new(secret(1))
         .seal_at(&admin(), NOW)
@@ -257,7 +303,7 @@ fn unknown_kid_is_bad_signature_and_no_other_key_is_tried() {
 fn with_header(value: &str, change: impl FnOnce(&mut Header)) -> String {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut header = envelope::split_signed(value, envelope::FORMAT_SIGNED)
+    let mut header = envelope::split_signed(value.as_bytes(), envelope::FORMAT_SIGNED)
         .expect("well-formed")
         .header;
     change(&mut header);

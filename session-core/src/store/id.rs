@@ -253,7 +253,7 @@ impl Keyring {
         value: &str,
         now: u64,
     ) -> Result<Opened<SessionId>, OpenError> {
-        let (id, verified) = self.open_with(spec, value, now, |header, json| {
+        let (id, verified) = self.open_with(spec, value.as_bytes(), now, |header, json| {
             if header.version > spec.version() {
                 return Err(OpenError::UnknownVersion {
                     found: header.version,
