@@ -508,7 +508,7 @@ impl Keyring {
         value: &str,
         now: u64,
     ) -> Result<Opened<T>, OpenError> {
-        self.open_bytes_at(value.as_bytes(), now)
+        self.open_typed(value.as_bytes(), now)
     }
 
     /// [`open_at`](Self::open_at) for a cookie value as the bytes of a
@@ -525,15 +525,27 @@ impl Keyring {
         value: &[u8],
         now: u64,
     ) -> Result<Opened<T>, OpenError> {
+        self.open_typed(value, now).map_err(|error| {
+            if std::str::from_utf8(value).is_err() {
+                OpenError::Malformed
+            } else {
+                error
+            }
+        })
+    }
+
+    /// The body of [`open_at`](Self::open_at) and
+    /// [`open_bytes_at`](Self::open_bytes_at): bytes in, whatever they are.
+    fn open_typed<T: SessionPayload>(
+        &self,
+        value: &[u8],
+        now: u64,
+    ) -> Result<Opened<T>, OpenError> {
         let spec = T::SPEC;
-        let opened = self.open_with(&spec, value, now, |header, json| {
+        let (payload, verified) = self.open_with(&spec, value, now, |header, json| {
             T::decode_version(header.version, json)
-        });
-        match opened {
-            Ok((payload, verified)) => Ok(verified.into_opened(payload, &spec, now)),
-            Err(_) if std::str::from_utf8(value).is_err() => Err(OpenError::Malformed),
-            Err(error) => Err(error),
-        }
+        })?;
+        Ok(verified.into_opened(payload, &spec, now))
     }
 
     /// Opens a value sealed for `spec`'s binding (namespace and cookie name)

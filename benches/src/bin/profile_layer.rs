@@ -10,11 +10,14 @@
 //! ```
 //!
 //! Cases: `baseline` (the same cookie header, not read), `floor`,
-//! `seal-read`, `seal-write` (re-seal every request), `floor-write`.
-//! Instructions per request = (count at N − count at 0) / N.
+//! `seal-read`, `seal-write` (re-seal every request), `floor-write`,
+//! `floor-vary` (the floor answering `Vary: Cookie`), `layer-only` (the
+//! session layer, no session read), `identity-layer` (tower's do-nothing
+//! layer). Instructions per request = (count at N − count at 0) / N.
 //!
 //! `profile-layer race <rounds>` times the cases instead (wall time,
-//! interleaved batches, medians): the layer's added time over the floor's.
+//! interleaved batches, fastest and median): the layer's added time over
+//! the floor's.
 
 use std::hint::black_box;
 
