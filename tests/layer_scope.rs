@@ -99,6 +99,51 @@ fn a_panicking_handler_leaves_no_layer_behind_on_its_thread() {
     assert_eq!(rt.block_on(layered.get("/count")).text(), "2");
 }
 
+/// A payload whose decoding panics when `explode` is set: the panic then
+/// happens inside the first extractor, while it builds the request state.
+#[derive(Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(cookie = "fragile", namespace = "fragile")]
+struct Fragile {
+    #[serde(deserialize_with = "panic_if_set")]
+    explode: bool,
+}
+
+fn panic_if_set<'de, D: serde::Deserializer<'de>>(decoder: D) -> Result<bool, D::Error> {
+    let explode = bool::deserialize(decoder)?;
+    assert!(!explode, "decoding the session panicked");
+    Ok(explode)
+}
+
+session_seal::registry! {
+    /// A registry whose only type can panic while it is opened.
+    struct FragileSessions { Fragile }
+}
+
+#[test]
+fn a_panic_while_the_first_session_opens_leaves_no_layer_behind() {
+    async fn plant(mut fragile: TypedSession<Fragile>) -> Result<(), session_seal::SessionError> {
+        fragile.insert(Fragile { explode: true })
+    }
+    async fn open(fragile: TypedSession<Fragile>) -> String {
+        format!("{:?}", fragile.status())
+    }
+    let rt = current_thread();
+    let mut fragile = TestClient::new(
+        Router::new()
+            .route("/plant", get(plant))
+            .route("/open", get(open))
+            .layer(SessionLayer::<FragileSessions>::new(keyring())),
+    );
+    assert_eq!(rt.block_on(fragile.get("/plant")).status, StatusCode::OK);
+    let unwound = catch_unwind(AssertUnwindSafe(|| rt.block_on(fragile.get("/open"))));
+    assert!(unwound.is_err(), "opening the planted session panics");
+
+    let mut bare = TestClient::new(unlayered_app());
+    assert_missing_layer(&rt.block_on(bare.get("/count")));
+    let mut layered = TestClient::new(counting_app());
+    assert_eq!(rt.block_on(layered.get("/count")).text(), "1");
+}
+
 #[test]
 fn a_finished_request_leaves_no_layer_behind_on_its_thread() {
     let rt = current_thread();

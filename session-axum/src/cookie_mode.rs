@@ -2,52 +2,80 @@
 //! changes, re-issuing (rotation, migration, sliding renewal) and removal.
 
 use std::any::TypeId;
+use std::sync::Arc;
 
 use http::request::Parts;
 use session_core::{Opened, SessionPayload};
 
 use crate::TRACING_TARGET;
+use crate::config::LayerConfig;
 use crate::cookie;
 use crate::current::Current;
 use crate::error::SessionError;
-use crate::request::{Opened as Found, Pending, RequestSessions, StaticSpec};
+use crate::request::{Opened as Found, Pending, RequestSessions, Slot, StaticSpec, found_none};
 use crate::status::SessionStatus;
 
-/// Opens `T` for this request. The first extractor of `T` scans the
-/// request's cookies; a later one reuses its outcome (the same status, the
-/// same cookie) and sees this request's changes.
+/// Opens `T` for the request's first extractor of any session type into
+/// `current`, and builds the request state around what it found.
+pub(crate) fn open_first<T: SessionPayload + 'static>(
+    parts: &Parts,
+    config: Arc<LayerConfig>,
+    current: &mut Current<T>,
+) -> RequestSessions {
+    let (found, pending) = scan::<T>(parts, &config, current);
+    let slot = Slot::opened(TypeId::of::<T>(), T::SPEC_REF, found, pending);
+    RequestSessions::with_first(config, slot)
+}
+
+/// Opens `T` for a later extractor of the request. The first extractor of
+/// `T` scans the request's cookies; a later one reuses its outcome (the same
+/// status, the same cookie) and sees this request's changes.
 pub(crate) fn load<T: SessionPayload + 'static>(
     parts: &Parts,
     sessions: &RequestSessions,
 ) -> Current<T> {
     let config = &sessions.config;
-    let now = config.now();
     let spec = T::SPEC_REF;
     let type_id = TypeId::of::<T>();
     let mut current = Current::absent();
-    if let Some((found, pending)) = sessions.earlier(type_id) {
-        current.status = found.status;
-        let opened = match pending {
-            // Written earlier in this request by another extractor.
-            Some(Pending::Set { value, .. }) => Some(config.keyring.open_at::<T>(&value, now)),
-            Some(Pending::Remove) => None,
-            None => found
-                .candidate
-                .and_then(|index| cookie::candidates(&parts.headers, spec.cookie()).nth(index))
-                .map(|value| config.keyring.open_bytes_at::<T>(value, now)),
-        };
-        if let Some(Ok(opened)) = opened {
-            current.accept(opened);
-        }
+    let Some((found, pending)) = sessions.earlier(type_id) else {
+        let (found, pending) = scan::<T>(parts, config, &mut current);
+        sessions.opened(type_id, spec, found, pending);
         return current;
+    };
+    let now = config.now();
+    current.status = found.status;
+    let opened = match pending {
+        // Written earlier in this request by another extractor.
+        Some(Pending::Set { value, .. }) => Some(config.keyring.open_at::<T>(&value, now)),
+        Some(Pending::Remove) => None,
+        None => found
+            .candidate
+            .and_then(|index| cookie::candidates(&parts.headers, spec.cookie()).nth(index))
+            .map(|value| config.keyring.open_bytes_at::<T>(value, now)),
+    };
+    if let Some(Ok(opened)) = opened {
+        current.accept(opened);
     }
+    current
+}
 
+/// The first look at `T`'s cookies in this request: fills `current` (which
+/// is absent) and returns what to record of it, and the cookie to write
+/// because of it (a re-issue, or the removal of an unusable cookie).
+fn scan<T: SessionPayload + 'static>(
+    parts: &Parts,
+    config: &LayerConfig,
+    current: &mut Current<T>,
+) -> (Found, Option<Pending>) {
+    let now = config.now();
+    let spec = T::SPEC_REF;
     let mut first_error = None;
     for (index, candidate) in cookie::candidates(&parts.headers, spec.cookie()).enumerate() {
         match config.keyring.open_bytes_at::<T>(candidate, now) {
             Ok(opened) => {
                 let reissued = if opened.needs_reissue() {
-                    reissue(sessions, &opened, now).map(|value| Pending::Set {
+                    reissue(config, &opened, now).map(|value| Pending::Set {
                         value,
                         expires_at: spec.expiry(opened.started_at.min(now), now),
                     })
@@ -60,16 +88,16 @@ pub(crate) fn load<T: SessionPayload + 'static>(
                     status: SessionStatus::Valid,
                     candidate: Some(index),
                 };
-                sessions.opened(type_id, spec, found, reissued);
-                return current;
+                return (found, reissued);
             }
             Err(error) => {
                 first_error.get_or_insert(error);
             }
         }
     }
-    current.status = sessions.none_opened(type_id, spec, first_error);
-    current
+    let (found, pending) = found_none(spec, first_error);
+    current.status = found.status;
+    (found, pending)
 }
 
 /// Seals `value` for the session that started at `started`, records the
@@ -110,12 +138,14 @@ pub(crate) fn remove<T: SessionPayload + 'static>(sessions: &RequestSessions) {
 /// with a fresh lifetime (rotation, migration, sliding renewal), keeping its
 /// start so the absolute lifetime is not extended.
 fn reissue<T: SessionPayload + 'static>(
-    sessions: &RequestSessions,
+    config: &LayerConfig,
     opened: &Opened<T>,
     now: u64,
 ) -> Option<String> {
-    let keyring = &sessions.config.keyring;
-    match keyring.reseal_at(&opened.payload, opened.started_at, now) {
+    match config
+        .keyring
+        .reseal_at(&opened.payload, opened.started_at, now)
+    {
         Ok(sealed) => {
             tracing::debug!(
                 target: TRACING_TARGET,

@@ -76,6 +76,39 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
+    /// A slot for `spec`'s type with nothing recorded yet.
+    fn new(type_id: TypeId, spec: &'static SessionSpec) -> Self {
+        Slot {
+            type_id,
+            spec,
+            pending: None,
+            opened: None,
+            committed: false,
+            stored: None,
+        }
+    }
+
+    /// The slot of a type whose first extractor found `opened` and must
+    /// write `pending` because of it (a re-issue or a removal), if anything.
+    pub(crate) fn opened(
+        type_id: TypeId,
+        spec: &'static SessionSpec,
+        opened: Opened,
+        pending: Option<Pending>,
+    ) -> Self {
+        let mut slot = Slot::new(type_id, spec);
+        slot.record_opened(opened, pending);
+        slot
+    }
+
+    fn record_opened(&mut self, opened: Opened, pending: Option<Pending>) {
+        self.opened.get_or_insert(opened);
+        if pending.is_some() {
+            self.pending = pending;
+            self.committed = false;
+        }
+    }
+
     fn has_store_work(&self) -> bool {
         self.stored.as_ref().is_some_and(|stored| stored.has_work())
     }
@@ -116,13 +149,15 @@ impl Slots {
 /// and each extractor of the request.
 ///
 /// Extractors reach it through shared references, so the slots sit behind a
-/// lock; once the handler is done the layer normally holds the only
-/// reference and writes the cookies without locking
-/// ([`write_unshared`](Self::write_unshared)). A read-only request locks
-/// once: when its first extractor records what it found.
+/// lock. The common request never takes it: the first extractor builds the
+/// state with its slot filled ([`with_first`](Self::with_first)) before
+/// sharing it, and once the handler is done the layer normally holds the
+/// only reference and writes the cookies without locking
+/// ([`write_unshared`](Self::write_unshared)).
 pub(crate) struct RequestSessions {
     pub(crate) config: Arc<LayerConfig>,
-    /// Set (under the lock) once any slot exists: until then an extractor
+    /// Set once any slot exists (when the state is built with one, or
+    /// under the lock): until then an extractor
     /// knows without locking that no earlier one ran.
     used: AtomicBool,
     slots: Mutex<Slots>,
@@ -134,6 +169,18 @@ impl RequestSessions {
             config,
             used: AtomicBool::new(false),
             slots: Mutex::new(Slots::default()),
+        }
+    }
+
+    /// A state whose first slot is `first`, built without locking.
+    pub(crate) fn with_first(config: Arc<LayerConfig>, first: Slot) -> Self {
+        RequestSessions {
+            config,
+            used: AtomicBool::new(true),
+            slots: Mutex::new(Slots {
+                first: Some(first),
+                more: Vec::new(),
+            }),
         }
     }
 
@@ -160,13 +207,7 @@ impl RequestSessions {
         opened: Opened,
         pending: Option<Pending>,
     ) {
-        self.with_slot(type_id, spec, |slot| {
-            slot.opened.get_or_insert(opened);
-            if pending.is_some() {
-                slot.pending = pending;
-                slot.committed = false;
-            }
-        });
+        self.with_slot(type_id, spec, |slot| slot.record_opened(opened, pending));
     }
 
     /// Records a change of `spec`'s cookie (replacing anything recorded before).
@@ -267,8 +308,7 @@ impl RequestSessions {
         })
     }
 
-    /// Records that no cookie of `spec`'s type opened: absent if none was
-    /// sent, else rejected (logged, cleared) for the first one's reason.
+    /// Records that no cookie of `spec`'s type opened (see [`found_none`]).
     /// Returns the status to report.
     pub(crate) fn none_opened(
         &self,
@@ -276,19 +316,9 @@ impl RequestSessions {
         spec: &'static SessionSpec,
         first_error: Option<OpenError>,
     ) -> SessionStatus {
-        let (status, pending) = match first_error {
-            Some(error) => {
-                log_invalid(spec.cookie(), &error);
-                (SessionStatus::Invalid(error), Some(Pending::Remove))
-            }
-            None => (SessionStatus::Absent, None),
-        };
-        let found = Opened {
-            status,
-            candidate: None,
-        };
+        let (found, pending) = found_none(spec, first_error);
         self.opened(type_id, spec, found, pending);
-        status
+        found.status
     }
 
     fn with_slot<R>(
@@ -301,14 +331,7 @@ impl RequestSessions {
             if let Some(slot) = slots.iter_mut().find(|slot| slot.type_id == type_id) {
                 return f(slot);
             }
-            let mut slot = Slot {
-                type_id,
-                spec,
-                pending: None,
-                opened: None,
-                committed: false,
-                stored: None,
-            };
+            let mut slot = Slot::new(type_id, spec);
             let result = f(&mut slot);
             slots.push(slot);
             self.used.store(true, Ordering::Release);
@@ -379,6 +402,26 @@ fn write_slots(
         }
     }
     Some(written)
+}
+
+/// What to record when no cookie of `spec`'s type opened: absent if none
+/// was sent, else rejected (logged, cleared) for the first one's reason.
+pub(crate) fn found_none(
+    spec: &SessionSpec,
+    first_error: Option<OpenError>,
+) -> (Opened, Option<Pending>) {
+    let (status, pending) = match first_error {
+        Some(error) => {
+            log_invalid(spec.cookie(), &error);
+            (SessionStatus::Invalid(error), Some(Pending::Remove))
+        }
+        None => (SessionStatus::Absent, None),
+    };
+    let found = Opened {
+        status,
+        candidate: None,
+    };
+    (found, pending)
 }
 
 /// Logs why a cookie was unusable: its name and the reason, never its value.

@@ -31,10 +31,38 @@ use crate::rejection::SessionRejection;
 use crate::request::RequestSessions;
 
 /// One layer's request, while its future is being polled.
-pub(crate) struct Scope {
-    pub(crate) config: Arc<LayerConfig>,
-    /// Created by the request's first extractor.
-    pub(crate) sessions: Option<Arc<RequestSessions>>,
+pub(crate) enum Scope {
+    /// No session type extracted yet: only the layer's settings.
+    Idle(Arc<LayerConfig>),
+    /// The first extractor is opening its cookie (the settings moved into
+    /// the state it is building). Left in place only if that panicked.
+    Opening,
+    /// The request state, created by the first extractor (it holds the
+    /// settings now, so the request shares one reference to them).
+    Active(Arc<RequestSessions>),
+}
+
+impl Scope {
+    /// A request of the layer with `config` that has extracted nothing yet.
+    pub(crate) fn new(config: Arc<LayerConfig>) -> Self {
+        Scope::Idle(config)
+    }
+
+    /// The request state, if a session type was extracted.
+    pub(crate) fn into_sessions(self) -> Option<Arc<RequestSessions>> {
+        match self {
+            Scope::Active(sessions) => Some(sessions),
+            Scope::Idle(_) | Scope::Opening => None,
+        }
+    }
+
+    fn config(&self) -> Option<&LayerConfig> {
+        match self {
+            Scope::Idle(config) => Some(config),
+            Scope::Opening => None,
+            Scope::Active(sessions) => Some(&sessions.config),
+        }
+    }
 }
 
 thread_local! {
@@ -94,28 +122,44 @@ fn pop() -> Option<Scope> {
         .flatten()
 }
 
-/// The state of the request being served for session type `type_id`,
-/// created on first use: the innermost layer's, if its registry has the type.
+/// The state of the request being served, for session type `type_id`: the
+/// innermost layer's, if its registry has the type, and whether this call
+/// created it.
+///
+/// The request's first extractor creates the state with `first`, which gets
+/// the layer's settings to keep in it (a cookie-mode type opens its cookie
+/// there and builds the state with its slot filled: built whole before
+/// anyone shares it, the state needs no lock for the common one-type
+/// request). A later extractor gets the existing state.
+///
+/// `first` runs with this thread's scopes borrowed: a session extractor
+/// run from inside it (there is no reason to) finds no layer.
 pub(crate) fn sessions_for(
     type_id: TypeId,
     type_name: &'static str,
-) -> Result<Arc<RequestSessions>, SessionRejection> {
+    first: impl FnOnce(Arc<LayerConfig>) -> RequestSessions,
+) -> Result<(Arc<RequestSessions>, bool), SessionRejection> {
     let missing = || SessionRejection::MissingLayer { type_name };
     SCOPES
         .try_with(|scopes| {
             let mut scopes = scopes.try_borrow_mut().map_err(|_| missing())?;
             let scope = scopes.last_mut().ok_or_else(missing)?;
-            if !(scope.config.contains)(type_id) {
+            let config = scope.config().ok_or_else(missing)?;
+            if !(config.contains)(type_id) {
                 return Err(SessionRejection::Unregistered {
                     type_name,
-                    registry: scope.config.registry_name,
+                    registry: config.registry_name,
                 });
             }
-            let config = &scope.config;
-            let sessions = scope
-                .sessions
-                .get_or_insert_with(|| Arc::new(RequestSessions::new(Arc::clone(config))));
-            Ok(Arc::clone(sessions))
+            if let Scope::Active(sessions) = scope {
+                return Ok((Arc::clone(sessions), false));
+            }
+            let Scope::Idle(config) = std::mem::replace(scope, Scope::Opening) else {
+                return Err(missing());
+            };
+            let sessions = Arc::new(first(config));
+            *scope = Scope::Active(Arc::clone(&sessions));
+            Ok((sessions, true))
         })
         .unwrap_or_else(|_| Err(missing()))
 }

@@ -251,12 +251,22 @@ where
     type Rejection = SessionRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let sessions = scope::sessions_for(TypeId::of::<T>(), T::SPEC.type_name())?;
-        let current = if T::SPEC.is_stored() {
-            store_mode::load(parts, &sessions).await?
-        } else {
-            cookie_mode::load(parts, &sessions)
-        };
+        let type_id = TypeId::of::<T>();
+        let type_name = T::SPEC.type_name();
+        if T::SPEC.is_stored() {
+            // Reading the row awaits the store: the state is created empty
+            // and the slot recorded after.
+            let (sessions, _) = scope::sessions_for(type_id, type_name, RequestSessions::new)?;
+            let current = store_mode::load(parts, &sessions).await?;
+            return Ok(TypedSession { sessions, current });
+        }
+        let mut current = Current::absent();
+        let (sessions, first) = scope::sessions_for(type_id, type_name, |config| {
+            cookie_mode::open_first::<T>(parts, config, &mut current)
+        })?;
+        if !first {
+            current = cookie_mode::load(parts, &sessions);
+        }
         Ok(TypedSession { sessions, current })
     }
 }
