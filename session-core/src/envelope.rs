@@ -42,6 +42,7 @@ use sha2::Sha256;
 use zeroize::Zeroize as _;
 
 use crate::error::OpenError;
+use crate::fixed_b64;
 
 /// HMAC-SHA256.
 pub(crate) type HmacSha256 = Hmac<Sha256>;
@@ -428,18 +429,7 @@ pub(crate) fn wipe(buf: &mut Vec<u8>) {
 
 /// Decodes canonical base64url (no padding, no stray trailing bits) into exactly `N` bytes.
 fn decode_exact<const N: usize>(text: &[u8]) -> Result<[u8; N], OpenError> {
-    // The decoder wants room for its rounded-up estimate (30 bytes for the
-    // header, 33 for the tag); the exact length is checked below.
-    let mut buf = [0u8; 36];
-    let written = URL_SAFE_NO_PAD
-        .decode_slice(text, &mut buf)
-        .map_err(|_| OpenError::Malformed)?;
-    if written != N {
-        return Err(OpenError::Malformed);
-    }
-    let mut out = [0u8; N];
-    out.copy_from_slice(buf.get(..N).ok_or(OpenError::Malformed)?);
-    Ok(out)
+    fixed_b64::decode(text).ok_or(OpenError::Malformed)
 }
 
 /// Constant-time MAC check over the bytes as received, with a fresh copy

@@ -11,6 +11,7 @@
 
 mod envelope;
 mod error;
+mod fixed_b64;
 mod inspect;
 mod keyring;
 mod opened;
