@@ -346,13 +346,63 @@ fn finish(mut sessions: Arc<RequestSessions>, response: &mut Response<Body>, emi
 
 /// Adds `Cookie` to `Vary` unless it is there already (or `Vary: *`).
 fn add_vary_cookie(headers: &mut HeaderMap) {
-    let covered = headers.get_all(VARY).iter().any(|value| {
-        value.as_bytes().split(|&b| b == b',').any(|token| {
-            let token = token.trim_ascii();
-            token == b"*" || token.eq_ignore_ascii_case(b"cookie")
-        })
-    });
-    if !covered {
+    if !headers.get_all(VARY).iter().any(covers_cookie) {
         headers.append(VARY, HeaderValue::from_static("cookie"));
+    }
+}
+
+/// Whether a `Vary` value lists `Cookie` (any case) or is `*`.
+fn covers_cookie(value: &HeaderValue) -> bool {
+    value.as_bytes().split(|&b| b == b',').any(|token| {
+        let token = token.trim_ascii();
+        token == b"*" || token.eq_ignore_ascii_case(b"cookie")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use http::header::{HeaderMap, HeaderValue, VARY};
+
+    use super::add_vary_cookie;
+
+    /// `Vary` after [`add_vary_cookie`] on a response that had `before`.
+    fn vary_after(before: &[&'static str]) -> Vec<String> {
+        let mut headers = HeaderMap::new();
+        for value in before {
+            headers.append(VARY, HeaderValue::from_static(value));
+        }
+        add_vary_cookie(&mut headers);
+        headers
+            .get_all(VARY)
+            .iter()
+            .map(|value| value.to_str().expect("ascii").to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_response_without_vary_gets_cookie() {
+        assert_eq!(vary_after(&[]), ["cookie"]);
+    }
+
+    #[test]
+    fn other_vary_values_are_kept_and_cookie_added_last() {
+        assert_eq!(
+            vary_after(&["accept-encoding", "origin"]),
+            ["accept-encoding", "origin", "cookie"]
+        );
+    }
+
+    #[test]
+    fn a_vary_that_covers_cookie_is_left_as_the_handler_set_it() {
+        assert_eq!(vary_after(&["Accept, Cookie"]), ["Accept, Cookie"]);
+        assert_eq!(vary_after(&["origin", "COOKIE"]), ["origin", "COOKIE"]);
+        assert_eq!(vary_after(&["*"]), ["*"]);
+        assert_eq!(vary_after(&["origin", " * "]), ["origin", " * "]);
+    }
+
+    #[test]
+    fn a_token_that_only_contains_cookie_does_not_cover_it() {
+        assert_eq!(vary_after(&["cookies"]), ["cookies", "cookie"]);
+        assert_eq!(vary_after(&["set-cookie"]), ["set-cookie", "cookie"]);
     }
 }
