@@ -21,7 +21,7 @@ use tower_service::Service;
 
 use crate::config::{Clock, LayerConfig};
 use crate::policy::SecurePolicy;
-use crate::request::{Emit, RequestSessions};
+use crate::request::{Emit, SharedSessions};
 use crate::scope::{self, Scope};
 use crate::store_mode;
 
@@ -323,15 +323,13 @@ where
 
 /// Writes the session cookies `emit` selects, and the caching headers a
 /// response that depends on sessions needs.
-fn finish(mut sessions: Arc<RequestSessions>, response: &mut Response<Body>, emit: Emit) {
+fn finish(mut sessions: SharedSessions, response: &mut Response<Body>, emit: Emit) {
     let headers = response.headers_mut();
     // The request, and the extractors with it, are normally gone by now:
     // then the state is ours alone and is written without its lock. A
     // handler that kept a `TypedSession` (moved into a spawned task, say)
     // shares it still; that copy's later changes are not sent.
-    // (`Arc::get_mut`, not `try_unwrap`: moving the state out of its
-    // allocation costs more than the one atomic operation it saves.)
-    let written = match Arc::get_mut(&mut sessions) {
+    let written = match SharedSessions::get_mut(&mut sessions) {
         Some(unshared) => unshared.write_unshared(headers, emit),
         None => sessions.write(headers, emit),
     };

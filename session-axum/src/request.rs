@@ -145,8 +145,14 @@ impl Slots {
     }
 }
 
-/// One request's session state, in an `Arc` shared by the layer's future
-/// and each extractor of the request.
+/// [`RequestSessions`] as the layer's future and each extractor of the
+/// request share it. `triomphe`'s `Arc` has no weak count: the layer's
+/// check that it holds the last reference is a plain load, and the last
+/// drop one atomic operation, where `std`'s `Arc` takes three in all.
+pub(crate) type SharedSessions = triomphe::Arc<RequestSessions>;
+
+/// One request's session state, shared ([`SharedSessions`]) by the layer's
+/// future and each extractor of the request.
 ///
 /// Extractors reach it through shared references, so the slots sit behind a
 /// lock. The common request never takes it: the first extractor builds the

@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use crate::config::LayerConfig;
 use crate::rejection::SessionRejection;
-use crate::request::RequestSessions;
+use crate::request::{RequestSessions, SharedSessions};
 
 /// One layer's request, while its future is being polled.
 pub(crate) enum Scope {
@@ -39,7 +39,7 @@ pub(crate) enum Scope {
     Opening,
     /// The request state, created by the first extractor (it holds the
     /// settings now, so the request shares one reference to them).
-    Active(Arc<RequestSessions>),
+    Active(SharedSessions),
 }
 
 impl Scope {
@@ -49,7 +49,7 @@ impl Scope {
     }
 
     /// The request state, if a session type was extracted.
-    pub(crate) fn into_sessions(self) -> Option<Arc<RequestSessions>> {
+    pub(crate) fn into_sessions(self) -> Option<SharedSessions> {
         match self {
             Scope::Active(sessions) => Some(sessions),
             Scope::Idle(_) | Scope::Opening => None,
@@ -138,7 +138,7 @@ pub(crate) fn sessions_for(
     type_id: TypeId,
     type_name: &'static str,
     first: impl FnOnce(Arc<LayerConfig>) -> RequestSessions,
-) -> Result<(Arc<RequestSessions>, bool), SessionRejection> {
+) -> Result<(SharedSessions, bool), SessionRejection> {
     let missing = || SessionRejection::MissingLayer { type_name };
     SCOPES
         .try_with(|scopes| {
@@ -152,13 +152,13 @@ pub(crate) fn sessions_for(
                 });
             }
             if let Scope::Active(sessions) = scope {
-                return Ok((Arc::clone(sessions), false));
+                return Ok((SharedSessions::clone(sessions), false));
             }
             let Scope::Idle(config) = std::mem::replace(scope, Scope::Opening) else {
                 return Err(missing());
             };
-            let sessions = Arc::new(first(config));
-            *scope = Scope::Active(Arc::clone(&sessions));
+            let sessions = SharedSessions::new(first(config));
+            *scope = Scope::Active(SharedSessions::clone(&sessions));
             Ok((sessions, true))
         })
         .unwrap_or_else(|_| Err(missing()))

@@ -5,7 +5,6 @@
 
 use std::any::TypeId;
 use std::fmt;
-use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
@@ -15,7 +14,7 @@ use session_core::store::{StoreKey, UserSession};
 use crate::current::Current;
 use crate::error::SessionError;
 use crate::rejection::SessionRejection;
-use crate::request::RequestSessions;
+use crate::request::{RequestSessions, SharedSessions};
 use crate::status::SessionStatus;
 use crate::{cookie_mode, scope, store_mode};
 
@@ -52,7 +51,7 @@ use crate::{cookie_mode, scope, store_mode};
 /// cookie, later ones reuse its outcome (the same [`status`](Self::status),
 /// the same cookie) and see the changes made so far in the request.
 pub struct TypedSession<T: SessionPayload + Send + Sync + 'static> {
-    pub(crate) sessions: Arc<RequestSessions>,
+    pub(crate) sessions: SharedSessions,
     pub(crate) current: Current<T>,
 }
 
