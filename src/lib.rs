@@ -320,8 +320,8 @@
 #![forbid(unsafe_code)]
 
 pub use session_axum::{
-    RequireSession, SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionStatus,
-    TypedSession,
+    RequireSession, SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionService,
+    SessionStatus, TypedSession,
 };
 pub mod store {
     //! Store mode: the [`SessionStore`] contract, its row and key types, the

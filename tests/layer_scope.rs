@@ -278,3 +278,29 @@ async fn an_internal_forward_through_an_unlayered_router_uses_the_enclosing_laye
         reply.set_cookies()
     );
 }
+
+/// A store-mode type, only to compare its extractor's future with a
+/// cookie-mode one.
+#[derive(Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(cookie = "stored", namespace = "stored", store)]
+struct Stored {
+    id: u64,
+}
+
+#[test]
+fn a_cookie_mode_extractor_future_does_not_carry_the_store_loading_state() {
+    use axum::extract::FromRequestParts as _;
+
+    // Axum moves each handler's future (extractors included) into a box on
+    // every request, so its size is paid per request. Store-mode loading
+    // is boxed on its own path and must not inflate cookie-mode extractors.
+    let (mut parts, ()) = http::Request::new(()).into_parts();
+    let cookie_mode = TypedSession::<Visits>::from_request_parts(&mut parts, &());
+    let cookie_mode_size = std::mem::size_of_val(&cookie_mode);
+    drop(cookie_mode);
+    let store_mode = TypedSession::<Stored>::from_request_parts(&mut parts, &());
+    let store_mode_size = std::mem::size_of_val(&store_mode);
+    drop(store_mode);
+    assert!(cookie_mode_size <= 256, "{cookie_mode_size} bytes");
+    assert!(store_mode_size <= 256, "{store_mode_size} bytes");
+}

@@ -254,9 +254,12 @@ where
         let type_name = T::SPEC.type_name();
         if T::SPEC.is_stored() {
             // Reading the row awaits the store: the state is created empty
-            // and the slot recorded after.
+            // and the slot recorded after. Boxed, so the loading future's
+            // state is not part of every handler future that extracts a
+            // cookie-mode type (it tripled their size, and the future is
+            // moved into its box on every request).
             let (sessions, _) = scope::sessions_for(type_id, type_name, RequestSessions::new)?;
-            let current = store_mode::load(parts, &sessions).await?;
+            let current = Box::pin(store_mode::load(parts, &sessions)).await?;
             return Ok(TypedSession { sessions, current });
         }
         let mut current = Current::absent();
