@@ -144,6 +144,27 @@ fn a_panic_while_the_first_session_opens_leaves_no_layer_behind() {
     assert_eq!(rt.block_on(layered.get("/count")).text(), "1");
 }
 
+#[tokio::test]
+async fn a_layer_around_the_whole_router_serves_its_routes() {
+    use tower_layer::Layer as _;
+
+    // The deployment that skips axum's per-route layering: the finished
+    // router wrapped once (served here through a fallback, as `TestClient`
+    // takes a router).
+    let router = Router::new().route("/count", get(count));
+    let wrapped = SessionLayer::<InnerSessions>::new(keyring()).layer(router);
+    let mut client = TestClient::new(Router::new().fallback_service(wrapped));
+    let first = client.get("/count").await;
+    assert_eq!(first.text(), "1");
+    assert!(
+        first.set_cookie("visits").is_some(),
+        "the layer writes the cookie"
+    );
+    assert_eq!(client.get("/count").await.text(), "2");
+    // A path no route matches passes through without a session.
+    assert_eq!(client.get("/nowhere").await.status, StatusCode::NOT_FOUND);
+}
+
 #[test]
 fn a_finished_request_leaves_no_layer_behind_on_its_thread() {
     let rt = current_thread();

@@ -63,8 +63,7 @@ pub(crate) fn decode<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
     // Every group's bits, ORed: [`INVALID`] is checked once, at the end.
     let mut seen = 0u32;
     for (&[a, b, c, d], bytes) in groups.iter().zip(out_groups) {
-        let bits =
-            lookup(&FIRST, a) | lookup(&SECOND, b) | lookup(&THIRD, c) | lookup(&FOURTH, d);
+        let bits = lookup(&FIRST, a) | lookup(&SECOND, b) | lookup(&THIRD, c) | lookup(&FOURTH, d);
         seen |= bits;
         let [_, high, middle, low] = bits.to_be_bytes();
         *bytes = [high, middle, low];
