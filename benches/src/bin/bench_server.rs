@@ -4,7 +4,8 @@
 //! so it can be pinned to one core.
 //!
 //! Cases: baseline, identity-layer (no session, tower's do-nothing layer),
-//! floor, floor-write (re-signs every read), seal-read,
+//! floor, floor-write (re-signs every read), seal-read, seal-read-outer
+//! (the session layer around the whole router, not `Router::layer`),
 //! seal-write (re-seals every read), enc-read (an encrypted
 //! type), signed-jar, private-jar,
 //! tower-sessions, store-memory, store-redis (Redis at `SESSION_SEAL_REDIS_URL`,
@@ -16,17 +17,19 @@
 
 use std::hint::black_box;
 
-use axum::Router;
+use axum::extract::Request;
 use axum::http::header::{HeaderMap, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::{Router, ServiceExt};
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
     BenchSession, BenchSessions, EncryptedBenchSession, Floor, encrypted_payload, jar_key, keyring,
     payload, postgres_store, redis_cluster_store, redis_store, sqlite_store, stored_router,
 };
 use session_seal::{SessionError, SessionLayer, TypedSession};
+use tower_layer::Layer as _;
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
 
 async fn app(case: &str) -> Option<Router> {
@@ -78,31 +81,7 @@ async fn app(case: &str) -> Option<Router> {
                 )
         }
         "seal-read" | "seal-write" => {
-            let write = case == "seal-write";
-            Router::new()
-                .route(
-                    "/",
-                    get(move |mut s: TypedSession<BenchSession>| async move {
-                        // Read in place (no clone); a write re-seals the same payload.
-                        let Some(user_id) = s.get().map(|p| p.user_id) else {
-                            return Ok::<_, SessionError>(StatusCode::UNAUTHORIZED);
-                        };
-                        black_box(user_id);
-                        if write {
-                            s.update(|p| {
-                                black_box(&p.user_id);
-                            })?;
-                        }
-                        Ok(StatusCode::OK)
-                    }),
-                )
-                .route(
-                    "/login",
-                    get(|mut s: TypedSession<BenchSession>| async move {
-                        s.insert(payload()).map(|()| StatusCode::OK)
-                    }),
-                )
-                .layer(SessionLayer::<BenchSessions>::new(keyring()))
+            seal_routes(case == "seal-write").layer(SessionLayer::<BenchSessions>::new(keyring()))
         }
         // The same as seal-read with the payload encrypted (wire format 2):
         // the row next to private-jar.
@@ -203,6 +182,35 @@ async fn app(case: &str) -> Option<Router> {
     Some(router)
 }
 
+/// The session-seal read (or, with `write`, re-seal) routes, without the
+/// layer: `seal-read` adds it with `Router::layer`, `seal-read-outer` wraps
+/// the whole router in it.
+fn seal_routes(write: bool) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(move |mut s: TypedSession<BenchSession>| async move {
+                // Read in place (no clone); a write re-seals the same payload.
+                let Some(user_id) = s.get().map(|p| p.user_id) else {
+                    return Ok::<_, SessionError>(StatusCode::UNAUTHORIZED);
+                };
+                black_box(user_id);
+                if write {
+                    s.update(|p| {
+                        black_box(&p.user_id);
+                    })?;
+                }
+                Ok(StatusCode::OK)
+            }),
+        )
+        .route(
+            "/login",
+            get(|mut s: TypedSession<BenchSession>| async move {
+                s.insert(payload()).map(|()| StatusCode::OK)
+            }),
+        )
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let case = args.next().unwrap_or_default();
@@ -211,6 +219,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
+        if case == "seal-read-outer" {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+            let layer = SessionLayer::<BenchSessions>::new(keyring());
+            let service = layer.layer(seal_routes(false));
+            return axum::serve(listener, ServiceExt::<Request>::into_make_service(service)).await;
+        }
         let router = app(&case).await.ok_or_else(|| {
             std::io::Error::other(format!("unknown or unavailable case `{case}`"))
         })?;

@@ -13,7 +13,9 @@
 //! `seal-read`, `seal-write` (re-seal every request), `floor-write`,
 //! `floor-vary` (the floor answering `Vary: Cookie`), `layer-only` (the
 //! session layer, no session read), `identity-layer` (tower's do-nothing
-//! layer). Instructions per request = (count at N − count at 0) / N.
+//! layer), `seal-read-outer` (the read with the session layer wrapped
+//! around the whole router instead of added by `Router::layer`).
+//! Instructions per request = (count at N − count at 0) / N.
 //!
 //! `profile-layer race <rounds>` times the cases instead (wall time,
 //! interleaved batches, fastest and median): the layer's added time over
