@@ -255,9 +255,9 @@ where
         if T::SPEC.is_stored() {
             // Reading the row awaits the store: the state is created empty
             // and the slot recorded after. Boxed, so the loading future's
-            // state is not part of every handler future that extracts a
-            // cookie-mode type (it tripled their size, and the future is
-            // moved into its box on every request).
+            // state is not part of every extractor future: inline it made
+            // a cookie-mode extractor's future 856 bytes instead of 40, and
+            // axum moves each handler's future into a box on every request.
             let (sessions, _) = scope::sessions_for(type_id, type_name, RequestSessions::new)?;
             let current = Box::pin(store_mode::load(parts, &sessions)).await?;
             return Ok(TypedSession { sessions, current });
