@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use session_seal::store::{
     PostgresStore, RedisStore, RedisStoreConfig, SessionStore, SqlStoreConfig, SqliteStore,
 };
-use session_seal::{Keyring, SessionLayer, SessionSecret, TypedSession};
+use session_seal::{Keyring, SessionError, SessionLayer, SessionSecret, TypedSession};
 use sha2::Sha256;
 
 /// The 149-byte payload of the benchmark issue.
@@ -64,6 +64,25 @@ pub struct EncryptedBenchSession {
 session_seal::registry! {
     /// The session types of the benchmarks.
     pub struct BenchSessions { BenchSession, StoredBenchSession, EncryptedBenchSession }
+}
+
+/// The session-seal handler of the read and write cases: reads the payload
+/// in place (no clone), 401 without one; with `write`, re-seals the same
+/// payload, as the floor's write case re-signs it.
+pub async fn read_session(
+    mut session: TypedSession<BenchSession>,
+    write: bool,
+) -> Result<StatusCode, SessionError> {
+    let Some(user_id) = session.get().map(|p| p.user_id) else {
+        return Ok(StatusCode::UNAUTHORIZED);
+    };
+    std::hint::black_box(user_id);
+    if write {
+        session.update(|p| {
+            std::hint::black_box(&p.user_id);
+        })?;
+    }
+    Ok(StatusCode::OK)
 }
 
 /// Store mode behind a router: `GET /login` starts a [`StoredBenchSession`]

@@ -26,9 +26,10 @@ use axum::{Router, ServiceExt};
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
     BenchSession, BenchSessions, EncryptedBenchSession, Floor, encrypted_payload, jar_key, keyring,
-    payload, postgres_store, redis_cluster_store, redis_store, sqlite_store, stored_router,
+    payload, postgres_store, read_session, redis_cluster_store, redis_store, sqlite_store,
+    stored_router,
 };
-use session_seal::{SessionError, SessionLayer, TypedSession};
+use session_seal::{SessionLayer, TypedSession};
 use tower_layer::Layer as _;
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
 
@@ -189,19 +190,7 @@ fn seal_routes(write: bool) -> Router {
     Router::new()
         .route(
             "/",
-            get(move |mut s: TypedSession<BenchSession>| async move {
-                // Read in place (no clone); a write re-seals the same payload.
-                let Some(user_id) = s.get().map(|p| p.user_id) else {
-                    return Ok::<_, SessionError>(StatusCode::UNAUTHORIZED);
-                };
-                black_box(user_id);
-                if write {
-                    s.update(|p| {
-                        black_box(&p.user_id);
-                    })?;
-                }
-                Ok(StatusCode::OK)
-            }),
+            get(move |s: TypedSession<BenchSession>| read_session(s, write)),
         )
         .route(
             "/login",

@@ -28,8 +28,8 @@ use axum::body::Body;
 use axum::http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE, VARY};
 use axum::http::{Request, StatusCode};
 use axum::routing::get;
-use benches::{BenchSession, BenchSessions, Floor, keyring, min_and_median, payload};
-use session_seal::{SessionError, SessionLayer, SessionService, TypedSession};
+use benches::{BenchSession, BenchSessions, Floor, keyring, min_and_median, payload, read_session};
+use session_seal::{SessionLayer, SessionService, TypedSession};
 use tower_layer::Layer as _;
 use tower_service::Service as _;
 
@@ -109,19 +109,7 @@ fn routes(case: &str) -> (Router, String) {
             let bare = case == "seal-read-bare";
             let router = Router::new().route(
                 "/",
-                get(move |mut s: TypedSession<BenchSession>| async move {
-                    // Read in place (no clone); a write re-seals the same payload.
-                    let Some(user_id) = s.get().map(|p| p.user_id) else {
-                        return Ok::<_, SessionError>(StatusCode::UNAUTHORIZED);
-                    };
-                    black_box(user_id);
-                    if write {
-                        s.update(|p| {
-                            black_box(&p.user_id);
-                        })?;
-                    }
-                    Ok(StatusCode::OK)
-                }),
+                get(move |s: TypedSession<BenchSession>| read_session(s, write)),
             );
             if bare {
                 // Layered by the caller, around the whole router.
