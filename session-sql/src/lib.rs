@@ -139,6 +139,8 @@
 )]
 
 mod config;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod move_rows;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]

@@ -15,6 +15,7 @@ use sqlx::Executor as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
 
 use crate::config::{ConfigError, SqlStoreConfig};
+use crate::move_rows::finish_move;
 use crate::row::{self, Bound, bind_record, db_revision, db_time};
 use crate::sql::{Dialect, Statements};
 
@@ -186,41 +187,18 @@ impl SqliteStore {
         let sql = &self.inner.sql;
         // Holds the write lock from the first read: every other write
         // (a save, a `delete_user`) comes wholly before or after the move.
-        let mut tx = self.inner.pool.begin_with(BEGIN_WRITE).await?;
-        if let Some(expected) = expected {
-            let current: Option<i64> = sqlx::query_scalar(&sql.revision_for_move)
-                .bind(from.as_bytes().as_slice())
-                .bind(db_time(now))
-                .fetch_optional(&mut *tx)
-                .await?;
-            let refused = match current {
-                None => Some(MoveOutcome::Gone),
-                Some(revision) if revision != db_revision(expected) => Some(MoveOutcome::Conflict),
-                Some(_) => None,
-            };
-            if let Some(outcome) = refused {
-                // Ends the transaction (and releases its locks) now, not
-                // when the connection is next used.
-                tx.rollback().await?;
-                return Ok(outcome);
-            }
-        }
-        sqlx::query(&sql.delete)
-            .bind(from.as_bytes().as_slice())
-            .execute(&mut *tx)
-            .await?;
-        let bound = Bound::new(record);
-        let created = bind_record(sqlx::query(&sql.create), to, &bound)
-            .bind(db_time(now))
-            .execute(&mut *tx)
-            .await?;
-        if created.rows_affected() != 1 {
-            // A live row holds `to`: undo the delete.
-            tx.rollback().await?;
-            return Ok(MoveOutcome::Conflict);
-        }
-        tx.commit().await?;
-        Ok(MoveOutcome::Moved)
+        let tx = self.inner.pool.begin_with(BEGIN_WRITE).await?;
+        finish_move(
+            tx,
+            sql,
+            from,
+            expected,
+            to,
+            record,
+            now,
+            sqlx::sqlite::SqliteQueryResult::rows_affected,
+        )
+        .await
     }
 
     async fn delete_user_rows(
