@@ -155,16 +155,17 @@ pub(crate) type SharedSessions = triomphe::Arc<RequestSessions>;
 /// future and each extractor of the request.
 ///
 /// Extractors reach it through shared references, so the slots sit behind a
-/// lock. The common request never takes it: the first extractor builds the
-/// state with its slot filled ([`with_first`](Self::with_first)) before
-/// sharing it, and once the handler is done the layer normally holds the
-/// only reference and writes the cookies without locking
-/// ([`write_unshared`](Self::write_unshared)).
+/// lock. A request that only reads one session type never takes it: the
+/// first extractor builds the state with its slot filled
+/// ([`with_first`](Self::with_first)) before sharing it, and once the
+/// handler is done the layer normally holds the only reference and writes
+/// the cookies without locking ([`write_unshared`](Self::write_unshared)).
+/// Each change (`insert`, `update`, …) and each further type locks once.
 pub(crate) struct RequestSessions {
     pub(crate) config: Arc<LayerConfig>,
     /// Set once any slot exists (when the state is built with one, or
-    /// under the lock): until then an extractor
-    /// knows without locking that no earlier one ran.
+    /// under the lock): until then an extractor knows without locking that
+    /// no earlier one ran.
     used: AtomicBool,
     slots: Mutex<Slots>,
 }
