@@ -278,7 +278,7 @@
 //! | declaring sessions | [`SessionPayload`](derive@SessionPayload) (derive and trait), [`registry!`], [`Registry`], [`SessionSpec`], [`SessionSpecBuilder`], [`SameSite`], [`Storage`], [`UserKey`] |
 //! | secrets and keys | [`SessionSecret`], [`Keyring`], [`KeyId`], [`Tier`], [`SECRET_VAR`], [`PREVIOUS_SECRETS_VAR`] |
 //! | sealing and opening by hand | [`Keyring::seal_at`], [`Keyring::open_at`], [`Opened`], [`inspect`], [`Inspection`], [`WireFormat`], [`peek_key_id`] |
-//! | axum | [`SessionLayer`], [`TypedSession`], [`RequireSession`], [`SessionStatus`], [`SecurePolicy`] |
+//! | axum | [`SessionLayer`] (and its [`SessionService`]), [`TypedSession`], [`RequireSession`], [`SessionStatus`], [`SecurePolicy`] |
 //! | errors | [`SessionError`], [`SessionRejection`], [`OpenError`], [`SealError`], [`SecretError`], [`KeyringError`], [`RegistryError`], [`SpecError`], [`StoreError`] |
 //! | store mode | [`store`]: [`SessionStore`](store::SessionStore), [`SessionStoreExt`](store::SessionStoreExt), [`MemoryStore`](store::MemoryStore), the row and key types, `RedisStore` / `PostgresStore` / `SqliteStore` behind features, `conformance` (feature `testing`) |
 //! | tests | `testing` (feature `testing`): `TestClient`, `TestClock`, minted sessions |
