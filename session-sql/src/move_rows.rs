@@ -9,23 +9,32 @@ use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Transacti
 use crate::row::{Bound, bind_record, db_revision, db_time};
 use crate::sql::Statements;
 
-/// Moves the live row at `from` to `to` with `record` inside `tx`, and ends
-/// `tx`: committed when the row moved, rolled back otherwise.
+/// One `move_session` call's arguments.
+pub(crate) struct Move<'a> {
+    /// The row to move.
+    pub(crate) from: &'a StoreKey,
+    /// The revision the row at `from` must have, if checked.
+    pub(crate) expected: Option<u64>,
+    /// Where the row goes.
+    pub(crate) to: &'a StoreKey,
+    /// What it holds there.
+    pub(crate) record: &'a Record,
+    /// Unix seconds: rows expired by then are not live.
+    pub(crate) now: u64,
+}
+
+/// Carries out `step` inside `tx`, and ends `tx`: committed when the row
+/// moved, rolled back otherwise.
 ///
 /// With `expected`, the row at `from` must be live at `now` and at that
 /// revision ([`MoveOutcome::Gone`], [`MoveOutcome::Conflict`]); a live row
 /// already at `to` is a [`MoveOutcome::Conflict`] too, with the delete
 /// undone. `rows_affected` reads a statement's result (sqlx has no trait
 /// for it: each backend's result type has its own method).
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn finish_move<DB>(
     mut tx: Transaction<'_, DB>,
     sql: &Statements,
-    from: &StoreKey,
-    expected: Option<u64>,
-    to: &StoreKey,
-    record: &Record,
-    now: u64,
+    step: Move<'_>,
     rows_affected: fn(&DB::QueryResult) -> u64,
 ) -> Result<MoveOutcome, sqlx::Error>
 where
@@ -38,6 +47,13 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     (i64,): for<'r> FromRow<'r, DB::Row>,
 {
+    let Move {
+        from,
+        expected,
+        to,
+        record,
+        now,
+    } = step;
     if let Some(expected) = expected {
         let current: Option<i64> = sqlx::query_scalar(&sql.revision_for_move)
             .bind(from.as_bytes().as_slice())

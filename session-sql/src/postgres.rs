@@ -14,7 +14,7 @@ use sqlx::Executor as _;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 
 use crate::config::{ConfigError, SqlStoreConfig};
-use crate::move_rows::finish_move;
+use crate::move_rows::{Move, finish_move};
 use crate::row::{self, Bound, bind_record, db_revision, db_time};
 use crate::sql::{Dialect, Statements};
 
@@ -148,42 +148,22 @@ impl PostgresStore {
         tx.commit().await
     }
 
-    async fn move_in_transaction(
-        &self,
-        from: &StoreKey,
-        expected: Option<u64>,
-        to: &StoreKey,
-        record: &Record,
-        now: u64,
-    ) -> Result<MoveOutcome, sqlx::Error> {
+    async fn move_in_transaction(&self, step: Move<'_>) -> Result<MoveOutcome, sqlx::Error> {
         let sql = &self.inner.sql;
         let mut tx = self.inner.pool.begin().await?;
         // The routes' locks order this move with a `delete_user` of either
         // user (whose rows all live on their route): without them, a
         // logout-everywhere that started before the move commits would miss
         // the new row. Taken in ascending order so two moves cannot deadlock.
-        let (low, high) = if from.route() <= to.route() {
-            (from.route(), to.route())
-        } else {
-            (to.route(), from.route())
-        };
+        let (from, to) = (step.from.route(), step.to.route());
+        let (low, high) = if from <= to { (from, to) } else { (to, from) };
         sqlx::query("SELECT pg_advisory_xact_lock($1, $2), pg_advisory_xact_lock($1, $3)")
             .bind(ROUTE_LOCK)
             .bind(i32::from(low))
             .bind(i32::from(high))
             .execute(&mut *tx)
             .await?;
-        finish_move(
-            tx,
-            sql,
-            from,
-            expected,
-            to,
-            record,
-            now,
-            sqlx::postgres::PgQueryResult::rows_affected,
-        )
-        .await
+        finish_move(tx, sql, step, sqlx::postgres::PgQueryResult::rows_affected).await
     }
 
     async fn delete_user_rows(

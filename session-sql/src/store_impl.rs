@@ -76,7 +76,13 @@ macro_rules! impl_session_store {
                     record.check_route(to)?;
                     self.bounded(
                         "move_session",
-                        self.move_in_transaction(from, expected, to, record, now),
+                        self.move_in_transaction(Move {
+                            from,
+                            expected,
+                            to,
+                            record,
+                            now,
+                        }),
                     )
                     .await
                 })
