@@ -194,7 +194,7 @@ pub(crate) fn encrypted_len(json_len: usize) -> usize {
 }
 
 /// Unpadded base64 length of `n` bytes.
-fn base64_len(n: usize) -> usize {
+pub(crate) fn base64_len(n: usize) -> usize {
     n / 3 * 4 + [0, 2, 3].get(n % 3).copied().unwrap_or(0)
 }
 

@@ -11,8 +11,10 @@
 //! single-byte change of real header- and tag-sized texts, and on every
 //! shorter length.
 
+use crate::envelope::base64_len;
+
 /// Set in a table entry for a byte outside the base64url alphabet. Valid
-/// entries use at most bits 0..24, so ORing a group's entries keeps it.
+/// entries use only the low 24 bits, so ORing a group's entries keeps it.
 const INVALID: u32 = 1 << 31;
 
 /// The 6-bit value of each base64url character, already shifted into its
@@ -49,12 +51,7 @@ fn lookup(table: &[u32; 256], ch: u8) -> u32 {
 /// it has another length, a character outside the alphabet, or non-zero
 /// unused bits in its last character (a non-canonical encoding).
 pub(crate) fn decode<const N: usize>(text: &[u8]) -> Option<[u8; N]> {
-    let tail_len = match N % 3 {
-        0 => 0,
-        1 => 2,
-        _ => 3,
-    };
-    if text.len() != N / 3 * 4 + tail_len {
+    if text.len() != base64_len(N) {
         return None;
     }
     let mut out = [0u8; N];
