@@ -247,9 +247,11 @@
 //!   itself; after a failed `save` the session is as it was before the call,
 //!   changes still pending). If a write fails, the handler's response is
 //!   replaced by the error (503, 409 or 401) and only cookies that match what
-//!   the store now holds are sent. If a flush fails part-way (a new row
-//!   written, then deleting an ended row or applying the cap fails), the new
-//!   row is deleted again (best effort) and the answer is 503: no half states.
+//!   the store now holds are sent. Once a new row is written (a login, a
+//!   re-login, a renewal, a change of user) it stays, and every response
+//!   from then on carries its cookie: if deleting a row ended in the same
+//!   request then fails, the answer is 503 with the new cookie, and the
+//!   browser holds a session that exists. An outage is never a logout.
 //! - **Server errors write nothing.** When the handler answers 5xx, the
 //!   request's session changes are dropped, as Django does: no `Set-Cookie`,
 //!   no store write or delete (changes already written with `save()` stay,
@@ -269,7 +271,15 @@
 //!   written and the row it replaced is gone, so a renewal or re-login never
 //!   evicts another device: the least recently touched sessions beyond the
 //!   cap are ended. Two different devices logging in at the same moment may
-//!   briefly leave one extra session, until the next login.
+//!   briefly leave one extra session, until the next login. The cap is best
+//!   effort: if the store fails while applying it, the login still succeeds
+//!   (the failure is logged) and the next login applies it again.
+//! - **Duplicate cookies.** Every cookie of the type's name is tried (below),
+//!   but each distinct id is looked up in the store once, and at most four
+//!   per request: a browser sends several cookies of one name only when it
+//!   holds them for several paths or domains, two or three in practice,
+//!   while a request can repeat one sealed value thousands of times within
+//!   the header limits. The seal checks before the look-ups need no I/O.
 //!
 //! ## The API at a glance
 //!

@@ -16,13 +16,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use app::{AppStore, StoreSessions};
+use app::{AccountSession, AppStore, StoreSessions};
+use axum::extract::Path;
+use axum::routing::get;
 use common::{Browser, TestClock, dev_keyring, serve};
 use http::StatusCode;
 use session_seal::store::{
     MemoryStore, MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
 };
-use session_seal::{SessionLayer, StoreError};
+use session_seal::{SessionError, SessionLayer, StoreError, TypedSession};
 
 const START: u64 = 1_700_000_000;
 const HOUR: u64 = 3600;
@@ -35,8 +37,36 @@ async fn start(store: AppStore) -> (SocketAddr, TestClock) {
     let layer = SessionLayer::<StoreSessions>::new(dev_keyring())
         .clock(clock.reader())
         .store(Arc::clone(&store));
-    let app = app::routes().layer(layer).with_state(store);
+    let app = app::routes()
+        .route("/become/{user_id}", get(become_user))
+        .route("/switch/{user_id}/{device}", get(switch_account))
+        .layer(layer)
+        .with_state(store);
     (serve(app).await, clock)
+}
+
+/// A change of user: the session moves to a new id on the new user's route.
+async fn become_user(
+    Path(user_id): Path<u64>,
+    mut session: TypedSession<AccountSession>,
+) -> Result<String, SessionError> {
+    session.update(|account| account.user_id = user_id)?;
+    Ok(format!("now user {user_id}\n"))
+}
+
+/// "Switch account": this session ends (its row is deleted at the flush)
+/// and a new one starts under a fresh id.
+async fn switch_account(
+    Path((user_id, device)): Path<(u64, String)>,
+    mut session: TypedSession<AccountSession>,
+) -> Result<String, SessionError> {
+    session.remove();
+    session.insert(AccountSession {
+        user_id,
+        device,
+        visits: 0,
+    })?;
+    Ok(format!("switched to user {user_id}\n"))
 }
 
 async fn login(addr: SocketAddr, user: u64, device: &str) -> Browser {
@@ -214,6 +244,140 @@ async fn idle_sessions_expire_and_active_ones_slide(store: AppStore) {
     assert_eq!(me(&mut active).await, "no session: rejected (expired)\n");
 }
 
+/// A request repeating one sealed id, even thousands of times, reads its row
+/// once; distinct ids are read at most four per request (the layer's cap),
+/// and a genuine cookie within the cap still opens.
+async fn duplicate_cookies_are_read_once(store: AppStore) {
+    let store = SwitchableStore::over(store);
+    let loads = Arc::clone(&store.loads);
+    let (addr, _clock) = start(Arc::new(store)).await;
+    let reads = || loads.load(Ordering::SeqCst);
+
+    // Logged out: the row is gone, the seal still opens.
+    let mut laptop = login(addr, 7, "laptop").await;
+    let dead = laptop.value(COOKIE).expect("cookie");
+    assert_eq!(laptop.get("/logout").await.body, "signed out\n");
+    for copies in [1, 10, 1000] {
+        let header = vec![format!("{COOKIE}={dead}"); copies].join("; ");
+        let before = reads();
+        let reply = Browser::new(addr)
+            .get_with_cookie_header("/me", Some(&header))
+            .await;
+        assert_eq!(reply.body, "no session: rejected (revoked)\n");
+        assert_eq!(reads() - before, 1, "store reads for {copies} copies");
+    }
+
+    // Six distinct logged-out ids, each repeated: four reads, no more.
+    let mut dead_ids = Vec::new();
+    for device in 0..6 {
+        let mut browser = login(addr, 8, &format!("device-{device}")).await;
+        dead_ids.push(browser.value(COOKIE).expect("cookie"));
+        browser.get("/logout").await;
+    }
+    let pairs: Vec<String> = (0..50)
+        .flat_map(|_| dead_ids.iter().map(|value| format!("{COOKIE}={value}")))
+        .collect();
+    let before = reads();
+    let reply = Browser::new(addr)
+        .get_with_cookie_header("/me", Some(&pairs.join("; ")))
+        .await;
+    assert_eq!(reply.body, "no session: rejected (revoked)\n");
+    assert_eq!(reads() - before, 4, "distinct ids are capped per request");
+
+    // Three stale path-scoped copies before the genuine one: it still opens.
+    let live = login(addr, 9, "phone").await.value(COOKIE).expect("cookie");
+    let header = dead_ids[..3]
+        .iter()
+        .chain([&live])
+        .map(|value| format!("{COOKIE}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let reply = Browser::new(addr)
+        .get_with_cookie_header("/me", Some(&header))
+        .await;
+    assert_eq!(reply.body, "user 9 on phone, 0 visits\n");
+}
+
+/// Once a session has moved to a new id (re-login, renewal, change of
+/// user) its new row stays and the response carries its cookie, even when
+/// the per-user cap that follows cannot list the user's sessions; the cap is
+/// applied again by the next login once the store answers.
+async fn a_failing_cap_never_undoes_a_move(store: AppStore) {
+    let store = SwitchableStore::over(store);
+    let fail_list = Arc::clone(&store.fail_list);
+    let (addr, _clock) = start(Arc::new(store)).await;
+    let mut laptop = login(addr, 7, "laptop").await;
+    fail_list.store(true, Ordering::SeqCst);
+
+    let steps = [
+        (
+            "/login/7/laptop-again",
+            "user 7 signed in on laptop-again\n",
+            "user 7 on laptop-again, 0 visits\n",
+        ),
+        ("/renew", "renewed\n", "user 7 on laptop-again, 0 visits\n"),
+        (
+            "/become/70",
+            "now user 70\n",
+            "user 70 on laptop-again, 0 visits\n",
+        ),
+    ];
+    for (path, answer, after) in steps {
+        let old = laptop.value(COOKIE).expect("cookie");
+        let reply = laptop.get(path).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+        assert_eq!(reply.body, answer);
+        let new = laptop.value(COOKIE).expect("cookie");
+        assert_ne!(new, old, "{path} hands out the moved session's cookie");
+        assert_eq!(me(&mut laptop).await, after, "after {path}");
+        assert_eq!(
+            me(&mut thief(addr, &old)).await,
+            "no session: rejected (revoked)\n",
+            "{path} ends the old id"
+        );
+    }
+
+    // A fresh login while the cap fails: signed in all the same.
+    let mut phones = Vec::new();
+    for device in 0..3 {
+        phones.push(login(addr, 70, &format!("phone-{device}")).await);
+    }
+    fail_list.store(false, Ordering::SeqCst);
+    let mut last = login(addr, 70, "tablet").await;
+    let devices = last.get("/devices").await.body;
+    assert_eq!(
+        devices.lines().count(),
+        3,
+        "the cap holds again:\n{devices}"
+    );
+    assert_eq!(me(&mut last).await, "user 70 on tablet, 0 visits\n");
+}
+
+/// A session ended and a new one started in one request: if deleting the
+/// ended row fails, the answer is 503, but the new row stays and the 503
+/// carries its cookie, so the browser holds a session that exists.
+async fn a_failing_delete_keeps_the_new_session(store: AppStore) {
+    let store = SwitchableStore::over(store);
+    let fail_delete = Arc::clone(&store.fail_delete);
+    let (addr, _clock) = start(Arc::new(store)).await;
+    let mut laptop = login(addr, 7, "laptop").await;
+    let old = laptop.value(COOKIE).expect("cookie");
+    fail_delete.store(true, Ordering::SeqCst);
+
+    let reply = laptop.get("/switch/8/laptop").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.set_cookies_named(COOKIE).len(), 1, "the new cookie");
+    assert_ne!(laptop.value(COOKIE), Some(old));
+    assert_eq!(me(&mut laptop).await, "user 8 on laptop, 0 visits\n");
+    fail_delete.store(false, Ordering::SeqCst);
+    assert_eq!(me(&mut laptop).await, "user 8 on laptop, 0 visits\n");
+}
+
 /// Runs each scenario on a fresh memory store and on a fresh Redis prefix.
 macro_rules! on_both_backends {
     ($($scenario:ident),* $(,)?) => {$(
@@ -248,6 +412,9 @@ on_both_backends!(
     renew_rotates_the_id,
     fourth_device_evicts_the_least_recently_used,
     idle_sessions_expire_and_active_ones_slide,
+    duplicate_cookies_are_read_once,
+    a_failing_cap_never_undoes_a_move,
+    a_failing_delete_keeps_the_new_session,
 );
 
 fn memory_store() -> AppStore {
@@ -266,18 +433,41 @@ async fn redis_cluster_store(test: &str) -> Option<AppStore> {
 
 // ------------------------------------------------------------------ outages
 
-/// A memory store that counts loads and can be switched off, as a network
-/// partition would.
-#[derive(Clone, Default)]
+/// A store (memory by default, or any backend) that counts loads and can be
+/// switched off, as a network partition would, or made to fail only some
+/// operations (listing a user's sessions, deleting a row).
+#[derive(Clone)]
 struct SwitchableStore {
-    rows: MemoryStore,
+    rows: AppStore,
     down: Arc<AtomicBool>,
+    fail_list: Arc<AtomicBool>,
+    fail_delete: Arc<AtomicBool>,
     loads: Arc<AtomicUsize>,
 }
 
+impl Default for SwitchableStore {
+    fn default() -> Self {
+        SwitchableStore::over(memory_store())
+    }
+}
+
 impl SwitchableStore {
+    fn over(rows: AppStore) -> Self {
+        SwitchableStore {
+            rows,
+            down: Arc::default(),
+            fail_list: Arc::default(),
+            fail_delete: Arc::default(),
+            loads: Arc::default(),
+        }
+    }
+
     fn check(&self) -> Result<(), StoreError> {
-        if self.down.load(Ordering::SeqCst) {
+        self.fail_if(&self.down)
+    }
+
+    fn fail_if(&self, switch: &AtomicBool) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) || switch.load(Ordering::SeqCst) {
             Err(StoreError::unavailable("connection refused (test switch)"))
         } else {
             Ok(())
@@ -322,7 +512,7 @@ impl SessionStore for SwitchableStore {
     }
     fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
         Box::pin(async move {
-            self.check()?;
+            self.fail_if(&self.fail_delete)?;
             self.rows.delete(key).await
         })
     }
@@ -345,7 +535,7 @@ impl SessionStore for SwitchableStore {
         now: u64,
     ) -> StoreFuture<'a, Vec<UserSession>> {
         Box::pin(async move {
-            self.check()?;
+            self.fail_if(&self.fail_list)?;
             self.rows.list_user(namespace, user, now).await
         })
     }
@@ -498,6 +688,9 @@ on_sql_backends!(
     renew_rotates_the_id,
     fourth_device_evicts_the_least_recently_used,
     idle_sessions_expire_and_active_ones_slide,
+    duplicate_cookies_are_read_once,
+    a_failing_cap_never_undoes_a_move,
+    a_failing_delete_keeps_the_new_session,
 );
 
 /// PostgreSQL stopped mid-test (a throwaway server of this test's own):

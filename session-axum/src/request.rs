@@ -266,33 +266,6 @@ impl RequestSessions {
         })
     }
 
-    /// A copy of `type_id`'s store-mode state, pending cookie and commit
-    /// flag, to put back with [`restore`](Self::restore) if a write fails.
-    pub(crate) fn snapshot(
-        &self,
-        type_id: TypeId,
-        spec: &'static SessionSpec,
-    ) -> (StoredState, Option<Pending>, bool) {
-        self.with_slot(type_id, spec, |slot| {
-            let stored = slot.stored.as_deref().cloned().unwrap_or_default();
-            (stored, slot.pending.clone(), slot.committed)
-        })
-    }
-
-    /// Puts back a [`snapshot`](Self::snapshot).
-    pub(crate) fn restore(
-        &self,
-        type_id: TypeId,
-        spec: &'static SessionSpec,
-        (stored, pending, committed): (StoredState, Option<Pending>, bool),
-    ) {
-        self.with_slot(type_id, spec, |slot| {
-            slot.stored = Some(Box::new(stored));
-            slot.pending = pending;
-            slot.committed = committed;
-        });
-    }
-
     /// Whether some store-mode type has writes the store has not seen yet.
     pub(crate) fn has_store_work(&self) -> bool {
         // Without a store there is nothing to write (and cookie-only apps

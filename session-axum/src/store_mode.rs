@@ -41,6 +41,18 @@ fn decode<T: SessionPayload + 'static>(record: &Record) -> Result<T, OpenError> 
     T::decode_version(record.version, &record.data)
 }
 
+/// The most rows one request looks up for one store-mode type.
+///
+/// Every cookie of the type's name whose seal opens names a row; the first
+/// that loads wins. A browser sends more than one only when it holds cookies
+/// of that name for several paths or domains (a session cookie scoped to
+/// `/admin` beside one on `/`, or a host-only one left beside a domain one),
+/// which is two or three in practice. A request can repeat one sealed value
+/// thousands of times within the header limits, and each look-up is a round
+/// trip to the store, so distinct ids are looked up once each and no more
+/// than this many per request; the seal checks before them need no I/O.
+pub(crate) const MAX_STORE_LOOKUPS: usize = 4;
+
 /// Store-mode extraction: this request's view if the type was used
 /// already, else the first cookie whose id opens and whose row loads.
 pub(crate) async fn load<T: SessionPayload + 'static>(
@@ -71,6 +83,9 @@ pub(crate) async fn load<T: SessionPayload + 'static>(
     let now = sessions.config.now();
     let keyring = &sessions.config.keyring;
     let mut first_error = None;
+    // The rows already looked up: each id is read at most once, and at most
+    // `MAX_STORE_LOOKUPS` of them per type and request.
+    let mut looked_up: Vec<StoreKey> = Vec::new();
     for candidate in cookie::candidates(&parts.headers, spec.cookie()) {
         let opened = std::str::from_utf8(candidate)
             .map_err(|_| OpenError::Malformed)
@@ -83,6 +98,19 @@ pub(crate) async fn load<T: SessionPayload + 'static>(
             }
         };
         let key = StoreKey::derive(spec.namespace(), &opened.payload);
+        if looked_up.contains(&key) {
+            continue;
+        }
+        if looked_up.len() == MAX_STORE_LOOKUPS {
+            tracing::info!(
+                target: TRACING_TARGET,
+                cookie = spec.cookie(),
+                limit = MAX_STORE_LOOKUPS,
+                "more distinct stored sessions in one request than are looked up; the rest are ignored"
+            );
+            break;
+        }
+        looked_up.push(key);
         let record = match store.load(&key, now).await {
             Ok(Some(record)) => record,
             Ok(None) => {
@@ -300,21 +328,15 @@ pub(crate) fn remove<T: SessionPayload + 'static>(sessions: &RequestSessions) {
 }
 
 /// `save`: writes `T`'s pending changes now; on `Revoked` the session is
-/// ended in `current`, on another error the request state is put back as it
-/// was before the call.
+/// ended in `current`. On another error what was written stays written and
+/// the rest stays pending (see [`flush`]).
 pub(crate) async fn save<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
     current: &mut Current<T>,
 ) -> Result<(), SessionError> {
-    let (type_id, spec) = (TypeId::of::<T>(), T::SPEC_REF);
-    let before = sessions.snapshot(type_id, spec);
-    let result = flush(sessions, type_id, spec).await;
-    match &result {
-        Ok(()) => {}
-        Err(SessionError::Revoked { .. }) => {
-            current.end();
-        }
-        Err(_) => sessions.restore(type_id, spec, before),
+    let result = flush(sessions, TypeId::of::<T>(), T::SPEC_REF).await;
+    if let Err(SessionError::Revoked { .. }) = &result {
+        current.end();
     }
     result
 }
@@ -467,13 +489,17 @@ async fn touch_if_due(
 /// 1. the current session: a compare-and-set `save` on its revision, or, if
 ///    it is under a new id, an atomic `move_session` from the row it takes
 ///    over (`Gone` → the session was revoked: it is ended and its cookie
-///    cleared; `Conflict` → 409);
-/// 2. the rows of sessions ended in this request;
+///    cleared; `Conflict` → 409). Once this succeeds the new row stays and
+///    its cookie is committed: every response from here on carries it;
+/// 2. the rows of sessions ended in this request; a failure is returned
+///    (503) with the deletes not yet done still pending, so a later flush
+///    retries them;
 /// 3. the per-user cap, for a new row: only now, with the row it replaced
-///    gone, so a renewal or re-login never evicts another device.
+///    gone, so a renewal or re-login never evicts another device. Best
+///    effort: a failure is logged, and the next login applies the cap again.
 ///
-/// If step 2 or 3 fails, the row created in step 1 is deleted again (best
-/// effort) so no half state stays behind, and the error is returned.
+/// On an error the request state describes exactly what the store holds
+/// and what is still to do, so [`save`] needs nothing to undo.
 pub(crate) async fn flush(
     sessions: &RequestSessions,
     type_id: TypeId,
@@ -483,8 +509,34 @@ pub(crate) async fn flush(
         return Ok(());
     };
     let now = sessions.config.now();
-    let (write, deletes) = sessions.with_stored(type_id, spec, |state, _| {
-        let write = state
+    let created = write_current(sessions, &*store, type_id, spec, now).await?;
+    delete_ended(sessions, &*store, type_id, spec).await?;
+    if let Some((key, Some(user))) = &created
+        && let Err(error) = enforce_max_per_user(&*store, spec, user, *key, now).await
+    {
+        tracing::warn!(
+            target: TRACING_TARGET,
+            cookie = spec.cookie(),
+            %error,
+            "could not apply max_per_user after a login; the next login applies it"
+        );
+    }
+    sessions.commit_stored(type_id, spec, |_, _| ());
+    Ok(())
+}
+
+/// Step 1 of [`flush`]: writes the current session if it changed. Returns
+/// the key and user of a row this write created (a new session, or one
+/// moved to a new id), for the per-user cap.
+async fn write_current(
+    sessions: &RequestSessions,
+    store: &dyn SessionStore,
+    type_id: TypeId,
+    spec: &'static SessionSpec,
+    now: u64,
+) -> Result<Option<(StoreKey, Option<String>)>, SessionError> {
+    let write = sessions.with_stored(type_id, spec, |state, _| {
+        state
             .current
             .as_ref()
             .filter(|current| current.dirty)
@@ -495,57 +547,61 @@ pub(crate) async fn flush(
                     current.saved,
                     current.replaces,
                 )
-            });
-        (write, std::mem::take(&mut state.deletes))
+            })
     });
+    let Some((key, mut record, saved, replaces)) = write else {
+        return Ok(None);
+    };
     let mut created = None;
-    if let Some((key, mut record, saved, replaces)) = write {
-        if let Some(replaced) = replaces {
-            record.revision = replaced
-                .expected
-                .map_or(1, |revision| revision.saturating_add(1));
-            let outcome = store
-                .move_session(&replaced.key, replaced.expected, &key, &record, now)
-                .await?;
-            match outcome {
-                MoveOutcome::Moved => created = Some((key, record.user.clone())),
-                MoveOutcome::Gone => return Err(revoked(sessions, type_id, spec)),
-                MoveOutcome::Conflict => return Err(conflict(spec)),
-            }
-        } else {
-            record.revision = saved.map_or(1, |revision| revision.saturating_add(1));
-            if store.save(&key, &record, saved, now).await? == SaveOutcome::Conflict {
-                return Err(conflict(spec));
-            }
-            if saved.is_none() {
-                created = Some((key, record.user.clone()));
-            }
+    if let Some(replaced) = replaces {
+        record.revision = replaced
+            .expected
+            .map_or(1, |revision| revision.saturating_add(1));
+        let outcome = store
+            .move_session(&replaced.key, replaced.expected, &key, &record, now)
+            .await?;
+        match outcome {
+            MoveOutcome::Moved => created = Some((key, record.user.clone())),
+            MoveOutcome::Gone => return Err(revoked(sessions, type_id, spec)),
+            MoveOutcome::Conflict => return Err(conflict(spec)),
         }
+    } else {
+        record.revision = saved.map_or(1, |revision| revision.saturating_add(1));
+        if store.save(&key, &record, saved, now).await? == SaveOutcome::Conflict {
+            return Err(conflict(spec));
+        }
+        if saved.is_none() {
+            created = Some((key, record.user.clone()));
+        }
+    }
+    // The store holds the row now: the cookie naming it is committed, so
+    // even an error answer from a later step hands it to the browser.
+    sessions.commit_stored(type_id, spec, |state, _| {
+        if let Some(current) = state.current.as_mut().filter(|c| c.key == key) {
+            current.saved = Some(record.revision);
+            current.record.revision = record.revision;
+            current.dirty = false;
+            current.replaces = None;
+        }
+    });
+    Ok(created)
+}
+
+/// Step 2 of [`flush`]: deletes the rows of sessions ended in this request.
+/// On a failure the deletes not yet done stay pending.
+async fn delete_ended(
+    sessions: &RequestSessions,
+    store: &dyn SessionStore,
+    type_id: TypeId,
+    spec: &'static SessionSpec,
+) -> Result<(), SessionError> {
+    let deletes = sessions.with_stored(type_id, spec, |state, _| state.deletes.clone());
+    for key in deletes {
+        store.delete(&key).await?;
         sessions.with_stored(type_id, spec, |state, _| {
-            if let Some(current) = state.current.as_mut().filter(|c| c.key == key) {
-                current.saved = Some(record.revision);
-                current.record.revision = record.revision;
-                current.dirty = false;
-                current.replaces = None;
-            }
+            state.deletes.retain(|pending| *pending != key);
         });
     }
-    let rest = async {
-        for key in &deletes {
-            store.delete(key).await?;
-        }
-        if let Some((key, Some(user))) = &created {
-            enforce_max_per_user(&*store, spec, user, *key, now).await?;
-        }
-        Ok::<(), SessionError>(())
-    };
-    if let Err(error) = rest.await {
-        if let Some((key, _)) = &created {
-            undo_create(&*store, spec, key).await;
-        }
-        return Err(error);
-    }
-    sessions.commit_stored(type_id, spec, |_, _| ());
     Ok(())
 }
 
@@ -579,18 +635,5 @@ fn conflict(spec: &SessionSpec) -> SessionError {
     );
     SessionError::Conflict {
         type_name: spec.type_name(),
-    }
-}
-
-/// Deletes a row this flush created, after a later step failed. Best effort:
-/// the store is likely failing; the row then expires by itself.
-async fn undo_create(store: &dyn SessionStore, spec: &SessionSpec, key: &StoreKey) {
-    if let Err(error) = store.delete(key).await {
-        tracing::warn!(
-            target: TRACING_TARGET,
-            cookie = spec.cookie(),
-            %error,
-            "could not remove a half-written session; it expires by itself"
-        );
     }
 }
