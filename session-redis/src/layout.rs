@@ -39,6 +39,15 @@ impl Layout {
         format!("{}:{}:user:{namespace}:{user}", self.prefix, tag(route))
     }
 
+    /// `<prefix>:{<user route>}:epoch:<namespace>:<user>`: a counter that
+    /// every "log out everywhere" of the user raises, in the index's slot. A
+    /// cross-slot move that must put a row back does so only if it is
+    /// unchanged since the row was taken out (see the crate docs).
+    pub(crate) fn epoch(&self, namespace: &str, user: &str) -> String {
+        let route = StoreKey::user_route(namespace, user);
+        format!("{}:{}:epoch:{namespace}:{user}", self.prefix, tag(route))
+    }
+
     /// The row of index member `member` (a key's hex), if it is a key's
     /// canonical hex on `route`; `None` for junk, which no script may
     /// address (it could name a key in another slot).
@@ -65,6 +74,10 @@ mod tests {
         assert_eq!(
             layout.index("admin", "alice"),
             format!("app:{tag}:user:admin:alice")
+        );
+        assert_eq!(
+            layout.epoch("admin", "alice"),
+            format!("app:{tag}:epoch:admin:alice")
         );
         assert_eq!(
             layout.member_row(route, key.to_hex().as_bytes()),

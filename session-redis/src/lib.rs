@@ -97,20 +97,26 @@
 //!    row is there (`Conflict`).
 //! 3. Only if step 2 failed (a conflict, or the new slot's node is
 //!    unreachable): put the old row back (`RESTORE`, with its remaining TTL,
-//!    and its index entry) unless its key was taken meanwhile; a failed
-//!    restore is logged.
+//!    and its index entry) unless its key was taken meanwhile or its user
+//!    was logged out everywhere meanwhile; a failed restore is logged.
 //!
 //! The outcomes are those of the one-script move, with this window between
 //! the steps: a request reading the old session sees it absent (revoked),
 //! and if the process dies between the steps the session is gone; the user
-//! is logged out, which is the safe side. Only when step 2 fails can the
-//! restore bring back a row that a logout of that same session removed in
-//! the window, so that logout is undone; step 2 fails only when the new
-//! slot's node is down or the new key is taken, and new keys are fresh
-//! 192-bit random ids. A timeout in step 2 is reported as
-//! `StoreError::Unavailable` even if the new row was written: that row then
-//! lives under an id no client holds, indexed under its user (so "log out
-//! everywhere" ends it), until its TTL.
+//! is logged out, which is the safe side. A "log out everywhere" (or an
+//! admin's ban) of the old row's user that lands in the window cannot see
+//! the row, which is out of its index, so it raises a per-user epoch
+//! counter kept in the index's slot (`<prefix>:{<route>}:epoch:<namespace>:<user>`,
+//! kept a day after its last raise); step 1 records the counter and step 3
+//! restores nothing if it moved, so that logout stands. What remains: an
+//! anonymous session has no user to log out everywhere, so only a delete
+//! of that same session by its id (its own logout, sent from another tab
+//! in the same moment) can be undone by a restore, and only when step 2
+//! fails, which needs the new slot's node down or the fresh 192-bit key
+//! taken. A timeout in step 2 is reported as `StoreError::Unavailable` even
+//! if the new row was written: that row then lives under an id no client
+//! holds, indexed under its user (so "log out everywhere" ends it), until
+//! its TTL.
 //!
 //! # Redis Cluster operations
 //!

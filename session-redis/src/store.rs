@@ -70,6 +70,19 @@ enum Owner {
     Skip,
 }
 
+/// What `move_out.lua` took out of the old slot, to put back if the second
+/// half of a cross-slot move fails.
+struct Taken {
+    /// The owner the script ran with (whose index and epoch to declare).
+    owner: Owner,
+    /// The row's remaining lifetime in milliseconds.
+    pttl: i64,
+    /// The row as `DUMP` serialized it.
+    dump: Vec<u8>,
+    /// The owner's epoch counter when the row was taken out.
+    epoch: Vec<u8>,
+}
+
 impl RedisStore {
     /// A store on `url` with the default [`RedisStoreConfig`]:
     ///
@@ -275,6 +288,8 @@ impl RedisStore {
             for member in &junk {
                 invocation.arg(member.as_slice());
             }
+            // Last: the user's epoch counter (`delete_user.lua` raises it).
+            invocation.key(layout.epoch(namespace, user));
             let reply = self.run(&invocation).await?;
             if reply != Value::BulkString(b"retry".to_vec()) {
                 return Ok(reply);
@@ -346,6 +361,23 @@ impl RedisStore {
         record: &Record,
         now: u64,
     ) -> Result<MoveOutcome, StoreError> {
+        let taken = match self.move_out(from, expected, now).await? {
+            Ok(taken) => taken,
+            Err(outcome) => return Ok(outcome),
+        };
+        self.move_in(from, taken, to, record, now).await
+    }
+
+    /// The first step of [`move_across_slots`](Self::move_across_slots): on
+    /// the old row's slot, check the old row and take it out. `Err` carries
+    /// the outcome when nothing was taken (`Gone`, `Conflict`); `Ok(None)`
+    /// means no live row was there to keep.
+    async fn move_out(
+        &self,
+        from: &StoreKey,
+        expected: Option<u64>,
+        now: u64,
+    ) -> Result<Result<Option<Taken>, MoveOutcome>, StoreError> {
         let (reply, owner) = self
             .run_owned(from, |owner| {
                 let mut invocation = MOVE_OUT.key(self.row_key(from));
@@ -354,24 +386,49 @@ impl RedisStore {
                     .arg(now)
                     .arg(from.to_hex());
                 self.push_owner(&mut invocation, owner);
+                self.push_epoch(&mut invocation, owner);
                 invocation
             })
             .await?;
-        let taken = match reply {
-            Value::Int(0) => return Ok(MoveOutcome::Conflict),
-            Value::Int(2) => return Ok(MoveOutcome::Gone),
-            Value::Int(1) => None,
-            Value::Array(items) => match <[Value; 3]>::try_from(items) {
-                Ok([_, Value::Int(pttl), Value::BulkString(dump)]) => Some((pttl, dump)),
+        Ok(match reply {
+            Value::Int(0) => Err(MoveOutcome::Conflict),
+            Value::Int(2) => Err(MoveOutcome::Gone),
+            Value::Int(1) => Ok(None),
+            Value::Array(items) => match <[Value; 4]>::try_from(items) {
+                Ok(
+                    [
+                        _,
+                        Value::Int(pttl),
+                        Value::BulkString(dump),
+                        Value::BulkString(epoch),
+                    ],
+                ) => Ok(Some(Taken {
+                    owner,
+                    pttl,
+                    dump,
+                    epoch,
+                })),
                 _ => return Err(unexpected_reply()),
             },
             _ => return Err(unexpected_reply()),
-        };
+        })
+    }
+
+    /// The second step: create the new row in its slot; if that fails, put
+    /// back the row the first step took (see [`restore`](Self::restore)).
+    async fn move_in(
+        &self,
+        from: &StoreKey,
+        taken: Option<Taken>,
+        to: &StoreKey,
+        record: &Record,
+        now: u64,
+    ) -> Result<MoveOutcome, StoreError> {
         let created = self.save_row(to, record, None, now).await;
         if !matches!(created, Ok(SaveOutcome::Saved))
-            && let Some((pttl, dump)) = taken
+            && let Some(taken) = taken
         {
-            self.restore(from, &owner, pttl, dump).await;
+            self.restore(from, taken).await;
         }
         Ok(match created? {
             SaveOutcome::Saved => MoveOutcome::Moved,
@@ -379,17 +436,32 @@ impl RedisStore {
         })
     }
 
-    /// Puts back the row `move_out.lua` took from `key`, unless its key was
-    /// taken since. Best effort: a failure is logged, not returned (the
-    /// caller reports the failure that made the restore necessary).
-    async fn restore(&self, key: &StoreKey, owner: &Owner, pttl: i64, dump: Vec<u8>) {
-        let mut invocation = RESTORE.key(self.row_key(key));
+    /// Declares the user's epoch counter as the next key, for a row with an
+    /// owner (`move_out.lua`, `restore.lua`).
+    fn push_epoch(&self, invocation: &mut ScriptInvocation<'_>, owner: &Owner) {
         if let Owner::User(namespace, user) = owner {
+            invocation.key(self.inner.layout.epoch(namespace, user));
+        }
+    }
+
+    /// Puts back the row `move_out.lua` took from `key`, unless its key was
+    /// taken since or its user was logged out everywhere since. Best effort:
+    /// a failure is logged, not returned (the caller reports the failure
+    /// that made the restore necessary).
+    async fn restore(&self, key: &StoreKey, taken: Taken) {
+        let mut invocation = RESTORE.key(self.row_key(key));
+        if let Owner::User(namespace, user) = &taken.owner {
             invocation.key(self.user_index_key(namespace, user));
         }
-        invocation.arg(pttl).arg(dump).arg(key.to_hex());
+        self.push_epoch(&mut invocation, &taken.owner);
+        invocation
+            .arg(taken.pttl)
+            .arg(taken.dump)
+            .arg(taken.epoch)
+            .arg(key.to_hex());
         let outcome = match self.run(&invocation).await {
             Ok(Value::Int(1)) => return,
+            Ok(Value::Int(2)) => "its user was logged out everywhere meanwhile".to_owned(),
             Ok(_) => "its key was taken meanwhile".to_owned(),
             Err(error) => error.to_string(),
         };
@@ -766,5 +838,114 @@ mod tests {
         assert_eq!(owner_of(&Value::Int(1), route), None);
         let row = Value::Array(vec![bulk(b"row"), bulk(b"a"), bulk(b"b")]);
         assert_eq!(owner_of(&row, route), None);
+    }
+
+    /// The test cluster of `.ci/run` under a fresh key prefix, or `None`
+    /// (the test skips) when `SESSION_SEAL_REDIS_CLUSTER_URLS` is unset,
+    /// which fails instead under `SESSION_SEAL_REQUIRE_REDIS=1`.
+    fn test_cluster(test: &str) -> Option<RedisStore> {
+        let Some(urls) = std::env::var("SESSION_SEAL_REDIS_CLUSTER_URLS")
+            .ok()
+            .filter(|urls| !urls.is_empty())
+        else {
+            let required = std::env::var("SESSION_SEAL_REQUIRE_REDIS").as_deref() == Ok("1");
+            assert!(!required, "{test}: set SESSION_SEAL_REDIS_CLUSTER_URLS");
+            eprintln!("skipping {test}: SESSION_SEAL_REDIS_CLUSTER_URLS is not set");
+            return None;
+        };
+        let unique = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos());
+        let prefix = format!("session-seal-test:{test}:{unique}");
+        let config = RedisStoreConfig::default().key_prefix(prefix);
+        Some(RedisStore::cluster_with_config(urls.split(','), config).expect("valid cluster URLs"))
+    }
+
+    /// A row of `user` in namespace `acct` and the key it lives under.
+    fn row_of(user: &str, now: u64) -> (StoreKey, Record) {
+        use session_core::store::SessionId;
+        let key = StoreKey::derive("acct", &SessionId::generate_for("acct", Some(user)));
+        let record = Record {
+            namespace: "acct".into(),
+            user: Some(user.into()),
+            version: 1,
+            data: br#"{"user":"x"}"#.to_vec(),
+            revision: 1,
+            created_at: now,
+            touched_at: now,
+            expires_at: now + 3600,
+        };
+        (key, record)
+    }
+
+    /// A change of user from `old` to a user on another route, whose second
+    /// half is made to fail (its new key is taken by a live row), with
+    /// `between` run in the window between the halves. Returns the old key.
+    async fn failed_cross_slot_move(
+        store: &RedisStore,
+        old: &str,
+        between: impl AsyncFnOnce(&RedisStore),
+    ) -> StoreKey {
+        let now = 1_700_000_000;
+        let (from, record) = row_of(old, now);
+        assert_eq!(
+            store
+                .save_row(&from, &record, None, now)
+                .await
+                .expect("save"),
+            SaveOutcome::Saved
+        );
+        let new_user = (0..)
+            .map(|n| format!("{old}-moved-{n}"))
+            .find(|user| StoreKey::user_route("acct", user) != from.route())
+            .expect("a user on another route");
+        let (to, moved) = row_of(&new_user, now);
+        let taken = store.save_row(&to, &moved, None, now).await;
+        assert_eq!(
+            taken.expect("save"),
+            SaveOutcome::Saved,
+            "the new key is taken"
+        );
+
+        let taken = store
+            .move_out(&from, Some(1), now)
+            .await
+            .expect("first half")
+            .expect("taken out");
+        assert!(taken.is_some(), "a live row is kept for a restore");
+        assert_eq!(store.load(&from, now).await.expect("load"), None);
+        between(store).await;
+        let outcome = store.move_in(&from, taken, &to, &moved, now).await;
+        assert_eq!(outcome.expect("second half"), MoveOutcome::Conflict);
+        from
+    }
+
+    #[tokio::test]
+    async fn a_failed_cross_slot_move_puts_the_row_back() {
+        let Some(store) = test_cluster("a_failed_cross_slot_move_puts_the_row_back") else {
+            return;
+        };
+        let from = failed_cross_slot_move(&store, "ada", async |_| {}).await;
+        let restored = store.load(&from, 1_700_000_000).await.expect("load");
+        assert!(restored.is_some(), "the session survives a failed move");
+        let listed = store.list_user("acct", "ada", 1_700_000_000).await;
+        assert_eq!(listed.expect("list").len(), 1, "and is indexed again");
+    }
+
+    #[tokio::test]
+    async fn a_logout_everywhere_in_the_window_stands() {
+        let Some(store) = test_cluster("a_logout_everywhere_in_the_window_stands") else {
+            return;
+        };
+        let from = failed_cross_slot_move(&store, "bob", async |store| {
+            // The row is out of its index, so this ends nothing it can see.
+            let ended = store.delete_user("acct", "bob", None).await;
+            assert_eq!(ended.expect("delete_user"), 0);
+        })
+        .await;
+        let restored = store.load(&from, 1_700_000_000).await.expect("load");
+        assert_eq!(restored, None, "the logout is not undone by the restore");
+        let listed = store.list_user("acct", "bob", 1_700_000_000).await;
+        assert_eq!(listed.expect("list"), vec![]);
     }
 }

@@ -10,6 +10,9 @@
 if redis.replicate_commands then redis.replicate_commands() end
 
 local U64_MAX = '18446744073709551615'
+-- How long a user's epoch counter outlives its last raise (a day): far
+-- longer than the seconds between the two halves of a cross-slot move.
+local EPOCH_TTL = 86400
 local U32_MAX = '4294967295'
 
 -- `s` without leading zeros if it is decimal digits that fit `max`, else nil:
