@@ -1,5 +1,6 @@
 //! `inspect` and `verify`: looking at a cookie value.
 
+use std::ffi::OsStr;
 use std::io::{Read as _, Write};
 
 use session_core::__private::unix_now;
@@ -7,6 +8,7 @@ use session_core::{Inspection, WireFormat, inspect};
 use session_core::{KeyId, Keyring, SessionSpec};
 
 use crate::Failure;
+use crate::escape::escape_non_printing;
 use crate::secrets::{Secrets, Sources};
 use crate::time::{relative, rfc3339};
 
@@ -16,21 +18,30 @@ const LONGEST_MAX_AGE_SECS: u64 = 400 * 86_400;
 
 /// Reads the value: the argument, or standard input for `-`. A pasted
 /// `name=value` pair is accepted (base64url never contains `=`).
-fn read_value(argument: &str) -> Result<String, Failure> {
+///
+/// Text that is not UTF-8 is a malformed value (exit code 3), like any other
+/// value that is not base64url, wherever it comes from; only failing to read
+/// standard input at all is a problem of the setup (exit code 1).
+fn read_value(argument: &OsStr) -> Result<String, Failure> {
     let text = if argument == "-" {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|error| Failure::config(format!("cannot read standard input: {error}")))?;
-        text
+        String::from_utf8(bytes)
+            .map_err(|_| Failure::malformed("standard input is not UTF-8 text"))?
     } else {
-        argument.to_owned()
+        argument
+            .to_str()
+            .ok_or_else(|| Failure::malformed("the value is not UTF-8 text"))?
+            .to_owned()
     };
     let text = text.trim();
     let value = text.split_once('=').map_or(text, |(_, value)| value.trim());
     Ok(value.to_owned())
 }
 
+/// A failure to write the output (a closed pipe, a full disk).
 fn write_failed(error: std::io::Error) -> Failure {
     Failure::config(format!("cannot write the output: {error}"))
 }
@@ -75,13 +86,24 @@ fn write_fields(
     Ok(())
 }
 
+/// A payload as pretty JSON, with every non-printing character in it
+/// escaped (`\u009b`): it came off the wire, and must not drive the
+/// terminal. Line by line, so the pretty-printer's own line breaks stay; the
+/// result is still JSON, decoding to the same value.
 fn write_json(out: &mut impl Write, json: &serde_json::Value) -> std::io::Result<()> {
     let pretty = serde_json::to_string_pretty(json).unwrap_or_else(|_| json.to_string());
-    writeln!(out, "{pretty}")
+    for line in pretty.lines() {
+        writeln!(out, "{}", escape_non_printing(line))?;
+    }
+    Ok(())
 }
 
 /// `inspect`: the header, and a signed value's payload, labelled unverified.
-pub fn run_inspect(out: &mut impl Write, sources: &Sources, argument: &str) -> Result<(), Failure> {
+pub fn run_inspect(
+    out: &mut impl Write,
+    sources: &Sources,
+    argument: &OsStr,
+) -> Result<(), Failure> {
     let value = read_value(argument)?;
     let seen = inspect(&value).map_err(|error| Failure::invalid(&error))?;
     // Secrets are optional here: with them, the key id is matched.
@@ -117,8 +139,11 @@ pub fn run_inspect(out: &mut impl Write, sources: &Sources, argument: &str) -> R
 
 /// What `verify` checks a value against.
 pub struct Binding<'a> {
+    /// The session type's cookie name.
     pub cookie: &'a str,
+    /// The session type's namespace.
     pub namespace: &'a str,
+    /// The unix time to check at, if not now.
     pub now: Option<u64>,
 }
 
@@ -126,7 +151,7 @@ pub struct Binding<'a> {
 pub fn run_verify(
     out: &mut impl Write,
     sources: &Sources,
-    argument: &str,
+    argument: &OsStr,
     binding: &Binding<'_>,
 ) -> Result<(), Failure> {
     let secrets = sources.load()?;

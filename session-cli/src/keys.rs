@@ -1,6 +1,7 @@
 //! `keygen`, `rotate` and `kid`: the secret-handling commands.
 
 use std::io::Write;
+use std::path::Path;
 
 use rand::TryRngCore as _;
 use rand::rngs::OsRng;
@@ -8,6 +9,7 @@ use session_core::{KeyId, Keyring, PREVIOUS_SECRETS_VAR, SECRET_VAR, SessionSecr
 use zeroize::Zeroizing;
 
 use crate::Failure;
+use crate::files;
 use crate::secrets::Sources;
 
 /// A fresh secret of `bytes` random bytes from the OS.
@@ -19,12 +21,33 @@ fn fresh_secret(bytes: usize) -> Result<SessionSecret, Failure> {
     SessionSecret::from_bytes(&raw).map_err(|error| Failure::config(error.to_string()))
 }
 
+/// The key id a keyring of just `secret` gives it.
 fn key_id(secret: &SessionSecret) -> KeyId {
     Keyring::new(secret.clone()).primary_key_id()
 }
 
+/// A failure to write the output (a closed pipe, a full disk).
 fn write_failed(error: std::io::Error) -> Failure {
     Failure::config(format!("cannot write the output: {error}"))
+}
+
+/// Runs a command that prints secrets (`render`), onto `out`, or, given
+/// `output`, into a new file there that only its owner can read (see
+/// [`files::write_new_private_file`]): a shell's `> file` would create it
+/// with the umask's mode, typically readable by everyone.
+pub fn emit(
+    out: &mut impl Write,
+    output: Option<&Path>,
+    render: impl FnOnce(&mut Vec<u8>) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    match output {
+        Some(path) => files::write_new_private_file(path, render),
+        None => {
+            let mut text = Zeroizing::new(Vec::with_capacity(4096));
+            render(&mut text)?;
+            out.write_all(&text).map_err(write_failed)
+        }
+    }
 }
 
 /// Prints one new secret.

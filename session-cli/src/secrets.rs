@@ -8,10 +8,13 @@ use session_core::{PREVIOUS_SECRETS_VAR, SECRET_VAR, SessionSecret};
 use zeroize::Zeroizing;
 
 use crate::Failure;
+use crate::files;
 
 /// The secrets to work with: the primary and the previous ones, in order.
 pub struct Secrets {
+    /// The one new values are sealed with.
     pub primary: SessionSecret,
+    /// The ones values may still be opened with, newest first.
     pub previous: Vec<SessionSecret>,
 }
 
@@ -25,6 +28,10 @@ pub struct Sources {
     /// instead of SESSION_SEAL_PREVIOUS_SECRETS.
     #[arg(long, value_name = "PATH", global = true)]
     pub previous_secrets_file: Option<PathBuf>,
+    /// Read secret files that group or others can access (mode & 077), with
+    /// a warning, instead of refusing them (the fix: chmod 600 FILE).
+    #[arg(long, global = true)]
+    pub allow_insecure_secret_file: bool,
 }
 
 impl Sources {
@@ -36,7 +43,7 @@ impl Sources {
     /// Loads the primary secret (required) and the previous ones (optional).
     pub fn load(&self) -> Result<Secrets, Failure> {
         let primary_text = match &self.secret_file {
-            Some(path) => read_file(path)?,
+            Some(path) => self.read_file(path)?,
             None => read_var(SECRET_VAR)?.ok_or_else(|| {
                 Failure::config(format!(
                     "no secret: set {SECRET_VAR} or pass --secret-file (make one with `session-seal keygen`)"
@@ -46,7 +53,7 @@ impl Sources {
         let primary = SessionSecret::from_base64(primary_text.trim())
             .map_err(|error| Failure::config(format!("the primary secret is unusable: {error}")))?;
         let previous_text = match &self.previous_secrets_file {
-            Some(path) => Some(read_file(path)?),
+            Some(path) => Some(self.read_file(path)?),
             None => read_var(PREVIOUS_SECRETS_VAR)?,
         };
         let mut previous = Vec::new();
@@ -68,14 +75,14 @@ impl Sources {
         }
         Ok(Secrets { primary, previous })
     }
+
+    /// Reads a secrets file, refusing one others can access unless allowed.
+    fn read_file(&self, path: &Path) -> Result<Zeroizing<String>, Failure> {
+        files::read_secret_file(path, self.allow_insecure_secret_file)
+    }
 }
 
-fn read_file(path: &Path) -> Result<Zeroizing<String>, Failure> {
-    std::fs::read_to_string(path)
-        .map(Zeroizing::new)
-        .map_err(|error| Failure::config(format!("cannot read {}: {error}", path.display())))
-}
-
+/// An environment variable, if set; an error if it is not UTF-8.
 fn read_var(name: &str) -> Result<Option<Zeroizing<String>>, Failure> {
     match std::env::var_os(name) {
         None => Ok(None),

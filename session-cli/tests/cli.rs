@@ -1,23 +1,76 @@
 //! The built `session-seal` binary, run as a user would: output, exit codes,
 //! and what it never prints.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const BIN: &str = env!("CARGO_BIN_EXE_session-seal");
 
-/// Runs the binary with `args` and exactly the given session-seal variables.
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(BIN);
+/// Gives `command` exactly the given session-seal variables.
+fn isolate(command: &mut Command, env: &[(&str, &str)]) {
     command
-        .args(args)
         .env_remove("SESSION_SEAL_SECRET")
         .env_remove("SESSION_SEAL_PREVIOUS_SECRETS")
         .env_remove("SESSION_SEAL_ENV");
     for (name, value) in env {
         command.env(name, value);
     }
+}
+
+/// Runs the binary with `args` and exactly the given session-seal variables.
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    isolate(&mut command, env);
     command.output().expect("the binary runs")
+}
+
+/// Like [`run`], with `input` on standard input.
+fn run_with_input(args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    isolate(&mut command, env);
+    let mut child = command.spawn().expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
+/// A fresh, empty directory for one test (the tests run on threads of one
+/// process, so the process id alone does not separate them).
+fn temp_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("session-seal-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Writes `contents` to `path` with permission bits `mode` (on Unix; the
+/// umask plays no part, as `set_permissions` is a chmod).
+fn write_with_mode(path: &Path, contents: &str, mode: u32) {
+    std::fs::write(path, contents).expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+}
+
+/// A path as an argument (the tests' temporary paths are UTF-8).
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
 }
 
 fn stdout(output: &Output) -> String {
@@ -86,26 +139,180 @@ fn kid_lists_primary_then_previous() {
 
 #[test]
 fn secrets_can_come_from_files() {
-    let dir = std::env::temp_dir().join(format!("session-seal-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = temp_dir("files");
     let (primary, old1, old2) = (keygen(), keygen(), keygen());
     let primary_file: PathBuf = dir.join("secret");
     let previous_file: PathBuf = dir.join("previous");
-    std::fs::write(&primary_file, format!("{primary}\n")).expect("write");
-    std::fs::write(&previous_file, format!("{old1}\n{old2}\n")).expect("write");
+    write_with_mode(&primary_file, &format!("{primary}\n"), 0o600);
+    write_with_mode(&previous_file, &format!("{old1}\n{old2}\n"), 0o400);
     let output = run(
         &[
             "kid",
             "--secret-file",
-            primary_file.to_str().expect("utf-8 path"),
+            arg(&primary_file),
             "--previous-secrets-file",
-            previous_file.to_str().expect("utf-8 path"),
+            arg(&previous_file),
         ],
         &[],
     );
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(stdout(&output).lines().count(), 3);
     assert!(stdout(&output).contains(&kid_of(&old2)));
+    assert_eq!(stderr(&output), "", "private files: no warning");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+/// As ssh with a private key: a secret file that group or others can read
+/// or write is refused, with the file, its mode and the fix; the flag
+/// downgrades the refusal to a warning.
+#[cfg(unix)]
+#[test]
+fn secret_files_open_to_group_or_others_are_refused() {
+    let dir = temp_dir("insecure");
+    let (primary, old) = (keygen(), keygen());
+    let primary_file = dir.join("secret");
+    let private_file = dir.join("private");
+    let previous_file = dir.join("previous");
+    write_with_mode(&primary_file, &format!("{primary}\n"), 0o644);
+    write_with_mode(&private_file, &format!("{primary}\n"), 0o600);
+    write_with_mode(&previous_file, &format!("{old}\n"), 0o620);
+
+    let output = run(&["kid", "--secret-file", arg(&primary_file)], &[]);
+    assert_eq!(output.status.code(), Some(1), "configuration problem");
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.contains(arg(&primary_file)),
+        "names the file: {message}"
+    );
+    assert!(message.contains("0644"), "names the mode: {message}");
+    assert!(
+        message.contains(&format!("chmod 600 {}", arg(&primary_file))),
+        "names the fix: {message}"
+    );
+    assert!(
+        message.contains("--allow-insecure-secret-file"),
+        "{message}"
+    );
+    assert!(!message.contains(&primary), "no secret in errors");
+    assert_eq!(stdout(&output), "");
+
+    // Every file a secret is read from: the previous secrets too (group-writable).
+    let output = run(
+        &[
+            "kid",
+            "--secret-file",
+            arg(&private_file),
+            "--previous-secrets-file",
+            arg(&previous_file),
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("0620"), "{}", stderr(&output));
+    assert!(stderr(&output).contains(arg(&previous_file)));
+
+    // With the flag: read, with a warning that names the fix.
+    let output = run(
+        &[
+            "kid",
+            "--allow-insecure-secret-file",
+            "--secret-file",
+            arg(&primary_file),
+        ],
+        &[],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), format!("primary   {}\n", kid_of(&primary)));
+    let warning = stderr(&output);
+    assert!(warning.starts_with("session-seal: warning: "), "{warning}");
+    assert!(
+        warning.contains("0644") && warning.contains("chmod 600"),
+        "{warning}"
+    );
+
+    // A private file is read without a word.
+    let output = run(&["kid", "--secret-file", arg(&private_file)], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+/// Runs the binary under umask 000, where a file created with the default
+/// mode (0666) would be readable and writable by everyone.
+#[cfg(unix)]
+fn run_with_open_umask(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("umask 000 && exec \"$0\" \"$@\"")
+        .arg(BIN)
+        .args(args);
+    isolate(&mut command, env);
+    command.output().expect("sh runs the binary")
+}
+
+/// The permission bits of `path`.
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[cfg(unix)]
+#[test]
+fn keygen_and_rotate_create_their_output_file_with_mode_0600() {
+    let dir = temp_dir("output");
+    let key_file = dir.join("secret.key");
+    let output = run_with_open_umask(&["keygen", "--output", arg(&key_file)], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "", "the secret goes to the file only");
+    assert_eq!(mode_of(&key_file), 0o600, "whatever the umask");
+    let secret = std::fs::read_to_string(&key_file).expect("read");
+    assert_eq!(secret.trim().len(), 43, "{secret:?}");
+    // The file it wrote is one the CLI reads without complaint.
+    let output = run(&["kid", "--secret-file", arg(&key_file)], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "");
+
+    let env_file = dir.join("rotated.env");
+    let env = [("SESSION_SEAL_SECRET", secret.trim())];
+    let output = run_with_open_umask(&["rotate", "-o", arg(&env_file)], &env);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    assert!(
+        stderr(&output).contains("(was primary)"),
+        "key ids still on stderr"
+    );
+    assert_eq!(mode_of(&env_file), 0o600);
+    let rotated = std::fs::read_to_string(&env_file).expect("read");
+    assert!(rotated.starts_with("SESSION_SEAL_SECRET="), "{rotated}");
+    assert!(
+        rotated.contains(&format!(
+            "SESSION_SEAL_PREVIOUS_SECRETS={}\n",
+            secret.trim()
+        )),
+        "{rotated}"
+    );
+
+    // An existing file is never overwritten (it may hold the live secret).
+    let output = run(&["keygen", "--output", arg(&key_file)], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("already exists"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(std::fs::read_to_string(&key_file).expect("read"), secret);
+    // A rotation that fails leaves no file behind.
+    let failed_file = dir.join("failed.env");
+    let output = run(&["rotate", "--output", arg(&failed_file)], &[]);
+    assert_eq!(output.status.code(), Some(1), "no secret configured");
+    assert!(!failed_file.exists(), "no empty file to deploy");
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
@@ -281,22 +488,12 @@ fn keygen_seal_inspect_verify_round_trip() {
     let output = run(&["inspect", &value], &[("SESSION_SEAL_SECRET", &secret)]);
     assert!(stdout(&output).contains("(the primary secret)"));
     // From standard input, pasted as a cookie pair.
-    let mut child = Command::new(BIN)
-        .args(["inspect", "-"])
-        .env_remove("SESSION_SEAL_SECRET")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("admin_sid={value}\n").as_bytes())
-        .expect("write");
-    let piped = child.wait_with_output().expect("wait");
-    assert!(piped.status.success());
+    let piped = run_with_input(
+        &["inspect", "-"],
+        &[],
+        format!("admin_sid={value}\n").as_bytes(),
+    );
+    assert!(piped.status.success(), "{}", stderr(&piped));
     assert!(stdout(&piped).contains("format   signed"));
 
     // verify opens it for real.
@@ -409,6 +606,125 @@ fn encrypted_values_are_inspected_without_payload_and_verified_with_it() {
     // Under another binding it does not open.
     let output = verify(&value, "admin_sid", "tenant", &env, SEALED_AT + 60);
     assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+}
+
+/// A session whose payload carries text an attacker chose.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct NoteSession {
+    note: String,
+    tags: std::collections::BTreeMap<String, String>,
+}
+
+impl session_core::SessionPayload for NoteSession {
+    const SPEC: session_core::SessionSpec =
+        session_core::SessionSpec::builder("NoteSession", "note_sid", "notes").build();
+}
+
+/// The JSON after the `payload` line of `inspect`/`verify` output.
+fn printed_payload(text: &str) -> &str {
+    let start = text.find("\npayload ").expect("a payload line") + 1;
+    let after = &text[start..];
+    &after[after.find('\n').expect("payload follows") + 1..]
+}
+
+#[test]
+fn inspect_and_verify_escape_terminal_controls_and_bidi_in_payloads() {
+    let secret = keygen();
+    let session = NoteSession {
+        // An 8-bit CSI (SGR red), a right-to-left override, an OSC title.
+        note: "\u{9b}31mALERT \u{202e}txt.exe \u{1b}]0;pwned\u{7}".into(),
+        tags: [(
+            "\u{2066}owner\u{2069}".to_owned(),
+            "a\u{200b}dmin\u{2028}".to_owned(),
+        )]
+        .into(),
+    };
+    let value = keyring_of(&secret)
+        .seal_at(&session, SEALED_AT)
+        .expect("sealed");
+    let raw = [
+        '\u{9b}', '\u{202e}', '\u{1b}', '\u{7}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{2028}',
+    ];
+
+    let output = run(&["inspect", &value], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for c in raw {
+        assert!(!text.contains(c), "raw {c:?} printed: {text:?}");
+    }
+    assert!(text.contains("\\u009b31mALERT \\u202etxt.exe"), "{text}");
+    assert!(text.contains("\\u2066owner\\u2069"), "keys too: {text}");
+    // Escaped as JSON escapes: what is printed is the same payload, still JSON.
+    let printed: NoteSession = serde_json::from_str(printed_payload(&text)).expect("JSON");
+    assert_eq!(printed, session);
+
+    let env = [("SESSION_SEAL_SECRET", secret.as_str())];
+    let output = verify(&value, "note_sid", "notes", &env, SEALED_AT + 60);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    for c in raw {
+        assert!(!text.contains(c), "raw {c:?} printed: {text:?}");
+    }
+    assert!(
+        text.contains("\\u009b31m") && text.contains("\\u202e"),
+        "{text}"
+    );
+    let printed: NoteSession = serde_json::from_str(printed_payload(&text)).expect("JSON");
+    assert_eq!(printed, session);
+}
+
+/// A value that is not UTF-8 is malformed (exit code 3), whether it comes
+/// from standard input or an argument; it is not a configuration problem.
+#[test]
+fn values_that_are_not_utf8_are_malformed() {
+    let secret = keygen();
+    let env = [("SESSION_SEAL_SECRET", secret.as_str())];
+    let not_utf8 = b"admin_sid=\xff\xfeAZb0\n";
+    let verify_args = [
+        "verify",
+        "-",
+        "--cookie",
+        "admin_sid",
+        "--namespace",
+        "admin",
+    ];
+    let output = run_with_input(&verify_args, &env, not_utf8);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("session-seal: invalid: malformed"),
+        "{}",
+        stderr(&output)
+    );
+    let output = run_with_input(&["inspect", "-"], &[], not_utf8);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt as _;
+        let value = std::ffi::OsStr::from_bytes(b"\xffAZb0");
+        for args in [
+            vec![
+                "verify".as_ref(),
+                value,
+                "--cookie".as_ref(),
+                "sid".as_ref(),
+                "--namespace".as_ref(),
+                "app".as_ref(),
+            ],
+            vec!["inspect".as_ref(), value],
+        ] {
+            let mut command = Command::new(BIN);
+            command.args(&args);
+            isolate(&mut command, &env);
+            let output = command.output().expect("runs");
+            assert_eq!(
+                output.status.code(),
+                Some(3),
+                "{args:?}: {}",
+                stderr(&output)
+            );
+        }
+    }
 }
 
 proptest::proptest! {
