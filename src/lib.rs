@@ -153,11 +153,10 @@
 //! cookie name), derived from the same secret by HKDF-SHA256, with the
 //! header text as associated data. So the header stays readable (the key id
 //! picks the key) but is authenticated like the payload, and nothing is
-//! parsed before the tag checks out. Nonces come from rand's thread-local
-//! CSPRNG, seeded from the operating system; 192 random bits need no
-//! coordination between processes. (rand does not reseed it on `fork`: a
-//! process that seals and then forks workers calls
-//! [`Keyring::reseed_after_fork`] in each child.)
+//! parsed before the tag checks out. Each nonce is 192 bits read from the
+//! operating system's generator at the seal: no state in the process, so
+//! nothing to coordinate between processes and nothing for a `fork` to
+//! copy.
 //!
 //! Everything else is the same as for signed types: the registry, versions
 //! and migrations, rotation (previous secrets decrypt, only the primary
@@ -316,28 +315,23 @@
 //! - A response that read or wrote a session gets `Vary: Cookie`; one that
 //!   sets or clears a session cookie gets `Cache-Control: private` unless the
 //!   handler set its own `Cache-Control`.
-//! - Extractors find their layer while the layer's future polls the handler
-//!   (a thread-local scope, as `tracing` finds the current span), not
-//!   through the request extensions: a request that extracts no session type
-//!   costs no allocation, and one that does allocates its state once. So
-//!   extraction must run on the task that polls the layer; a middleware that
-//!   moves the request to another task (a `tokio::spawn`, tower's `Buffer`)
-//!   belongs outside the session layer, and inside it extraction fails with
-//!   [`SessionRejection::MissingLayer`], which says so. The innermost layer
-//!   around a route serves it, as before; a request a handler serves itself
-//!   through a router with no session layer of its own (an internal
-//!   forward) is served by the enclosing request's layer.
+//! - The layer puts each request's session state in the request's
+//!   extensions, as axum, tower-sessions and axum-extra carry per-request
+//!   state: extractors find it whatever middleware runs between the layer
+//!   and the handler (one that spawns the rest of the request onto another
+//!   task, tower's `Buffer`). The innermost layer around a route serves it.
+//!   A request a handler builds itself (an internal forward) carries no
+//!   state unless it copies the original's extensions; without a layer of
+//!   its own its extractors then fail with
+//!   [`SessionRejection::MissingLayer`].
 //! - The layer can be added with `Router::layer` (each route wrapped on its
 //!   own, as axum does for any layer: about 100 ns per request on our
 //!   benchmark machine) or wrapped once around the whole router
 //!   ([`SessionLayer`] shows how); both behave the same for routed
 //!   requests.
-//! - On Linux the clock for issuing and checking expiry is the coarse
-//!   real-time clock (`CLOCK_REALTIME_COARSE`, updated every scheduler
-//!   tick): the wire format counts whole seconds, and it is four times
-//!   cheaper to read than the precise clock. A cookie may open up to one
-//!   tick (1–10 ms) past its expiry second. Other systems use
-//!   `SystemTime`.
+//! - Expiry is issued and checked against `std::time::SystemTime` in whole
+//!   seconds: the plain real-time clock, so a value stops opening exactly at
+//!   its expiry second.
 //! - The envelope's fixed-size header and tag are decoded by a small
 //!   table-driven decoder of our own (the payload by the `base64` crate):
 //!   on every request, it is a third faster than the general engine for

@@ -1,10 +1,10 @@
-//! How extractors find their layer: the layer is "entered" while its future
-//! polls the service inside it (see `session-axum/src/scope.rs`). These
-//! tests pin down what that must guarantee: the innermost layer serves its
-//! routes, a layer never leaks into a request it does not wrap (not even
-//! after a handler panicked), nested requests see their own layer (or, with
-//! none of their own, the enclosing one), and an extractor moved off the
-//! layer's task fails cleanly.
+//! How extractors find their layer: the layer puts the request's session
+//! state in the request's extensions. These tests pin down what that must
+//! guarantee: the innermost layer serves its routes, a layer never leaks
+//! into a request it does not wrap (not even after a handler panicked on the
+//! same thread), nested requests see their own layer, and middleware that
+//! moves the request to another task (a spawn, tower's `Buffer`) between
+//! the layer and the handler changes nothing.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -250,49 +250,82 @@ async fn a_request_made_inside_a_handler_sees_its_own_layer() {
     );
 }
 
-#[tokio::test]
-async fn an_extractor_moved_to_another_task_fails_cleanly() {
-    // A middleware between the layer and the handler that runs the rest of
-    // the request on a spawned task takes the extractor off the layer's
-    // task: it must say the layer is missing, never use another state.
-    async fn on_another_task(request: Request, next: Next) -> axum::response::Response {
-        tokio::spawn(next.run(request))
-            .await
-            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
-    }
+/// Runs the rest of the request on a spawned task, as a user's middleware
+/// might (to isolate a panic, or to move work off the accepting task).
+async fn on_another_task(request: Request, next: Next) -> axum::response::Response {
     use axum::response::IntoResponse as _;
-    let app = Router::new()
+    tokio::spawn(next.run(request))
+        .await
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+#[tokio::test]
+async fn a_middleware_that_spawns_the_request_keeps_its_session() {
+    // Between the layer and the handler, and outside the layer: the same.
+    let inside = Router::new()
         .route("/count", get(count))
         .layer(from_fn(on_another_task))
         .layer(SessionLayer::<InnerSessions>::new(keyring()));
-    assert_missing_layer(&TestClient::new(app.clone()).get("/count").await);
-
-    // Outside the layer the same middleware is fine.
-    let app = Router::new()
+    let outside = Router::new()
         .route("/count", get(count))
         .layer(SessionLayer::<InnerSessions>::new(keyring()))
         .layer(from_fn(on_another_task));
+    for app in [inside, outside] {
+        let mut browser = TestClient::new(app);
+        let first = browser.get("/count").await;
+        assert_eq!(first.text(), "1");
+        assert!(first.set_cookie("visits").is_some(), "the layer wrote it");
+        assert_eq!(browser.get("/count").await.text(), "2");
+    }
+}
+
+#[tokio::test]
+async fn tower_buffer_between_the_layer_and_the_handler_keeps_the_session() {
+    use axum::routing::get_service;
+    use tower::buffer::Buffer;
+
+    // `Buffer` runs the inner service on a worker task of its own.
+    let counter = Router::new().route("/count", get(count));
+    let buffered = Buffer::new(counter, 16);
+    let app = Router::new()
+        .route_service(
+            "/count",
+            get_service(buffered).handle_error(|_| async { StatusCode::SERVICE_UNAVAILABLE }),
+        )
+        .layer(SessionLayer::<InnerSessions>::new(keyring()));
     let mut browser = TestClient::new(app);
     assert_eq!(browser.get("/count").await.text(), "1");
     assert_eq!(browser.get("/count").await.text(), "2");
 }
 
 #[tokio::test]
-async fn an_internal_forward_through_an_unlayered_router_uses_the_enclosing_layer() {
-    // The handler serves a request itself through a router with no session
-    // layer: that request runs inside this one's poll, so its session
-    // changes are this request's, and its cookie is set on this response.
-    async fn forward() -> String {
-        let inner = TestClient::new(unlayered_app()).get("/count").await;
-        assert!(inner.set_cookies().is_empty(), "{:?}", inner.set_cookies());
-        format!("inner said {} ({})", inner.text(), inner.status.as_u16())
+async fn an_internal_forward_carries_the_session_only_with_the_extensions() {
+    use axum::body::Body;
+    use tower::ServiceExt as _;
+
+    // A handler serving a request itself through a router with no layer:
+    // the new request has a session only if it carries the original's
+    // extensions, and then its changes are the original request's.
+    async fn forward(original: Request) -> String {
+        let mut said = Vec::new();
+        for keep_extensions in [false, true] {
+            let mut inner = Request::get("/count").body(Body::empty()).expect("request");
+            if keep_extensions {
+                *inner.extensions_mut() = original.extensions().clone();
+            }
+            let reply = unlayered_app().oneshot(inner).await.expect("infallible");
+            let status = reply.status().as_u16();
+            assert!(reply.headers().get("set-cookie").is_none());
+            said.push(status.to_string());
+        }
+        said.join(" ")
     }
     let app = Router::new()
         .route("/forward", get(forward))
         .layer(SessionLayer::<InnerSessions>::new(keyring()));
     let mut browser = TestClient::new(app);
     let reply = browser.get("/forward").await;
-    assert_eq!(reply.text(), "inner said 1 (200)");
+    assert_eq!(reply.text(), "500 200", "no layer without the extensions");
     assert!(
         reply.set_cookie("visits").is_some(),
         "{:?}",

@@ -378,6 +378,30 @@ async fn a_failing_delete_keeps_the_new_session(store: AppStore) {
     assert_eq!(me(&mut laptop).await, "user 8 on laptop, 0 visits\n");
 }
 
+/// The response of a touch is lost (the browser keeps its older cookie);
+/// the next read re-seals the cookie and touches the row with it, so the
+/// cookie never outlives its row: at the row's expiry the session has
+/// expired, not been revoked.
+async fn a_reseal_after_a_lost_touch_touches_the_row(store: AppStore) {
+    let (addr, clock) = start(store).await;
+    let mut phone = login(addr, 7, "phone").await;
+    clock.advance(600);
+    let kept = phone.jar.clone();
+    assert_eq!(me(&mut phone).await, "user 7 on phone, 0 visits\n");
+    phone.jar = kept; // the touch's response never arrived
+    clock.advance(299); // within touch_after of that touch
+    let reply = phone.get("/me").await;
+    assert_eq!(reply.body, "user 7 on phone, 0 visits\n");
+    let resealed = reply.set_cookies_named(COOKIE);
+    assert_eq!(resealed.len(), 1, "the lagging cookie is re-sealed");
+    let max_age = resealed[0].max_age().expect("max-age").whole_seconds();
+    assert_eq!(max_age, 8 * HOUR as i64);
+
+    // The row now lives exactly as long as the cookie.
+    clock.advance(8 * HOUR - 1);
+    assert_eq!(me(&mut phone).await, "user 7 on phone, 0 visits\n");
+}
+
 /// Runs each scenario on a fresh memory store and on a fresh Redis prefix.
 macro_rules! on_both_backends {
     ($($scenario:ident),* $(,)?) => {$(
@@ -415,6 +439,7 @@ on_both_backends!(
     duplicate_cookies_are_read_once,
     a_failing_cap_never_undoes_a_move,
     a_failing_delete_keeps_the_new_session,
+    a_reseal_after_a_lost_touch_touches_the_row,
 );
 
 fn memory_store() -> AppStore {
@@ -691,6 +716,7 @@ on_sql_backends!(
     duplicate_cookies_are_read_once,
     a_failing_cap_never_undoes_a_move,
     a_failing_delete_keeps_the_new_session,
+    a_reseal_after_a_lost_touch_touches_the_row,
 );
 
 /// PostgreSQL stopped mid-test (a throwaway server of this test's own):

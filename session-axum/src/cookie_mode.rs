@@ -2,7 +2,6 @@
 //! changes, re-issuing (rotation, migration, sliding renewal) and removal.
 
 use std::any::TypeId;
-use std::sync::Arc;
 
 use http::request::Parts;
 use session_core::{Opened, SessionPayload};
@@ -12,24 +11,12 @@ use crate::config::LayerConfig;
 use crate::cookie;
 use crate::current::Current;
 use crate::error::SessionError;
-use crate::request::{Opened as Found, Pending, RequestSessions, Slot, StaticSpec, found_none};
+use crate::request::{Opened as Found, Pending, RequestSessions, StaticSpec, found_none};
 use crate::status::SessionStatus;
 
-/// Opens `T` for the request's first extractor of any session type into
-/// `current`, and builds the request state around what it found.
-pub(crate) fn open_first<T: SessionPayload + 'static>(
-    parts: &Parts,
-    config: Arc<LayerConfig>,
-    current: &mut Current<T>,
-) -> RequestSessions {
-    let (found, pending) = scan::<T>(parts, &config, current);
-    let slot = Slot::opened(TypeId::of::<T>(), T::SPEC_REF, found, pending);
-    RequestSessions::with_first(config, slot)
-}
-
-/// Opens `T` for a later extractor of the request. The first extractor of
-/// `T` scans the request's cookies; a later one reuses its outcome (the same
-/// status, the same cookie) and sees this request's changes.
+/// Opens `T` for an extractor. The request's first extractor of `T` scans
+/// its cookies; a later one reuses that outcome (the same status, the same
+/// cookie) and sees this request's changes.
 pub(crate) fn load<T: SessionPayload + 'static>(
     parts: &Parts,
     sessions: &RequestSessions,

@@ -21,20 +21,18 @@ use tower_service::Service;
 
 use crate::config::{Clock, LayerConfig};
 use crate::policy::SecurePolicy;
-use crate::request::{Emit, SharedSessions};
-use crate::scope::{self, Scope};
+use crate::request::{Emit, RequestSessions, RequestState, SharedSessions};
 use crate::store_mode;
 
 /// The tower layer that makes the session types of registry `R` available to
 /// handlers as [`TypedSession<T>`](crate::TypedSession) and
 /// [`RequireSession<T>`](crate::RequireSession).
 ///
-/// A request that extracts no session type costs it almost nothing: no
-/// allocation, no cookie parsed. The first extractor creates the request's
-/// session state (extractors find the layer while its future polls the
-/// handler: extract on the task that runs the layer, so middleware that
-/// moves requests to another task belongs outside it). After the handler
-/// the layer appends one `Set-Cookie` per session that changed, was
+/// The layer puts the request's session state in its extensions, where the
+/// extractors find it, whatever middleware runs in between (one that moves
+/// the rest of the request to another task included). Cookies are opened
+/// only for the types a handler extracts, once per request. After the
+/// handler the layer appends one `Set-Cookie` per session that changed, was
 /// re-issued (key rotation, schema migration, sliding renewal) or must be
 /// cleared (invalid cookie, `remove`).
 ///
@@ -200,6 +198,45 @@ impl<R> SessionLayer<R> {
     }
 
     /// The keyring this layer seals and opens with.
+    ///
+    /// Handlers that seal or open values by hand (a link sent by email, a
+    /// service that only verifies) reach the same keyring through the app's
+    /// state: `Keyring` is `Clone`, so axum's `FromRef` hands it out as
+    /// `State<Keyring>`.
+    ///
+    /// ```
+    /// use axum::extract::{FromRef, State};
+    /// use axum::{Router, routing::get};
+    /// use session_core::{Keyring, SessionSecret};
+    /// # struct App;
+    /// # impl session_core::Registry for App {
+    /// #     const SPECS: &'static [session_core::SessionSpec] = &[];
+    /// #     fn contains(_: std::any::TypeId) -> bool { false }
+    /// # }
+    /// # use session_axum::SessionLayer;
+    ///
+    /// #[derive(Clone)]
+    /// struct AppState {
+    ///     keyring: Keyring,
+    /// }
+    ///
+    /// impl FromRef<AppState> for Keyring {
+    ///     fn from_ref(state: &AppState) -> Keyring {
+    ///         state.keyring.clone()
+    ///     }
+    /// }
+    ///
+    /// async fn key_id(State(keyring): State<Keyring>) -> String {
+    ///     keyring.primary_key_id().to_string()
+    /// }
+    ///
+    /// let keyring = Keyring::new(SessionSecret::generate());
+    /// let layer = SessionLayer::<App>::new(keyring.clone());
+    /// let app: Router = Router::new()
+    ///     .route("/kid", get(key_id))
+    ///     .layer(layer)
+    ///     .with_state(AppState { keyring });
+    /// ```
     pub fn keyring(&self) -> &Keyring {
         &self.config.keyring
     }
@@ -272,10 +309,14 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let sessions = SharedSessions::new(RequestSessions::new(Arc::clone(&self.config)));
+        request
+            .extensions_mut()
+            .insert(RequestState(SharedSessions::clone(&sessions)));
         ResponseFuture {
             inner: self.inner.call(request),
-            scope: Some(Scope::new(Arc::clone(&self.config))),
+            sessions: Some(sessions),
             flushing: None,
         }
     }
@@ -291,9 +332,8 @@ pin_project! {
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,
-        // Entered around each poll of `inner`; taken when its response is
-        // ready.
-        scope: Option<Scope>,
+        // The request's session state; taken when the response is ready.
+        sessions: Option<SharedSessions>,
         flushing: Option<Flushing>,
     }
 }
@@ -311,12 +351,10 @@ where
         if let Some(flushing) = this.flushing.as_mut() {
             return flushing.as_mut().poll(cx).map(Ok);
         }
-        let inner = this.inner;
-        let polled = scope::enter(this.scope, || inner.poll(cx));
-        let mut response = std::task::ready!(polled)?.map(Body::new);
+        let mut response = std::task::ready!(this.inner.poll(cx))?.map(Body::new);
         // No session type was extracted (or this future already completed):
         // nothing to write, and the response does not depend on cookies.
-        let Some(sessions) = this.scope.take().and_then(Scope::into_sessions) else {
+        let Some(sessions) = this.sessions.take().filter(|s| s.is_used()) else {
             return Poll::Ready(Ok(response));
         };
         // A failed request changes nothing, unless the app asked otherwise.
@@ -359,7 +397,7 @@ fn finish(mut sessions: SharedSessions, response: &mut Response<Body>, emit: Emi
     // then the state is ours alone and is written without its lock. A
     // handler that kept a `TypedSession` (moved into a spawned task, say)
     // shares it still; that copy's later changes are not sent.
-    let written = match SharedSessions::get_mut(&mut sessions) {
+    let written = match Arc::get_mut(&mut sessions) {
         Some(unshared) => unshared.write_unshared(headers, emit),
         None => sessions.write(headers, emit),
     };

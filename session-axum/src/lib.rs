@@ -8,17 +8,16 @@
 //! - [`TypedSession`] (`session.rs`) and [`RequireSession`] (`require.rs`):
 //!   the extractors; each method works in either mode and hands the work to
 //! - `cookie_mode.rs` (the session is its sealed cookie) or `store_mode.rs`
-//!   (a row in the layer's store; the cookie carries a sealed id; the
-//!   atomic writes after the handler), which record what to write in
+//!   (a row in the layer's store; the cookie carries a sealed id), which
+//!   adapts session-core's framework-neutral store-mode state machine
+//!   (`session_core::store::{load, flush, StoreState}`); both record what
+//!   to write in
 //! - `request.rs`: the per-request state every extractor of a request and
-//!   the layer share (one slot per session type), with `row_state.rs` (a
-//!   store-mode type's row and pending writes) and `current.rs` (what one
-//!   extractor holds);
-//! - `scope.rs`: how an extractor finds the layer serving its request (the
-//!   layer is entered while its future polls the handler) and creates the
-//!   request state on first use;
-//! - [`SessionLayer`] (`layer.rs`): its `config.rs`, entering the scope
-//!   around the handler, and after it writing the store and the cookies.
+//!   the layer share (one slot per session type), with `current.rs` (what
+//!   one extractor holds);
+//! - [`SessionLayer`] (`layer.rs`): its `config.rs`, the request state put
+//!   in the request's extensions before the handler, and after it the
+//!   store writes and the cookies.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -35,14 +34,18 @@ mod policy;
 mod rejection;
 mod request;
 mod require;
-mod row_state;
-mod scope;
 mod session;
 mod status;
 mod store_mode;
 
 pub use error::SessionError;
-pub use layer::{ResponseFuture, SessionLayer, SessionService};
+pub use layer::{SessionLayer, SessionService};
+
+/// The future types of the layer's service, as tower's middleware crates
+/// export theirs.
+pub mod future {
+    pub use crate::layer::ResponseFuture;
+}
 pub use policy::SecurePolicy;
 pub use rejection::SessionRejection;
 pub use require::RequireSession;

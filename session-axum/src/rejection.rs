@@ -16,14 +16,14 @@ use crate::status::SessionStatus;
 #[must_use = "a rejection is an answer: return it or turn it into a response"]
 pub enum SessionRejection {
     /// No [`SessionLayer`](crate::SessionLayer) serves the request: a
-    /// wiring mistake, answered with 500. Either the router has none, or a
-    /// middleware between the layer and the handler moved the request to
-    /// another task (extractors find their layer on the task that polls it).
+    /// wiring mistake, answered with 500. The router has none around this
+    /// route, or the request was rebuilt on its way to the handler without
+    /// the extensions the layer put in it.
     #[error(
         "`{type_name}` needs session_seal's SessionLayer: add \
          `.layer(SessionLayer::<YourRegistry>::new(keyring))` to the router \
-         (middleware that moves requests to another task, like a spawn or \
-         tower's Buffer, must sit outside it)"
+         (a request rebuilt on its way to the handler must keep the \
+         original's extensions)"
     )]
     MissingLayer {
         /// The session type the handler asked for.

@@ -1,6 +1,7 @@
-//! [`RequestSessions`]: the per-request session state, created by the
-//! request's first extractor (see `scope.rs`), shared by every extractor of
-//! the request and read back by the layer to write `Set-Cookie` headers.
+//! [`RequestSessions`]: the per-request session state. The layer puts it in
+//! the request's extensions ([`RequestState`]); every extractor of the
+//! request shares it, and the layer reads it back to write `Set-Cookie`
+//! headers.
 
 use std::any::TypeId;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,12 +9,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use http::HeaderValue;
 use http::header::{HeaderMap, SET_COOKIE};
+use session_core::store::{IdCookie, StoreState};
 use session_core::{OpenError, SessionPayload, SessionSpec};
 
 use crate::TRACING_TARGET;
 use crate::config::LayerConfig;
 use crate::cookie;
-use crate::row_state::StoredState;
 use crate::status::SessionStatus;
 
 /// The cookie a session type will write on the response, if any.
@@ -29,6 +30,15 @@ pub(crate) enum Pending {
     },
     /// Delete the browser's cookie.
     Remove,
+}
+
+impl From<IdCookie> for Pending {
+    fn from(cookie: IdCookie) -> Self {
+        Pending::Set {
+            value: cookie.value,
+            expires_at: cookie.expires_at,
+        }
+    }
 }
 
 /// What the first extractor of a type found in the request, reused by any
@@ -72,7 +82,7 @@ pub(crate) struct Slot {
     committed: bool,
     /// Store mode only: the row in use and the store writes still to do
     /// (boxed and made on first use, so cookie-mode slots stay small).
-    stored: Option<Box<StoredState>>,
+    stored: Option<Box<StoreState>>,
 }
 
 impl Slot {
@@ -86,19 +96,6 @@ impl Slot {
             committed: false,
             stored: None,
         }
-    }
-
-    /// The slot of a type whose first extractor found `opened` and must
-    /// write `pending` because of it (a re-issue or a removal), if anything.
-    pub(crate) fn opened(
-        type_id: TypeId,
-        spec: &'static SessionSpec,
-        opened: Opened,
-        pending: Option<Pending>,
-    ) -> Self {
-        let mut slot = Slot::new(type_id, spec);
-        slot.record_opened(opened, pending);
-        slot
     }
 
     fn record_opened(&mut self, opened: Opened, pending: Option<Pending>) {
@@ -146,26 +143,32 @@ impl Slots {
 }
 
 /// [`RequestSessions`] as the layer's future and each extractor of the
-/// request share it. `triomphe`'s `Arc` has no weak count: the layer's
-/// check that it holds the last reference is a plain load, and the last
-/// drop one atomic operation, where `std`'s `Arc` takes three in all.
-pub(crate) type SharedSessions = triomphe::Arc<RequestSessions>;
+/// request share it.
+pub(crate) type SharedSessions = Arc<RequestSessions>;
+
+/// The request extension through which extractors find their layer's state.
+///
+/// The layer inserts it before calling the inner service, so it travels
+/// with the request whatever runs in between (a middleware that spawns the
+/// rest of the request onto another task, tower's `Buffer`). A layer nested
+/// inside another replaces it: the innermost layer around a route serves
+/// that route's extractors.
+#[derive(Clone)]
+pub(crate) struct RequestState(pub(crate) SharedSessions);
 
 /// One request's session state, shared ([`SharedSessions`]) by the layer's
 /// future and each extractor of the request.
 ///
 /// Extractors reach it through shared references, so the slots sit behind a
-/// lock. A request that only reads one session type never takes it: the
-/// first extractor builds the state with its slot filled
-/// ([`with_first`](Self::with_first)) before sharing it, and once the
-/// handler is done the layer normally holds the only reference and writes
-/// the cookies without locking ([`write_unshared`](Self::write_unshared)).
-/// Each change (`insert`, `update`, …) and each further type locks once.
+/// lock, taken once per change and once per type's first extraction. Once
+/// the handler is done the layer normally holds the only reference and
+/// writes the cookies without locking
+/// ([`write_unshared`](Self::write_unshared)).
 pub(crate) struct RequestSessions {
     pub(crate) config: Arc<LayerConfig>,
-    /// Set once any slot exists (when the state is built with one, or
-    /// under the lock): until then an extractor knows without locking that
-    /// no earlier one ran.
+    /// Set once any slot exists: until then an extractor knows without
+    /// locking that no earlier one ran, and the layer that no session type
+    /// was extracted.
     used: AtomicBool,
     slots: Mutex<Slots>,
 }
@@ -179,16 +182,9 @@ impl RequestSessions {
         }
     }
 
-    /// A state whose first slot is `first`, built without locking.
-    pub(crate) fn with_first(config: Arc<LayerConfig>, first: Slot) -> Self {
-        RequestSessions {
-            config,
-            used: AtomicBool::new(true),
-            slots: Mutex::new(Slots {
-                first: Some(first),
-                more: Vec::new(),
-            }),
-        }
+    /// Whether any session type was extracted in this request.
+    pub(crate) fn is_used(&self) -> bool {
+        self.used.load(Ordering::Acquire)
     }
 
     /// What an earlier extractor of `type_id` found, and the cookie this
@@ -237,7 +233,7 @@ impl RequestSessions {
         &self,
         type_id: TypeId,
         spec: &'static SessionSpec,
-        f: impl FnOnce(&mut StoredState, &mut Option<Pending>) -> R,
+        f: impl FnOnce(&mut StoreState, &mut Option<Pending>) -> R,
     ) -> R {
         self.with_slot(type_id, spec, |slot| {
             let before = slot.pending.clone();
@@ -256,7 +252,7 @@ impl RequestSessions {
         &self,
         type_id: TypeId,
         spec: &'static SessionSpec,
-        f: impl FnOnce(&mut StoredState, &mut Option<Pending>) -> R,
+        f: impl FnOnce(&mut StoreState, &mut Option<Pending>) -> R,
     ) -> R {
         self.with_slot(type_id, spec, |slot| {
             let stored = slot.stored.get_or_insert_with(Box::default);

@@ -14,9 +14,9 @@ use session_core::store::{StoreKey, UserSession};
 use crate::current::Current;
 use crate::error::SessionError;
 use crate::rejection::SessionRejection;
-use crate::request::{RequestSessions, SharedSessions};
+use crate::request::{RequestState, SharedSessions};
 use crate::status::SessionStatus;
-use crate::{cookie_mode, scope, store_mode};
+use crate::{cookie_mode, store_mode};
 
 /// The session of type `T` for this request: read it, change it, remove it.
 ///
@@ -250,25 +250,26 @@ where
     type Rejection = SessionRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let type_id = TypeId::of::<T>();
         let type_name = T::SPEC.type_name();
-        if T::SPEC.is_stored() {
-            // Reading the row awaits the store: the state is created empty
-            // and the slot recorded after. Boxed, so the loading future's
-            // state is not part of every extractor future: inline it made
-            // a cookie-mode extractor's future 856 bytes instead of 40, and
-            // axum moves each handler's future into a box on every request.
-            let (sessions, _) = scope::sessions_for(type_id, type_name, RequestSessions::new)?;
-            let current = Box::pin(store_mode::load(parts, &sessions)).await?;
-            return Ok(TypedSession { sessions, current });
+        let sessions = parts
+            .extensions
+            .get::<RequestState>()
+            .map(|state| SharedSessions::clone(&state.0))
+            .ok_or(SessionRejection::MissingLayer { type_name })?;
+        if !(sessions.config.contains)(TypeId::of::<T>()) {
+            return Err(SessionRejection::Unregistered {
+                type_name,
+                registry: sessions.config.registry_name,
+            });
         }
-        let mut current = Current::absent();
-        let (sessions, first) = scope::sessions_for(type_id, type_name, |config| {
-            cookie_mode::open_first::<T>(parts, config, &mut current)
-        })?;
-        if !first {
-            current = cookie_mode::load(parts, &sessions);
-        }
+        let current = if T::SPEC.is_stored() {
+            // Reading the row awaits the store. Boxed, so the loading
+            // future's state is not part of every extractor future (axum
+            // moves each handler's future into a box on every request).
+            Box::pin(store_mode::load(parts, &sessions)).await?
+        } else {
+            cookie_mode::load(parts, &sessions)
+        };
         Ok(TypedSession { sessions, current })
     }
 }

@@ -29,9 +29,21 @@
 //! This module holds the pure encoding and checking steps; the keyring
 //! chooses keys and applies them in order: size and shape, then the MAC or
 //! AEAD tag, and only then anything read from the header or payload.
+//!
+//! # Plaintext buffers
+//!
+//! Every buffer here that holds payload JSON is a [`Zeroizing`] `Vec` made
+//! for one call: [`PayloadJson`] for sealing an encrypted type,
+//! [`payload_json`] and [`decode_sealed`] for opening either format. Each
+//! is allocated once with all the capacity it will need and never grows,
+//! because growing a `Vec` moves its bytes and frees the old block without
+//! wiping it. Its bytes and its spare capacity are overwritten when it is
+//! dropped, on success, on every error and on unwinding alike. What lies
+//! outside these buffers (the JSON of a signed seal among them) is not
+//! wiped; see [`Keyring`](crate::Keyring).
 
-use std::cell::Cell;
 use std::fmt;
+use std::io;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -39,7 +51,7 @@ use chacha20poly1305::aead::AeadInPlace as _;
 use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use zeroize::Zeroize as _;
+use zeroize::Zeroizing;
 
 use crate::error::OpenError;
 use crate::fixed_b64;
@@ -97,6 +109,17 @@ pub const MIN_SEALED_LEN: usize = NONCE_LEN + AEAD_TAG_LEN;
 pub const MAX_VALUE_LEN: usize = 4096;
 /// Longest `Set-Cookie` (`name=value` plus attributes) we issue.
 pub const MAX_SET_COOKIE_LEN: usize = 4096;
+/// Longest payload JSON that can be sealed: base64 turns `n` bytes into at
+/// least `4n/3` characters, so any longer JSON makes a value past
+/// [`MAX_SET_COOKIE_LEN`] whatever the format, name and attributes.
+pub const MAX_JSON_LEN: usize = MAX_SET_COOKIE_LEN / 4 * 3;
+/// Capacity of the buffer a seal first serializes into (see
+/// [`PayloadJson::serialize`]). Most payloads' JSON fits in it with room
+/// for format 2's nonce and tag, and a block this small comes from the
+/// allocator's per-thread cache and is quick to wipe; a buffer sized for
+/// the longest JSON would make every seal allocate and wipe several times
+/// as much.
+pub const FIRST_SEAL_CAPACITY: usize = 1024;
 
 /// The fixed-size authenticated header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,6 +247,12 @@ pub(crate) fn seal_signed(mut mac: HmacSha256, header: &Header, json: &[u8]) -> 
 /// becomes `nonce ‖ ciphertext ‖ tag` (encrypted in place, so no plaintext
 /// is left in it), then is base64-encoded after the header.
 ///
+/// `buf` should have the capacity for the nonce and tag (a [`PayloadJson`]
+/// has): it is never grown, since growing would free a copy of the
+/// plaintext unwiped. A `buf` without that room is left as it is (its owner
+/// wipes it) and the JSON is copied into a [`Zeroizing`] buffer of the exact
+/// size instead.
+///
 /// The associated data is the header's base64url text exactly as it
 /// appears in the value. `None` when the cipher refuses the plaintext,
 /// which it does only past 256 GiB (the caller's size check keeps payloads
@@ -236,11 +265,20 @@ pub(crate) fn seal_encrypted(
     nonce: &[u8; NONCE_LEN],
 ) -> Option<String> {
     let json_len = buf.len();
+    let sealed_len = MIN_SEALED_LEN.checked_add(json_len)?;
+    if buf.capacity() < sealed_len {
+        let mut room = Zeroizing::new(Vec::with_capacity(sealed_len));
+        room.extend_from_slice(buf);
+        return seal_encrypted(cipher, header, &mut room, nonce);
+    }
+    let capacity = buf.capacity();
     let mut out = vec![0u8; encrypted_len(json_len)];
     let mut at = encode_at(&mut out, 0, &header.to_bytes());
     let associated = out.get(..at).unwrap_or_default();
-    // Make room for the nonce in front and the tag behind the JSON.
-    buf.resize(MIN_SEALED_LEN + json_len, 0);
+    // Make room for the nonce in front and the tag behind the JSON (within
+    // the capacity checked above: no reallocation).
+    buf.resize(sealed_len, 0);
+    debug_assert_eq!(buf.capacity(), capacity, "the plaintext buffer never grows");
     buf.copy_within(..json_len, NONCE_LEN);
     let (nonce_part, rest) = buf.split_at_mut(NONCE_LEN);
     nonce_part.copy_from_slice(nonce);
@@ -378,20 +416,31 @@ pub(crate) fn split_encrypted(
     })
 }
 
-/// Decodes `C` (canonical base64url) into `buf` (cleared first); it must
-/// hold at least a nonce and a tag, else [`OpenError::Malformed`].
+/// Decodes `C` (canonical base64url) into a new buffer (see
+/// [`decode_wiped`]); it must hold at least a nonce and a tag, else
+/// [`OpenError::Malformed`]. [`open_sealed`] decrypts in that buffer, so
+/// the plaintext is wiped with it.
 pub(crate) fn decode_sealed(
     parts: &UnopenedEncrypted<'_>,
-    buf: &mut Vec<u8>,
-) -> Result<(), OpenError> {
-    buf.clear();
-    URL_SAFE_NO_PAD
-        .decode_vec(parts.sealed, buf)
-        .map_err(|_| OpenError::Malformed)?;
+) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    let buf = decode_wiped(parts.sealed)?;
     if buf.len() < MIN_SEALED_LEN {
         return Err(OpenError::Malformed);
     }
-    Ok(())
+    Ok(buf)
+}
+
+/// Decodes canonical base64url `text` into a [`Zeroizing`] buffer
+/// allocated once at the decoder's upper bound for that length (at most two
+/// bytes over), so decoding never grows it; [`OpenError::Malformed`] for
+/// text that is not canonical base64url.
+fn decode_wiped(text: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    let mut buf = Zeroizing::new(vec![0u8; base64::decoded_len_estimate(text.len())]);
+    let len = URL_SAFE_NO_PAD
+        .decode_slice(text, buf.as_mut_slice())
+        .map_err(|_| OpenError::Malformed)?;
+    buf.truncate(len);
+    Ok(buf)
 }
 
 /// Opens the AEAD in `buf` (`nonce ‖ ciphertext ‖ tag`, from
@@ -420,13 +469,6 @@ pub(crate) fn open_sealed<'b>(
     Ok(text)
 }
 
-/// Overwrites the bytes of `buf` (its length, not its spare capacity):
-/// decrypted JSON is not left behind in the scratch buffer.
-pub(crate) fn wipe(buf: &mut Vec<u8>) {
-    buf.as_mut_slice().zeroize();
-    buf.clear();
-}
-
 /// Decodes canonical base64url (no padding, no stray trailing bits) into exactly `N` bytes.
 fn decode_exact<const N: usize>(text: &[u8]) -> Result<[u8; N], OpenError> {
     fixed_b64::decode(text).ok_or(OpenError::Malformed)
@@ -444,40 +486,111 @@ pub(crate) fn verify(keyed: &HmacSha256, parts: &Unverified<'_>) -> Result<(), O
         .map_err(|_| OpenError::BadSignature)
 }
 
-/// Decodes the (authenticated) payload part into `json` (cleared first).
-pub(crate) fn payload_json(parts: &Unverified<'_>, json: &mut Vec<u8>) -> Result<(), OpenError> {
-    json.clear();
-    URL_SAFE_NO_PAD
-        .decode_vec(parts.payload, json)
-        .map_err(|_| OpenError::Malformed)
+/// Decodes the (authenticated) payload part into a new buffer, wiped when
+/// dropped (see [`decode_wiped`]).
+pub(crate) fn payload_json(parts: &Unverified<'_>) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+    decode_wiped(parts.payload)
 }
 
-thread_local! {
-    /// Each thread's buffer for payload JSON, so that sealing and opening
-    /// allocate nothing but their result.
-    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+/// The JSON of one payload being sealed as an encrypted value, in a
+/// [`Zeroizing`] buffer that never grows and is wiped, spare capacity
+/// included, when this is dropped.
+pub(crate) struct PayloadJson {
+    buf: Zeroizing<Vec<u8>>,
+    /// The JSON's full length: the buffer holds all of it exactly when its
+    /// length is this, which is always so up to [`MAX_JSON_LEN`].
+    len: usize,
 }
 
-/// A scratch buffer that has grown past this is dropped rather than kept.
-const SCRATCH_KEEP: usize = 2 * MAX_VALUE_LEN;
-
-/// Runs `f` with this thread's scratch buffer, empty. The buffer holds
-/// payload JSON, which a signed cookie carries readably too; the encrypted
-/// paths overwrite their plaintext before returning (see [`wipe`]).
-///
-/// The buffer is taken out of its cell for the call, so a nested call (a
-/// `Serialize` impl that seals another session) simply gets a new one, and
-/// a call while the thread shuts down works without the pool.
-pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-    let mut buf = SCRATCH.try_with(Cell::take).unwrap_or_default();
-    buf.clear();
-    let result = f(&mut buf);
-    if buf.capacity() <= SCRATCH_KEEP {
-        buf.clear();
-        // Fails only while the thread shuts down; the buffer is then dropped.
-        let _ = SCRATCH.try_with(|cell| cell.set(buf));
+impl PayloadJson {
+    /// Serializes `payload` into a buffer of [`FIRST_SEAL_CAPACITY`]. JSON
+    /// that does not fit there but is short enough to seal is serialized
+    /// once more, into a buffer of its exact length and room for format 2's
+    /// nonce and tag (the first buffer is wiped as it is dropped). Longer
+    /// JSON, which no cookie can carry, is kept only in part, with its full
+    /// length for the `TooLarge` error.
+    ///
+    /// A `Serialize` impl whose second JSON is longer than its first gets
+    /// that second JSON cut short too, and so is refused as too large: the
+    /// buffer does not grow even then.
+    pub(crate) fn serialize<P: serde::Serialize + ?Sized>(
+        payload: &P,
+    ) -> Result<Self, serde_json::Error> {
+        let json = Self::write(payload, FIRST_SEAL_CAPACITY)?;
+        if json.len > json.buf.capacity() && json.len <= MAX_JSON_LEN {
+            return Self::write(payload, json.len + MIN_SEALED_LEN);
+        }
+        Ok(json)
     }
-    result
+
+    /// Serializes `payload` into a new buffer of `capacity`.
+    fn write<P: serde::Serialize + ?Sized>(
+        payload: &P,
+        capacity: usize,
+    ) -> Result<Self, serde_json::Error> {
+        let mut buf = Zeroizing::new(Vec::with_capacity(capacity));
+        let len = write_json(&mut buf, payload)?;
+        Ok(PayloadJson { buf, len })
+    }
+
+    /// The JSON's full length, whether the buffer holds all of it or not.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The buffer, for sealing in place. Anything that writes to it must
+    /// stay within its capacity.
+    pub(crate) fn buf_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+}
+
+/// Serializes `payload` as JSON into `buf` without ever growing it, and
+/// returns the JSON's full length.
+///
+/// Bytes that do not fit in `buf`'s spare capacity are counted and dropped,
+/// so `buf` holds the whole JSON only when the returned length equals its
+/// length.
+pub(crate) fn write_json<P: serde::Serialize + ?Sized>(
+    buf: &mut Vec<u8>,
+    payload: &P,
+) -> Result<usize, serde_json::Error> {
+    let mut sink = FixedSink { buf, len: 0 };
+    serde_json::to_writer(&mut sink, payload)?;
+    Ok(sink.len)
+}
+
+/// The writer of [`write_json`]: appends within the capacity it was given,
+/// and from the first write that does not fit on only counts.
+struct FixedSink<'a> {
+    buf: &'a mut Vec<u8>,
+    /// Bytes written so far, kept or not. While this is within the
+    /// capacity every write was kept; once past it nothing more is, so what
+    /// is kept is always a prefix of the JSON.
+    len: usize,
+}
+
+impl io::Write for FixedSink<'_> {
+    // Inlined into serde_json's writes, as `Vec`'s own impl is: most write
+    // a byte or two.
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.len = self.len.saturating_add(bytes.len());
+        if self.len <= self.buf.capacity() {
+            self.buf.extend_from_slice(bytes);
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Reads the key id of a signed or encrypted value without authenticating
@@ -549,9 +662,8 @@ mod tests {
         let parts = split_signed(value.as_bytes(), FORMAT_SIGNED).expect("splits");
         assert_eq!(parts.header, header());
         assert_eq!(verify(&mac(9), &parts), Ok(()));
-        let mut json = b"stale".to_vec();
-        payload_json(&parts, &mut json).expect("decodes");
-        assert_eq!(json, br#"{"a":1}"#);
+        let json = payload_json(&parts).expect("decodes");
+        assert_eq!(json.as_slice(), br#"{"a":1}"#);
         assert_eq!(verify(&mac(8), &parts), Err(OpenError::BadSignature));
         assert_eq!(
             split_signed(value.as_bytes(), FORMAT_ENCRYPTED).err(),
@@ -608,23 +720,39 @@ mod tests {
     fn encrypted_len_matches_encoding_and_parts_open() {
         for n in 0..40 {
             let json = vec![b'x'; n];
-            let mut buf = json.clone();
+            let mut buf = Vec::with_capacity(MIN_SEALED_LEN + n);
+            buf.extend_from_slice(&json);
+            let capacity = buf.capacity();
             let value =
                 seal_encrypted(&cipher(9), &encrypted_header(), &mut buf, &[3; 24]).expect("seals");
             assert_eq!(value.len(), encrypted_len(n));
             assert_eq!(buf.len(), MIN_SEALED_LEN + n, "nonce ‖ ciphertext ‖ tag");
+            assert_eq!(buf.capacity(), capacity, "not grown");
             assert_eq!(&buf[..NONCE_LEN], &[3; 24]);
+            // A buffer without room for nonce and tag is not grown: the
+            // same value is made in a copy, and the buffer keeps the JSON.
+            let mut tight = json.clone();
+            tight.shrink_to_fit();
+            let capacity = tight.capacity();
+            assert_eq!(
+                seal_encrypted(&cipher(9), &encrypted_header(), &mut tight, &[3; 24]),
+                Some(value.clone())
+            );
+            assert_eq!(
+                (tight.as_slice(), tight.capacity()),
+                (json.as_slice(), capacity)
+            );
             let parts = split_encrypted(value.as_bytes(), FORMAT_ENCRYPTED).expect("splits");
             assert_eq!(parts.header, encrypted_header());
-            let mut scratch = b"stale".to_vec();
-            decode_sealed(&parts, &mut scratch).expect("decodes");
-            assert_eq!(scratch, buf);
+            let mut sealed = decode_sealed(&parts).expect("decodes");
+            assert_eq!(*sealed, buf);
+            assert!(sealed.capacity() <= sealed.len() + 2, "decoded at its size");
             assert_eq!(
-                open_sealed(&cipher(9), &parts, &mut scratch.clone()),
+                open_sealed(&cipher(9), &parts, &mut sealed.clone()),
                 Ok(json.as_slice())
             );
             assert_eq!(
-                open_sealed(&cipher(8), &parts, &mut scratch),
+                open_sealed(&cipher(8), &parts, &mut sealed),
                 Err(OpenError::BadSignature)
             );
             assert_eq!(
@@ -641,8 +769,7 @@ mod tests {
         let value =
             seal_encrypted(&cipher(9), &encrypted_header(), &mut buf, &[5; 24]).expect("seals");
         let parts = split_encrypted(value.as_bytes(), FORMAT_ENCRYPTED).expect("splits");
-        let mut sealed = Vec::new();
-        decode_sealed(&parts, &mut sealed).expect("decodes");
+        let mut sealed = decode_sealed(&parts).expect("decodes");
         // The same C under another (well-formed) header: the tag fails.
         let other = Header {
             exp: encrypted_header().exp + 1,
@@ -661,34 +788,57 @@ mod tests {
     }
 
     #[test]
-    fn wipe_empties_and_keeps_the_capacity() {
-        // (That the bytes are overwritten is the zeroize crate's guarantee;
-        // spare capacity cannot be read without unsafe code.)
-        let mut buf = b"secret json".to_vec();
-        let capacity = buf.capacity();
-        wipe(&mut buf);
-        assert!(buf.is_empty());
-        assert_eq!(buf.capacity(), capacity, "kept for the pool");
+    fn write_json_never_grows_the_buffer_and_counts_what_does_not_fit() {
+        let payload = ["a".repeat(20), "b".repeat(20)];
+        let full = serde_json::to_vec(&payload).expect("json");
+        for capacity in [0, 1, 10, full.len() - 1, full.len(), full.len() + 5] {
+            let mut buf = Vec::with_capacity(capacity);
+            let capacity = buf.capacity();
+            let len = write_json(&mut buf, &payload).expect("serializes");
+            assert_eq!(len, full.len(), "the whole length, kept or not");
+            assert_eq!(buf.capacity(), capacity, "never grown");
+            assert!(full.starts_with(&buf), "what is kept is a prefix");
+            assert_eq!(buf.len() == len, capacity >= full.len());
+        }
+        // Unserializable payloads fail as serde_json fails.
+        let map = std::collections::HashMap::from([((1, 2), 3)]);
+        assert!(write_json(&mut Vec::with_capacity(100), &map).is_err());
+        assert!(PayloadJson::serialize(&map).is_err());
     }
 
     #[test]
-    fn scratch_is_empty_on_entry_and_nests() {
-        let outer = with_scratch(|buf| {
-            assert!(buf.is_empty());
-            buf.extend_from_slice(b"outer");
-            let inner = with_scratch(|inner| {
-                assert!(inner.is_empty(), "a nested call gets its own buffer");
-                inner.extend_from_slice(b"inner");
-                inner.clone()
-            });
-            assert_eq!(buf.as_slice(), b"outer");
-            inner
-        });
-        assert_eq!(outer, b"inner");
-        with_scratch(|buf| assert!(buf.is_empty(), "cleared between calls"));
-        // An oversized buffer is not kept.
-        with_scratch(|buf| buf.resize(SCRATCH_KEEP + 1, 0));
-        with_scratch(|buf| assert!(buf.capacity() <= SCRATCH_KEEP));
+    fn payload_json_holds_any_json_that_can_be_sealed_at_its_size() {
+        // One byte more than `MAX_JSON_LEN` cannot fit in either format,
+        // even with an empty name and no attributes.
+        assert!(signed_len(MAX_JSON_LEN + 1) > MAX_SET_COOKIE_LEN);
+        assert!(encrypted_len(MAX_JSON_LEN + 1) > MAX_SET_COOKIE_LEN);
+        for len in [
+            2,
+            150,
+            FIRST_SEAL_CAPACITY - MIN_SEALED_LEN,
+            FIRST_SEAL_CAPACITY,
+            FIRST_SEAL_CAPACITY + 1,
+            MAX_JSON_LEN,
+            MAX_JSON_LEN + 1,
+            3 * MAX_JSON_LEN,
+        ] {
+            let text = "x".repeat(len - 2);
+            let mut json = PayloadJson::serialize(&text).expect("serializes");
+            assert_eq!(json.len(), len);
+            let buf = json.buf_mut();
+            if len <= FIRST_SEAL_CAPACITY {
+                assert_eq!(buf.capacity(), FIRST_SEAL_CAPACITY, "{len}");
+            } else if len <= MAX_JSON_LEN {
+                assert_eq!(buf.capacity(), len + MIN_SEALED_LEN, "{len}: exact");
+            } else {
+                assert_eq!(buf.capacity(), FIRST_SEAL_CAPACITY, "{len}: not resized");
+            }
+            if len <= MAX_JSON_LEN {
+                assert_eq!(*buf, serde_json::to_vec(&text).expect("json"), "{len}");
+            } else {
+                assert!(buf.len() < len, "{len}: kept in part");
+            }
+        }
     }
 
     #[test]

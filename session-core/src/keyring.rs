@@ -8,7 +8,8 @@ use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use chacha20poly1305::XChaCha20Poly1305;
 use hkdf::Hkdf;
 use hmac::Mac as _;
-use rand::RngCore as _;
+use rand::TryRngCore as _;
+use rand::rngs::OsRng;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
@@ -196,13 +197,38 @@ struct Inner {
 /// key id, schema version, issue time, expiry, session age).
 ///
 /// A type declared `encrypted` (see [`SessionSpec::is_encrypted`]) is sealed
-/// with XChaCha20-Poly1305 under a fresh random 24-byte nonce from rand's
-/// thread-local CSPRNG (ChaCha12, seeded and periodically reseeded from the
-/// operating system), so its cookie hides the payload. Everything else,
-/// rotation included, works as for signed types. rand does not reseed that
-/// generator on `fork`: a process that seals cookies and then forks workers
-/// must call [`Keyring::reseed_after_fork`] in each child before it seals,
-/// or two children could draw the same nonces.
+/// with XChaCha20-Poly1305 under a fresh random 24-byte nonce read from the
+/// operating system's random number generator for every value, so its
+/// cookie hides the payload. No generator state is kept in the process, so
+/// nothing is copied by `fork` and no call is needed in a child process:
+/// forked workers, threads and separate servers all draw independent
+/// nonces. Everything else, rotation included, works as for signed types.
+///
+/// # What is wiped
+///
+/// The payload JSON that the seal and open methods hold lives only in
+/// buffers made for that one call, allocated once with all the capacity
+/// they need and never grown (growing a buffer moves its bytes and frees
+/// the old copy unwiped). They are overwritten, spare capacity included,
+/// when the call ends, whether it succeeds, fails (`TooLarge`, `Expired`,
+/// `BadSignature`, `Malformed`, a serializer error) or unwinds:
+///
+/// - sealing an encrypted type: the payload's JSON as serialized, then the
+///   ciphertext that replaces it in place. JSON too long for any cookie is
+///   counted, not kept: only the part that fits the buffer is stored;
+/// - opening: the decoded payload part of a signed value, or the decoded
+///   nonce, ciphertext and tag of an encrypted one and the plaintext JSON
+///   decrypted in place.
+///
+/// Not wiped: the JSON of a signed type while it is sealed (the cookie
+/// carries that JSON readably, as base64url, so a wiped copy would protect
+/// nothing); the payload value you pass to a seal and the one an [`Opened`]
+/// returns (and any copies your code makes); the temporaries of serde and
+/// serde_json while they serialize and deserialize (a string unescaped on
+/// its way to the value, for one); the cookie values themselves; and
+/// whatever the allocator or the operating system keeps (swap, core
+/// dumps). The binding keys are the cipher crate's to wipe on drop; the
+/// derived key bytes they come from are wiped after use.
 ///
 /// Two clocks bound a session: the idle `max_age` (each value expires
 /// `max_age` after it was sealed) and, when the type declares one,
@@ -340,18 +366,6 @@ impl Keyring {
         self.inner.previous.iter().map(|key| key.kid).collect()
     }
 
-    /// Reseeds this thread's nonce generator from the operating system.
-    ///
-    /// Only for processes that `fork` after sealing encrypted cookies: a
-    /// child inherits the parent's generator state, so two children would
-    /// draw the same nonces. Call this in each child before it seals (after
-    /// a fork only the forking thread exists). Threads and separate
-    /// processes need nothing: each thread's generator is seeded from the
-    /// operating system when first used.
-    pub fn reseed_after_fork() -> std::io::Result<()> {
-        rand::rng().reseed().map_err(std::io::Error::other)
-    }
-
     /// Derives and caches the keys of `specs` now, so the first request of each
     /// type does no key derivation. Optional: keys are otherwise derived on first use.
     pub fn prepare(&self, specs: &[SessionSpec]) {
@@ -363,6 +377,11 @@ impl Keyring {
     }
 
     /// Starts a new session with `payload` now; see [`seal_at`](Self::seal_at).
+    ///
+    /// # Panics
+    ///
+    /// As [`reseal_at`](Self::reseal_at), when an encrypted type's nonce
+    /// cannot be read from the operating system.
     pub fn seal<T: SessionPayload>(&self, payload: &T) -> Result<String, SealError> {
         self.seal_at(payload, unix_now())
     }
@@ -373,12 +392,22 @@ impl Keyring {
     ///
     /// Fails with [`SealError::TooLarge`] when the `Set-Cookie` header would
     /// exceed 4096 bytes (browsers would drop it silently).
+    ///
+    /// # Panics
+    ///
+    /// As [`reseal_at`](Self::reseal_at), when an encrypted type's nonce
+    /// cannot be read from the operating system.
     pub fn seal_at<T: SessionPayload>(&self, payload: &T, now: u64) -> Result<String, SealError> {
         self.reseal_at(payload, now, now)
     }
 
     /// Seals `payload` now for a session that started at `started_at`; see
     /// [`reseal_at`](Self::reseal_at).
+    ///
+    /// # Panics
+    ///
+    /// As [`reseal_at`](Self::reseal_at), when an encrypted type's nonce
+    /// cannot be read from the operating system.
     pub fn reseal<T: SessionPayload>(
         &self,
         payload: &T,
@@ -396,22 +425,43 @@ impl Keyring {
     /// Fails with [`SealError::Expired`] when the session's absolute lifetime
     /// has already ended, and [`SealError::TooLarge`] as
     /// [`seal_at`](Self::seal_at) does.
+    ///
+    /// # Panics
+    ///
+    /// For an encrypted type, if the operating system cannot supply the
+    /// nonce's random bytes (as [`SessionSecret::generate`] does): without
+    /// randomness no nonce is safe to use.
     pub fn reseal_at<T: SessionPayload>(
         &self,
         payload: &T,
         started_at: u64,
         now: u64,
     ) -> Result<String, SealError> {
-        // The JSON goes to this thread's scratch buffer: the only allocation
-        // of a seal is the value it returns.
-        envelope::with_scratch(|json| {
-            serde_json::to_writer(&mut *json, payload).map_err(SealError::Serialize)?;
-            self.seal_json(&T::SPEC, json, started_at, now)
-        })
+        if T::SPEC.is_encrypted() {
+            // The plaintext: in a buffer that never grows, wiped on every path.
+            let mut json =
+                envelope::PayloadJson::serialize(payload).map_err(SealError::Serialize)?;
+            let json_len = json.len();
+            return self.seal_json_with_nonce(
+                &T::SPEC,
+                json.buf_mut(),
+                json_len,
+                started_at,
+                now,
+                fresh_nonce,
+            );
+        }
+        // A signed value carries its JSON readably, so this copy is not
+        // wiped: an ordinary buffer, big enough for most payloads from the
+        // start. (Wiping it measurably slowed every signed seal for nothing.)
+        let mut json = Vec::with_capacity(envelope::FIRST_SEAL_CAPACITY);
+        serde_json::to_writer(&mut json, payload).map_err(SealError::Serialize)?;
+        self.seal_json(&T::SPEC, &mut json, started_at, now)
     }
 
     /// Seals `json` (the payload's JSON, in a buffer the encrypted format
-    /// may reuse) with a fresh random nonce when `spec` is encrypted.
+    /// encrypts in place when it has the room) with a fresh random nonce
+    /// when `spec` is encrypted.
     pub(crate) fn seal_json(
         &self,
         spec: &SessionSpec,
@@ -419,17 +469,21 @@ impl Keyring {
         started_at: u64,
         now: u64,
     ) -> Result<String, SealError> {
-        self.seal_json_with_nonce(spec, json, started_at, now, fresh_nonce)
+        let json_len = json.len();
+        self.seal_json_with_nonce(spec, json, json_len, started_at, now, fresh_nonce)
     }
 
-    /// [`seal_json`](Self::seal_json) with the nonce of an encrypted value
-    /// taken from `nonce` (called at most once, only for encrypted types).
-    /// The seam through which unit tests pin format 2 with a fixed nonce;
+    /// [`seal_json`](Self::seal_json) for JSON of `json_len` bytes, of
+    /// which `json` may hold only a prefix when it is too long to seal (see
+    /// [`envelope::PayloadJson`]), with the nonce of an encrypted value taken
+    /// from `nonce` (called at most once, only for encrypted types). The
+    /// seam through which unit tests pin format 2 with a fixed nonce;
     /// everything else passes [`fresh_nonce`].
     fn seal_json_with_nonce(
         &self,
         spec: &SessionSpec,
         json: &mut Vec<u8>,
+        json_len: usize,
         started_at: u64,
         now: u64,
         nonce: impl FnOnce() -> [u8; NONCE_LEN],
@@ -442,16 +496,20 @@ impl Keyring {
         }
         let format = format_of(spec);
         let value_len = if format == FORMAT_ENCRYPTED {
-            envelope::encrypted_len(json.len())
+            envelope::encrypted_len(json_len)
         } else {
-            envelope::signed_len(json.len())
+            envelope::signed_len(json_len)
         };
         let size = spec.cookie().len() + 1 + value_len + spec.attributes_len();
-        if size > MAX_SET_COOKIE_LEN {
-            return Err(SealError::TooLarge {
-                size,
-                limit: MAX_SET_COOKIE_LEN,
-            });
+        let too_large = SealError::TooLarge {
+            size,
+            limit: MAX_SET_COOKIE_LEN,
+        };
+        // JSON cut short by its buffer is past `MAX_JSON_LEN`, so the size
+        // check alone refuses it; the length check is so that nothing can
+        // ever seal a prefix.
+        if size > MAX_SET_COOKIE_LEN || json.len() != json_len {
+            return Err(too_large);
         }
         let header = Header {
             format,
@@ -473,10 +531,7 @@ impl Keyring {
                 })
                 // Only a plaintext past the cipher's limit is refused, and the
                 // size check above stops those long before.
-                .ok_or(SealError::TooLarge {
-                    size,
-                    limit: MAX_SET_COOKIE_LEN,
-                });
+                .ok_or(too_large);
         }
         Ok(envelope::seal_signed(
             self.inner.primary.mac(spec),
@@ -569,7 +624,7 @@ impl Keyring {
     }
 
     /// Size, shape, MAC (or AEAD), expiry, then `read` with the header and
-    /// the payload JSON (decoded into this thread's scratch buffer).
+    /// the payload JSON (decoded into a buffer wiped when this returns).
     pub(crate) fn open_with<R>(
         &self,
         spec: &SessionSpec,
@@ -587,18 +642,15 @@ impl Keyring {
         key.with_keys(spec, |keys| envelope::verify(&keys.mac, &parts))?;
 
         let verified = Verified::check(header, previous_key, spec, now)?;
-        let read = envelope::with_scratch(|json| {
-            envelope::payload_json(&parts, json)?;
-            read(&header, json)
-        })?;
-        Ok((read, verified))
+        let json = envelope::payload_json(&parts)?;
+        Ok((read(&header, &json)?, verified))
     }
 
     /// [`open_with`](Self::open_with) for format 2: size and shape, `C`
     /// decoded (at least a nonce and a tag), the key by id, the AEAD tag
     /// over the header text and ciphertext, and only then expiry and `read`
-    /// with the decrypted JSON, which is wiped from the scratch buffer
-    /// afterwards.
+    /// with the JSON decrypted in place, in a buffer wiped when this
+    /// returns, on every path.
     ///
     /// Out of line so that the signed format's `open_with` compiles as it did
     /// before format 2 existed.
@@ -612,20 +664,13 @@ impl Keyring {
     ) -> Result<(R, Verified), OpenError> {
         let parts = envelope::split_encrypted(value, FORMAT_ENCRYPTED)?;
         let header = parts.header;
-        envelope::with_scratch(|buf| {
-            let result = (|| {
-                envelope::decode_sealed(&parts, buf)?;
-                let (key, previous_key) =
-                    self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
-                let json = key.with_keys(spec, |keys| {
-                    envelope::open_sealed(&keys.enc, &parts, buf.as_mut_slice())
-                })?;
-                let verified = Verified::check(header, previous_key, spec, now)?;
-                Ok((read(&header, json)?, verified))
-            })();
-            envelope::wipe(buf);
-            result
-        })
+        let mut buf = envelope::decode_sealed(&parts)?;
+        let (key, previous_key) = self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
+        let json = key.with_keys(spec, |keys| {
+            envelope::open_sealed(&keys.enc, &parts, buf.as_mut_slice())
+        })?;
+        let verified = Verified::check(header, previous_key, spec, now)?;
+        Ok((read(&header, json)?, verified))
     }
 
     /// The key with this id, and whether it is a previous one.
@@ -661,15 +706,24 @@ fn format_of(spec: &SessionSpec) -> u8 {
     }
 }
 
-/// A nonce for one encrypted value: 24 bytes from rand's thread-local
-/// CSPRNG (ChaCha12 seeded from the operating system and reseeded from it
-/// periodically). Random, not counted: 192 bits make a repeat negligible
-/// across any number of processes sharing a key, with no state to
-/// coordinate. (A process that forks after sealing reseeds in the child:
-/// [`Keyring::reseed_after_fork`].)
+/// A nonce for one encrypted value: 24 bytes read from the operating
+/// system's random number generator on every call. Random, not counted:
+/// 192 bits make a repeat negligible across any number of processes
+/// sharing a key, with no state to coordinate. Read from the operating
+/// system rather than a generator in this process, because such a
+/// generator's state is copied by `fork` and two children would then draw
+/// the same nonces; with no state here, that cannot happen.
+///
+/// # Panics
+///
+/// If the operating system cannot supply random bytes (documented on the
+/// public seal methods).
 fn fresh_nonce() -> [u8; NONCE_LEN] {
     let mut nonce = [0u8; NONCE_LEN];
-    rand::rng().fill_bytes(&mut nonce);
+    #[allow(clippy::expect_used)] // documented: no OS randomness, no nonces.
+    OsRng
+        .try_fill_bytes(&mut nonce)
+        .expect("the operating system's random number generator failed");
     nonce
 }
 

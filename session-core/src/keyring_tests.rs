@@ -947,16 +947,31 @@ fn header_bytes(format: u8, kid: [u8; 4], version: u32, iat: u64, exp: u64, age:
     h
 }
 
+/// Seals `payload` for the encrypted `spec` at `NOW` as
+/// [`Keyring::reseal_at`] does, with `nonce`; returns the result, the JSON buffer after
+/// the seal and its capacity before.
+fn seal_watched<P: Serialize>(
+    keyring: &Keyring,
+    spec: &SessionSpec,
+    payload: &P,
+    started: u64,
+    nonce: [u8; NONCE_LEN],
+) -> (Result<String, SealError>, envelope::PayloadJson, usize) {
+    let mut json = envelope::PayloadJson::serialize(payload).expect("serializes");
+    let capacity = json.buf_mut().capacity();
+    let len = json.len();
+    let result = keyring.seal_json_with_nonce(spec, json.buf_mut(), len, started, NOW, || nonce);
+    (result, json, capacity)
+}
+
 #[test]
 fn encrypted_value_is_the_specified_bytes_with_a_fixed_nonce() {
     let bytes = [0x42u8; 32];
     let keyring = Keyring::new(SessionSecret::from_bytes(&bytes).expect("32 bytes"));
     let nonce: [u8; 24] = std::array::from_fn(|i| u8::try_from(i * 7 + 1).expect("small"));
     let started = NOW - 600;
-    let mut json = serde_json::to_vec(&vault()).expect("json");
-    let sealed = keyring
-        .seal_json_with_nonce(&Secret::SPEC, &mut json, started, NOW, || nonce)
-        .expect("seals");
+    let (sealed, mut json, _) = seal_watched(&keyring, &Secret::SPEC, &vault(), started, nonce);
+    let sealed = sealed.expect("seals");
     let expected = hand_built_encrypted(
         &bytes,
         &header_bytes(2, kid_of(&bytes), 2, NOW, NOW + 3600, 600),
@@ -965,7 +980,7 @@ fn encrypted_value_is_the_specified_bytes_with_a_fixed_nonce() {
     );
     assert_eq!(sealed, expected);
     // The buffer holds ciphertext now, not the JSON.
-    assert!(!json.windows(15).any(|w| w == b"ada@example.com"));
+    assert!(!json.buf_mut().windows(15).any(|w| w == b"ada@example.com"));
     let opened = keyring.open_at::<Secret>(&sealed, NOW + 1).expect("opens");
     assert_eq!(opened.payload, vault());
     assert_eq!(opened.started_at, started);
@@ -1058,17 +1073,151 @@ fn encrypted_split_rejects_shapes() {
 }
 
 #[test]
-fn reseeding_the_nonce_generator_keeps_sealing() {
+fn nonces_are_fresh_from_the_os_for_every_value() {
+    // No generator state in the process: each value draws its own 24
+    // bytes. A thousand draws are plenty to catch a nonce that is reused,
+    // counted or mostly constant; uniqueness at scale is the 192 bits' job.
+    const DRAWS: usize = 1_000;
     let keyring = Keyring::new(SessionSecret::generate());
-    let before = keyring.seal_at(&vault(), NOW).expect("seals");
-    Keyring::reseed_after_fork().expect("the OS has randomness");
-    let after = keyring.seal_at(&vault(), NOW).expect("seals");
-    assert_ne!(before, after);
+    let mut seen = std::collections::HashSet::with_capacity(DRAWS);
+    for _ in 0..DRAWS {
+        let value = keyring.seal_at(&vault(), NOW).expect("seals");
+        let parts = envelope::split_encrypted(value.as_bytes(), FORMAT_ENCRYPTED).expect("splits");
+        let sealed = envelope::decode_sealed(&parts).expect("decodes");
+        let nonce: [u8; NONCE_LEN] = sealed[..NONCE_LEN].try_into().expect("24 bytes");
+        assert!(seen.insert(nonce), "nonce repeated: {nonce:02x?}");
+    }
+    // Random, not a counter: a counter's nonces are mostly zero bytes,
+    // uniform random ones have about 24/256 per nonce.
+    let zero_bytes: usize = seen
+        .iter()
+        .map(|nonce| nonce.iter().filter(|b| **b == 0).count())
+        .sum();
+    assert!(zero_bytes < DRAWS * 2, "{zero_bytes} zero bytes");
+    // And a nonce drawn in a thread is as fresh as one drawn here.
+    let other = std::thread::scope(|scope| {
+        scope
+            .spawn(|| keyring.seal_at(&vault(), NOW).expect("seals"))
+            .join()
+            .expect("no panic")
+    });
     assert_eq!(
         keyring
-            .open_at::<Secret>(&after, NOW)
+            .open_at::<Secret>(&other, NOW)
             .expect("opens")
             .payload,
         vault()
+    );
+}
+
+/// A payload whose JSON is a string of a chosen length.
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Filler(String);
+impl Filler {
+    /// JSON of `len` bytes, quotes included.
+    fn json_len(len: usize) -> Self {
+        Filler("x".repeat(len - 2))
+    }
+}
+
+#[test]
+fn the_plaintext_buffer_never_grows_while_sealing_or_failing() {
+    let keyring = Keyring::new(secret(1));
+    // Encrypted types with a long and a short name and attributes.
+    let specs = [
+        SessionSpec::builder("Filler", "e", "sized")
+            .encrypted()
+            .build(),
+        SessionSpec::builder("Filler", "a_longer_cookie_name", "sized")
+            .domain("sessions.example.com")
+            .path("/account/settings")
+            .encrypted()
+            .build(),
+    ];
+    for spec in specs {
+        // The largest JSON the spec can seal, then sizes around it, around
+        // the first buffer's capacity, and far past anything that fits.
+        let max = (2..=envelope::MAX_JSON_LEN)
+            .rev()
+            .find(|&len| {
+                spec.cookie().len() + 1 + envelope::encrypted_len(len) + spec.attributes_len()
+                    <= MAX_SET_COOKIE_LEN
+            })
+            .expect("some JSON fits");
+        for len in [
+            2,
+            100,
+            1_000,
+            max - 1,
+            max,
+            max + 1,
+            envelope::FIRST_SEAL_CAPACITY - envelope::MIN_SEALED_LEN,
+            envelope::FIRST_SEAL_CAPACITY - envelope::MIN_SEALED_LEN + 1,
+            envelope::FIRST_SEAL_CAPACITY,
+            envelope::FIRST_SEAL_CAPACITY + 1,
+            envelope::MAX_JSON_LEN,
+            envelope::MAX_JSON_LEN + 1,
+            3 * envelope::MAX_JSON_LEN,
+        ] {
+            let payload = Filler::json_len(len);
+            let (result, mut json, capacity) =
+                seal_watched(&keyring, &spec, &payload, NOW, [7; 24]);
+            assert_eq!(
+                json.buf_mut().capacity(),
+                capacity,
+                "{len} bytes: never grown"
+            );
+            match result {
+                Ok(value) => {
+                    assert!(len <= max, "{len} bytes sealed");
+                    let opened = keyring.open_json_at(&spec, &value, NOW).expect("opens");
+                    assert_eq!(opened.payload(), &serde_json::json!(payload.0));
+                }
+                Err(SealError::TooLarge { size, .. }) => {
+                    assert!(len > max, "{len} bytes refused");
+                    // The size is exact even for JSON the buffer cut short.
+                    assert_eq!(
+                        size,
+                        spec.cookie().len()
+                            + 1
+                            + envelope::encrypted_len(len)
+                            + spec.attributes_len()
+                    );
+                }
+                Err(other) => panic!("{len} bytes: {other:?}"),
+            }
+        }
+        // A session past its absolute lifetime is refused after the JSON
+        // is written: the buffer has not grown either.
+        let capped = SessionSpec::builder("Filler", "c", "sized")
+            .max_age_secs(10)
+            .absolute_max_age_secs(10)
+            .encrypted()
+            .build();
+        let (result, mut json, capacity) = seal_watched(
+            &keyring,
+            &capped,
+            &Filler::json_len(100),
+            NOW - 100,
+            [7; 24],
+        );
+        assert!(
+            matches!(result, Err(SealError::Expired { .. })),
+            "{result:?}"
+        );
+        assert_eq!(json.buf_mut().capacity(), capacity);
+    }
+}
+
+#[test]
+fn a_json_buffer_without_room_is_never_sealed_as_a_prefix() {
+    // Only `PayloadJson` cuts JSON short, and only past what can be sealed;
+    // a length that disagrees with the buffer is refused all the same.
+    let keyring = Keyring::new(secret(1));
+    let mut json = br#""abc""#.to_vec();
+    let result = keyring.seal_json_with_nonce(&Admin::SPEC, &mut json, 9, NOW, NOW, || [7; 24]);
+    assert!(
+        matches!(result, Err(SealError::TooLarge { .. })),
+        "{result:?}"
     );
 }

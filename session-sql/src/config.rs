@@ -40,15 +40,39 @@ impl Identifier {
         format!("\"{}\"", self.0)
     }
 
-    /// `"<name>_<suffix>"` for an index of this table: the name is cut so
-    /// the result stays within PostgreSQL's 63 bytes.
+    /// The quoted name of this table's index `suffix`, within PostgreSQL's
+    /// 63 bytes and distinct for distinct tables.
+    ///
+    /// `"<name>_<suffix>"` when that fits, as index names have always been,
+    /// so existing indexes keep their names. A longer one is
+    /// `"<prefix>_<hash>_<suffix>"`, exactly 63 bytes: as much of the table
+    /// name as fits, then eight hex digits of a hash of the whole name.
+    /// Cutting the name alone gave two tables with a long common prefix the
+    /// same index names, and the second table's `CREATE INDEX IF NOT EXISTS`
+    /// then created nothing. A table whose index names used to be cut gets
+    /// new ones: its next migration creates the indexes under them, and the
+    /// indexes under the old cut names can be dropped.
     pub(crate) fn derived(&self, suffix: &str) -> String {
+        /// 32-bit FNV-1a: a fixed, published function, so an index name is
+        /// the same in every build and version (unlike std's
+        /// `DefaultHasher`), with no hashing crate for names that nobody is
+        /// trying to make collide.
+        fn fnv1a_32(bytes: &[u8]) -> u32 {
+            bytes.iter().fold(0x811c_9dc5, |hash, &byte| {
+                (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+            })
+        }
+        let name = &self.0;
+        if name.len() + 1 + suffix.len() <= MAX_IDENTIFIER_LEN {
+            return format!("\"{name}_{suffix}\"");
+        }
+        let hash = format!("{:08x}", fnv1a_32(name.as_bytes()));
         let keep = MAX_IDENTIFIER_LEN
-            .saturating_sub(suffix.len() + 1)
-            .min(self.0.len());
+            .saturating_sub(hash.len() + suffix.len() + 2)
+            .min(name.len());
         // ASCII only, so any byte offset is a char boundary.
-        let stem = self.0.get(..keep).unwrap_or(&self.0);
-        format!("\"{stem}_{suffix}\"")
+        let stem = name.get(..keep).unwrap_or(name);
+        format!("\"{stem}_{hash}_{suffix}\"")
     }
 
     pub(crate) fn as_str(&self) -> &str {

@@ -236,4 +236,60 @@ mod tests {
                 .contains("\"s_user_idx\" ON \"auth\".\"s\" (namespace, user_id)")
         );
     }
+
+    /// The index names in `table`'s migration, unquoted.
+    fn index_names(table: &str) -> Vec<String> {
+        Statements::new(Dialect::Postgres, None, &ident(table))
+            .migration
+            .lines()
+            .filter_map(|line| line.strip_prefix("CREATE INDEX IF NOT EXISTS \""))
+            .filter_map(|rest| rest.split_once('"'))
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn long_tables_with_a_common_prefix_get_distinct_index_names() {
+        let prefix = "a".repeat(54);
+        let one = format!("{prefix}_one_x");
+        let two = format!("{prefix}_two_x");
+        assert_eq!((one.len(), two.len()), (60, 60));
+        let (one, two) = (index_names(&one), index_names(&two));
+        assert_eq!((one.len(), two.len()), (2, 2), "{one:?} {two:?}");
+        for name in one.iter().chain(&two) {
+            assert!(name.len() <= 63, "{name}: {} bytes", name.len());
+            assert!(name.starts_with(&"a".repeat(42)), "readable: {name}");
+        }
+        for index in one.iter().chain(&two) {
+            let same = one.iter().chain(&two).filter(|n| *n == index).count();
+            assert_eq!(same, 1, "{index} names one index only");
+        }
+    }
+
+    #[test]
+    fn index_names_that_fit_are_unchanged_and_long_ones_are_pinned() {
+        // Existing indexes keep their names: the table name and the suffix,
+        // up to 63 bytes.
+        assert_eq!(index_names("s"), ["s_user_idx", "s_expires_idx"]);
+        let longest = "b".repeat(54);
+        assert_eq!(index_names(&longest)[0], format!("{longest}_user_idx"));
+        assert_eq!(
+            index_names(&"b".repeat(51))[1],
+            format!("{}_expires_idx", "b".repeat(51))
+        );
+        // Past that, prefix, hash, suffix: these exact names are what
+        // databases hold, so the hash must never change (`130da7e9` is the
+        // 32-bit FNV-1a of the table name, as published).
+        let table = format!("sessions_{}", "z".repeat(51));
+        assert_eq!(
+            index_names(&table),
+            [
+                format!("sessions_{}_130da7e9_user_idx", "z".repeat(36)),
+                format!("sessions_{}_130da7e9_expires_idx", "z".repeat(33)),
+            ]
+        );
+        for name in index_names(&table) {
+            assert_eq!(name.len(), 63, "{name}");
+        }
+    }
 }

@@ -81,6 +81,7 @@ impl SessionId {
     }
 
     /// The id as base64url (the JSON string sealed into the cookie).
+    #[cfg(test)]
     pub(crate) fn to_text(&self) -> String {
         URL_SAFE_NO_PAD.encode(self.0)
     }
@@ -231,6 +232,13 @@ impl Keyring {
     /// that started at `started_at` (`now` for a new one), under the same
     /// envelope and bindings as a payload (the payload is the id as a JSON
     /// string). Fails as [`reseal_at`](Keyring::reseal_at) does.
+    ///
+    /// The id's text is built in buffers that are wiped when dropped.
+    ///
+    /// # Panics
+    ///
+    /// As [`reseal_at`](Keyring::reseal_at), when an encrypted type's nonce
+    /// cannot be read from the operating system.
     pub fn seal_id_at(
         &self,
         spec: &SessionSpec,
@@ -238,7 +246,16 @@ impl Keyring {
         started_at: u64,
         now: u64,
     ) -> Result<String, SealError> {
-        let mut json = Zeroizing::new(format!("\"{}\"", id.to_text()).into_bytes());
+        let mut text = Zeroizing::new([0u8; SESSION_ID_B64_LEN]);
+        // The length is exact, so encoding cannot fail; if it did, an empty
+        // id would not open as any session.
+        let written = URL_SAFE_NO_PAD
+            .encode_slice(id.0, &mut *text)
+            .unwrap_or_default();
+        let mut json = Zeroizing::new(Vec::with_capacity(SESSION_ID_B64_LEN + 2));
+        json.push(b'"');
+        json.extend_from_slice(text.get(..written).unwrap_or_default());
+        json.push(b'"');
         self.seal_json(spec, &mut json, started_at, now)
     }
 

@@ -48,10 +48,14 @@ pub mod conformance;
 mod id;
 mod memory;
 mod per_user;
+mod request;
 
 pub use id::{SESSION_ID_LEN, SessionId, StoreKey};
 pub use memory::MemoryStore;
 pub use per_user::{SessionStoreExt, enforce_max_per_user};
+pub use request::{
+    FlushAccess, FlushError, IdCookie, Loaded, MAX_STORE_LOOKUPS, StoreState, flush, load,
+};
 
 /// The future every [`SessionStore`] method returns.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
