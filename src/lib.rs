@@ -388,8 +388,7 @@ pub use session_derive::{SessionPayload, registry};
 #[cfg(feature = "testing")]
 pub mod testing;
 
-/// The README's complete examples, compiled and run as doctests (its other
-/// snippets are fragments, marked `ignore`).
+/// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -178,10 +178,13 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     ///   logout, a ban, an eviction) while this request ran; it is now
     ///   ended here too: no payload, and the response clears the cookie.
     /// - [`SessionError::Conflict`] (another request changed the session
-    ///   since it was loaded) or [`SessionError::Store`] (the store is
-    ///   down): nothing was written, and the session is in the state it had
-    ///   before this call, changes still pending. The layer tries them once
-    ///   more after the handler unless the response is a server error (see
+    ///   since it was loaded): nothing was written, changes still pending.
+    /// - [`SessionError::Store`] (the store is down): what could not be
+    ///   written is still pending; a new row that was written stays, and
+    ///   the response carries its cookie whatever the handler answers.
+    ///
+    ///   In both cases the layer tries what is pending once more after the
+    ///   handler unless the response is a server error (see
     ///   [`SessionLayer::save_on_server_error`](crate::SessionLayer::save_on_server_error));
     ///   answering with the returned error (409 or 503) is usually right.
     pub async fn save(&mut self) -> Result<(), SessionError> {
