@@ -20,7 +20,8 @@ use std::time::Duration;
 use common::store::{RawRedis, Resp, free_port, redis_store_at, redis_url, spawn_redis_server};
 use session_redis::RedisStore;
 use session_seal::store::{
-    MemoryStore, MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, StoreError, StoreKey,
+    MemoryStore, Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, StoreError,
+    StoreKey,
 };
 
 const NOW: u64 = 1_750_000_000;
@@ -296,7 +297,7 @@ async fn redis_corrupt_rows_read_as_absent_not_as_errors() {
                 );
                 assert!(
                     !store
-                        .touch(&key, NOW, NOW + HOUR, NOW)
+                        .touch(&key, NOW + HOUR, NOW)
                         .await
                         .expect("not an error"),
                     "{what}"
@@ -328,7 +329,7 @@ async fn redis_corrupt_rows_read_as_absent_not_as_errors() {
                 );
                 assert!(
                     !store
-                        .touch(&key, NOW, NOW + HOUR, NOW)
+                        .touch(&key, NOW + HOUR, NOW)
                         .await
                         .expect("not an error")
                 );
@@ -444,7 +445,7 @@ async fn redis_rows_and_indexes_expire_and_indexes_outlive_their_rows() {
             // A touch past every other row lengthens it.
             assert!(
                 store
-                    .touch(&short, NOW, NOW + 3 * HOUR, NOW)
+                    .touch(&short, NOW + 3 * HOUR, NOW)
                     .await
                     .expect("store available")
             );
@@ -519,7 +520,7 @@ async fn redis_a_killed_server_is_unavailable_and_a_restarted_one_is_used_again(
     let row = record(Some("alice"), NOW);
     expect_unavailable("load", store.load(&key, NOW)).await;
     expect_unavailable("save", store.save(&key, &row, Some(1), NOW)).await;
-    expect_unavailable("touch", store.touch(&key, NOW, NOW + HOUR, NOW)).await;
+    expect_unavailable("touch", store.touch(&key, NOW + HOUR, NOW)).await;
     expect_unavailable("list_user", store.list_user(ADMIN, "alice", NOW)).await;
     expect_unavailable("delete_user", store.delete_user(ADMIN, "alice", None)).await;
     expect_unavailable("delete", store.delete(&key)).await;
@@ -660,9 +661,10 @@ async fn redis_cluster_a_move_between_slots_that_conflicts_restores_the_old_row(
     for (from, old) in [(&anonymous_key, &anonymous), (&bob_key, &bob)] {
         for expected in [Some(1), None] {
             let login = record(Some("alice"), NOW + 5);
+            let change = Move::new(*from, expected, taken, login, NOW + 5).expect("routed");
             assert_eq!(
                 store
-                    .move_session(from, expected, &taken, &login, NOW + 5)
+                    .move_session(&change)
                     .await
                     .expect("cluster available"),
                 MoveOutcome::Conflict,
@@ -686,9 +688,10 @@ async fn redis_cluster_a_move_between_slots_that_conflicts_restores_the_old_row(
     // And without a conflict the same moves go through.
     let fresh = new_key();
     let login = record(Some("alice"), NOW + 6);
+    let change = Move::new(bob_key, Some(1), fresh, login.clone(), NOW + 6).expect("routed");
     assert_eq!(
         store
-            .move_session(&bob_key, Some(1), &fresh, &login, NOW + 6)
+            .move_session(&change)
             .await
             .expect("cluster available"),
         MoveOutcome::Moved

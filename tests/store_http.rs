@@ -22,7 +22,8 @@ use axum::routing::get;
 use common::{Browser, TestClock, dev_keyring, serve};
 use http::StatusCode;
 use session_seal::store::{
-    MemoryStore, MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
+    MemoryStore, Move, MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey,
+    UserSession,
 };
 use session_seal::{SessionError, SessionLayer, StoreError, TypedSession};
 
@@ -520,19 +521,10 @@ impl SessionStore for SwitchableStore {
             self.rows.save(key, record, expected, now).await
         })
     }
-    fn move_session<'a>(
-        &'a self,
-        from: &'a StoreKey,
-        expected: Option<u64>,
-        to: &'a StoreKey,
-        record: &'a Record,
-        now: u64,
-    ) -> StoreFuture<'a, MoveOutcome> {
+    fn move_session<'a>(&'a self, change: &'a Move) -> StoreFuture<'a, MoveOutcome> {
         Box::pin(async move {
             self.check()?;
-            self.rows
-                .move_session(from, expected, to, record, now)
-                .await
+            self.rows.move_session(change).await
         })
     }
     fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
@@ -541,16 +533,10 @@ impl SessionStore for SwitchableStore {
             self.rows.delete(key).await
         })
     }
-    fn touch<'a>(
-        &'a self,
-        key: &'a StoreKey,
-        touched_at: u64,
-        expires_at: u64,
-        now: u64,
-    ) -> StoreFuture<'a, bool> {
+    fn touch<'a>(&'a self, key: &'a StoreKey, expires_at: u64, now: u64) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             self.check()?;
-            self.rows.touch(key, touched_at, expires_at, now).await
+            self.rows.touch(key, expires_at, now).await
         })
     }
     fn list_user<'a>(

@@ -79,8 +79,8 @@ use app::{AccountSession, AppStore, StoreSessions};
 use http::StatusCode;
 use session_redis::RedisStore;
 use session_seal::store::{
-    MemoryStore, MoveOutcome, Record, SaveOutcome, SessionStore, SessionStoreExt as _, StoreFuture,
-    StoreKey, UserSession,
+    MemoryStore, Move, MoveOutcome, Record, SaveOutcome, SessionStore, SessionStoreExt as _,
+    StoreFuture, StoreKey, UserSession,
 };
 use session_seal::testing::{TestClient, TestClock, TestResponse};
 use session_seal::{Keyring, SessionLayer, SessionPayload, SessionSpec};
@@ -1642,22 +1642,19 @@ impl SessionStore for Mutant {
         self.inner.save(key, record, expected, now)
     }
 
-    fn move_session<'a>(
-        &'a self,
-        from: &'a StoreKey,
-        expected: Option<u64>,
-        to: &'a StoreKey,
-        record: &'a Record,
-        now: u64,
-    ) -> StoreFuture<'a, MoveOutcome> {
+    fn move_session<'a>(&'a self, change: &'a Move) -> StoreFuture<'a, MoveOutcome> {
         match self.mutation {
             Mutation::MoveKeepsOldRow => Box::pin(async move {
-                Ok(match self.inner.save(to, record, None, now).await? {
+                let saved = self
+                    .inner
+                    .save(change.to(), change.record(), None, change.now())
+                    .await?;
+                Ok(match saved {
                     SaveOutcome::Saved => MoveOutcome::Moved,
                     SaveOutcome::Conflict => MoveOutcome::Conflict,
                 })
             }),
-            _ => self.inner.move_session(from, expected, to, record, now),
+            _ => self.inner.move_session(change),
         }
     }
 
@@ -1668,16 +1665,10 @@ impl SessionStore for Mutant {
         }
     }
 
-    fn touch<'a>(
-        &'a self,
-        key: &'a StoreKey,
-        touched_at: u64,
-        expires_at: u64,
-        now: u64,
-    ) -> StoreFuture<'a, bool> {
+    fn touch<'a>(&'a self, key: &'a StoreKey, expires_at: u64, now: u64) -> StoreFuture<'a, bool> {
         match self.mutation {
             Mutation::TouchIgnored => Box::pin(async { Ok(true) }),
-            _ => self.inner.touch(key, touched_at, expires_at, now),
+            _ => self.inner.touch(key, expires_at, now),
         }
     }
 

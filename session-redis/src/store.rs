@@ -5,7 +5,8 @@ use std::sync::{Arc, OnceLock};
 
 use redis::{Client, RedisError, ScriptInvocation, Value};
 use session_core::store::{
-    MoveOutcome, Record, SaveOutcome, SessionStore, StoreError, StoreFuture, StoreKey, UserSession,
+    Move, MoveOutcome, Record, SaveOutcome, SessionStore, StoreError, StoreFuture, StoreKey,
+    UserSession,
 };
 
 use crate::RedisStoreConfig;
@@ -323,14 +324,9 @@ impl RedisStore {
     }
 
     /// The move in one script: one server, or both keys on one route.
-    async fn move_at_once(
-        &self,
-        from: &StoreKey,
-        expected: Option<u64>,
-        to: &StoreKey,
-        record: &Record,
-        now: u64,
-    ) -> Result<MoveOutcome, StoreError> {
+    async fn move_at_once(&self, change: &Move) -> Result<MoveOutcome, StoreError> {
+        let (from, to, record, now) = (change.from(), change.to(), change.record(), change.now());
+        let expected = change.expected();
         let mut invocation = MOVE.key(self.row_key(from));
         invocation.key(self.row_key(to));
         self.push_user_index(&mut invocation, record);
@@ -353,19 +349,14 @@ impl RedisStore {
     /// docs describe the window between them): take the old row out of its
     /// slot, then create the new one in its slot; if that fails, put the
     /// old row back.
-    async fn move_across_slots(
-        &self,
-        from: &StoreKey,
-        expected: Option<u64>,
-        to: &StoreKey,
-        record: &Record,
-        now: u64,
-    ) -> Result<MoveOutcome, StoreError> {
-        let taken = match self.move_out(from, expected, now).await? {
+    async fn move_across_slots(&self, change: &Move) -> Result<MoveOutcome, StoreError> {
+        let (from, to) = (change.from(), change.to());
+        let taken = match self.move_out(from, change.expected(), change.now()).await? {
             Ok(taken) => taken,
             Err(outcome) => return Ok(outcome),
         };
-        self.move_in(from, taken, to, record, now).await
+        self.move_in(from, taken, to, change.record(), change.now())
+            .await
     }
 
     /// The first step of [`move_across_slots`](Self::move_across_slots): on
@@ -632,21 +623,12 @@ impl SessionStore for RedisStore {
         })
     }
 
-    fn move_session<'a>(
-        &'a self,
-        from: &'a StoreKey,
-        expected: Option<u64>,
-        to: &'a StoreKey,
-        record: &'a Record,
-        now: u64,
-    ) -> StoreFuture<'a, MoveOutcome> {
+    fn move_session<'a>(&'a self, change: &'a Move) -> StoreFuture<'a, MoveOutcome> {
         Box::pin(async move {
-            record.check_route(to)?;
-            if self.is_cluster() && from.route() != to.route() {
-                self.move_across_slots(from, expected, to, record, now)
-                    .await
+            if self.is_cluster() && change.from().route() != change.to().route() {
+                self.move_across_slots(change).await
             } else {
-                self.move_at_once(from, expected, to, record, now).await
+                self.move_at_once(change).await
             }
         })
     }
@@ -665,20 +647,14 @@ impl SessionStore for RedisStore {
         })
     }
 
-    fn touch<'a>(
-        &'a self,
-        key: &'a StoreKey,
-        touched_at: u64,
-        expires_at: u64,
-        now: u64,
-    ) -> StoreFuture<'a, bool> {
+    fn touch<'a>(&'a self, key: &'a StoreKey, expires_at: u64, now: u64) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             let (reply, _) = self
                 .run_owned(key, |owner| {
                     let mut invocation = TOUCH.key(self.row_key(key));
                     invocation
                         .arg(now)
-                        .arg(touched_at)
+                        .arg(now)
                         .arg(expires_at)
                         .arg(ttl_secs(expires_at, now))
                         .arg(key.to_hex());

@@ -3,25 +3,11 @@
 //! whatever locks its database needs), the revision check, the delete and
 //! the insert are the same statements in the same order.
 
-use session_core::store::{MoveOutcome, Record, StoreKey};
+use session_core::store::{Move, MoveOutcome};
 use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Transaction, Type};
 
 use crate::row::{Bound, bind_record, db_revision, db_time};
 use crate::sql::Statements;
-
-/// One `move_session` call's arguments.
-pub(crate) struct Move<'a> {
-    /// The row to move.
-    pub(crate) from: &'a StoreKey,
-    /// The revision the row at `from` must have, if checked.
-    pub(crate) expected: Option<u64>,
-    /// Where the row goes.
-    pub(crate) to: &'a StoreKey,
-    /// What it holds there.
-    pub(crate) record: &'a Record,
-    /// Unix seconds: rows expired by then are not live.
-    pub(crate) now: u64,
-}
 
 /// Carries out `step` inside `tx`, and ends `tx`: committed when the row
 /// moved, rolled back otherwise.
@@ -34,7 +20,7 @@ pub(crate) struct Move<'a> {
 pub(crate) async fn finish_move<DB>(
     mut tx: Transaction<'_, DB>,
     sql: &Statements,
-    step: Move<'_>,
+    step: &Move,
     rows_affected: fn(&DB::QueryResult) -> u64,
 ) -> Result<MoveOutcome, sqlx::Error>
 where
@@ -47,13 +33,8 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     (i64,): for<'r> FromRow<'r, DB::Row>,
 {
-    let Move {
-        from,
-        expected,
-        to,
-        record,
-        now,
-    } = step;
+    let (from, to, record, now) = (step.from(), step.to(), step.record(), step.now());
+    let expected = step.expected();
     if let Some(expected) = expected {
         let current: Option<i64> = sqlx::query_scalar(&sql.revision_for_move)
             .bind(from.as_bytes().as_slice())

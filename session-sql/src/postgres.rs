@@ -8,13 +8,13 @@ use std::time::Duration;
 
 use session_core::StoreError;
 use session_core::store::{
-    MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
+    Move, MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
 };
 use sqlx::Executor as _;
 use sqlx::postgres::{PgConnectOptions, PgPool};
 
 use crate::config::{ConfigError, SqlStoreConfig};
-use crate::move_rows::{Move, finish_move};
+use crate::move_rows::finish_move;
 use crate::row::{self, Bound, bind_record, db_revision, db_time};
 use crate::sql::{Dialect, Statements};
 
@@ -148,14 +148,14 @@ impl PostgresStore {
         tx.commit().await
     }
 
-    async fn move_in_transaction(&self, step: Move<'_>) -> Result<MoveOutcome, sqlx::Error> {
+    async fn move_in_transaction(&self, step: &Move) -> Result<MoveOutcome, sqlx::Error> {
         let sql = &self.inner.sql;
         let mut tx = self.inner.pool.begin().await?;
         // The routes' locks order this move with a `delete_user` of either
         // user (whose rows all live on their route): without them, a
         // logout-everywhere that started before the move commits would miss
         // the new row. Taken in ascending order so two moves cannot deadlock.
-        let (from, to) = (step.from.route(), step.to.route());
+        let (from, to) = (step.from().route(), step.to().route());
         let (low, high) = if from <= to { (from, to) } else { (to, from) };
         sqlx::query("SELECT pg_advisory_xact_lock($1, $2), pg_advisory_xact_lock($1, $3)")
             .bind(ROUTE_LOCK)

@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use session_core::StoreError;
 use session_core::store::{
-    MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
+    Move, MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
 };
 use sqlx::Executor as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
 
 use crate::config::{ConfigError, SqlStoreConfig};
-use crate::move_rows::{Move, finish_move};
+use crate::move_rows::finish_move;
 use crate::row::{self, Bound, bind_record, db_revision, db_time};
 use crate::sql::{Dialect, Statements};
 
@@ -176,7 +176,7 @@ impl SqliteStore {
         tx.commit().await
     }
 
-    async fn move_in_transaction(&self, step: Move<'_>) -> Result<MoveOutcome, sqlx::Error> {
+    async fn move_in_transaction(&self, step: &Move) -> Result<MoveOutcome, sqlx::Error> {
         let sql = &self.inner.sql;
         // Holds the write lock from the first read: every other write
         // (a save, a `delete_user`) comes wholly before or after the move.

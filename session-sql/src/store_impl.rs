@@ -64,27 +64,10 @@ macro_rules! impl_session_store {
                 })
             }
 
-            fn move_session<'a>(
-                &'a self,
-                from: &'a StoreKey,
-                expected: Option<u64>,
-                to: &'a StoreKey,
-                record: &'a Record,
-                now: u64,
-            ) -> StoreFuture<'a, MoveOutcome> {
+            fn move_session<'a>(&'a self, change: &'a Move) -> StoreFuture<'a, MoveOutcome> {
                 Box::pin(async move {
-                    record.check_route(to)?;
-                    self.bounded(
-                        "move_session",
-                        self.move_in_transaction(Move {
-                            from,
-                            expected,
-                            to,
-                            record,
-                            now,
-                        }),
-                    )
-                    .await
+                    self.bounded("move_session", self.move_in_transaction(change))
+                        .await
                 })
             }
 
@@ -105,7 +88,6 @@ macro_rules! impl_session_store {
             fn touch<'a>(
                 &'a self,
                 key: &'a StoreKey,
-                touched_at: u64,
                 expires_at: u64,
                 now: u64,
             ) -> StoreFuture<'a, bool> {
@@ -114,7 +96,7 @@ macro_rules! impl_session_store {
                         .bounded("touch", async {
                             sqlx::query(&self.inner.sql.touch)
                                 .bind(key.as_bytes().as_slice())
-                                .bind(db_time(touched_at))
+                                .bind(db_time(now))
                                 .bind(db_time(expires_at))
                                 .bind(db_time(now))
                                 .execute(&self.inner.pool)

@@ -34,8 +34,8 @@ use std::task::Poll;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, SessionStoreExt as _, StoreError,
-    StoreKey, UserSession,
+    Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, SessionStoreExt as _,
+    StoreError, StoreKey, UserSession,
 };
 use crate::{SessionPayload, SessionSpec};
 
@@ -348,7 +348,7 @@ pub async fn touch_moves_the_expiry_but_not_the_revision_or_data(store: &dyn Ses
     let later = NOW + 600;
     assert!(
         store
-            .touch(&key, later, later + HOUR, later)
+            .touch(&key, later + HOUR, later)
             .await
             .expect("store available")
     );
@@ -385,7 +385,7 @@ pub async fn touch_moves_the_expiry_but_not_the_revision_or_data(store: &dyn Ses
 
     assert!(
         !store
-            .touch(&new_key(), later, later + HOUR, later)
+            .touch(&new_key(), later + HOUR, later)
             .await
             .expect("store available"),
         "touching a missing row"
@@ -393,7 +393,7 @@ pub async fn touch_moves_the_expiry_but_not_the_revision_or_data(store: &dyn Ses
     let dead = later + HOUR;
     assert!(
         !store
-            .touch(&key, dead, dead + HOUR, dead)
+            .touch(&key, dead + HOUR, dead)
             .await
             .expect("store available"),
         "touching an expired row"
@@ -527,8 +527,8 @@ pub async fn a_user_change_moves_the_index_entry(store: &dyn SessionStore) {
 }
 
 /// Checks: a row with a user under a key off that user's route is refused
-/// (`StoreError::Misrouted`) by `save` and `move_session`, and nothing is
-/// written.
+/// (`StoreError::Misrouted`) by `save` (and by `Move::new`, so no move can
+/// carry one), and nothing is written.
 pub async fn a_row_off_its_users_route_is_refused(store: &dyn SessionStore) {
     let alices = new_key();
     let bob = record(Some("bob"), NOW);
@@ -539,7 +539,7 @@ pub async fn a_row_off_its_users_route_is_refused(store: &dyn SessionStore) {
     let old = new_key();
     create(store, &old, &record(Some("alice"), NOW)).await;
     assert!(matches!(
-        store.move_session(&old, Some(1), &alices, &bob, NOW).await,
+        Move::new(old, Some(1), alices, bob, NOW),
         Err(StoreError::Misrouted)
     ));
     assert_eq!(load(store, &alices, NOW).await, None);
@@ -643,10 +643,8 @@ async fn move_session(
     record: &Record,
     now: u64,
 ) -> MoveOutcome {
-    store
-        .move_session(from, expected, to, record, now)
-        .await
-        .expect("store available")
+    let change = Move::new(*from, expected, *to, record.clone(), now).expect("on its route");
+    store.move_session(&change).await.expect("store available")
 }
 
 /// Polls both futures to completion, interleaved on one task, so their

@@ -3,7 +3,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::{MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession};
+use super::{
+    Move, MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
+};
 
 /// Sweep for expired rows at most this often (in the store's own time, the
 /// `now` its callers pass).
@@ -129,28 +131,22 @@ impl Inner {
         SaveOutcome::Saved
     }
 
-    fn move_session(
-        &mut self,
-        from: &StoreKey,
-        expected: Option<u64>,
-        to: &StoreKey,
-        record: &Record,
-        now: u64,
-    ) -> MoveOutcome {
+    fn move_session(&mut self, change: &Move) -> MoveOutcome {
+        let now = change.now();
         self.sweep_if_due(now);
-        if self.live(to, now).is_some() {
+        if self.live(change.to(), now).is_some() {
             return MoveOutcome::Conflict;
         }
-        if let Some(expected) = expected {
-            match self.live(from, now) {
+        if let Some(expected) = change.expected() {
+            match self.live(change.from(), now) {
                 None => return MoveOutcome::Gone,
                 Some(old) if old.revision != expected => return MoveOutcome::Conflict,
                 Some(_) => {}
             }
         }
-        self.remove(from);
+        self.remove(change.from());
         // `to` holds no live row; an expired one is replaced.
-        let outcome = self.save(to, record, None, now);
+        let outcome = self.save(change.to(), change.record(), None, now);
         debug_assert_eq!(outcome, SaveOutcome::Saved);
         MoveOutcome::Moved
     }
@@ -182,18 +178,9 @@ impl SessionStore for MemoryStore {
         Box::pin(async move { outcome })
     }
 
-    fn move_session<'a>(
-        &'a self,
-        from: &'a StoreKey,
-        expected: Option<u64>,
-        to: &'a StoreKey,
-        record: &'a Record,
-        now: u64,
-    ) -> StoreFuture<'a, MoveOutcome> {
-        let outcome = record
-            .check_route(to)
-            .map(|()| self.lock().move_session(from, expected, to, record, now));
-        Box::pin(async move { outcome })
+    fn move_session<'a>(&'a self, change: &'a Move) -> StoreFuture<'a, MoveOutcome> {
+        let outcome = self.lock().move_session(change);
+        Box::pin(async move { Ok(outcome) })
     }
 
     fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
@@ -201,17 +188,11 @@ impl SessionStore for MemoryStore {
         Box::pin(async move { Ok(removed) })
     }
 
-    fn touch<'a>(
-        &'a self,
-        key: &'a StoreKey,
-        touched_at: u64,
-        expires_at: u64,
-        now: u64,
-    ) -> StoreFuture<'a, bool> {
+    fn touch<'a>(&'a self, key: &'a StoreKey, expires_at: u64, now: u64) -> StoreFuture<'a, bool> {
         let mut inner = self.lock();
         let touched = match inner.rows.get_mut(key) {
             Some(record) if record.expires_at > now => {
-                record.touched_at = touched_at;
+                record.touched_at = now;
                 record.expires_at = expires_at;
                 true
             }

@@ -114,6 +114,75 @@ impl fmt::Debug for Record {
     }
 }
 
+/// A session's move to a new key, as [`SessionStore::move_session`] takes
+/// it: renewal, re-login, change of user.
+///
+/// Built with [`Move::new`], which refuses a row that is not on its new
+/// key's route ([`Record::check_route`]), so a backend never needs to check
+/// it again.
+#[derive(Clone, Debug)]
+pub struct Move {
+    from: StoreKey,
+    expected: Option<u64>,
+    to: StoreKey,
+    record: Record,
+    now: u64,
+}
+
+impl Move {
+    /// A move of the session at `from` to `to`, holding `record` there.
+    ///
+    /// `expected` is the revision the row at `from` must still have
+    /// (`Some`: the same session continues) or `None` (a new login that
+    /// replaces whatever is there); rows expired at `now` are not live.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Misrouted`] if `record` has a user and `to` is not on
+    /// that user's route.
+    pub fn new(
+        from: StoreKey,
+        expected: Option<u64>,
+        to: StoreKey,
+        record: Record,
+        now: u64,
+    ) -> Result<Self, StoreError> {
+        record.check_route(&to)?;
+        Ok(Move {
+            from,
+            expected,
+            to,
+            record,
+            now,
+        })
+    }
+
+    /// The key the session leaves.
+    pub fn from(&self) -> &StoreKey {
+        &self.from
+    }
+
+    /// The revision the row at [`from`](Self::from) must have, if checked.
+    pub fn expected(&self) -> Option<u64> {
+        self.expected
+    }
+
+    /// The key the session moves to.
+    pub fn to(&self) -> &StoreKey {
+        &self.to
+    }
+
+    /// The row written under [`to`](Self::to).
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+
+    /// Unix seconds: rows expired by then are not live.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+}
+
 /// What [`SessionStore::save`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[must_use = "a Conflict means nothing was written"]
@@ -173,7 +242,7 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Moves a session from key `from` to key `to` in one atomic step:
     /// writes `record` under `to` (indexed under its user, kept until
     /// `record.expires_at`) and removes the row under `from` with its index
-    /// entry, or does nothing at all.
+    /// entry, or does nothing at all (all of these are the [`Move`]'s).
     ///
     /// - `expected = Some(revision)` (renewal: the same session under a new
     ///   id): the old row must be live at `now` with exactly that revision;
@@ -184,28 +253,15 @@ pub trait SessionStore: Send + Sync + 'static {
     ///
     /// Either way, a live row already under `to` is a
     /// [`MoveOutcome::Conflict`] and nothing is written.
-    fn move_session<'a>(
-        &'a self,
-        from: &'a StoreKey,
-        expected: Option<u64>,
-        to: &'a StoreKey,
-        record: &'a Record,
-        now: u64,
-    ) -> StoreFuture<'a, MoveOutcome>;
+    fn move_session<'a>(&'a self, change: &'a Move) -> StoreFuture<'a, MoveOutcome>;
 
     /// Removes the row (and its index entry). Returns whether there was one
     /// (a row past its `expires_at` but not yet dropped counts).
     fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool>;
 
-    /// Sets the row's `touched_at` and `expires_at` without changing its data
-    /// or revision. Returns whether there was a live row.
-    fn touch<'a>(
-        &'a self,
-        key: &'a StoreKey,
-        touched_at: u64,
-        expires_at: u64,
-        now: u64,
-    ) -> StoreFuture<'a, bool>;
+    /// Sets the row's `touched_at` to `now` and its `expires_at` without
+    /// changing its data or revision. Returns whether there was a live row.
+    fn touch<'a>(&'a self, key: &'a StoreKey, expires_at: u64, now: u64) -> StoreFuture<'a, bool>;
 
     /// The live sessions of `user` in `namespace`, oldest first by `created_at`.
     fn list_user<'a>(
@@ -238,27 +294,14 @@ impl<S: SessionStore + ?Sized> SessionStore for std::sync::Arc<S> {
     ) -> StoreFuture<'a, SaveOutcome> {
         (**self).save(key, record, expected, now)
     }
-    fn move_session<'a>(
-        &'a self,
-        from: &'a StoreKey,
-        expected: Option<u64>,
-        to: &'a StoreKey,
-        record: &'a Record,
-        now: u64,
-    ) -> StoreFuture<'a, MoveOutcome> {
-        (**self).move_session(from, expected, to, record, now)
+    fn move_session<'a>(&'a self, change: &'a Move) -> StoreFuture<'a, MoveOutcome> {
+        (**self).move_session(change)
     }
     fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
         (**self).delete(key)
     }
-    fn touch<'a>(
-        &'a self,
-        key: &'a StoreKey,
-        touched_at: u64,
-        expires_at: u64,
-        now: u64,
-    ) -> StoreFuture<'a, bool> {
-        (**self).touch(key, touched_at, expires_at, now)
+    fn touch<'a>(&'a self, key: &'a StoreKey, expires_at: u64, now: u64) -> StoreFuture<'a, bool> {
+        (**self).touch(key, expires_at, now)
     }
     fn list_user<'a>(
         &'a self,

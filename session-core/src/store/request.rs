@@ -27,7 +27,7 @@
 use std::fmt;
 
 use super::{
-    MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, StoreKey, enforce_max_per_user,
+    Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, StoreKey, enforce_max_per_user,
 };
 use crate::TRACING_TARGET;
 use crate::error::{OpenError, SealError, StoreError};
@@ -486,16 +486,15 @@ async fn write_current(
     let Some((key, mut record, saved, replaces)) = write else {
         return Ok(None);
     };
-    let mut created = None;
-    if let Some(replaced) = replaces {
+    let user = record.user.clone();
+    let (revision, created) = if let Some(replaced) = replaces {
         record.revision = replaced
             .expected
             .map_or(1, |revision| revision.saturating_add(1));
-        let outcome = store
-            .move_session(&replaced.key, replaced.expected, &key, &record, now)
-            .await?;
-        match outcome {
-            MoveOutcome::Moved => created = Some((key, record.user.clone())),
+        let revision = record.revision;
+        let change = Move::new(replaced.key, replaced.expected, key, record, now)?;
+        match store.move_session(&change).await? {
+            MoveOutcome::Moved => (revision, true),
             MoveOutcome::Gone => {
                 access.with_state(|state| {
                     state.current = None;
@@ -510,20 +509,18 @@ async fn write_current(
         if store.save(&key, &record, saved, now).await? == SaveOutcome::Conflict {
             return Err(FlushError::Conflict);
         }
-        if saved.is_none() {
-            created = Some((key, record.user.clone()));
-        }
-    }
+        (record.revision, saved.is_none())
+    };
     access.with_state(|state| {
         if let Some(row) = state.current.as_mut().filter(|row| row.key == key) {
-            row.saved = Some(record.revision);
-            row.record.revision = record.revision;
+            row.saved = Some(revision);
+            row.record.revision = revision;
             row.dirty = false;
             row.replaces = None;
         }
     });
     access.written();
-    Ok(created)
+    Ok(created.then_some((key, user)))
 }
 
 /// Step 2 of [`flush`]: deletes the rows of sessions ended in this request.
@@ -576,7 +573,7 @@ async fn touch_if_due(
         // At the absolute cap: a touch would not extend anything.
         return;
     }
-    match store.touch(&row.key, now, expires_at, now).await {
+    match store.touch(&row.key, expires_at, now).await {
         Ok(true) => {
             row.record.touched_at = now;
             row.record.expires_at = expires_at;
