@@ -246,20 +246,11 @@ impl RequestSessions {
         })
     }
 
-    /// Like [`with_stored`](Self::with_stored), and marks the type's
-    /// pending cookie as matching the store (after a write, or a revocation).
-    pub(crate) fn commit_stored<R>(
-        &self,
-        type_id: TypeId,
-        spec: &'static SessionSpec,
-        f: impl FnOnce(&mut StoreState, &mut Option<Pending>) -> R,
-    ) -> R {
-        self.with_slot(type_id, spec, |slot| {
-            let stored = slot.stored.get_or_insert_with(Box::default);
-            let result = f(stored, &mut slot.pending);
-            slot.committed = true;
-            result
-        })
+    /// Marks the type's pending cookie as matching what the store holds
+    /// (after a write, or a revocation), so it is sent even with an error
+    /// response.
+    pub(crate) fn commit(&self, type_id: TypeId, spec: &'static SessionSpec) {
+        self.with_slot(type_id, spec, |slot| slot.committed = true);
     }
 
     /// Whether some store-mode type has writes the store has not seen yet.

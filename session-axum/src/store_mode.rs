@@ -16,9 +16,10 @@ use std::sync::Arc;
 
 use http::request::Parts;
 use session_core::store::{
-    self, FlushAccess, FlushError, Loaded, SessionStore, StoreKey, StoreState, UserSession,
+    self, FlushAccess, FlushError, IdCookie, Loaded, SessionStore, StoreKey, StoreState,
+    UserSession,
 };
-use session_core::{SessionPayload, SessionSpec};
+use session_core::{Keyring, SealError, SessionPayload, SessionSpec};
 
 use crate::TRACING_TARGET;
 use crate::cookie;
@@ -102,23 +103,7 @@ pub(crate) fn insert<T: SessionPayload + 'static>(
     current: &mut Current<T>,
     value: T,
 ) -> Result<(), (T, SessionError)> {
-    let now = sessions.config.now();
-    let keyring = &sessions.config.keyring;
-    let sealed = sessions.with_stored(TypeId::of::<T>(), T::SPEC_REF, |state, cookie| {
-        let sealed = state.insert(keyring, &value, now)?;
-        *cookie = Some(Pending::from(sealed));
-        Ok(state.record().map(|record| record.expires_at))
-    });
-    match sealed {
-        Ok(expires_at) => {
-            current.issued_at = Some(now);
-            current.started_at = Some(now);
-            current.expires_at = expires_at;
-            current.value = Some(value);
-            Ok(())
-        }
-        Err(error) => Err((value, SessionError::Seal(error))),
-    }
+    change(sessions, current, value, StoreState::insert::<T>)
 }
 
 /// `update`: `value` (already changed) replaces the row's data under the
@@ -129,19 +114,32 @@ pub(crate) fn update<T: SessionPayload + 'static>(
     current: &mut Current<T>,
     value: T,
 ) -> Result<(), (T, SessionError)> {
+    change(sessions, current, value, StoreState::update::<T>)
+}
+
+/// A change to `T`'s session by `apply` (`insert` or `update`): records the
+/// sealed id as the pending cookie and takes the row's times into
+/// `current`; on error hands `value` back and changes nothing.
+fn change<T: SessionPayload + 'static>(
+    sessions: &RequestSessions,
+    current: &mut Current<T>,
+    value: T,
+    apply: fn(&mut StoreState, &Keyring, &T, u64) -> Result<IdCookie, SealError>,
+) -> Result<(), (T, SessionError)> {
     let now = sessions.config.now();
     let keyring = &sessions.config.keyring;
-    let sealed = sessions.with_stored(TypeId::of::<T>(), T::SPEC_REF, |state, cookie| {
-        let sealed = state.update(keyring, &value, now)?;
+    let times = sessions.with_stored(TypeId::of::<T>(), T::SPEC_REF, |state, cookie| {
+        let sealed = apply(state, keyring, &value, now)?;
         *cookie = Some(Pending::from(sealed));
         Ok(state
             .record()
             .map(|record| (record.created_at, record.expires_at)))
     });
-    match sealed {
+    match times {
         Ok(times) => {
             if let Some((started, expires_at)) = times {
-                current.started_at.get_or_insert(started);
+                current.issued_at = Some(started);
+                current.started_at = Some(started);
                 current.expires_at = Some(expires_at);
             }
             current.value = Some(value);
@@ -166,7 +164,7 @@ pub(crate) fn renew<T: SessionPayload + 'static>(
     let keyring = &sessions.config.keyring;
     let renewed = sessions.with_stored(TypeId::of::<T>(), spec, |state, cookie| {
         let Some(sealed) = state.renew(keyring, spec, now)? else {
-            return Ok::<_, session_core::SealError>(None);
+            return Ok::<_, SealError>(None);
         };
         *cookie = Some(Pending::from(sealed));
         Ok(state.record().map(|record| record.expires_at))
@@ -237,10 +235,12 @@ pub(crate) async fn logout_all<T: SessionPayload + 'static>(
     let ended = store.delete_user(T::SPEC.namespace(), &user, None).await?;
     // Already done in the store: the removal is sent even if the handler
     // then fails.
-    sessions.commit_stored(TypeId::of::<T>(), T::SPEC_REF, |state, cookie| {
+    let (type_id, spec) = (TypeId::of::<T>(), T::SPEC_REF);
+    sessions.with_stored(type_id, spec, |state, cookie| {
         state.forget();
         *cookie = Some(Pending::Remove);
     });
+    sessions.commit(type_id, spec);
     current.end();
     Ok(ended)
 }
@@ -306,8 +306,7 @@ impl FlushAccess for TypeState<'_> {
     }
 
     fn written(&self) {
-        self.sessions
-            .commit_stored(self.type_id, self.spec, |_, _| ());
+        self.sessions.commit(self.type_id, self.spec);
     }
 }
 
@@ -339,7 +338,8 @@ pub(crate) async fn flush(
                 cookie = spec.cookie(),
                 "stored session was ended by another request; not renewed"
             );
-            sessions.commit_stored(type_id, spec, |_, cookie| *cookie = Some(Pending::Remove));
+            sessions.with_stored(type_id, spec, |_, cookie| *cookie = Some(Pending::Remove));
+            sessions.commit(type_id, spec);
             Err(SessionError::Revoked {
                 type_name: spec.type_name(),
             })

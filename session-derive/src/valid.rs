@@ -141,11 +141,11 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
     let missing_at = (&missing_at, attrs.mentioned.as_slice(), attrs.incomplete);
     let cookie = required(cx, attrs.cookie.as_ref(), COOKIE, "sid", missing_at);
     if let Some(lit) = &cookie {
-        check_cookie_name(cx, lit);
+        check_name(cx, lit, &COOKIE_NAME_RULE);
     }
     let namespace = required(cx, attrs.namespace.as_ref(), NAMESPACE, "admin", missing_at);
     if let Some(lit) = &namespace {
-        check_namespace(cx, lit);
+        check_name(cx, lit, &NAMESPACE_RULE);
     }
     let version = attrs
         .version
@@ -292,41 +292,53 @@ fn char_at(text: &str, at: usize) -> char {
         .unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
-fn check_cookie_name(cx: &Ctxt, lit: &LitStr) {
-    let name = lit.value();
-    match session_rules::check_cookie_name(&name) {
-        Ok(()) => {}
-        Err(NameError::Empty) => cx.error(lit.span(), "cookie name must not be empty"),
-        Err(NameError::TooLong { len, .. }) => cx.error(
-            lit.span(),
-            format!("cookie name is {len} bytes long; the maximum is {MAX_COOKIE_NAME_LEN}"),
-        ),
-        Err(NameError::InvalidByte { at }) => cx.error(
-            lit.span(),
-            format!(
-                "invalid character {:?} in cookie name; a cookie name is ASCII letters, digits \
-                 and !#$%&'*+-.^_`|~ (an RFC 6265 token)",
-                char_at(&name, at)
-            ),
-        ),
-    }
+/// A name rule of session-rules, and how the derive words its failures.
+struct NameRule {
+    /// What the name is, for messages ("cookie name", "namespace").
+    what: &'static str,
+    /// The rule itself.
+    check: fn(&str) -> Result<(), NameError>,
+    /// The longest name allowed, in bytes.
+    max_len: usize,
+    /// What a name may consist of, completing "a {what} is …".
+    alphabet: &'static str,
 }
 
-fn check_namespace(cx: &Ctxt, lit: &LitStr) {
-    let namespace = lit.value();
-    match session_rules::check_namespace(&namespace) {
+const COOKIE_NAME_RULE: NameRule = NameRule {
+    what: "cookie name",
+    check: session_rules::check_cookie_name,
+    max_len: MAX_COOKIE_NAME_LEN,
+    alphabet: "ASCII letters, digits and !#$%&'*+-.^_`|~ (an RFC 6265 token)",
+};
+
+const NAMESPACE_RULE: NameRule = NameRule {
+    what: "namespace",
+    check: session_rules::check_namespace,
+    max_len: MAX_NAMESPACE_LEN,
+    alphabet: "lowercase ASCII letters, digits, `_`, `.` and `-`",
+};
+
+/// Reports at `lit` why its value breaks `rule`, if it does.
+fn check_name(cx: &Ctxt, lit: &LitStr, rule: &NameRule) {
+    let name = lit.value();
+    let NameRule {
+        what,
+        max_len,
+        alphabet,
+        ..
+    } = rule;
+    match (rule.check)(&name) {
         Ok(()) => {}
-        Err(NameError::Empty) => cx.error(lit.span(), "namespace must not be empty"),
+        Err(NameError::Empty) => cx.error(lit.span(), format!("{what} must not be empty")),
         Err(NameError::TooLong { len, .. }) => cx.error(
             lit.span(),
-            format!("namespace is {len} bytes long; the maximum is {MAX_NAMESPACE_LEN}"),
+            format!("{what} is {len} bytes long; the maximum is {max_len}"),
         ),
         Err(NameError::InvalidByte { at }) => cx.error(
             lit.span(),
             format!(
-                "invalid character {:?} in namespace; a namespace is lowercase ASCII letters, \
-                 digits, `_`, `.` and `-`",
-                char_at(&namespace, at)
+                "invalid character {:?} in {what}; a {what} is {alphabet}",
+                char_at(&name, at)
             ),
         ),
     }
