@@ -188,7 +188,7 @@ fn assert_only_original_opens<T: SessionPayload + std::fmt::Debug>(
     rejected
 }
 
-/// The fixed binary header, as laid out in `session-core/src/envelope.rs`:
+/// The fixed binary header, as laid out in `session-core/src/wire/mod.rs`:
 /// format (1) ‖ kid (4) ‖ version (u32) ‖ iat (u64) ‖ exp (u64) ‖ age (u32),
 /// big-endian.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -253,7 +253,7 @@ fn round_trip() {
 #[test]
 fn hand_built_value_opens() {
     // Fixed key (derived with hkdf here), fixed nonce, the chacha20poly1305
-    // crate: the format as the README specifies it opens through the keyring.
+    // crate: the format as `session_core::wire` documents it opens through the keyring.
     let json = br#"{"user_id":99,"email":"x@example.com","roles":["x"]}"#;
     let header = Header::new(3, NOW, NOW + 600, 5400).text();
     let value = hand_built(&SECRET, VAULT, &header, &header, json, nonce(1));

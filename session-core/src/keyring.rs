@@ -13,9 +13,6 @@ use rand::rngs::OsRng;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::envelope::{
-    self, FORMAT_ENCRYPTED, FORMAT_SIGNED, Header, HmacSha256, KeyId, MAX_SET_COOKIE_LEN, NONCE_LEN,
-};
 use crate::error::{KeyringError, OpenError, SealError, SecretError};
 use crate::opened::Opened;
 use crate::payload::SessionPayload;
@@ -23,19 +20,13 @@ use crate::secret::SessionSecret;
 use crate::spec::SessionSpec;
 use crate::tier::{self, Tier};
 use crate::time::unix_now;
+use crate::wire::{
+    self, ENC_INFO, FORMAT_ENCRYPTED, FORMAT_SIGNED, HKDF_SALT, Header, HmacSha256, KID_INFO,
+    KeyId, MAC_INFO, MAX_SET_COOKIE_LEN, NONCE_LEN,
+};
 
 /// Environment variable with previous secrets, comma-separated base64.
 pub const PREVIOUS_SECRETS_VAR: &str = "SESSION_SEAL_PREVIOUS_SECRETS";
-
-/// HKDF salt of every key derived from a secret.
-const HKDF_SALT: &[u8] = b"session-seal/v1";
-/// HKDF info of the key id.
-const KID_INFO: &[u8] = b"session-seal/v1 kid";
-/// HKDF info purpose of a binding's MAC key (format 1); the binding follows
-/// after a zero byte.
-const MAC_INFO: &[u8] = b"session-seal/v1 mac";
-/// HKDF info purpose of a binding's encryption key (format 2).
-const ENC_INFO: &[u8] = b"session-seal/v1 enc";
 
 /// Which cached keys: namespace and cookie name of a spec.
 type Binding = (&'static str, &'static str);
@@ -157,12 +148,12 @@ impl Key {
     fn derive(&self, spec: &SessionSpec) -> BindingKeys {
         let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), self.secret.expose());
         let (namespace, cookie) = (spec.namespace(), spec.cookie());
-        let lengths = envelope::binding_lengths(namespace, cookie);
+        let lengths = wire::binding_lengths(namespace, cookie);
         let expand = |purpose: &[u8]| {
             let mut key = Zeroizing::new([0u8; 32]);
             #[allow(clippy::expect_used)] // HKDF-SHA256 fails only above 8160 output bytes.
             hkdf.expand_multi_info(
-                &envelope::binding_info(purpose, &lengths, namespace, cookie),
+                &wire::binding_info(purpose, &lengths, namespace, cookie),
                 key.as_mut(),
             )
             .expect("32 bytes is a valid HKDF-SHA256 output length");
@@ -439,8 +430,7 @@ impl Keyring {
     ) -> Result<String, SealError> {
         if T::SPEC.is_encrypted() {
             // The plaintext: in a buffer that never grows, wiped on every path.
-            let mut json =
-                envelope::PayloadJson::serialize(payload).map_err(SealError::Serialize)?;
+            let mut json = wire::PayloadJson::serialize(payload).map_err(SealError::Serialize)?;
             let json_len = json.len();
             return self.seal_json_with_nonce(
                 &T::SPEC,
@@ -454,7 +444,7 @@ impl Keyring {
         // A signed value carries its JSON readably, so this copy is not
         // wiped: an ordinary buffer, big enough for most payloads from the
         // start. (Wiping it measurably slowed every signed seal for nothing.)
-        let mut json = Vec::with_capacity(envelope::FIRST_SEAL_CAPACITY);
+        let mut json = Vec::with_capacity(wire::FIRST_SEAL_CAPACITY);
         serde_json::to_writer(&mut json, payload).map_err(SealError::Serialize)?;
         self.seal_json(&T::SPEC, &mut json, started_at, now)
     }
@@ -475,7 +465,7 @@ impl Keyring {
 
     /// [`seal_json`](Self::seal_json) for JSON of `json_len` bytes, of
     /// which `json` may hold only a prefix when it is too long to seal (see
-    /// [`envelope::PayloadJson`]), with the nonce of an encrypted value taken
+    /// [`wire::PayloadJson`]), with the nonce of an encrypted value taken
     /// from `nonce` (called at most once, only for encrypted types). The
     /// seam through which unit tests pin format 2 with a fixed nonce;
     /// everything else passes [`fresh_nonce`].
@@ -496,9 +486,9 @@ impl Keyring {
         }
         let format = format_of(spec);
         let value_len = if format == FORMAT_ENCRYPTED {
-            envelope::encrypted_len(json_len)
+            wire::encrypted_len(json_len)
         } else {
-            envelope::signed_len(json_len)
+            wire::signed_len(json_len)
         };
         let size = spec.cookie().len() + 1 + value_len + spec.attributes_len();
         let too_large = SealError::TooLarge {
@@ -527,13 +517,13 @@ impl Keyring {
                 .inner
                 .primary
                 .with_keys(spec, |keys| {
-                    envelope::seal_encrypted(&keys.enc, &header, json, &nonce)
+                    wire::seal_encrypted(&keys.enc, &header, json, &nonce)
                 })
                 // Only a plaintext past the cipher's limit is refused, and the
                 // size check above stops those long before.
                 .ok_or(too_large);
         }
-        Ok(envelope::seal_signed(
+        Ok(wire::seal_signed(
             self.inner.primary.mac(spec),
             &header,
             json,
@@ -636,13 +626,13 @@ impl Keyring {
         if format == FORMAT_ENCRYPTED {
             return self.open_encrypted(spec, value, now, read);
         }
-        let parts = envelope::split_signed(value, format)?;
+        let parts = wire::split_signed(value, format)?;
         let header = parts.header;
         let (key, previous_key) = self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
-        key.with_keys(spec, |keys| envelope::verify(&keys.mac, &parts))?;
+        key.with_keys(spec, |keys| wire::verify(&keys.mac, &parts))?;
 
         let verified = Verified::check(header, previous_key, spec, now)?;
-        let json = envelope::payload_json(&parts)?;
+        let json = wire::payload_json(&parts)?;
         Ok((read(&header, &json)?, verified))
     }
 
@@ -662,12 +652,12 @@ impl Keyring {
         now: u64,
         read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
     ) -> Result<(R, Verified), OpenError> {
-        let parts = envelope::split_encrypted(value, FORMAT_ENCRYPTED)?;
+        let parts = wire::split_encrypted(value, FORMAT_ENCRYPTED)?;
         let header = parts.header;
-        let mut buf = envelope::decode_sealed(&parts)?;
+        let mut buf = wire::decode_sealed(&parts)?;
         let (key, previous_key) = self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
         let json = key.with_keys(spec, |keys| {
-            envelope::open_sealed(&keys.enc, &parts, buf.as_mut_slice())
+            wire::open_sealed(&keys.enc, &parts, buf.as_mut_slice())
         })?;
         let verified = Verified::check(header, previous_key, spec, now)?;
         Ok((read(&header, json)?, verified))
@@ -791,3 +781,7 @@ impl fmt::Debug for Keyring {
 #[cfg(test)]
 #[path = "keyring_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "keyring_vectors.rs"]
+mod vectors;

@@ -3,9 +3,9 @@ use std::ffi::OsString;
 use serde::{Deserialize, Serialize};
 
 use super::*;
-use crate::envelope::peek_key_id;
 use crate::payload::decode_migrated;
 use crate::store::SessionId;
+use crate::wire::peek_key_id;
 
 const NOW: u64 = 1_700_000_000;
 
@@ -154,7 +154,7 @@ fn bytes_open_as_their_str_and_not_utf8_is_malformed_whatever_else() {
             "0xff at {at}"
         );
     }
-    let oversized = [0xffu8; crate::envelope::MAX_VALUE_LEN + 1];
+    let oversized = [0xffu8; crate::wire::MAX_VALUE_LEN + 1];
     assert_eq!(
         keyring.open_bytes_at::<Admin>(&oversized, NOW + 1).err(),
         Some(OpenError::Malformed)
@@ -303,7 +303,7 @@ fn unknown_kid_is_bad_signature_and_no_other_key_is_tried() {
 fn with_header(value: &str, change: impl FnOnce(&mut Header)) -> String {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut header = envelope::split_signed(value.as_bytes(), envelope::FORMAT_SIGNED)
+    let mut header = wire::split_signed(value.as_bytes(), wire::FORMAT_SIGNED)
         .expect("well-formed")
         .header;
     change(&mut header);
@@ -898,7 +898,7 @@ fn vault() -> Secret {
     }
 }
 
-/// The encrypted value of wire format 2 (the README's "Wire format"), built here from scratch
+/// The encrypted value of wire format 2 (as `wire` documents it), built here from scratch
 /// with the hkdf and chacha20poly1305 crates (not through `Key`).
 fn hand_built_encrypted(
     secret_bytes: &[u8],
@@ -956,8 +956,8 @@ fn seal_watched<P: Serialize>(
     payload: &P,
     started: u64,
     nonce: [u8; NONCE_LEN],
-) -> (Result<String, SealError>, envelope::PayloadJson, usize) {
-    let mut json = envelope::PayloadJson::serialize(payload).expect("serializes");
+) -> (Result<String, SealError>, wire::PayloadJson, usize) {
+    let mut json = wire::PayloadJson::serialize(payload).expect("serializes");
     let capacity = json.buf_mut().capacity();
     let len = json.len();
     let result = keyring.seal_json_with_nonce(spec, json.buf_mut(), len, started, NOW, || nonce);
@@ -991,7 +991,7 @@ fn encrypted_round_trip_and_size() {
     let keyring = Keyring::new(SessionSecret::generate());
     let value = keyring.seal_at(&vault(), NOW).expect("seals");
     let json_len = serde_json::to_vec(&vault()).expect("json").len();
-    assert_eq!(value.len(), envelope::encrypted_len(json_len));
+    assert_eq!(value.len(), wire::encrypted_len(json_len));
     assert_eq!(value.matches('.').count(), 1);
     let opened = keyring.open_at::<Secret>(&value, NOW + 10).expect("opens");
     assert_eq!(opened.payload, vault());
@@ -1024,7 +1024,7 @@ fn encrypted_seal_accounts_for_nonce_tag_and_base64() {
             Err(SealError::TooLarge { size, limit }) => {
                 assert_eq!(limit, MAX_SET_COOKIE_LEN);
                 // `size` is exactly what the value would have been.
-                assert_eq!(size, fixed + envelope::encrypted_len(n + 2));
+                assert_eq!(size, fixed + wire::encrypted_len(n + 2));
                 assert!(size > MAX_SET_COOKIE_LEN);
             }
             Err(other) => panic!("{other:?}"),
@@ -1033,7 +1033,7 @@ fn encrypted_seal_accounts_for_nonce_tag_and_base64() {
     // The boundary is where nonce, tag and base64 growth say it is: the
     // JSON (the string plus 2 quotes) and 40 bytes, times 4/3, fill what
     // the header, the dot, the name and the attributes leave.
-    let budget = MAX_SET_COOKIE_LEN - fixed - envelope::HEADER_B64_LEN - 1;
+    let budget = MAX_SET_COOKIE_LEN - fixed - wire::HEADER_B64_LEN - 1;
     assert!((fits + 2 + 40).div_ceil(3) * 4 <= budget + 2);
     assert!((fits + 3 + 40) * 4 > budget * 3);
     assert!(fits > 2500 && fits < 3199);
@@ -1082,8 +1082,8 @@ fn nonces_are_fresh_from_the_os_for_every_value() {
     let mut seen = std::collections::HashSet::with_capacity(DRAWS);
     for _ in 0..DRAWS {
         let value = keyring.seal_at(&vault(), NOW).expect("seals");
-        let parts = envelope::split_encrypted(value.as_bytes(), FORMAT_ENCRYPTED).expect("splits");
-        let sealed = envelope::decode_sealed(&parts).expect("decodes");
+        let parts = wire::split_encrypted(value.as_bytes(), FORMAT_ENCRYPTED).expect("splits");
+        let sealed = wire::decode_sealed(&parts).expect("decodes");
         let nonce: [u8; NONCE_LEN] = sealed[..NONCE_LEN].try_into().expect("24 bytes");
         assert!(seen.insert(nonce), "nonce repeated: {nonce:02x?}");
     }
@@ -1137,10 +1137,10 @@ fn the_plaintext_buffer_never_grows_while_sealing_or_failing() {
     for spec in specs {
         // The largest JSON the spec can seal, then sizes around it, around
         // the first buffer's capacity, and far past anything that fits.
-        let max = (2..=envelope::MAX_JSON_LEN)
+        let max = (2..=wire::MAX_JSON_LEN)
             .rev()
             .find(|&len| {
-                spec.cookie().len() + 1 + envelope::encrypted_len(len) + spec.attributes_len()
+                spec.cookie().len() + 1 + wire::encrypted_len(len) + spec.attributes_len()
                     <= MAX_SET_COOKIE_LEN
             })
             .expect("some JSON fits");
@@ -1151,13 +1151,13 @@ fn the_plaintext_buffer_never_grows_while_sealing_or_failing() {
             max - 1,
             max,
             max + 1,
-            envelope::FIRST_SEAL_CAPACITY - envelope::MIN_SEALED_LEN,
-            envelope::FIRST_SEAL_CAPACITY - envelope::MIN_SEALED_LEN + 1,
-            envelope::FIRST_SEAL_CAPACITY,
-            envelope::FIRST_SEAL_CAPACITY + 1,
-            envelope::MAX_JSON_LEN,
-            envelope::MAX_JSON_LEN + 1,
-            3 * envelope::MAX_JSON_LEN,
+            wire::FIRST_SEAL_CAPACITY - wire::MIN_SEALED_LEN,
+            wire::FIRST_SEAL_CAPACITY - wire::MIN_SEALED_LEN + 1,
+            wire::FIRST_SEAL_CAPACITY,
+            wire::FIRST_SEAL_CAPACITY + 1,
+            wire::MAX_JSON_LEN,
+            wire::MAX_JSON_LEN + 1,
+            3 * wire::MAX_JSON_LEN,
         ] {
             let payload = Filler::json_len(len);
             let (result, mut json, capacity) =
@@ -1178,10 +1178,7 @@ fn the_plaintext_buffer_never_grows_while_sealing_or_failing() {
                     // The size is exact even for JSON the buffer cut short.
                     assert_eq!(
                         size,
-                        spec.cookie().len()
-                            + 1
-                            + envelope::encrypted_len(len)
-                            + spec.attributes_len()
+                        spec.cookie().len() + 1 + wire::encrypted_len(len) + spec.attributes_len()
                     );
                 }
                 Err(other) => panic!("{len} bytes: {other:?}"),

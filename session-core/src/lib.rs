@@ -9,10 +9,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-mod envelope;
 mod error;
-mod fixed_b64;
-mod inspect;
 mod keyring;
 mod opened;
 mod payload;
@@ -22,15 +19,14 @@ mod spec;
 pub mod store;
 mod tier;
 mod time;
+pub mod wire;
 
 /// The `tracing` target of every event this crate emits: the same
 /// `session_seal` as the rest of session-seal, so one filter directive
 /// covers them all.
 pub(crate) const TRACING_TARGET: &str = "session_seal";
 
-pub use envelope::{KeyId, peek_key_id};
 pub use error::{KeyringError, OpenError, RegistryError, SealError, SecretError, StoreError};
-pub use inspect::{Inspection, WireFormat, inspect};
 pub use keyring::{Keyring, PREVIOUS_SECRETS_VAR};
 pub use opened::Opened;
 pub use payload::{SessionPayload, UserKey, decode_migrated};
@@ -39,6 +35,7 @@ pub use secret::{SECRET_VAR, SessionSecret};
 pub use session_rules::is_namespace;
 pub use spec::{SameSite, SessionSpec, SessionSpecBuilder, SpecError, Storage};
 pub use tier::Tier;
+pub use wire::{Inspection, KeyId, WireFormat, inspect, peek_key_id};
 
 /// Helpers for the other session-seal crates and for the code
 /// `#[derive(SessionPayload)]` generates; not part of the API.

@@ -1,6 +1,6 @@
 //! [`Opened`]: a verified payload and what the envelope said about it.
 
-use crate::envelope::KeyId;
+use crate::wire::KeyId;
 
 /// A payload whose signature, expiry and version checked out.
 #[derive(Clone, Debug, PartialEq, Eq)]

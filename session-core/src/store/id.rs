@@ -3,33 +3,18 @@
 
 use std::fmt;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::TryRngCore as _;
 use rand::rngs::OsRng;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
 
 use crate::error::{OpenError, SealError};
 use crate::keyring::Keyring;
 use crate::opened::Opened;
 use crate::spec::SessionSpec;
+use crate::wire::{self, id::ROUTE_LEN};
 
 /// Bytes of a session id: 192 bits from the operating system's RNG.
-pub const SESSION_ID_LEN: usize = 24;
-
-/// Length of a session id in base64url without padding.
-const SESSION_ID_B64_LEN: usize = 32;
-
-/// Domain separation of the at-rest hash.
-const STORE_KEY_DOMAIN: &[u8] = b"session-seal/store/v1\0";
-
-/// Domain separation of a user's route.
-const USER_ROUTE_DOMAIN: &[u8] = b"session-seal/route/v1\0";
-
-/// Bytes of an id (and of its store key) that carry the route.
-const ROUTE_LEN: usize = 2;
+pub const SESSION_ID_LEN: usize = wire::id::ID_LEN;
 
 /// The random id of one stored session, as sealed into its cookie.
 ///
@@ -80,25 +65,17 @@ impl SessionId {
         u16::from_be_bytes([high, low])
     }
 
+    /// The id of these bytes (tests pin ids this way).
+    #[cfg(test)]
+    pub(crate) fn from_bytes(bytes: [u8; SESSION_ID_LEN]) -> Self {
+        SessionId(bytes)
+    }
+
     /// The id as base64url (the JSON string sealed into the cookie).
     #[cfg(test)]
     pub(crate) fn to_text(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.0)
-    }
-
-    /// Reads the canonical base64url form; anything else is `None`.
-    pub(crate) fn from_text(text: &str) -> Option<Self> {
-        if text.len() != SESSION_ID_B64_LEN {
-            return None;
-        }
-        let mut bytes = [0u8; SESSION_ID_LEN];
-        let mut buf = [0u8; SESSION_ID_LEN + 3];
-        let written = URL_SAFE_NO_PAD.decode_slice(text, &mut buf).ok()?;
-        if written != SESSION_ID_LEN {
-            return None;
-        }
-        bytes.copy_from_slice(buf.get(..SESSION_ID_LEN)?);
-        Some(SessionId(bytes))
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.0)
     }
 }
 
@@ -132,14 +109,7 @@ pub struct StoreKey([u8; 32]);
 impl StoreKey {
     /// The key under which `namespace`'s session `id` is stored.
     pub fn derive(namespace: &str, id: &SessionId) -> Self {
-        let mut hash = Sha256::new();
-        hash.update(STORE_KEY_DOMAIN);
-        hash.update([u8::try_from(namespace.len()).unwrap_or(u8::MAX)]);
-        hash.update(namespace.as_bytes());
-        hash.update(id.0);
-        let mut key: [u8; 32] = hash.finalize().into();
-        key[..ROUTE_LEN].copy_from_slice(&id.0[..ROUTE_LEN]);
-        StoreKey(key)
+        StoreKey(wire::id::store_key(namespace, &id.0))
     }
 
     /// The route of this key (the first 16 bits of its id); see [Routes](Self#routes).
@@ -150,13 +120,7 @@ impl StoreKey {
 
     /// The route every session of `user` in `namespace` is stored under.
     pub fn user_route(namespace: &str, user: &str) -> u16 {
-        let mut hash = Sha256::new();
-        hash.update(USER_ROUTE_DOMAIN);
-        hash.update([u8::try_from(namespace.len()).unwrap_or(u8::MAX)]);
-        hash.update(namespace.as_bytes());
-        hash.update(user.as_bytes());
-        let [high, low, ..]: [u8; 32] = hash.finalize().into();
-        u16::from_be_bytes([high, low])
+        wire::id::user_route(namespace, user)
     }
 
     /// The raw 32 bytes.
@@ -233,7 +197,7 @@ impl Keyring {
     /// envelope and bindings as a payload (the payload is the id as a JSON
     /// string). Fails as [`reseal_at`](Keyring::reseal_at) does.
     ///
-    /// The id's text is built in buffers that are wiped when dropped.
+    /// The id's JSON is built in a buffer that is wiped when dropped.
     ///
     /// # Panics
     ///
@@ -246,16 +210,7 @@ impl Keyring {
         started_at: u64,
         now: u64,
     ) -> Result<String, SealError> {
-        let mut text = Zeroizing::new([0u8; SESSION_ID_B64_LEN]);
-        // The length is exact, so encoding cannot fail; if it did, an empty
-        // id would not open as any session.
-        let written = URL_SAFE_NO_PAD
-            .encode_slice(id.0, &mut *text)
-            .unwrap_or_default();
-        let mut json = Zeroizing::new(Vec::with_capacity(SESSION_ID_B64_LEN + 2));
-        json.push(b'"');
-        json.extend_from_slice(text.get(..written).unwrap_or_default());
-        json.push(b'"');
+        let mut json = wire::id::id_json(&id.0);
         self.seal_json(spec, &mut json, started_at, now)
     }
 
@@ -277,10 +232,8 @@ impl Keyring {
                     current: spec.version(),
                 });
             }
-            json.strip_prefix(b"\"")
-                .and_then(|rest| rest.strip_suffix(b"\""))
-                .and_then(|text| std::str::from_utf8(text).ok())
-                .and_then(SessionId::from_text)
+            wire::id::id_from_json(json)
+                .map(SessionId)
                 .ok_or(OpenError::Malformed)
         })?;
         let mut opened = verified.into_opened(id, spec, now);
@@ -303,17 +256,6 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(format!("{a:?}"), "SessionId(<redacted>)");
         assert!(!format!("{a:?}").contains(&a.to_text()));
-    }
-
-    #[test]
-    fn id_text_round_trips_and_rejects_non_canonical_forms() {
-        let id = SessionId::generate();
-        let text = id.to_text();
-        assert_eq!(text.len(), 32);
-        assert_eq!(SessionId::from_text(&text), Some(id));
-        assert_eq!(SessionId::from_text(&text[..31]), None);
-        assert_eq!(SessionId::from_text(&format!("{text}A")), None);
-        assert_eq!(SessionId::from_text(&text.replace(|_| true, "+")), None);
     }
 
     #[test]

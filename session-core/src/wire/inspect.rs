@@ -3,13 +3,11 @@
 //! For operators and tools (the `session-seal inspect` command): which key
 //! sealed a value, when it expires, which schema version it claims. Nothing
 //! read here is authenticated; only [`Keyring`](crate::Keyring) opening a
-//! value makes it trustworthy.
+//! value makes it trustworthy. It reads values with the same parser that
+//! opening uses ([`split_signed`], [`split_encrypted`]), so it accepts
+//! exactly the shapes a keyring would go on to check.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-use crate::envelope::KeyId;
-use crate::envelope::{FORMAT_ENCRYPTED, FORMAT_SIGNED, HEADER_LEN, Header, MAX_VALUE_LEN};
+use super::{FORMAT_ENCRYPTED, FORMAT_SIGNED, KeyId, payload_json, split_encrypted, split_signed};
 use crate::error::OpenError;
 
 /// Which wire format a value claims.
@@ -77,33 +75,18 @@ pub struct Inspection {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn inspect(value: &str) -> Result<Inspection, OpenError> {
-    if value.len() > MAX_VALUE_LEN {
-        return Err(OpenError::TooLarge {
-            size: value.len(),
-            limit: MAX_VALUE_LEN,
-        });
-    }
-    let mut parts = value.split('.');
-    let header_text = parts.next().ok_or(OpenError::Malformed)?;
-    let rest: Vec<&str> = parts.collect();
-    let bytes = decode_exact::<HEADER_LEN>(header_text)?;
-    let format = match bytes.first() {
-        Some(&FORMAT_SIGNED) if rest.len() == 2 => WireFormat::Signed,
-        Some(&FORMAT_ENCRYPTED) if rest.len() == 1 => WireFormat::Encrypted,
-        _ => return Err(OpenError::Malformed),
-    };
-    let format_byte = match format {
-        WireFormat::Signed => FORMAT_SIGNED,
-        WireFormat::Encrypted => FORMAT_ENCRYPTED,
-    };
-    let header = Header::from_bytes(&bytes, format_byte).ok_or(OpenError::Malformed)?;
-    let payload = match (format, rest.first()) {
-        (WireFormat::Signed, Some(payload)) => Some(
-            URL_SAFE_NO_PAD
-                .decode(payload)
-                .map_err(|_| OpenError::Malformed)?,
+    let bytes = value.as_bytes();
+    let (format, header, payload) = match split_signed(bytes, FORMAT_SIGNED) {
+        Ok(parts) => (
+            WireFormat::Signed,
+            parts.header,
+            Some(payload_json(&parts)?.to_vec()),
         ),
-        _ => None,
+        Err(OpenError::Malformed) => {
+            let parts = split_encrypted(bytes, FORMAT_ENCRYPTED)?;
+            (WireFormat::Encrypted, parts.header, None)
+        }
+        Err(error) => return Err(error),
     };
     Ok(Inspection {
         format,
@@ -116,17 +99,22 @@ pub fn inspect(value: &str) -> Result<Inspection, OpenError> {
     })
 }
 
-/// Decodes base64url text that must hold exactly `N` bytes.
-fn decode_exact<const N: usize>(text: &str) -> Result<[u8; N], OpenError> {
-    let decoded = URL_SAFE_NO_PAD
-        .decode(text)
-        .map_err(|_| OpenError::Malformed)?;
-    decoded.try_into().map_err(|_| OpenError::Malformed)
+/// Reads the key id of a signed or encrypted value without authenticating
+/// anything.
+///
+/// For diagnostics and tests (e.g. "which key sealed this?"); never a reason
+/// to trust the value.
+pub fn peek_key_id(value: &str) -> Option<KeyId> {
+    inspect(value).ok().map(|seen| seen.key_id)
 }
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
+    use crate::wire::HEADER_LEN;
 
     #[test]
     fn garbage_is_malformed_or_too_large_never_a_panic() {
@@ -165,10 +153,16 @@ mod tests {
         );
         header[0] = FORMAT_SIGNED;
         let h = URL_SAFE_NO_PAD.encode(header);
-        let seen = inspect(&format!("{h}.e30.AAAA")).expect("shaped like format 1");
+        let tag = "A".repeat(43);
+        let seen = inspect(&format!("{h}.e30.{tag}")).expect("shaped like format 1");
         assert_eq!(seen.payload.as_deref(), Some(&b"{}"[..]));
+        // A tag of the wrong length is not a value a keyring would check.
+        assert_eq!(inspect(&format!("{h}.e30.AAAA")), Err(OpenError::Malformed));
         header[0] = 3;
         let h = URL_SAFE_NO_PAD.encode(header);
-        assert_eq!(inspect(&format!("{h}.e30.AAAA")), Err(OpenError::Malformed));
+        assert_eq!(
+            inspect(&format!("{h}.e30.{tag}")),
+            Err(OpenError::Malformed)
+        );
     }
 }
