@@ -263,7 +263,7 @@ fn registry_lists_every_member_in_order() {
     assert!(AppSessions::contains_type::<OperatorSession>());
     assert!(!AppSessions::contains_type::<AdminV2>());
     assert_eq!(
-        session_core::__private::check_specs(AppSessions::SPECS),
+        <AppSessions as session_core::Registry>::check(),
         Ok(())
     );
 }

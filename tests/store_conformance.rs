@@ -497,7 +497,7 @@ async fn expect_unavailable<T: std::fmt::Debug>(
     operation: impl std::future::Future<Output = Result<T, StoreError>>,
 ) {
     match tokio::time::timeout(Duration::from_secs(10), operation).await {
-        Ok(Err(StoreError::Unavailable { message })) => {
+        Ok(Err(StoreError::Unavailable { message, .. })) => {
             assert!(!message.contains("user_id"), "{what}: {message}");
         }
         Ok(other) => panic!("{what}: expected Unavailable, got {other:?}"),

@@ -3,7 +3,7 @@
 use std::any::TypeId;
 use std::sync::Arc;
 
-use session_core::__private::unix_now;
+use session_core::unix_now;
 use session_core::store::SessionStore;
 use session_core::{Keyring, SessionSpec};
 

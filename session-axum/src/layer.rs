@@ -13,7 +13,6 @@ use axum::response::IntoResponse as _;
 use http::header::{CACHE_CONTROL, HeaderMap, HeaderValue, VARY};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
-use session_core::__private::check_specs;
 use session_core::store::SessionStore;
 use session_core::{Keyring, Registry, RegistryError};
 use tower_layer::Layer;
@@ -125,7 +124,7 @@ impl<R: Registry> SessionLayer<R> {
 
     /// Like [`new`](Self::new), returning a collision as an error.
     pub fn try_new(keyring: Keyring) -> Result<Self, RegistryError> {
-        check_specs(R::SPECS)?;
+        R::check()?;
         keyring.prepare(R::SPECS);
         Ok(SessionLayer {
             config: Arc::new(LayerConfig {

@@ -3,7 +3,7 @@
 use std::ffi::OsStr;
 use std::io::{Read as _, Write};
 
-use session_core::__private::unix_now;
+use session_core::unix_now;
 use session_core::{Inspection, WireFormat, inspect};
 use session_core::{KeyId, Keyring, SessionSpec};
 

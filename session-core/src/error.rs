@@ -183,6 +183,10 @@ pub enum StoreError {
     Unavailable {
         /// What the backend reported.
         message: String,
+        /// The backend's own error, when there is one (a driver's I/O or
+        /// protocol error), for callers that inspect or downcast it.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
     /// A row with a user was offered under a key off that user's route
     /// ([`StoreKey::user_route`](crate::store::StoreKey::user_route)), which
@@ -196,10 +200,41 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// A [`StoreError::Unavailable`] with this message.
+    /// A [`StoreError::Unavailable`] with this message and no source.
     pub fn unavailable(message: impl fmt::Display) -> Self {
         StoreError::Unavailable {
             message: message.to_string(),
+            source: None,
         }
+    }
+
+    /// A [`StoreError::Unavailable`] for the backend's own `error`: its
+    /// text is the message (so logs that show the error show it), and the
+    /// error itself is kept as the [`source`](std::error::Error::source).
+    ///
+    /// A backend passes only errors that cannot quote session data.
+    pub fn from_backend(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Unavailable {
+            message: error.to_string(),
+            source: Some(Box::new(error)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::StoreError;
+
+    #[test]
+    fn a_backend_error_is_kept_as_the_source() {
+        let refused = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let error = StoreError::from_backend(refused);
+        assert_eq!(error.to_string(), "session store unavailable: refused");
+        let source = error.source().expect("kept");
+        let io = source.downcast_ref::<std::io::Error>().expect("an io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+        assert!(StoreError::unavailable("timed out").source().is_none());
     }
 }

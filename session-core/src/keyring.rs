@@ -561,10 +561,10 @@ impl Keyring {
     /// that is not UTF-8 is [`OpenError::Malformed`] whatever else is wrong
     /// with it, exactly as if it had been refused on the way to a `&str`.
     ///
-    /// For the layer, which reads cookies as bytes: UTF-8 is checked only
-    /// when opening fails, since a value that opens was sealed by this
-    /// keyring and is base64url and dots throughout.
-    #[doc(hidden)]
+    /// For code that reads cookies as the bytes of a header (the layer
+    /// does): UTF-8 is checked only when opening fails, since a value that
+    /// opens was sealed by this keyring and is base64url and dots
+    /// throughout.
     pub fn open_bytes_at<T: SessionPayload>(
         &self,
         value: &[u8],

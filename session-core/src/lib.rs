@@ -35,14 +35,14 @@ pub use secret::{SECRET_VAR, SessionSecret};
 pub use session_rules::is_namespace;
 pub use spec::{SameSite, SessionSpec, SessionSpecBuilder, SpecError, Storage};
 pub use tier::Tier;
+pub use time::unix_now;
 pub use wire::{Inspection, KeyId, WireFormat, inspect, peek_key_id};
 
-/// Helpers for the other session-seal crates and for the code
-/// `#[derive(SessionPayload)]` generates; not part of the API.
+/// What the code `#[derive(SessionPayload)]` generates refers to; not part
+/// of the API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::payload::{decode_json, encode_json, unknown_version};
-    pub use crate::registry::check_specs;
+    pub use crate::payload::{decode_json, unknown_version};
     pub use crate::time::unix_now;
     pub use session_rules::str_eq;
 }

@@ -514,7 +514,7 @@ fn cluster_nodes(url: &str) -> Result<Option<Vec<String>>, StoreError> {
 /// decoded here, so no conversion error (which could quote a reply, and with
 /// it session data) ever reaches this function.
 fn unavailable(error: RedisError) -> StoreError {
-    StoreError::unavailable(error)
+    StoreError::from_backend(error)
 }
 
 fn unexpected_reply() -> StoreError {

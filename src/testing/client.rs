@@ -5,7 +5,6 @@ use axum::body::{Body, Bytes};
 use http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt as _;
-use session_core::__private::encode_json;
 use session_core::store::{Record, SaveOutcome, SessionId, SessionStore, StoreKey};
 use session_core::{Keyring, SealError, SessionPayload};
 use tower::ServiceExt as _;
@@ -272,7 +271,7 @@ impl TestClient {
             namespace: spec.namespace().to_owned(),
             user,
             version: spec.version(),
-            data: encode_json(payload)?,
+            data: serde_json::to_vec(payload).map_err(session_core::SealError::Serialize)?,
             revision: 1,
             created_at: now,
             touched_at: now,

@@ -29,7 +29,7 @@ impl TestClock {
 
     /// A clock standing at the real current time.
     pub fn now_real() -> Self {
-        Self::at(session_core::__private::unix_now())
+        Self::at(session_core::unix_now())
     }
 
     /// The clock's time.
