@@ -325,8 +325,8 @@
 //!   its own its extractors then fail with
 //!   [`SessionRejection::MissingLayer`].
 //! - The layer can be added with `Router::layer` (each route wrapped on its
-//!   own, as axum does for any layer: about 100 ns per request on our
-//!   benchmark machine) or wrapped once around the whole router
+//!   own, as axum does for any layer, at a small cost per request measured
+//!   in `benches/README.md`) or wrapped once around the whole router
 //!   ([`SessionLayer`] shows how); both behave the same for routed
 //!   requests.
 //! - Expiry is issued and checked against `std::time::SystemTime` in whole

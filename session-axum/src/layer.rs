@@ -74,8 +74,8 @@ use crate::store_mode;
 /// # Around the whole router
 ///
 /// `Router::layer` wraps every route on its own: per request axum clones the
-/// layered route (a boxed service) and boxes its future, about 100 ns on our
-/// benchmark machine for any layer, tower's do-nothing one included. Wrapping
+/// layered route (a boxed service) and boxes its future, for any layer,
+/// tower's do-nothing one included (measured in `benches/README.md`). Wrapping
 /// the finished router once avoids that; the layer then also sees requests
 /// no route matches (they extract nothing, so it costs them no allocation).
 /// Everything else is the same.

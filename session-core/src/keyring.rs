@@ -52,11 +52,10 @@ struct Key {
     secret: SessionSecret,
     /// Keys per (namespace, cookie), filled once per binding (at `prepare`
     /// or first use) into the first free slot and never changed after, so a
-    /// lookup is a scan of plain loads. A `RwLock` here cost two atomic
-    /// read-modify-writes per operation, about 10 ns of a 600 ns open.
-    /// Scanned, not hashed: an app has a handful of session types, and
-    /// comparing two short strings beats hashing them (measured: SipHash of
-    /// the binding cost more than the whole scan).
+    /// lookup is a scan of plain loads, where a `RwLock` would take two
+    /// atomic read-modify-writes per operation. Scanned, not hashed: an app
+    /// has a handful of session types, and comparing two short strings
+    /// costs less than hashing them (`benches/README.md`).
     slots: [OnceLock<(Binding, BindingKeys)>; SLOTS],
     /// Bindings beyond [`SLOTS`] (an app with that many session types).
     overflow: RwLock<Vec<(Binding, BindingKeys)>>,

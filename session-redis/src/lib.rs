@@ -69,9 +69,9 @@
 //! | `list_user`, `delete_user` | 2: `SMEMBERS`, then a script with each member's row in `KEYS` (again if the index changed in between) |
 //!
 //! A read is a plain `HMGET`, not a script: Redis answers it as fast as a
-//! `GET`, where an `EVALSHA` costs its server 3-4 µs more. The numbers share
-//! one field so that the reply has four values for redis-rs to parse, not
-//! eight (about 1 µs less per read).
+//! `GET`, where an `EVALSHA` costs its server more. The numbers share one
+//! field so that the reply has four values for redis-rs to parse, not eight.
+//! (Costs: `benches/README.md`.)
 //!
 //! Scripts whose row's owner they cannot know in advance (`touch`, `delete`)
 //! first run assuming an anonymous row; a row with a user answers with its

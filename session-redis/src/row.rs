@@ -16,7 +16,7 @@ pub(crate) const DATA: &str = "data";
 /// The numbers, in decimal, joined by `:`: version, revision, created_at,
 /// touched_at, expires_at.
 /// One field rather than five: a read's reply has four values to parse
-/// instead of eight, which redis-rs does in about 1 µs less.
+/// instead of eight.
 pub(crate) const META: &str = "meta";
 
 // The parts of `meta`, named in errors.

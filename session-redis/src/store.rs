@@ -587,7 +587,7 @@ impl SessionStore for RedisStore {
     fn load<'a>(&'a self, key: &'a StoreKey, now: u64) -> StoreFuture<'a, Option<Record>> {
         Box::pin(async move {
             // One command, one round trip: an `HMGET` of the row's fields
-            // (an `EVALSHA` would cost the server 3-4 µs more per read, an
+            // (an `EVALSHA` would cost the server more per read, an
             // `HGETALL` the client twice the reply to parse).
             let reply = self
                 .connection()?

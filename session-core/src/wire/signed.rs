@@ -16,11 +16,10 @@ pub(crate) fn signed_len(json_len: usize) -> usize {
 
 /// Produces the signed value for `json` under `header`, MACed with `mac`.
 ///
-/// One allocation of the exact size, each part encoded in place: the base64
-/// crate's `encode_string` goes through a zeroed 1 KiB chunk buffer and a
-/// UTF-8 check per part. With the JSON in the scratch buffer this took a
-/// seal of the 149-byte benchmark payload from 23 200 to 22 230
-/// instructions (callgrind), below the hand-written floor's 22 380.
+/// One allocation of the exact size, each part encoded in place, where the
+/// base64 crate's `encode_string` goes through a zeroed 1 KiB chunk buffer
+/// and a UTF-8 check per part (the instruction counts are in
+/// `benches/README.md`).
 pub(crate) fn seal_signed(mut mac: HmacSha256, header: &Header, json: &[u8]) -> String {
     let mut out = vec![0u8; signed_len(json.len())];
     let mut at = encode_at(&mut out, 0, &header.to_bytes());
