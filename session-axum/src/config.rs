@@ -3,8 +3,8 @@
 use std::any::TypeId;
 use std::sync::Arc;
 
-use session_core::unix_now;
 use session_core::store::SessionStore;
+use session_core::unix_now;
 use session_core::{Keyring, SessionSpec};
 
 use crate::policy::SecurePolicy;

@@ -233,7 +233,9 @@ mod tests {
         let error = StoreError::from_backend(refused);
         assert_eq!(error.to_string(), "session store unavailable: refused");
         let source = error.source().expect("kept");
-        let io = source.downcast_ref::<std::io::Error>().expect("an io::Error");
+        let io = source
+            .downcast_ref::<std::io::Error>()
+            .expect("an io::Error");
         assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
         assert!(StoreError::unavailable("timed out").source().is_none());
     }
