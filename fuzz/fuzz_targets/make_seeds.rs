@@ -1,6 +1,9 @@
-//! Writes the `open` seed corpus: `cargo run --bin make_seeds` (stable is
-//! fine) from `fuzz/`. The values depend only on the fixed secrets and clock
-//! in `src/lib.rs`, so the seeds are reproducible.
+//! Writes the `open` and `store_scan` seed corpora: `cargo run --bin
+//! make_seeds` (stable is fine) from `fuzz/`. The `open` values depend only
+//! on the fixed secrets and clock in `src/lib.rs`, so the seeds are
+//! reproducible (but for the encrypted ones' random nonces); the
+//! `store_scan` seeds are operations on the target's table of genuine values
+//! (indexes, not values), so they do not change at all.
 
 use std::path::Path;
 
@@ -119,6 +122,97 @@ fn main() -> std::io::Result<()> {
             _ => assert!(matches!(opened, Err(OpenError::Expired { .. }))),
         }
         std::fs::write(dir.join(name), value)?;
+    }
+    store_scan_seeds()
+}
+
+/// The `store_scan` seeds: one per situation of the store look-up rule.
+fn store_scan_seeds() -> std::io::Result<()> {
+    use session_seal_fuzz::store_scan::*;
+
+    /// `copies` copies of genuine value `i` under its own name (in ops of
+    /// at most 256).
+    fn refs(out: &mut Vec<u8>, i: u8, copies: usize) {
+        let mut left = copies;
+        while left > 0 {
+            let now = left.min(256);
+            out.extend([OP_REF, i, u8::try_from(now - 1).expect("at most 256")]);
+            left -= now;
+        }
+    }
+    let dead = |n: u8| ACCT + LIVE + n;
+    let team_dead = |n: u8| TEAM + LIVE + n;
+    let mut seeds: Vec<(&str, Vec<u8>)> = Vec::new();
+
+    // One logged-in session of each type: two reads, both found.
+    let mut live = Vec::new();
+    refs(&mut live, ACCT, 1);
+    refs(&mut live, TEAM + 1, 1);
+    seeds.push(("live", live));
+
+    // Fault 1: a logged-out cookie repeated 500 times is one read.
+    let mut repeated = Vec::new();
+    refs(&mut repeated, dead(0), 500);
+    seeds.push(("dead_repeated", repeated));
+
+    // Three stale cookies before the live one (the fourth read finds it),
+    // interleaved with copies; the team side the same over two lines.
+    let mut stale = Vec::new();
+    for n in 0..3 {
+        refs(&mut stale, dead(n), 3);
+    }
+    refs(&mut stale, ACCT + 2, 1);
+    refs(&mut stale, dead(0), 2);
+    stale.push(OP_LINE);
+    for n in 0..3 {
+        refs(&mut stale, team_dead(n), 2);
+    }
+    refs(&mut stale, TEAM, 1);
+    seeds.push(("stale_then_live", stale));
+
+    // Five distinct logged-out ids, repeated, then a live one: four reads,
+    // the live one out of reach.
+    let mut capped = Vec::new();
+    for _ in 0..20 {
+        for n in 0..5 {
+            refs(&mut capped, dead(n), 1);
+        }
+    }
+    refs(&mut capped, ACCT + 1, 1);
+    seeds.push(("over_the_cap", capped));
+
+    // The same ids under other seals: previous key, older, expired,
+    // version 2, another type's key; separators and whitespace.
+    let mut variants = Vec::new();
+    variants.extend([OP_SEP, 1]);
+    for i in [
+        ACCT_LIVE2_EXPIRED,
+        ACCT_LIVE0_V2,
+        ACCT_ID1_AS_TEAM,
+        ACCT_DEAD3_PREVIOUS,
+        ACCT_LIVE1_OLDER,
+        ACCT_LIVE0_PREVIOUS,
+    ] {
+        refs(&mut variants, i, 2);
+    }
+    variants.extend([OP_SEP, 2, OP_WRAP, TEAM_LIVE0_PREVIOUS, 0]);
+    variants.extend([OP_WRAP, TEAM_DEAD4_OLDER, 1]);
+    seeds.push(("variants", variants));
+
+    // Mutated copies, other names, junk and raw bytes on several lines.
+    let mut junk = Vec::new();
+    junk.extend([OP_MUTATE, ACCT, 40, 1, OP_MUTATE, ACCT + 1, 60, 0]);
+    junk.extend([OP_NAMED, 5, ACCT, OP_NAMED, 2, dead(1), OP_NAMED, 1, ACCT]);
+    junk.extend([OP_LINE, OP_JUNK, 0, 4, b'a', b'.', b'b', b'.']);
+    junk.extend([OP_RAW, 6, b'a', b'c', b'c', b't', b'=', b';']);
+    junk.extend([OP_WRAP, ACCT + 1, 2, OP_WRAP, ACCT + 1, 3, OP_LINE]);
+    junk.extend([OP_JUNK, 1, 3, 0xff, 0xfe, b'x', OP_REF, TEAM + 2, 0]);
+    seeds.push(("junk", junk));
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/store_scan");
+    std::fs::create_dir_all(&dir)?;
+    for (name, bytes) in seeds {
+        std::fs::write(dir.join(name), bytes)?;
     }
     Ok(())
 }

@@ -113,3 +113,85 @@ pub struct SignedTwin {
     pub tenant: Option<String>,
     pub admin: bool,
 }
+
+/// The `store_scan` target's input format, shared with `make_seeds`.
+///
+/// The input is a list of operations, each an op byte (`% 8` picks one of
+/// the `OP_*` below) and its operand bytes; together they write `Cookie`
+/// header lines out of the target's table of genuine values (an index is
+/// taken modulo [`GENUINE`](store_scan::GENUINE)). A missing operand byte
+/// reads as 0; the header stops growing at
+/// [`MAX_HEADER`](store_scan::MAX_HEADER) bytes.
+pub mod store_scan {
+    /// `i r`: `name=value` of genuine value `i` under its own cookie name,
+    /// `r + 1` times.
+    pub const OP_REF: u8 = 0;
+    /// `n i`: genuine value `i` under [`NAMES`]`[n]`.
+    pub const OP_NAMED: u8 = 1;
+    /// `i p x`: genuine value `i`, its byte `p` (mod its length) XORed with
+    /// `x`, or the value cut before it if `x` is 0; under its own name.
+    pub const OP_MUTATE: u8 = 2;
+    /// `n len bytes…`: `len` input bytes as the value of [`NAMES`]`[n]`.
+    pub const OP_JUNK: u8 = 3;
+    /// `len bytes…`: `len` input bytes appended as they are.
+    pub const OP_RAW: u8 = 4;
+    /// Starts a new `Cookie` header line.
+    pub const OP_LINE: u8 = 5;
+    /// `i w`: genuine value `i` under its own name, wrapped ([`WRAPS`]`[w]`).
+    pub const OP_WRAP: u8 = 6;
+    /// `s`: the separator written before each later pair ([`SEPARATORS`]`[s]`).
+    pub const OP_SEP: u8 = 7;
+
+    /// Cookie names `OP_NAMED` and `OP_JUNK` choose from: the two types'
+    /// own, forms the scanner reads as them (whitespace around a name is
+    /// trimmed) and names it must not.
+    pub const NAMES: [&str; 8] = [
+        "acct", "team", " acct ", "acct\t", "acc", "acct2", "ACCT", "x",
+    ];
+    /// `OP_WRAP`'s forms, as (before name `=`, after `=` before the value,
+    /// after the value): the first two still open (the scanner trims
+    /// whitespace), the last two never do.
+    pub const WRAPS: [(&str, &str, &str); 4] = [
+        (" ", " \t", "\t "),
+        ("", " ", ""),
+        ("", "\"", "\""),
+        ("", "", "="),
+    ];
+    /// Pair separators `OP_SEP` chooses from (the first is the default).
+    pub const SEPARATORS: [&str; 4] = ["; ", ";", " ;\t", ";;"];
+
+    /// Header bytes at most (all lines together): keeps an execution cheap.
+    pub const MAX_HEADER: usize = 64 * 1024;
+    /// `Cookie` lines at most.
+    pub const MAX_LINES: usize = 64;
+
+    /// Genuine values of the `acct` type: indexes `0..8`, sealed at `NOW`
+    /// under the primary key, of ids `0..8`; the rows of ids `0..3` exist
+    /// (logged in), those of `3..8` were deleted (logged out).
+    pub const ACCT: u8 = 0;
+    /// The same for the `team` type: indexes `8..16`.
+    pub const TEAM: u8 = 8;
+    /// Ids per type.
+    pub const IDS: u8 = 8;
+    /// Live ids per type (the first ones).
+    pub const LIVE: u8 = 3;
+    /// `acct` id 0 (live) sealed under the previous key: opens, re-sealed.
+    pub const ACCT_LIVE0_PREVIOUS: u8 = 16;
+    /// `acct` id 1 (live) sealed 100 s earlier: opens, re-sealed.
+    pub const ACCT_LIVE1_OLDER: u8 = 17;
+    /// `acct` id 3 (logged out) sealed under the previous key.
+    pub const ACCT_DEAD3_PREVIOUS: u8 = 18;
+    /// `acct` id 2 (live) sealed two days ago: expired, never looked up.
+    pub const ACCT_LIVE2_EXPIRED: u8 = 19;
+    /// `acct` id 0 sealed as schema version 2: unknown version, never looked up.
+    pub const ACCT_LIVE0_V2: u8 = 20;
+    /// `team` id 0 (live) under the previous key.
+    pub const TEAM_LIVE0_PREVIOUS: u8 = 21;
+    /// `team` id 4 (logged out) sealed 100 s earlier.
+    pub const TEAM_DEAD4_OLDER: u8 = 22;
+    /// `acct` id 1 (live) sealed as a `team` value (the cookie under
+    /// `acct`'s name is a forgery for `acct`: another key).
+    pub const ACCT_ID1_AS_TEAM: u8 = 23;
+    /// Size of the table.
+    pub const GENUINE: u8 = 24;
+}
