@@ -214,8 +214,18 @@ impl StoreError {
     ///
     /// A backend passes only errors that cannot quote session data.
     pub fn from_backend(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::with_source(error.to_string(), error)
+    }
+
+    /// A [`StoreError::Unavailable`] with this message (say, which
+    /// operation failed and the backend's text) and the backend's `error` as
+    /// the [`source`](std::error::Error::source).
+    pub fn with_source(
+        message: impl fmt::Display,
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
         StoreError::Unavailable {
-            message: error.to_string(),
+            message: message.to_string(),
             source: Some(Box::new(error)),
         }
     }

@@ -43,6 +43,5 @@ pub use wire::{Inspection, KeyId, WireFormat, inspect, peek_key_id};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::payload::{decode_json, unknown_version};
-    pub use crate::time::unix_now;
     pub use session_rules::str_eq;
 }

@@ -3,8 +3,12 @@
 //! servers share one database, and [`SqliteStore`] (feature `sqlite`) as the
 //! durable default for an app on one machine.
 //!
-//! Both implement [`SessionStore`](session_core::store::SessionStore) in
-//! full and pass its public conformance suite: compare-and-set saves on the
+//! Both are one type, [`SqlStore`], on each database (its [`Backend`]):
+//! the statements, the row codec, the timeouts and the error mapping are
+//! the same code, and only how a write transaction begins and what it
+//! locks differ. It implements
+//! [`SessionStore`](session_core::store::SessionStore) in full and passes
+//! its public conformance suite on both: compare-and-set saves on the
 //! revision, the atomic id move in one transaction, the per-user index
 //! (`list_user`, `delete_user`, and so `max_per_user` and "log out
 //! everywhere"), expiry by the caller's clock.
@@ -138,20 +142,24 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
-mod config;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
-mod move_rows;
+mod backend;
+mod config;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod row;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod shared;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod sql;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
-mod store_impl;
+mod store;
 
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use backend::Backend;
 pub use config::{ConfigError, DEFAULT_TABLE, SqlStoreConfig};
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
@@ -160,6 +168,8 @@ pub use sqlite::SqliteStore;
 /// The sqlx version these stores are built on, for
 /// `PostgresStore::from_pool` / `SqliteStore::from_pool` and connect options.
 pub use sqlx;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use store::SqlStore;
 
 /// The `tracing` target of every event this crate emits: the same
 /// `session_seal` as the rest of session-seal, so one filter directive
@@ -190,52 +200,4 @@ fn pool_options<DB: sqlx::Database>(config: &SqlStoreConfig) -> sqlx::pool::Pool
                 Ok(true)
             })
         })
-}
-
-/// Most batches one `delete_expired` call deletes.
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
-const MAX_CLEANUP_BATCHES: usize = 1000;
-
-/// Runs `work` within `timeout`, turning driver errors and the timeout into
-/// [`StoreError::Unavailable`](session_core::StoreError::Unavailable).
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
-async fn bounded<T>(
-    backend: &'static str,
-    operation: &'static str,
-    timeout: std::time::Duration,
-    work: impl std::future::Future<Output = Result<T, sqlx::Error>>,
-) -> Result<T, session_core::StoreError> {
-    match tokio::time::timeout(timeout, work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(session_core::StoreError::unavailable(format_args!(
-            "{backend} {operation}: {error}"
-        ))),
-        Err(_) => Err(session_core::StoreError::unavailable(format_args!(
-            "{backend} {operation}: no answer within {timeout:?}"
-        ))),
-    }
-}
-
-/// Calls `cleanup` every `interval` (at least 1 ms) forever, logging its
-/// results.
-#[cfg(any(feature = "postgres", feature = "sqlite"))]
-async fn every<F, Fut>(interval: std::time::Duration, backend: &'static str, mut cleanup: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<u64, session_core::StoreError>>,
-{
-    let mut ticker = tokio::time::interval(interval.max(std::time::Duration::from_millis(1)));
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
-        match cleanup().await {
-            Ok(0) => {}
-            Ok(deleted) => {
-                tracing::debug!(target: crate::TRACING_TARGET, backend, deleted, "deleted expired sessions")
-            }
-            Err(error) => {
-                tracing::warn!(target: crate::TRACING_TARGET, backend, %error, "deleting expired sessions failed")
-            }
-        }
-    }
 }

@@ -1,24 +1,14 @@
 //! [`PostgresStore`]: store-mode sessions in PostgreSQL (feature `postgres`).
 
-use std::fmt;
-use std::future::Future;
 use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
 
-use session_core::StoreError;
-use session_core::store::{
-    Move, MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey, UserSession,
-};
-use sqlx::Executor as _;
-use sqlx::postgres::{PgConnectOptions, PgPool};
+use sqlx::Transaction;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgQueryResult, Postgres};
 
+use crate::SqlStore;
+use crate::backend::{Backend, Driver, Write};
 use crate::config::{ConfigError, SqlStoreConfig};
-use crate::move_rows::finish_move;
-use crate::row::{self, Bound, bind_record, db_revision, db_time};
-use crate::sql::{Dialect, Statements};
-
-const BACKEND: &str = "postgres";
+use crate::sql::Dialect;
 
 /// First key of the advisory locks this store takes (`"SSM1"`/`"SSR1"` in
 /// ASCII), so they do not collide with an application's own: the
@@ -42,33 +32,17 @@ const ROUTE_LOCK: i32 = 0x5353_5231;
 /// # Ok(()) }
 /// ```
 ///
-/// Cloning is cheap and shares the pool. See the [crate docs](crate) for
-/// the schema, the cost of each operation and how outages are reported.
-#[derive(Clone)]
-pub struct PostgresStore {
-    inner: Arc<Inner>,
-}
+/// [`migrate`](SqlStore::migrate) and
+/// [`delete_expired`](SqlStore::delete_expired) are safe from every
+/// instance at once. Cloning is cheap and shares the pool. See the
+/// [crate docs](crate) for the schema, the cost of each operation and how
+/// outages are reported.
+pub type PostgresStore = SqlStore<Postgres>;
 
-struct Inner {
-    pool: PgPool,
-    sql: Statements,
-    table: String,
-    operation_timeout: Duration,
-    cleanup_batch: i64,
-}
-
-impl fmt::Debug for PostgresStore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PostgresStore")
-            .field("table", &self.inner.table)
-            .finish_non_exhaustive()
-    }
-}
-
-impl PostgresStore {
+impl SqlStore<Postgres> {
     /// A store on `url` (`postgres://user:password@host:port/database`)
     /// with the default [`SqlStoreConfig`]. Connects lazily: the first
-    /// operation (or [`migrate`](Self::migrate)) opens the first connection.
+    /// operation (or [`migrate`](SqlStore::migrate)) opens the first connection.
     pub fn new(url: &str) -> Result<Self, ConfigError> {
         Self::with_config(url, SqlStoreConfig::default())
     }
@@ -88,128 +62,59 @@ impl PostgresStore {
         options: PgConnectOptions,
         config: SqlStoreConfig,
     ) -> Result<Self, ConfigError> {
-        config.identifiers()?;
-        let pool = crate::pool_options(&config).connect_lazy_with(options);
-        Self::from_pool(pool, config)
-    }
-
-    /// A store on an existing pool (its own acquire timeout and size apply;
-    /// those of `config` are ignored).
-    pub fn from_pool(pool: PgPool, config: SqlStoreConfig) -> Result<Self, ConfigError> {
-        let (schema, table) = config.identifiers()?;
-        let sql = Statements::new(Dialect::Postgres, schema.as_ref(), &table);
-        let table = match &schema {
-            Some(schema) => format!("{}.{}", schema.as_str(), table.as_str()),
-            None => table.as_str().to_owned(),
-        };
-        Ok(PostgresStore {
-            inner: Arc::new(Inner {
-                pool,
-                sql,
-                table,
-                operation_timeout: config.operation_timeout,
-                cleanup_batch: i64::from(config.cleanup_batch),
-            }),
-        })
-    }
-
-    /// The pool, for the application's own queries or for closing it.
-    pub fn pool(&self) -> &PgPool {
-        &self.inner.pool
-    }
-
-    /// The DDL [`migrate`](Self::migrate) runs: the schema (if configured),
-    /// the table and its two indexes, all `IF NOT EXISTS`. For applying the
-    /// schema with your own migration tool instead.
-    pub fn migration_sql(&self) -> &str {
-        &self.inner.sql.migration
-    }
-
-    /// Creates the table and its indexes if they do not exist.
-    ///
-    /// Safe to run from several instances at once: the DDL runs in one
-    /// transaction under a transaction-level advisory lock, so concurrent
-    /// callers take turns and all but the first find everything in place.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        self.bounded("migrate", self.migrate_in_transaction()).await
-    }
-
-    async fn migrate_in_transaction(&self) -> Result<(), sqlx::Error> {
-        let mut tx = self.inner.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1, 0)")
-            .bind(MIGRATION_LOCK)
-            .execute(&mut *tx)
-            .await?;
-        // Through `Executor` (a boxed future): `RawSql::execute`'s future
-        // is not `Send` for every lifetime, which `tokio::spawn` needs.
-        (&mut *tx)
-            .execute(sqlx::raw_sql(&self.inner.sql.migration))
-            .await?;
-        tx.commit().await
-    }
-
-    async fn move_in_transaction(&self, step: &Move) -> Result<MoveOutcome, sqlx::Error> {
-        let sql = &self.inner.sql;
-        let mut tx = self.inner.pool.begin().await?;
-        // The routes' locks order this move with a `delete_user` of either
-        // user (whose rows all live on their route): without them, a
-        // logout-everywhere that started before the move commits would miss
-        // the new row. Taken in ascending order so two moves cannot deadlock.
-        let (from, to) = (step.from().route(), step.to().route());
-        let (low, high) = if from <= to { (from, to) } else { (to, from) };
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2), pg_advisory_xact_lock($1, $3)")
-            .bind(ROUTE_LOCK)
-            .bind(i32::from(low))
-            .bind(i32::from(high))
-            .execute(&mut *tx)
-            .await?;
-        finish_move(tx, sql, step, sqlx::postgres::PgQueryResult::rows_affected).await
-    }
-
-    async fn delete_user_rows(
-        &self,
-        namespace: &str,
-        user: &str,
-        keep: Option<&StoreKey>,
-    ) -> Result<u64, sqlx::Error> {
-        let sql = &self.inner.sql;
-        let mut tx = self.inner.pool.begin().await?;
-        // See `move_in_transaction`: waits for a move of this user's
-        // session, so the DELETE below sees the row it wrote. Under READ
-        // COMMITTED a lone DELETE takes its snapshot first, waits on the
-        // old row's lock, then skips it as deleted and never sees the new
-        // one: without this lock the conformance race
-        // (`move_session_racing_delete_user_never_leaves_a_live_row`)
-        // failed in 4 of 6 runs.
-        sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-            .bind(ROUTE_LOCK)
-            .bind(i32::from(StoreKey::user_route(namespace, user)))
-            .execute(&mut *tx)
-            .await?;
-        let deleted = match keep {
-            Some(keep) => {
-                sqlx::query(&sql.delete_user_keeping)
-                    .bind(namespace)
-                    .bind(user)
-                    .bind(keep.as_bytes().as_slice())
-                    .execute(&mut *tx)
-                    .await?
-            }
-            None => {
-                sqlx::query(&sql.delete_user)
-                    .bind(namespace)
-                    .bind(user)
-                    .execute(&mut *tx)
-                    .await?
-            }
-        };
-        tx.commit().await?;
-        Ok(deleted.rows_affected())
+        Self::connect_lazy(options, config)
     }
 }
 
-crate::store_impl::impl_session_store!(PostgresStore);
-crate::store_impl::impl_shared_methods!(
-    PostgresStore,
-    "Rows locked by another instance's cleanup are skipped, so several instances may run it at once."
-);
+impl Backend for Postgres {}
+
+impl Driver for Postgres {
+    const LABEL: &'static str = "postgres";
+    const STORE: &'static str = "PostgresStore";
+    const DIALECT: Dialect = Dialect::Postgres;
+    /// For the route's advisory lock (see `begin_write`).
+    const USER_DELETE_IN_TRANSACTION: bool = true;
+
+    fn rows_affected(done: &PgQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
+    /// Begins a transaction and takes `write`'s transaction-level advisory
+    /// locks, which it holds until it ends.
+    async fn begin_write(
+        pool: &PgPool,
+        write: Write,
+    ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+        let mut tx = pool.begin().await?;
+        let lock = match write {
+            // Concurrent migrations take turns.
+            Write::Migration => {
+                sqlx::query("SELECT pg_advisory_xact_lock($1, 0)").bind(MIGRATION_LOCK)
+            }
+            // The routes' locks order this move with a `delete_user` of
+            // either user (whose rows all live on their route): without
+            // them, a logout-everywhere that started before the move
+            // commits would miss the new row. Taken in ascending order so
+            // two moves cannot deadlock.
+            Write::Move { from, to } => {
+                let (low, high) = if from <= to { (from, to) } else { (to, from) };
+                sqlx::query("SELECT pg_advisory_xact_lock($1, $2), pg_advisory_xact_lock($1, $3)")
+                    .bind(ROUTE_LOCK)
+                    .bind(i32::from(low))
+                    .bind(i32::from(high))
+            }
+            // Waits for a move of this user's session, so the DELETE that
+            // follows sees the row it wrote. Under READ COMMITTED a lone
+            // DELETE takes its snapshot first, waits on the old row's lock,
+            // then skips it as deleted and never sees the new one: without
+            // this lock the conformance race
+            // (`move_session_racing_delete_user_never_leaves_a_live_row`)
+            // failed most of the time.
+            Write::UserDelete(route) => sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+                .bind(ROUTE_LOCK)
+                .bind(i32::from(route)),
+        };
+        lock.execute(&mut *tx).await?;
+        Ok(tx)
+    }
+}

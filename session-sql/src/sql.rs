@@ -13,9 +13,11 @@ use crate::config::Identifier;
 pub(crate) const RECORD_COLUMNS: &str =
     "namespace, user_id, schema_version, data, revision, created_at, touched_at, expires_at";
 
-/// The database a statement set is rendered for.
+/// The database a statement set is rendered for. Public in name only (it
+/// is not reachable from outside the crate), as the type of a
+/// [`Driver`](crate::backend::Driver) constant must be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Dialect {
+pub enum Dialect {
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Postgres,
     #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
