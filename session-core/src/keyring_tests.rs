@@ -1218,3 +1218,112 @@ fn a_json_buffer_without_room_is_never_sealed_as_a_prefix() {
         "{result:?}"
     );
 }
+
+#[test]
+fn seal_and_reseal_use_the_clock_and_open_with_it() {
+    let keyring = Keyring::new(secret(1));
+    let before = unix_now();
+    let value = keyring.seal(&admin()).expect("seals");
+    let opened = keyring.open::<Admin>(&value).expect("opens now");
+    assert_eq!(opened.payload(), &admin());
+    assert!(opened.issued_at >= before && opened.issued_at <= unix_now());
+    assert_eq!(opened.started_at, opened.issued_at, "a new session");
+    // `reseal` continues a session: the start is kept.
+    let started = before - 100;
+    let value = keyring.reseal(&admin(), started).expect("seals");
+    let opened = keyring.open::<Admin>(&value).expect("opens now");
+    assert_eq!(opened.payload(), &admin());
+    assert_eq!(opened.started_at, started);
+    assert!(opened.issued_at >= before);
+}
+
+/// The bindings whose keys `key` has cached in its slots, in slot order.
+fn cached_bindings(key: &Key) -> Vec<Binding> {
+    key.slots
+        .iter()
+        .filter_map(|slot| slot.get().map(|(binding, _)| *binding))
+        .collect()
+}
+
+#[test]
+fn prepare_derives_the_keys_of_every_secret_up_front() {
+    let keyring = Keyring::new(secret(1))
+        .with_previous(secret(2))
+        .with_previous(secret(3));
+    assert!(cached_bindings(&keyring.inner.primary).is_empty());
+    keyring.prepare(&[Admin::SPEC, Tenant::SPEC]);
+    let expected = vec![("admin", "admin_sid"), ("tenant", "admin_sid")];
+    assert_eq!(cached_bindings(&keyring.inner.primary), expected);
+    for previous in &keyring.inner.previous {
+        assert_eq!(cached_bindings(previous), expected);
+    }
+    // Preparing again adds nothing.
+    keyring.prepare(&[Tenant::SPEC]);
+    assert_eq!(cached_bindings(&keyring.inner.primary), expected);
+}
+
+#[test]
+fn moving_bytes_between_namespace_and_cookie_name_changes_the_keys() {
+    // ("ab", "c") and ("a", "bc") concatenate to the same bytes: only the
+    // length prefixes in the HKDF info tell the two bindings apart.
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Left(u8);
+    impl SessionPayload for Left {
+        const SPEC: SessionSpec = SessionSpec::builder("Left", "c", "ab").build();
+    }
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Right(u8);
+    impl SessionPayload for Right {
+        const SPEC: SessionSpec = SessionSpec::builder("Right", "bc", "a").build();
+    }
+    let keyring = Keyring::new(secret(1));
+    let left = keyring.inner.primary.derive(&Left::SPEC);
+    let right = keyring.inner.primary.derive(&Right::SPEC);
+    let tag = |mut mac: HmacSha256| {
+        mac.update(b"H.P");
+        <[u8; 32]>::from(mac.finalize().into_bytes())
+    };
+    assert_ne!(tag(left.mac), tag(right.mac));
+    // And the keys are the ones the length-prefixed info gives.
+    let hkdf = Hkdf::<Sha256>::new(Some(b"session-seal/v1"), &[1; 32]);
+    let mut mac_key = [0u8; 32];
+    hkdf.expand(b"session-seal/v1 mac\0\x02ab\x01c", &mut mac_key)
+        .expect("32 bytes");
+    let expected = HmacSha256::new_from_slice(&mac_key).expect("any length");
+    assert_eq!(
+        tag(keyring.inner.primary.derive(&Left::SPEC).mac),
+        tag(expected)
+    );
+    let value = keyring.seal_at(&Left(1), NOW).expect("seals");
+    assert_eq!(
+        keyring.open_at::<Right>(&value, NOW).err(),
+        Some(OpenError::BadSignature)
+    );
+}
+
+#[test]
+fn a_signed_set_cookie_of_exactly_the_limit_seals_and_one_byte_more_does_not() {
+    #[derive(Serialize, Deserialize)]
+    struct Blob(String);
+    impl SessionPayload for Blob {
+        const SPEC: SessionSpec = SessionSpec::builder("Blob", "b", "blob").build();
+    }
+    let keyring = Keyring::new(secret(1));
+    let fixed = "b=".len() + Blob::SPEC.attributes_len();
+    // A value of `84 + base64_len(json)` bytes: the header, the tag and two
+    // dots around the payload. Find the JSON length that fills the limit.
+    let room = MAX_SET_COOKIE_LEN - fixed - wire::HEADER_B64_LEN - wire::TAG_B64_LEN - 2;
+    assert_eq!(room % 4, 0, "a whole number of base64 quanta");
+    let json_len = room / 4 * 3;
+    let exact = Blob("x".repeat(json_len - 2));
+    let value = keyring.seal_at(&exact, NOW).expect("exactly at the limit");
+    assert_eq!(fixed + value.len(), MAX_SET_COOKIE_LEN);
+    let over = Blob("x".repeat(json_len - 1));
+    match keyring.seal_at(&over, NOW) {
+        Err(SealError::TooLarge { size, limit }) => {
+            // One more JSON byte is two more base64 characters.
+            assert_eq!((size, limit), (MAX_SET_COOKIE_LEN + 2, MAX_SET_COOKIE_LEN));
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+}

@@ -719,4 +719,88 @@ mod tests {
         assert!(is_cookie_name("__Host-admin_sid.v2"));
         assert!(!is_cookie_name("naïve"));
     }
+
+    #[test]
+    fn same_site_displays_as_its_attribute_value() {
+        assert_eq!(SameSite::Strict.to_string(), "Strict");
+        assert_eq!(SameSite::Lax.to_string(), "Lax");
+        assert_eq!(SameSite::None.to_string(), "None");
+    }
+
+    #[test]
+    fn every_const_message_names_the_rule_and_is_its_own() {
+        let all = [
+            SpecError::CookieName,
+            SpecError::Namespace,
+            SpecError::Version,
+            SpecError::MaxAge,
+            SpecError::RenewAfter,
+            SpecError::AbsoluteMaxAge,
+            SpecError::Path,
+            SpecError::Domain,
+            SpecError::HostPrefix,
+            SpecError::SecurePrefix,
+            SpecError::SameSiteNoneInsecure,
+            SpecError::StoreOnly,
+            SpecError::CookieOnly,
+            SpecError::TouchAfter,
+            SpecError::MaxPerUser,
+            SpecError::EncryptedStore,
+        ];
+        let messages: std::collections::BTreeSet<&str> =
+            all.iter().map(|error| error.message()).collect();
+        assert_eq!(messages.len(), all.len(), "one message per rule");
+        for error in all {
+            let message = error.message();
+            let rule = message
+                .strip_prefix("invalid session spec: ")
+                .unwrap_or_else(|| panic!("{error:?}: {message}"));
+            assert!(rule.len() > 20, "{error:?}: {message}");
+        }
+        assert!(SpecError::MaxAge.message().contains("max_age"));
+        assert!(SpecError::Domain.message().contains("domain"));
+    }
+
+    #[test]
+    fn domain_and_http_only_are_what_was_set() {
+        let spec = base().domain("example.com").http_only(false).build();
+        assert_eq!(spec.domain(), Some("example.com"));
+        assert!(!spec.http_only());
+    }
+
+    #[test]
+    fn attributes_len_is_the_longest_attributes_the_cookie_can_have() {
+        // Every attribute written, with the longest Max-Age (20 digits).
+        let full = base()
+            .path("/admin")
+            .domain("example.com")
+            .same_site(SameSite::Strict)
+            .build();
+        let written = format!(
+            "; Max-Age={}; Path=/admin; Domain=example.com; SameSite=Strict; HttpOnly; Secure",
+            u64::MAX
+        );
+        assert_eq!(u64::MAX.to_string().len(), 20);
+        assert_eq!(full.attributes_len(), written.len());
+        // Without a domain or HttpOnly, those attributes are not counted.
+        let bare = base().http_only(false).build();
+        let written = format!("; Max-Age={}; Path=/; SameSite=Lax; Secure", u64::MAX);
+        assert_eq!(bare.attributes_len(), written.len());
+    }
+
+    #[test]
+    fn the_longest_lifetimes_allowed_build() {
+        let longest = base().max_age_secs(MAX_MAX_AGE_SECS).try_build();
+        assert_eq!(
+            longest.map(|spec| spec.max_age_secs()),
+            Ok(MAX_MAX_AGE_SECS)
+        );
+        let capped = base()
+            .absolute_max_age_secs(MAX_ABSOLUTE_MAX_AGE_SECS)
+            .try_build();
+        assert_eq!(
+            capped.map(|spec| spec.absolute_max_age_secs()),
+            Ok(Some(MAX_ABSOLUTE_MAX_AGE_SECS))
+        );
+    }
 }

@@ -1,15 +1,24 @@
-//! Test harness: the app on an ephemeral loopback port, and a small browser
-//! (hyper-util client plus a cookie jar that honours Path, Max-Age and removal).
+//! Helpers shared by the `http` and `store` test binaries (each declares
+//! `mod common` once, in its `main.rs`). HTTP is driven by the shipped kit
+//! (`session_seal::testing`); what is here is what the kit has no place for:
+//!
+//! - [`store`] (Redis) and [`sql`] (SQLite, PostgreSQL): a fresh store per
+//!   test on the shared servers, throwaway servers for outage tests, and
+//!   raw clients to inspect or corrupt what a store wrote;
+//! - [`logs`]: capturing what `tracing` logs during one test;
+//! - [`with_every_check!`]: the conformance checks, listed once;
+//! - fixed test secrets, and a time limit for requests that may hang.
 
-#![allow(dead_code)] // each test file uses a different part of the harness
+#![allow(dead_code)] // each test binary uses a different part of the helpers
 
+pub mod logs;
 pub mod sql;
 pub mod store;
 
 /// Calls `$m!` with the name of every check of the store conformance
 /// harness (`session_seal::store::conformance::CHECKS`, in its order), so
-/// the test files that run them on each backend list them once.
-/// `store_conformance.rs` asserts the list matches `CHECKS`.
+/// the test modules that run them on each backend list them once.
+/// `store_conformance` asserts the list matches `CHECKS`.
 #[allow(unused_macros)] // each test file uses a different part of the harness
 macro_rules! with_every_check {
     ($m:ident) => {
@@ -42,63 +51,13 @@ macro_rules! with_every_check {
 #[allow(unused_imports)] // each test file uses a different part of the harness
 pub(crate) use with_every_check;
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::future::Future;
+use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use cookie::Cookie;
-use http::header::{COOKIE, SET_COOKIE};
-use http::{Request, StatusCode};
-use http_body_util::BodyExt as _;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use session_seal::{Keyring, SessionSecret, Tier};
 
-/// Serves `app` on 127.0.0.1 with an OS-chosen port; the server task ends
-/// with the test's runtime.
-pub async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("local addr");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
-}
-
-/// Sends `request` and reads the whole response. Panics if the server does
-/// not answer within 10 s or drops the connection: both are test failures.
-pub async fn fetch(client: &Client<HttpConnector, Body>, request: Request<Body>) -> Reply {
-    let response =
-        tokio::time::timeout(std::time::Duration::from_secs(10), client.request(request))
-            .await
-            .expect("server answered within 10 s")
-            .expect("connection not dropped");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let set_cookies = response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().expect("ascii Set-Cookie").to_owned())
-        .collect();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    Reply {
-        status,
-        headers,
-        set_cookies,
-        body: String::from_utf8(body.to_vec()).expect("utf-8 body"),
-    }
-}
-
-/// A 32-byte secret of one repeated byte.
+/// A 32-byte secret of one repeated byte: fixed, so a test can rebuild the
+/// keyring of a rotation's previous key.
 pub fn secret(byte: u8) -> SessionSecret {
     SessionSecret::from_bytes(&[byte; 32]).expect("32 bytes")
 }
@@ -108,139 +67,10 @@ pub fn dev_keyring() -> Keyring {
     Keyring::new(secret(1)).with_tier(Tier::Development)
 }
 
-/// A settable clock for `SessionLayer::clock`.
-#[derive(Clone)]
-pub struct TestClock(Arc<AtomicU64>);
-
-impl TestClock {
-    pub fn at(now: u64) -> Self {
-        TestClock(Arc::new(AtomicU64::new(now)))
-    }
-    pub fn now(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-    pub fn advance(&self, secs: u64) {
-        self.0.fetch_add(secs, Ordering::SeqCst);
-    }
-    pub fn reader(&self) -> impl Fn() -> u64 + Send + Sync + 'static {
-        let clock = self.clone();
-        move || clock.now()
-    }
-}
-
-/// A stored cookie.
-#[derive(Clone, Debug)]
-pub struct Stored {
-    pub name: String,
-    pub value: String,
-    pub path: String,
-}
-
-/// One response, fully read.
-#[derive(Debug)]
-pub struct Reply {
-    pub status: StatusCode,
-    pub headers: http::HeaderMap,
-    pub set_cookies: Vec<String>,
-    pub body: String,
-}
-
-impl Reply {
-    /// The `Set-Cookie` lines for cookie `name`.
-    pub fn set_cookies_named(&self, name: &str) -> Vec<Cookie<'static>> {
-        self.set_cookies
-            .iter()
-            .filter_map(|line| Cookie::parse(line.clone()).ok())
-            .filter(|c| c.name() == name)
-            .collect()
-    }
-}
-
-/// A minimal browser: sends matching cookies, stores `Set-Cookie`s.
-pub struct Browser {
-    client: Client<HttpConnector, Body>,
-    addr: SocketAddr,
-    pub jar: Vec<Stored>,
-}
-
-impl Browser {
-    pub fn new(addr: SocketAddr) -> Self {
-        Browser {
-            client: Client::builder(TokioExecutor::new()).build_http(),
-            addr,
-            jar: Vec::new(),
-        }
-    }
-
-    /// GET `path` with the jar's matching cookies, then apply `Set-Cookie`s.
-    pub async fn get(&mut self, path: &str) -> Reply {
-        let header = self.cookie_header(path);
-        self.get_with_cookie_header(path, header.as_deref()).await
-    }
-
-    /// GET `path` with exactly this `Cookie` header (or none), then apply `Set-Cookie`s.
-    pub async fn get_with_cookie_header(&mut self, path: &str, cookies: Option<&str>) -> Reply {
-        let mut request = Request::get(format!("http://{}{path}", self.addr));
-        if let Some(cookies) = cookies {
-            request = request.header(COOKIE, cookies);
-        }
-        let request = request.body(Body::empty()).expect("request");
-        let reply = fetch(&self.client, request).await;
-        for line in &reply.set_cookies {
-            self.store(line);
-        }
-        reply
-    }
-
-    /// The stored value of cookie `name` (any path).
-    pub fn value(&self, name: &str) -> Option<String> {
-        self.jar
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.value.clone())
-    }
-
-    /// Puts a cookie in the jar directly (as an attacker or a tampering user would).
-    pub fn plant(&mut self, name: &str, value: &str, path: &str) {
-        self.jar.retain(|c| !(c.name == name && c.path == path));
-        self.jar.push(Stored {
-            name: name.into(),
-            value: value.into(),
-            path: path.into(),
-        });
-    }
-
-    fn cookie_header(&self, path: &str) -> Option<String> {
-        let pairs: Vec<String> = self
-            .jar
-            .iter()
-            .filter(|c| path_matches(&c.path, path))
-            .map(|c| format!("{}={}", c.name, c.value))
-            .collect();
-        (!pairs.is_empty()).then(|| pairs.join("; "))
-    }
-
-    fn store(&mut self, line: &str) {
-        let cookie = Cookie::parse(line.to_owned()).expect("valid Set-Cookie");
-        let path = cookie.path().unwrap_or("/").to_owned();
-        let name = cookie.name().to_owned();
-        self.jar.retain(|c| !(c.name == name && c.path == path));
-        let removal = cookie.max_age().is_some_and(|age| age.whole_seconds() <= 0);
-        if !removal {
-            self.jar.push(Stored {
-                name,
-                value: cookie.value().to_owned(),
-                path,
-            });
-        }
-    }
-}
-
-/// RFC 6265 §5.1.4 path-match.
-fn path_matches(cookie_path: &str, request_path: &str) -> bool {
-    let request_path = request_path.split('?').next().unwrap_or("/");
-    request_path == cookie_path
-        || (request_path.starts_with(cookie_path)
-            && (cookie_path.ends_with('/')
-                || request_path.as_bytes().get(cookie_path.len()) == Some(&b'/')))
+/// `future`'s output, or a test failure naming `what` if it takes over
+/// 10 s: a request to a store that is down must fail, never hang.
+pub async fn within_10s<T>(what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(10), future)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer within 10 s"))
 }

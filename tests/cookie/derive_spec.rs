@@ -262,7 +262,7 @@ fn registry_lists_every_member_in_order() {
     assert!(AppSessions::contains_type::<TenantSession>());
     assert!(AppSessions::contains_type::<OperatorSession>());
     assert!(!AppSessions::contains_type::<AdminV2>());
-    assert_eq!(<AppSessions as session_core::Registry>::check(), Ok(()));
+    assert_eq!(<AppSessions as Registry>::check(), Ok(()));
 }
 
 #[test]

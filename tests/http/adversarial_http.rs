@@ -1,7 +1,9 @@
-//! Adversarial requests against the example app on a real loopback server:
-//! cookies moved between names, hostile `Cookie` headers (many cookies,
-//! duplicates, empty names, quotes, non-UTF-8, oversize values), and what
-//! ends up in `tracing` output.
+//! Adversarial requests against the `multi_layer` example, sent by the test
+//! kit's client with raw `Cookie` header lines: cookies moved between names,
+//! hostile `Cookie` headers (many cookies, duplicates, empty names, quotes,
+//! non-UTF-8, oversize values), and what ends up in `tracing` output. (The
+//! layer sees the same header values over a socket: hyper passes the bytes
+//! of a `Cookie` line through as they came.)
 //!
 //! Duplicate names: the layer tries the cookies called `T`'s name in the
 //! order they were sent (all `Cookie` header lines, left to right) and the
@@ -12,80 +14,81 @@
 //! delete the valid one, which has the same name and path). When none opens,
 //! the status reports the error of the first, and one removal cookie is sent.
 
-#[path = "../examples/multi_layer/app.rs"]
-#[allow(dead_code)]
-mod app;
-mod common;
-
-use std::cell::RefCell;
-use std::io::Write;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, Once, PoisonError};
-
-use app::{AdminSession, AppSessions};
 use axum::body::Body;
-use common::{Browser, Reply, TestClock, dev_keyring, fetch, secret, serve};
+use cookie::Cookie;
 use http::header::COOKIE;
 use http::{HeaderValue, Request, StatusCode};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde::{Deserialize, Serialize};
+use session_seal::testing::{TestClient, TestClock, TestResponse};
 use session_seal::{Keyring, SessionLayer, Tier, TypedSession};
+
+use crate::app::{self, AdminSession, AppSessions};
+use crate::common::logs::capture;
+use crate::common::{dev_keyring, secret};
 
 const T0: u64 = 1_750_000_000;
 
 const BAD_SIGNATURE: &str = "rejected (session cookie signature is invalid)";
 const MALFORMED: &str = "rejected (session cookie is malformed)";
 
-async fn start(keyring: Keyring, clock: &TestClock) -> SocketAddr {
+/// The example behind a layer on `keyring` and `clock`: a client to make
+/// fresh devices of.
+fn start(keyring: Keyring, clock: &TestClock) -> TestClient {
     let layer = SessionLayer::<AppSessions>::new(keyring).clock(clock.reader());
-    serve(app::router(layer)).await
+    TestClient::new(app::router(layer)).with_clock(clock.clone())
 }
 
-/// A server at `T0` with the development keyring.
-async fn server() -> (SocketAddr, TestClock) {
+/// The example at `T0` with the development keyring, and its clock.
+fn server() -> (TestClient, TestClock) {
     let clock = TestClock::at(T0);
-    (start(dev_keyring(), &clock).await, clock)
+    (start(dev_keyring(), &clock), clock)
 }
 
-/// Logs in through the app and returns the cookie value it set.
-async fn login(addr: SocketAddr, path: &str, name: &str) -> String {
-    let mut browser = Browser::new(addr);
+/// Logs in on a fresh device and returns the cookie value the app set.
+async fn login(app: &TestClient, path: &str, name: &str) -> String {
+    let mut browser = app.device();
     let reply = browser.get(path).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    browser.value(name).expect("a session cookie")
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    browser.cookie(name).expect("a session cookie").to_owned()
 }
 
-async fn admin_cookie(addr: SocketAddr, user_id: u64) -> String {
-    login(addr, &format!("/admin/login/{user_id}"), "admin_sid").await
+async fn admin_cookie(app: &TestClient, user_id: u64) -> String {
+    login(app, &format!("/admin/login/{user_id}"), "admin_sid").await
 }
 
-/// GET `path` with exactly these `Cookie` header lines, given as raw bytes
-/// (so they may be anything `HeaderValue` accepts, including non-UTF-8).
-/// Panics if the connection fails: a dropped connection is a test failure.
-async fn send(addr: SocketAddr, path: &str, cookie_lines: &[&[u8]]) -> Reply {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Body>();
-    let mut request = Request::get(format!("http://{addr}{path}"))
-        .body(Body::empty())
-        .expect("request");
+/// GET `path` from a fresh device with exactly these `Cookie` header lines,
+/// given as raw bytes (so they may be anything `HeaderValue` accepts,
+/// including non-UTF-8).
+async fn send(app: &TestClient, path: &str, cookie_lines: &[&[u8]]) -> TestResponse {
+    let mut request = Request::get(path).body(Body::empty()).expect("request");
     for line in cookie_lines {
         let value = HeaderValue::from_bytes(line).expect("a valid header value");
         request.headers_mut().append(COOKIE, value);
     }
-    fetch(&client, request).await
+    app.device().send(request).await
+}
+
+/// The parsed `Set-Cookie`s for cookie `name`.
+fn set_cookies_named(reply: &TestResponse, name: &str) -> Vec<Cookie<'static>> {
+    reply
+        .set_cookies()
+        .into_iter()
+        .filter_map(|line| Cookie::parse(line.to_owned()).ok())
+        .filter(|cookie| cookie.name() == name)
+        .collect()
 }
 
 /// Asserts the reply carries exactly one `Set-Cookie`, a removal of `name`.
-fn assert_cleared(reply: &Reply, name: &str) {
-    assert_eq!(reply.set_cookies.len(), 1, "{:?}", reply.set_cookies);
-    let removal = &reply.set_cookies_named(name)[0];
+fn assert_cleared(reply: &TestResponse, name: &str) {
+    assert_eq!(reply.set_cookies().len(), 1, "{:?}", reply.set_cookies());
+    let removal = &set_cookies_named(reply, name)[0];
     assert_eq!(removal.value(), "");
     assert_eq!(removal.max_age().map(|d| d.whole_seconds()), Some(0));
 }
 
-fn admin_says(reply: &Reply, text: &str) {
+fn admin_says(reply: &TestResponse, text: &str) {
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.body, format!("{text}\n"));
+    assert_eq!(reply.text(), format!("{text}\n"));
 }
 
 // ---------------------------------------------------------------------------
@@ -94,7 +97,7 @@ fn admin_says(reply: &Reply, text: &str) {
 
 #[tokio::test]
 async fn value_moved_to_any_other_cookie_name_is_absent_and_cleared() {
-    let (addr, _clock) = server().await;
+    let (app, _clock) = server();
     // (cookie name, its path, its whoami route, the app's label, login
     // route, whether the type is encrypted)
     let areas = [
@@ -125,13 +128,13 @@ async fn value_moved_to_any_other_cookie_name_is_absent_and_cleared() {
     ];
     let mut moved = 0;
     for (from_name, _, _, _, login_path, from_encrypted) in areas {
-        let value = login(addr, login_path, from_name).await;
+        let value = login(&app, login_path, from_name).await;
         for (to_name, to_path, whoami, label, _, to_encrypted) in areas {
             if to_name == from_name {
                 continue;
             }
-            let mut browser = Browser::new(addr);
-            browser.plant(to_name, &value, to_path);
+            let mut browser = app.device();
+            browser.jar_mut().insert(to_name, &value, to_path);
             let reply = browser.get(whoami).await;
             assert_eq!(reply.status, StatusCode::OK);
             // Between two signed types the MAC key differs; between the
@@ -142,12 +145,12 @@ async fn value_moved_to_any_other_cookie_name_is_absent_and_cleared() {
                 MALFORMED
             };
             assert_eq!(
-                reply.body,
+                reply.text(),
                 format!("no {label} session: {reason}\n"),
                 "{from_name} value sent as {to_name}"
             );
             assert_cleared(&reply, to_name);
-            assert_eq!(browser.value(to_name), None);
+            assert_eq!(browser.cookie(to_name), None);
             moved += 1;
         }
     }
@@ -171,7 +174,7 @@ struct OtherAppAdmin {
 
 #[tokio::test]
 async fn same_name_cookie_of_another_namespace_is_rejected() {
-    let (addr, _clock) = server().await;
+    let (app, _clock) = server();
     let foreign = dev_keyring()
         .seal_at(
             &OtherAppAdmin {
@@ -182,10 +185,10 @@ async fn same_name_cookie_of_another_namespace_is_rejected() {
         )
         .expect("seals");
     let header = format!("admin_sid={foreign}");
-    let reply = send(addr, "/admin/whoami", &[header.as_bytes()]).await;
+    let reply = send(&app, "/admin/whoami", &[header.as_bytes()]).await;
     admin_says(&reply, &format!("no admin session: {BAD_SIGNATURE}"));
     assert_cleared(&reply, "admin_sid");
-    let reply = send(addr, "/admin/audit", &[header.as_bytes()]).await;
+    let reply = send(&app, "/admin/audit", &[header.as_bytes()]).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert_cleared(&reply, "admin_sid");
 }
@@ -220,14 +223,14 @@ async fn cookie_of_a_sibling_app_sharing_the_namespace_is_rejected() {
             None => format!("no sibling session: {}", session.status().label()),
         }
     }
-    let (addr, clock) = server().await;
-    let admin_value = admin_cookie(addr, 42).await;
-    let sibling = serve(
+    let (app, clock) = server();
+    let admin_value = admin_cookie(&app, 42).await;
+    let sibling = TestClient::new(
         axum::Router::new()
             .route("/whoami", axum::routing::get(whoami))
             .layer(SessionLayer::<SiblingSessions>::new(dev_keyring()).clock(clock.reader())),
     )
-    .await;
+    .with_clock(clock);
     // Sanity: the sibling's own cookie works there.
     let own = dev_keyring()
         .seal_at(
@@ -239,20 +242,20 @@ async fn cookie_of_a_sibling_app_sharing_the_namespace_is_rejected() {
         )
         .expect("seals");
     let header = format!("sibling_admin={own}");
-    let reply = send(sibling, "/whoami", &[header.as_bytes()]).await;
-    assert_eq!(reply.body, "sibling admin 5");
+    let reply = send(&sibling, "/whoami", &[header.as_bytes()]).await;
+    assert_eq!(reply.text(), "sibling admin 5");
     // The example app's admin cookie, renamed: rejected and cleared.
     let header = format!("sibling_admin={admin_value}");
-    let reply = send(sibling, "/whoami", &[header.as_bytes()]).await;
+    let reply = send(&sibling, "/whoami", &[header.as_bytes()]).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.body, "no sibling session: bad_signature");
+    assert_eq!(reply.text(), "no sibling session: bad_signature");
     assert_cleared(&reply, "sibling_admin");
 }
 
 #[tokio::test]
 async fn any_changed_character_of_a_real_cookie_is_rejected() {
-    let (addr, _clock) = server().await;
-    let good = admin_cookie(addr, 42).await;
+    let (app, _clock) = server();
+    let good = admin_cookie(&app, 42).await;
     let mut sent = 0;
     // Every position of the value (header, payload and the whole tag).
     for index in 0..good.len() {
@@ -262,12 +265,12 @@ async fn any_changed_character_of_a_real_cookie_is_rejected() {
         let mut bytes = good.clone().into_bytes();
         bytes[index] = if bytes[index] == b'A' { b'B' } else { b'A' };
         let header = [b"admin_sid=".as_slice(), &bytes].concat();
-        let reply = send(addr, "/admin/whoami", &[&header]).await;
+        let reply = send(&app, "/admin/whoami", &[&header]).await;
         assert_eq!(reply.status, StatusCode::OK);
         assert!(
-            reply.body.starts_with("no admin session: rejected"),
+            reply.text().starts_with("no admin session: rejected"),
             "byte {index}: {}",
-            reply.body
+            reply.text()
         );
         assert_cleared(&reply, "admin_sid");
         sent += 1;
@@ -281,22 +284,22 @@ async fn any_changed_character_of_a_real_cookie_is_rejected() {
 
 #[tokio::test]
 async fn two_hundred_cookies_with_the_session_last() {
-    let (addr, _clock) = server().await;
-    let good = admin_cookie(addr, 42).await;
+    let (app, _clock) = server();
+    let good = admin_cookie(&app, 42).await;
     let mut pairs: Vec<String> = (0..199).map(|i| format!("c{i}=v{i}")).collect();
     pairs.push(format!("admin_sid={good}"));
     let header = pairs.join("; ");
-    let reply = send(addr, "/admin/whoami", &[header.as_bytes()]).await;
+    let reply = send(&app, "/admin/whoami", &[header.as_bytes()]).await;
     admin_says(&reply, "admin 42 roles=admin");
-    assert!(reply.set_cookies.is_empty());
-    let reply = send(addr, "/sessions", &[header.as_bytes()]).await;
-    assert_eq!(reply.body, "admin:  user 42 roles=admin\ntenant: none\n");
+    assert!(reply.set_cookies().is_empty());
+    let reply = send(&app, "/sessions", &[header.as_bytes()]).await;
+    assert_eq!(reply.text(), "admin:  user 42 roles=admin\ntenant: none\n");
 }
 
 #[tokio::test]
 async fn two_hundred_duplicates_are_all_tried() {
-    let (addr, _clock) = server().await;
-    let good = admin_cookie(addr, 42).await;
+    let (app, _clock) = server();
+    let good = admin_cookie(&app, 42).await;
     let header_with_good_at = |position: usize| {
         (0..200)
             .map(|i| {
@@ -313,52 +316,52 @@ async fn two_hundred_duplicates_are_all_tried() {
     // nothing is cleared (a removal would hit the genuine cookie too).
     for position in [0, 7, 8, 12, 100, 199] {
         let header = header_with_good_at(position);
-        let reply = send(addr, "/admin/whoami", &[header.as_bytes()]).await;
+        let reply = send(&app, "/admin/whoami", &[header.as_bytes()]).await;
         admin_says(&reply, "admin 42 roles=admin");
-        assert!(reply.set_cookies.is_empty(), "position {position}");
+        assert!(reply.set_cookies().is_empty(), "position {position}");
     }
     // Without a genuine one, the first error is reported and one removal sent.
     let junk = (0..200)
         .map(|i| format!("admin_sid=junk{i}"))
         .collect::<Vec<_>>()
         .join("; ");
-    let reply = send(addr, "/admin/whoami", &[junk.as_bytes()]).await;
+    let reply = send(&app, "/admin/whoami", &[junk.as_bytes()]).await;
     admin_says(&reply, &format!("no admin session: {MALFORMED}"));
     assert_cleared(&reply, "admin_sid");
-    assert_eq!(reply.set_cookies.len(), 1, "{:?}", reply.set_cookies);
+    assert_eq!(reply.set_cookies().len(), 1, "{:?}", reply.set_cookies());
     // 200 copies of a valid cookie: one session, nothing written.
     let header = vec![format!("admin_sid={good}"); 200].join("; ");
-    let reply = send(addr, "/admin/whoami", &[header.as_bytes()]).await;
+    let reply = send(&app, "/admin/whoami", &[header.as_bytes()]).await;
     admin_says(&reply, "admin 42 roles=admin");
-    assert!(reply.set_cookies.is_empty());
+    assert!(reply.set_cookies().is_empty());
 }
 
 #[tokio::test]
 async fn duplicate_names_first_that_opens_wins() {
-    let (addr, clock) = server().await;
-    let one = admin_cookie(addr, 1).await;
-    let two = admin_cookie(addr, 2).await;
+    let (app, clock) = server();
+    let one = admin_cookie(&app, 1).await;
+    let two = admin_cookie(&app, 2).await;
     let ones = format!("admin_sid={one}; admin_sid={two}");
     admin_says(
-        &send(addr, "/admin/whoami", &[ones.as_bytes()]).await,
+        &send(&app, "/admin/whoami", &[ones.as_bytes()]).await,
         "admin 1 roles=admin",
     );
     let twos = format!("admin_sid={two}; admin_sid={one}");
     admin_says(
-        &send(addr, "/admin/whoami", &[twos.as_bytes()]).await,
+        &send(&app, "/admin/whoami", &[twos.as_bytes()]).await,
         "admin 2 roles=admin",
     );
     // Invalid ones before a valid one are skipped, and not cleared.
     let header = format!("admin_sid=garbage; admin_sid={two}x; admin_sid={two}; admin_sid={one}");
-    let reply = send(addr, "/admin/whoami", &[header.as_bytes()]).await;
+    let reply = send(&app, "/admin/whoami", &[header.as_bytes()]).await;
     admin_says(&reply, "admin 2 roles=admin");
-    assert!(reply.set_cookies.is_empty(), "{:?}", reply.set_cookies);
+    assert!(reply.set_cookies().is_empty(), "{:?}", reply.set_cookies());
     // Across several Cookie header lines the order is line by line.
     let line_a = format!("x=1; admin_sid={two}");
     let line_b = format!("admin_sid={one}");
     admin_says(
         &send(
-            addr,
+            &app,
             "/admin/whoami",
             &[line_b.as_bytes(), line_a.as_bytes()],
         )
@@ -367,7 +370,7 @@ async fn duplicate_names_first_that_opens_wins() {
     );
     admin_says(
         &send(
-            addr,
+            &app,
             "/admin/whoami",
             &[line_a.as_bytes(), line_b.as_bytes()],
         )
@@ -376,23 +379,23 @@ async fn duplicate_names_first_that_opens_wins() {
     );
     // An expired duplicate first: the fresh one still wins.
     clock.advance(8 * 3600 - 10);
-    let fresh = admin_cookie(addr, 3).await;
+    let fresh = admin_cookie(&app, 3).await;
     clock.advance(20);
     let header = format!("admin_sid={one}; admin_sid={fresh}");
     admin_says(
-        &send(addr, "/admin/whoami", &[header.as_bytes()]).await,
+        &send(&app, "/admin/whoami", &[header.as_bytes()]).await,
         "admin 3 roles=admin",
     );
 }
 
 #[tokio::test]
 async fn when_no_duplicate_opens_the_first_error_is_reported() {
-    let (addr, clock) = server().await;
-    let old = admin_cookie(addr, 1).await;
-    let tenant = login(addr, "/tenant/login/1/acme", "tenant_sid").await;
+    let (app, clock) = server();
+    let old = admin_cookie(&app, 1).await;
+    let tenant = login(&app, "/tenant/login/1/acme", "tenant_sid").await;
     clock.advance(8 * 3600);
     let expired_first = format!("admin_sid={old}; admin_sid={tenant}");
-    let reply = send(addr, "/admin/whoami", &[expired_first.as_bytes()]).await;
+    let reply = send(&app, "/admin/whoami", &[expired_first.as_bytes()]).await;
     admin_says(
         &reply,
         &format!(
@@ -404,7 +407,7 @@ async fn when_no_duplicate_opens_the_first_error_is_reported() {
     // A signed tenant value under the encrypted admin type's name: the
     // wrong format.
     let forged_first = format!("admin_sid={tenant}; admin_sid={old}");
-    let reply = send(addr, "/admin/whoami", &[forged_first.as_bytes()]).await;
+    let reply = send(&app, "/admin/whoami", &[forged_first.as_bytes()]).await;
     admin_says(&reply, &format!("no admin session: {MALFORMED}"));
     assert_cleared(&reply, "admin_sid");
 }
@@ -415,26 +418,26 @@ async fn when_no_duplicate_opens_the_first_error_is_reported() {
 
 #[tokio::test]
 async fn empty_names_and_values_have_defined_results() {
-    let (addr, _clock) = server().await;
-    let good = admin_cookie(addr, 42).await;
+    let (app, _clock) = server();
+    let good = admin_cookie(&app, 42).await;
     let with_empty_names = format!("=x; =; ; =={good}; admin_sid={good}");
     admin_says(
-        &send(addr, "/admin/whoami", &[with_empty_names.as_bytes()]).await,
+        &send(&app, "/admin/whoami", &[with_empty_names.as_bytes()]).await,
         "admin 42 roles=admin",
     );
     // An empty name never matches, even when it carries a valid value.
     let only_empty_name = format!("={good}");
-    let reply = send(addr, "/admin/whoami", &[only_empty_name.as_bytes()]).await;
+    let reply = send(&app, "/admin/whoami", &[only_empty_name.as_bytes()]).await;
     admin_says(&reply, "no admin session: none");
-    assert!(reply.set_cookies.is_empty());
+    assert!(reply.set_cookies().is_empty());
     // A name without '=' is not a cookie; an empty value is a malformed one.
     for header in ["admin_sid", ";;;", " ; = ; ", "admin_sid;"] {
-        let reply = send(addr, "/admin/whoami", &[header.as_bytes()]).await;
+        let reply = send(&app, "/admin/whoami", &[header.as_bytes()]).await;
         admin_says(&reply, "no admin session: none");
-        assert!(reply.set_cookies.is_empty(), "{header:?}");
+        assert!(reply.set_cookies().is_empty(), "{header:?}");
     }
     for header in ["admin_sid=", "admin_sid= ", "admin_sid=;", "admin_sid=="] {
-        let reply = send(addr, "/admin/whoami", &[header.as_bytes()]).await;
+        let reply = send(&app, "/admin/whoami", &[header.as_bytes()]).await;
         admin_says(&reply, &format!("no admin session: {MALFORMED}"));
         assert_cleared(&reply, "admin_sid");
     }
@@ -442,8 +445,8 @@ async fn empty_names_and_values_have_defined_results() {
 
 #[tokio::test]
 async fn quoted_values_and_names_are_not_unquoted() {
-    let (addr, _clock) = server().await;
-    let good = admin_cookie(addr, 42).await;
+    let (app, _clock) = server();
+    let good = admin_cookie(&app, 42).await;
     // RFC 6265 allows a DQUOTE-wrapped value; we never issue one, so a quoted
     // value is not ours: malformed, cleared.
     for header in [
@@ -451,21 +454,21 @@ async fn quoted_values_and_names_are_not_unquoted() {
         format!("admin_sid=\"{good}"),
         format!("admin_sid={good}\""),
     ] {
-        let reply = send(addr, "/admin/whoami", &[header.as_bytes()]).await;
+        let reply = send(&app, "/admin/whoami", &[header.as_bytes()]).await;
         admin_says(&reply, &format!("no admin session: {MALFORMED}"));
         assert_cleared(&reply, "admin_sid");
     }
     // A quoted name is another name.
     let header = format!("\"admin_sid\"={good}");
-    let reply = send(addr, "/admin/whoami", &[header.as_bytes()]).await;
+    let reply = send(&app, "/admin/whoami", &[header.as_bytes()]).await;
     admin_says(&reply, "no admin session: none");
-    assert!(reply.set_cookies.is_empty());
+    assert!(reply.set_cookies().is_empty());
 }
 
 #[tokio::test]
 async fn non_utf8_bytes_in_the_cookie_header_have_defined_results() {
-    let (addr, _clock) = server().await;
-    let good = admin_cookie(addr, 42).await;
+    let (app, _clock) = server();
+    let good = admin_cookie(&app, 42).await;
     let cat = |parts: &[&[u8]]| parts.concat();
     // Not UTF-8 in our cookie's value: malformed, cleared.
     for header in [
@@ -473,7 +476,7 @@ async fn non_utf8_bytes_in_the_cookie_header_have_defined_results() {
         cat(&[b"admin_sid=", good.as_bytes(), b"\x80"]),
         cat(&[b"admin_sid=\xc3", good.as_bytes()]),
     ] {
-        let reply = send(addr, "/admin/whoami", &[&header]).await;
+        let reply = send(&app, "/admin/whoami", &[&header]).await;
         admin_says(&reply, &format!("no admin session: {MALFORMED}"));
         assert_cleared(&reply, "admin_sid");
     }
@@ -482,25 +485,25 @@ async fn non_utf8_bytes_in_the_cookie_header_have_defined_results() {
         cat(&[b"junk=\xff\xfe\xfd; admin_sid=", good.as_bytes()]),
         cat(&[b"\xe2\x82=1; admin_sid=", good.as_bytes(), b"; \xff"]),
     ] {
-        let reply = send(addr, "/admin/whoami", &[&header]).await;
+        let reply = send(&app, "/admin/whoami", &[&header]).await;
         admin_says(&reply, "admin 42 roles=admin");
-        assert!(reply.set_cookies.is_empty());
+        assert!(reply.set_cookies().is_empty());
     }
     // Not UTF-8 in a name: that cookie is not ours.
     let header = cat(&[b"\xffadmin_sid=", good.as_bytes()]);
-    let reply = send(addr, "/admin/whoami", &[&header]).await;
+    let reply = send(&app, "/admin/whoami", &[&header]).await;
     admin_says(&reply, "no admin session: none");
 }
 
 #[tokio::test]
 async fn oversize_cookie_values_are_absent_and_cleared() {
-    let (addr, _clock) = server().await;
-    let good = admin_cookie(addr, 42).await;
+    let (app, _clock) = server();
+    let good = admin_cookie(&app, 42).await;
     for size in [4097, 16 * 1024, 64 * 1024] {
         let padded = format!("{good}{}", "A".repeat(size - good.len()));
         for value in ["A".repeat(size), padded] {
             let header = format!("admin_sid={value}");
-            let reply = send(addr, "/admin/whoami", &[header.as_bytes()]).await;
+            let reply = send(&app, "/admin/whoami", &[header.as_bytes()]).await;
             admin_says(
                 &reply,
                 &format!(
@@ -513,16 +516,16 @@ async fn oversize_cookie_values_are_absent_and_cleared() {
     // A huge unrelated cookie next to a valid session changes nothing.
     let header = format!("big={}; admin_sid={good}", "B".repeat(60 * 1024));
     admin_says(
-        &send(addr, "/admin/whoami", &[header.as_bytes()]).await,
+        &send(&app, "/admin/whoami", &[header.as_bytes()]).await,
         "admin 42 roles=admin",
     );
 }
 
 #[tokio::test]
 async fn hostile_headers_never_cause_a_server_error() {
-    let (addr, _clock) = server().await;
-    let good = admin_cookie(addr, 42).await;
-    let tenant = login(addr, "/tenant/login/1/acme", "tenant_sid").await;
+    let (app, _clock) = server();
+    let good = admin_cookie(&app, 42).await;
+    let tenant = login(&app, "/tenant/login/1/acme", "tenant_sid").await;
     let mut headers: Vec<Vec<u8>> = vec![
         b"".to_vec(),
         b";".to_vec(),
@@ -556,18 +559,18 @@ async fn hostile_headers_never_cause_a_server_error() {
     let mut requests = 0;
     for header in &headers {
         for (route, allowed) in routes {
-            let reply = send(addr, route, &[header]).await;
+            let reply = send(&app, route, &[header]).await;
             assert!(
                 allowed.contains(&reply.status),
                 "{route} with {:?}: {} {}",
                 String::from_utf8_lossy(header),
                 reply.status,
-                reply.body
+                reply.text()
             );
-            assert!(!reply.body.is_empty());
+            assert!(!reply.text().is_empty());
             // Anything we write in answer to junk is a removal.
-            for line in &reply.set_cookies {
-                let cookie = cookie::Cookie::parse(line.clone()).expect("valid Set-Cookie");
+            for line in reply.set_cookies() {
+                let cookie = Cookie::parse(line).expect("valid Set-Cookie");
                 assert_eq!(cookie.value(), "", "{line}");
             }
             requests += 1;
@@ -577,7 +580,7 @@ async fn hostile_headers_never_cause_a_server_error() {
     // The server is still serving sessions afterwards.
     let header = format!("admin_sid={good}");
     admin_says(
-        &send(addr, "/admin/whoami", &[header.as_bytes()]).await,
+        &send(&app, "/admin/whoami", &[header.as_bytes()]).await,
         "admin 42 roles=admin",
     );
 }
@@ -604,82 +607,6 @@ fn layer_debug_shows_key_ids_not_secrets() {
 // tracing output
 // ---------------------------------------------------------------------------
 
-/// A buffer that collects the `tracing` output of one test.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Capture {
-    fn text(&self) -> String {
-        let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-thread_local! {
-    /// Where this thread's events go, if a test is capturing on it.
-    static SINK: RefCell<Option<Capture>> = const { RefCell::new(None) };
-}
-
-/// The global subscriber's writer: the capture of the emitting thread, or nowhere.
-struct ThreadSink;
-
-/// One event's writer.
-struct SinkWriter(Option<Capture>);
-
-impl Write for SinkWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if let Some(capture) = &self.0 {
-            capture
-                .0
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .extend_from_slice(buf);
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ThreadSink {
-    type Writer = SinkWriter;
-    fn make_writer(&'a self) -> SinkWriter {
-        SinkWriter(SINK.with(|sink| sink.borrow().clone()))
-    }
-}
-
-/// Stops capturing on this thread when dropped.
-struct CaptureGuard;
-
-impl Drop for CaptureGuard {
-    fn drop(&mut self) {
-        SINK.with(|sink| sink.borrow_mut().take());
-    }
-}
-
-/// Captures every event (TRACE and up) emitted on this thread until the guard
-/// drops. The tests run on a current-thread runtime, so the server's spawned
-/// tasks run on this thread too.
-///
-/// One global subscriber serves the whole binary, and a thread-local picks
-/// the buffer. (A per-test `set_default` is not reliable while other tests
-/// run in parallel: a callsite first reached on a thread without a
-/// subscriber can have its interest cached as "never" for every thread.)
-fn capture() -> (Capture, CaptureGuard) {
-    static INIT: Once = Once::new();
-    INIT.call_once(|| {
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(ThreadSink)
-            .with_max_level(tracing::Level::TRACE)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
-    });
-    let capture = Capture::default();
-    SINK.with(|sink| *sink.borrow_mut() = Some(capture.clone()));
-    (capture, CaptureGuard)
-}
-
 /// Fails if `log` contains `value`, any of its parts, or the secret.
 fn assert_not_logged(log: &str, value: &str) {
     assert!(!value.is_empty());
@@ -705,14 +632,14 @@ fn assert_not_logged(log: &str, value: &str) {
 #[tokio::test(flavor = "current_thread")]
 async fn tampered_cookie_logs_name_and_reason_not_value() {
     let (log, _guard) = capture();
-    let (addr, _clock) = server().await;
-    let good = admin_cookie(addr, 42).await;
+    let (app, _clock) = server();
+    let good = admin_cookie(&app, 42).await;
     let (header, rest) = good.split_once('.').expect("dot");
     let mut payload = rest.as_bytes().to_vec();
     payload[2] = if payload[2] == b'A' { b'B' } else { b'A' };
     let tampered = format!("{header}.{}", String::from_utf8(payload).expect("ascii"));
     let cookie_header = format!("admin_sid={tampered}");
-    let reply = send(addr, "/admin/whoami", &[cookie_header.as_bytes()]).await;
+    let reply = send(&app, "/admin/whoami", &[cookie_header.as_bytes()]).await;
     admin_says(&reply, &format!("no admin session: {BAD_SIGNATURE}"));
 
     let log = log.text();
@@ -729,10 +656,10 @@ async fn tampered_cookie_logs_name_and_reason_not_value() {
 #[tokio::test(flavor = "current_thread")]
 async fn another_types_cookie_logs_name_and_reason_not_value() {
     let (log, _guard) = capture();
-    let (addr, _clock) = server().await;
-    let tenant = login(addr, "/tenant/login/7/acme-widgets", "tenant_sid").await;
+    let (app, _clock) = server();
+    let tenant = login(&app, "/tenant/login/7/acme-widgets", "tenant_sid").await;
     let header = format!("ops_sid={tenant}");
-    let reply = send(addr, "/ops/console", &[header.as_bytes()]).await;
+    let reply = send(&app, "/ops/console", &[header.as_bytes()]).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
 
     let log = log.text();
@@ -754,13 +681,15 @@ async fn another_types_cookie_logs_name_and_reason_not_value() {
 #[tokio::test(flavor = "current_thread")]
 async fn expired_cookie_logs_name_and_reason_not_value() {
     let (log, _guard) = capture();
-    let (addr, clock) = server().await;
-    let mut browser = Browser::new(addr);
+    let (app, clock) = server();
+    let mut browser = app.device();
     browser.get("/ops/login/ada").await;
-    let value = browser.value("ops_sid").expect("ops cookie");
+    let value = browser.cookie("ops_sid").expect("ops cookie").to_owned();
     clock.advance(15 * 60);
+    // The jar dropped it at its Max-Age; a browser whose clock lags sends it.
+    browser.jar_mut().insert("ops_sid", &value, "/ops");
     let reply = browser.get("/ops/whoami").await;
-    assert!(reply.body.contains("session expired"), "{}", reply.body);
+    assert!(reply.text().contains("session expired"), "{}", reply.text());
 
     let log = log.text();
     let line = log
@@ -790,11 +719,11 @@ async fn reissue_under_rotation_logs_neither_old_nor_new_value() {
     let rotated = Keyring::new(secret(2))
         .with_previous(secret(1))
         .with_tier(Tier::Development);
-    let addr = start(rotated, &clock).await;
+    let app = start(rotated, &clock);
     let header = format!("admin_sid={old}");
-    let reply = send(addr, "/admin/whoami", &[header.as_bytes()]).await;
+    let reply = send(&app, "/admin/whoami", &[header.as_bytes()]).await;
     admin_says(&reply, "admin 9 roles=admin");
-    let new = reply.set_cookies_named("admin_sid")[0].value().to_owned();
+    let new = set_cookies_named(&reply, "admin_sid")[0].value().to_owned();
     assert!(!new.is_empty() && new != old);
 
     let log = log.text();
@@ -815,10 +744,10 @@ async fn reissue_under_rotation_logs_neither_old_nor_new_value() {
 #[tokio::test(flavor = "current_thread")]
 async fn oversize_and_malformed_cookies_log_only_name_and_reason() {
     let (log, _guard) = capture();
-    let (addr, _clock) = server().await;
+    let (app, _clock) = server();
     let big = "Q".repeat(5000);
     let header = format!("tenant_sid={big}; admin_sid=secret-looking-value-0123456789");
-    send(addr, "/sessions", &[header.as_bytes()]).await;
+    send(&app, "/sessions", &[header.as_bytes()]).await;
     let log = log.text();
     let absent: Vec<&str> = log
         .lines()

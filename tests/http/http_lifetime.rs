@@ -1,20 +1,18 @@
-//! The two clocks through real HTTP with the layer's injectable clock: the
-//! idle `max_age` slides with every renewal, the absolute `absolute_max_age`
-//! counts from the session's start (its `insert`) and nothing extends it, in
-//! cookie mode and in store mode.
-
-mod common;
-
-use std::net::SocketAddr;
+//! The two clocks, driven through the layer's injectable clock and the test
+//! kit's client on the same clock: the idle `max_age` slides with every
+//! renewal, the absolute `absolute_max_age` counts from the session's start
+//! (its `insert`) and nothing extends it, in cookie mode and in store mode.
 
 use axum::Router;
 use axum::extract::Path;
 use axum::routing::get;
-use common::{Browser, TestClock, secret, serve};
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use session_seal::store::MemoryStore;
+use session_seal::testing::{TestClient, TestClock, TestResponse};
 use session_seal::{Keyring, SessionLayer, SessionPayload, Tier, TypedSession, peek_key_id};
+
+use crate::common::secret;
 
 const T0: u64 = 1_750_000_000;
 const MINUTE: u64 = 60;
@@ -88,11 +86,28 @@ fn keyring(byte: u8) -> Keyring {
     Keyring::new(secret(byte)).with_tier(Tier::Development)
 }
 
-async fn start(keyring: Keyring, clock: &TestClock) -> SocketAddr {
-    serve(router(
-        SessionLayer::<BankSessions>::new(keyring).clock(clock.reader()),
-    ))
-    .await
+/// A client of the bank app behind a layer on `keyring`, both on `clock`.
+fn start(keyring: Keyring, clock: &TestClock) -> TestClient {
+    let layer = SessionLayer::<BankSessions>::new(keyring).clock(clock.reader());
+    TestClient::new(router(layer)).with_clock(clock.clone())
+}
+
+/// The parsed `Set-Cookie`s for cookie `name`.
+fn set_cookies(reply: &TestResponse, name: &str) -> Vec<cookie::Cookie<'static>> {
+    reply
+        .set_cookies()
+        .into_iter()
+        .filter_map(|line| cookie::Cookie::parse(line.to_owned()).ok())
+        .filter(|cookie| cookie.name() == name)
+        .collect()
+}
+
+/// At a cookie's expiry the jar drops it, as a browser does; this asserts
+/// that, then puts `value` back, as a browser whose clock lags would still
+/// send it, so the test sees what the layer says of the expired value itself.
+fn expired_in_the_jar_but_sent_anyway(browser: &mut TestClient, name: &str, value: &str) {
+    assert_eq!(browser.cookie(name), None, "the jar dropped {name}");
+    browser.jar_mut().insert(name, value, "/");
 }
 
 fn alive(user: u64, level: u8, started: u64, expires: u64) -> String {
@@ -102,9 +117,9 @@ fn alive(user: u64, level: u8, started: u64, expires: u64) -> String {
 #[tokio::test]
 async fn renewed_every_minute_it_keeps_its_start_and_ends_at_the_absolute_cap() {
     let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(keyring(1), &clock).await);
+    let mut browser = start(keyring(1), &clock);
     assert_eq!(
-        browser.get("/login/7").await.body,
+        browser.get("/login/7").await.text(),
         alive(7, 0, T0, T0 + 10 * MINUTE)
     );
     let mut renewals = 0;
@@ -116,17 +131,17 @@ async fn renewed_every_minute_it_keeps_its_start_and_ends_at_the_absolute_cap() 
         // The cookie slides: it always ends within ten minutes of the last
         // renewal, but never past T0 + 1h.
         let expires = reply
-            .body
+            .text()
             .rsplit_once(' ')
             .and_then(|(_, e)| e.parse::<u64>().ok())
-            .unwrap_or_else(|| panic!("minute {minute}: {}", reply.body));
+            .unwrap_or_else(|| panic!("minute {minute}: {}", reply.text()));
         assert_eq!(
-            reply.body,
+            reply.text(),
             alive(7, 0, T0, expires),
             "minute {minute}: the start is kept"
         );
         assert!(expires > now && expires <= T0 + HOUR, "minute {minute}");
-        if let Some(cookie) = reply.set_cookies_named("bank_sid").first() {
+        if let Some(cookie) = set_cookies(&reply, "bank_sid").first() {
             let max_age = cookie.max_age().map(|age| age.whole_seconds());
             let reissued_until = (now + 10 * MINUTE).min(T0 + HOUR);
             assert_eq!(
@@ -143,17 +158,19 @@ async fn renewed_every_minute_it_keeps_its_start_and_ends_at_the_absolute_cap() 
     // Renewals near the end are capped at the absolute expiry.
     assert_eq!(last_expiry, T0 + HOUR);
 
+    let last = browser.cookie("bank_sid").expect("held").to_owned();
     clock.advance(MINUTE);
+    expired_in_the_jar_but_sent_anyway(&mut browser, "bank_sid", &last);
     let reply = browser.get("/whoami").await;
-    assert_eq!(reply.body, "none expired");
-    assert_eq!(reply.set_cookies_named("bank_sid")[0].value(), "");
-    assert_eq!(browser.value("bank_sid"), None, "cleared");
+    assert_eq!(reply.text(), "none expired");
+    assert_eq!(set_cookies(&reply, "bank_sid")[0].value(), "");
+    assert_eq!(browser.cookie("bank_sid"), None, "cleared");
 }
 
 #[tokio::test]
 async fn renew_and_update_keep_the_start_and_insert_resets_it() {
     let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(keyring(1), &clock).await);
+    let mut browser = start(keyring(1), &clock);
     browser.get("/login/7").await;
     // Kept alive by `renew()` (a privilege change) and `update` every 9 minutes.
     for step in 1..=6 {
@@ -163,23 +180,29 @@ async fn renew_and_update_keep_the_start_and_insert_resets_it() {
         let reply = browser.get(path).await;
         let level = u8::try_from(step.div_ceil(2)).expect("small");
         let expires = (now + 10 * MINUTE).min(T0 + HOUR);
-        assert_eq!(reply.body, alive(7, level, T0, expires), "{path} at {now}");
-        assert_eq!(reply.set_cookies_named("bank_sid").len(), 1);
+        assert_eq!(
+            reply.text(),
+            alive(7, level, T0, expires),
+            "{path} at {now}"
+        );
+        assert_eq!(set_cookies(&reply, "bank_sid").len(), 1);
     }
     // At T0 + 54m the last value expires at the cap, T0 + 1h.
+    let last = browser.cookie("bank_sid").expect("held").to_owned();
     clock.advance(6 * MINUTE);
-    assert_eq!(browser.get("/whoami").await.body, "none expired");
+    expired_in_the_jar_but_sent_anyway(&mut browser, "bank_sid", &last);
+    assert_eq!(browser.get("/whoami").await.text(), "none expired");
     // A past-cap session cannot be renewed into a new lifetime either: only
     // a new login starts one, with a new start.
-    assert_eq!(browser.get("/renew").await.body, "none absent");
+    assert_eq!(browser.get("/renew").await.text(), "none absent");
     let login_at = T0 + HOUR;
     assert_eq!(
-        browser.get("/login/8").await.body,
+        browser.get("/login/8").await.text(),
         alive(8, 0, login_at, login_at + 10 * MINUTE)
     );
     clock.advance(9 * MINUTE);
     assert_eq!(
-        browser.get("/raise").await.body,
+        browser.get("/raise").await.text(),
         alive(8, 1, login_at, login_at + 19 * MINUTE)
     );
 }
@@ -187,15 +210,15 @@ async fn renew_and_update_keep_the_start_and_insert_resets_it() {
 #[tokio::test]
 async fn insert_over_a_live_session_starts_a_new_one() {
     let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start(keyring(1), &clock).await);
+    let mut browser = start(keyring(1), &clock);
     browser.get("/login/7").await;
     clock.advance(8 * MINUTE);
     let reply = browser.get("/login/9").await;
     let now = T0 + 8 * MINUTE;
-    assert_eq!(reply.body, alive(9, 0, now, now + 10 * MINUTE));
+    assert_eq!(reply.text(), alive(9, 0, now, now + 10 * MINUTE));
     clock.advance(MINUTE);
     assert_eq!(
-        browser.get("/whoami").await.body,
+        browser.get("/whoami").await.text(),
         alive(9, 0, now, now + 10 * MINUTE)
     );
 }
@@ -203,10 +226,9 @@ async fn insert_over_a_live_session_starts_a_new_one() {
 #[tokio::test]
 async fn rotation_reissue_keeps_the_start() {
     let clock = TestClock::at(T0);
-    let old_server = start(keyring(1), &clock).await;
-    let mut browser = Browser::new(old_server);
+    let mut browser = start(keyring(1), &clock);
     browser.get("/login/7").await;
-    let old_value = browser.value("bank_sid").expect("cookie");
+    let old_value = browser.cookie("bank_sid").expect("cookie").to_owned();
 
     // The secret rotates 55 minutes in (the session kept alive meanwhile):
     // the re-issued cookie is under the new key and still ends at T0 + 1h.
@@ -218,19 +240,22 @@ async fn rotation_reissue_keeps_the_start() {
         .with_previous(secret(1))
         .with_tier(Tier::Development);
     let new_key = rotated.primary_key_id();
-    let current = browser.value("bank_sid").expect("kept alive");
-    let mut browser = Browser::new(start(rotated, &clock).await);
-    browser.plant("bank_sid", &current, "/");
+    let current = browser.cookie("bank_sid").expect("kept alive").to_owned();
+    // The same browser, now talking to the app restarted with the new keyring.
+    let mut browser = start(rotated, &clock);
+    browser.jar_mut().insert("bank_sid", &current, "/");
     clock.advance(MINUTE);
     let now = T0 + 56 * MINUTE;
     let reply = browser.get("/whoami").await;
-    assert_eq!(reply.body, alive(7, 0, T0, T0 + HOUR), "at {now}");
-    let reissued = &reply.set_cookies_named("bank_sid")[0];
+    assert_eq!(reply.text(), alive(7, 0, T0, T0 + HOUR), "at {now}");
+    let reissued = &set_cookies(&reply, "bank_sid")[0];
     assert_eq!(peek_key_id(reissued.value()), Some(new_key));
     assert_ne!(peek_key_id(&old_value), Some(new_key));
     assert_eq!(reply.status, StatusCode::OK);
+    let reissued = reissued.value().to_owned();
     clock.advance(4 * MINUTE);
-    assert_eq!(browser.get("/whoami").await.body, "none expired");
+    expired_in_the_jar_but_sent_anyway(&mut browser, "bank_sid", &reissued);
+    assert_eq!(browser.get("/whoami").await.text(), "none expired");
 }
 
 /// A store-mode session with both clocks: the cookie carries the session's
@@ -252,7 +277,7 @@ session_seal::registry! {
     struct VaultSessions { VaultSession }
 }
 
-async fn start_stored(clock: &TestClock) -> SocketAddr {
+fn start_stored(clock: &TestClock) -> TestClient {
     let layer = SessionLayer::<VaultSessions>::new(keyring(1))
         .clock(clock.reader())
         .store(MemoryStore::new());
@@ -278,7 +303,7 @@ async fn start_stored(clock: &TestClock) -> SocketAddr {
             }),
         )
         .layer(layer);
-    serve(app).await
+    TestClient::new(app).with_clock(clock.clone())
 }
 
 fn describe_vault(session: &TypedSession<VaultSession>) -> String {
@@ -291,25 +316,25 @@ fn describe_vault(session: &TypedSession<VaultSession>) -> String {
 #[tokio::test]
 async fn store_mode_touches_and_renew_keep_the_start_and_stop_at_the_cap() {
     let clock = TestClock::at(T0);
-    let mut browser = Browser::new(start_stored(&clock).await);
+    let mut browser = start_stored(&clock);
     assert_eq!(
-        browser.get("/login/5").await.body,
+        browser.get("/login/5").await.text(),
         format!("user 5 started {T0}")
     );
-    let first_cookie = browser.value("vault_sid").expect("cookie");
+    let first_cookie = browser.cookie("vault_sid").expect("cookie").to_owned();
     for minute in 1..60 {
         clock.advance(MINUTE);
         let path = if minute == 30 { "/renew" } else { "/whoami" };
         let reply = browser.get(path).await;
         assert_eq!(
-            reply.body,
+            reply.text(),
             format!("user 5 started {T0}"),
             "{path} at minute {minute}"
         );
         // Touches and the renewal never give the cookie (or its row) a
         // lifetime past the absolute cap.
         let now = T0 + minute * MINUTE;
-        for cookie in reply.set_cookies_named("vault_sid") {
+        for cookie in set_cookies(&reply, "vault_sid") {
             let max_age = cookie.max_age().map_or(0, |age| age.whole_seconds());
             assert!(
                 max_age <= i64::try_from(T0 + HOUR - now).expect("small"),
@@ -318,15 +343,17 @@ async fn store_mode_touches_and_renew_keep_the_start_and_stop_at_the_cap() {
         }
     }
     assert_ne!(
-        browser.value("vault_sid").as_deref(),
+        browser.cookie("vault_sid"),
         Some(first_cookie.as_str()),
         "renew() moved the session to a new id"
     );
+    let last = browser.cookie("vault_sid").expect("held").to_owned();
     clock.advance(MINUTE);
-    assert_eq!(browser.get("/whoami").await.body, "none expired");
+    expired_in_the_jar_but_sent_anyway(&mut browser, "vault_sid", &last);
+    assert_eq!(browser.get("/whoami").await.text(), "none expired");
     let login_at = T0 + HOUR;
     assert_eq!(
-        browser.get("/login/5").await.body,
+        browser.get("/login/5").await.text(),
         format!("user 5 started {login_at}")
     );
 }

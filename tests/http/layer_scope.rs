@@ -218,6 +218,8 @@ async fn a_type_of_the_outer_registry_is_not_served_by_an_inner_layer() {
         "{}",
         reply.text()
     );
+    // And it names the registry to add the type to: the innermost one.
+    assert!(reply.text().contains("InnerSessions"), "{}", reply.text());
 }
 
 #[tokio::test]

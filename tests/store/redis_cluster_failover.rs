@@ -1,22 +1,20 @@
 //! A Redis Cluster primary dies under the store-mode app: requests whose
 //! sessions live on it get 503 (never a silent logout, never a panic), the
 //! others keep working, all within bounded time. Runs on a throwaway
-//! three-primary cluster of its own on loopback (never the shared CI one).
-
-#[allow(dead_code)]
-#[path = "../examples/store_mode/app.rs"]
-mod app;
-mod common;
+//! three-primary cluster of its own on loopback (never the shared CI one);
+//! the app is driven in memory by the test kit's client.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app::{AppStore, StoreSessions};
-use common::store::{RawRedis, Resp, spawn_redis_cluster};
-use common::{Browser, dev_keyring, serve};
 use http::StatusCode;
 use session_redis::{RedisStore, RedisStoreConfig};
 use session_seal::SessionLayer;
+use session_seal::testing::TestClient;
+
+use crate::app::{self, AppStore, StoreSessions};
+use crate::common::store::{RawRedis, Resp, spawn_redis_cluster};
+use crate::common::{dev_keyring, within_10s};
 
 const COOKIE: &str = "account_sid";
 
@@ -44,14 +42,14 @@ async fn a_dead_primary_fails_its_sessions_with_503_and_spares_the_others() {
     store.ping().await.expect("the fresh cluster answers");
     let shared: AppStore = Arc::new(store.clone());
     let layer = SessionLayer::<StoreSessions>::new(dev_keyring()).store(Arc::clone(&shared));
-    let addr = serve(app::router(layer, shared)).await;
+    let app = TestClient::new(app::router(layer, shared));
 
     // Users until one node holds some of them and the others hold the rest.
-    let mut users: Vec<(u64, Browser, usize)> = Vec::new();
+    let mut users: Vec<(u64, TestClient, usize)> = Vec::new();
     for user in 1..=40u64 {
-        let mut browser = Browser::new(addr);
+        let mut browser = app.device();
         let reply = browser.get(&format!("/login/{user}/laptop")).await;
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
         let index = store.user_index_key("account", &user.to_string());
         let node = holder(&urls, &index).expect("the user's index is on some node");
         users.push((user, browser, node));
@@ -73,40 +71,47 @@ async fn a_dead_primary_fails_its_sessions_with_503_and_spares_the_others() {
             tokio::time::sleep(Duration::from_millis(2500)).await;
         }
         for (user, browser, node) in &mut users {
-            let cookie = browser.value(COOKIE).expect("logged in");
-            let reply = browser.get("/me").await;
+            let cookie = browser.cookie(COOKIE).expect("logged in").to_owned();
+            let reply = within_10s("GET /me", browser.get("/me")).await;
             if *node == victim {
                 assert_eq!(
                     reply.status,
                     StatusCode::SERVICE_UNAVAILABLE,
                     "{round}: user {user}: {}",
-                    reply.body
+                    reply.text()
                 );
-                assert_eq!(reply.body, "session store unavailable, please retry");
-                assert!(reply.set_cookies.is_empty(), "{round}: not a silent logout");
-                assert_eq!(browser.value(COOKIE), Some(cookie), "{round}: cookie kept");
+                assert_eq!(reply.text(), "session store unavailable, please retry");
+                assert!(
+                    reply.set_cookies().is_empty(),
+                    "{round}: not a silent logout"
+                );
+                assert_eq!(
+                    browser.cookie(COOKIE),
+                    Some(cookie.as_str()),
+                    "{round}: cookie kept"
+                );
             } else {
                 assert_eq!(reply.status, StatusCode::OK, "{round}: user {user}");
                 assert_eq!(
-                    reply.body,
+                    reply.text(),
                     format!("user {user} on laptop, {visits} visits\n")
                 );
                 // Writes work too on the living nodes.
-                let visit = browser.get("/visit").await;
+                let visit = within_10s("GET /visit", browser.get("/visit")).await;
                 assert_eq!(
                     visit.status,
                     StatusCode::OK,
                     "{round}: user {user}: {}",
-                    visit.body
+                    visit.text()
                 );
-                let _ = browser.get("/visit").await;
+                let _ = within_10s("GET /visit", browser.get("/visit")).await;
             }
         }
     }
     // The survivors' writes stuck.
     for (user, browser, node) in &mut users {
         if *node != victim {
-            let body = browser.get("/me").await.body;
+            let body = within_10s("GET /me", browser.get("/me")).await.text();
             assert_eq!(body, format!("user {user} on laptop, 4 visits\n"));
         }
     }

@@ -11,17 +11,18 @@
 //! Times are a fake clock (`NOW`), as the layer's tests use: backends must
 //! compare expiry with the caller's `now`, never with their own clock.
 
-mod common;
-
-use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use common::store::{RawRedis, Resp, free_port, redis_store_at, redis_url, spawn_redis_server};
 use session_redis::RedisStore;
 use session_seal::store::{
     MemoryStore, Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, StoreError,
     StoreKey,
+};
+
+use crate::common;
+use crate::common::store::{
+    RawRedis, Resp, free_port, redis_store_at, redis_url, spawn_redis_server,
 };
 
 const NOW: u64 = 1_750_000_000;
@@ -234,49 +235,12 @@ fn raw_row(raw: &mut RawRedis, key: &str, field: &str, value: Option<&[u8]>) {
     assert!(matches!(raw.cmd(&args), Resp::Int(_)));
 }
 
-/// Captures what `tracing` logs on this thread while alive.
-struct LogCapture {
-    buffer: Arc<Mutex<Vec<u8>>>,
-    _guard: tracing::subscriber::DefaultGuard,
-}
-
-struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for CaptureWriter {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogCapture {
-    fn start() -> Self {
-        let buffer = Arc::new(Mutex::new(Vec::new()));
-        let writer = buffer.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || CaptureWriter(writer.clone()))
-            .with_ansi(false)
-            .finish();
-        LogCapture {
-            buffer,
-            _guard: tracing::subscriber::set_default(subscriber),
-        }
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.buffer.lock().expect("log buffer")).into_owned()
-    }
-}
-
 #[tokio::test]
 async fn redis_corrupt_rows_read_as_absent_not_as_errors() {
     with_redis!(
         "redis_corrupt_rows_read_as_absent_not_as_errors",
         |store, raw| {
-            let logs = LogCapture::start();
+            let (logs, _capturing) = common::logs::capture();
             let corruptions: [(&str, Option<&[u8]>); 7] = [
                 ("data", None),
                 ("version", None),

@@ -63,19 +63,11 @@
 //! stores with one deliberate bug each (touch, expiry, listing, per-user
 //! delete, id move, delete) must each fail within the same cases.
 
-// Included as the other tests include it: whatever part of the example a
-// test does not use must not warn.
-#[allow(dead_code)]
-#[path = "../examples/store_mode/app.rs"]
-mod app;
-mod common;
-
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use app::{AccountSession, AppStore, StoreSessions};
 use http::StatusCode;
 use session_redis::RedisStore;
 use session_seal::store::{
@@ -86,7 +78,10 @@ use session_seal::testing::{TestClient, TestClock, TestResponse};
 use session_seal::{Keyring, SessionLayer, SessionPayload, SessionSpec};
 use session_sql::PostgresStore;
 
-/// Where the test clock starts (as in `tests/store_http.rs`): any time
+use crate::app::{self, AccountSession, AppStore, StoreSessions};
+use crate::common;
+
+/// Where the test clock starts (as in `store_http`): any time
 /// works, since the stores take `now` from the layer and Redis derives its
 /// TTLs from `expires_at - now`.
 const START: u64 = 1_700_000_000;
@@ -1541,7 +1536,7 @@ async fn run_backend(backend: Backend) {
                 panic!(
                     "store model on {backend}: seed {seed:#x}, step #{step}: {message}\n\
                      replay: SESSION_SEAL_MODEL_SEED={seed:#x} SESSION_SEAL_MODEL_CASES=1 \
-                     SESSION_SEAL_MODEL_STEPS={steps} cargo test --test store_model -- --exact {backend}\n\
+                     SESSION_SEAL_MODEL_STEPS={steps} cargo test --test store -- --exact store_model::{backend}\n\
                      history:\n{history}model after step #{step}:\n{model}",
                     backend = backend.name(),
                     step = failure.step,

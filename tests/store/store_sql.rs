@@ -6,18 +6,18 @@
 //! stores do: migrations, the expiry cleanup, identifier checks, the
 //! integer mapping, unreadable rows and outages.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::sql::{
-    TempDb, drop_table, postgres_store_with, sqlite_store, sqlite_store_with, test_config,
-    unique_table,
-};
 use session_seal::StoreError;
 use session_seal::store::{Record, SaveOutcome, SessionId, SessionStore, StoreKey};
 use session_sql::sqlx;
 use session_sql::{ConfigError, PostgresStore, SqlStoreConfig, SqliteStore};
+
+use crate::common;
+use crate::common::sql::{
+    TempDb, drop_table, postgres_store_with, sqlite_store, sqlite_store_with, test_config,
+    unique_table,
+};
 
 const NOW: u64 = 1_750_000_000;
 const HOUR: u64 = 3600;

@@ -304,4 +304,22 @@ mod tests {
         );
         assert!(key.ct_eq(&key));
     }
+
+    #[test]
+    fn store_keys_compare_and_show_as_their_bytes() {
+        let mut bytes = [0u8; 32];
+        bytes[0] = 0xab;
+        bytes[31] = 0x0f;
+        let key = StoreKey::from_bytes(bytes);
+        assert_eq!(key.as_bytes(), &bytes);
+        let hex = format!("ab{}0f", "00".repeat(30));
+        assert_eq!(key.to_hex(), hex);
+        assert_eq!(key.to_string(), hex);
+        assert_eq!(format!("{key:?}"), format!("StoreKey({hex})"));
+        assert_eq!(StoreKey::from_hex(&hex), Some(key));
+        let mut other = bytes;
+        other[31] = 0x0e;
+        assert!(!key.ct_eq(&StoreKey::from_bytes(other)));
+        assert!(key.ct_eq(&StoreKey::from_bytes(bytes)));
+    }
 }

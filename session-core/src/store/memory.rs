@@ -243,3 +243,6 @@ impl SessionStore for MemoryStore {
         Box::pin(async move { Ok(removed) })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -49,6 +49,8 @@ mod id;
 mod memory;
 mod per_user;
 mod request;
+#[cfg(test)]
+mod tests;
 
 pub use id::{SESSION_ID_LEN, SessionId, StoreKey};
 pub use memory::MemoryStore;

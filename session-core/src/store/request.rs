@@ -589,3 +589,6 @@ async fn touch_if_due(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -117,6 +117,12 @@ mod tests {
     use crate::wire::HEADER_LEN;
 
     #[test]
+    fn formats_are_labelled_as_the_cli_prints_them() {
+        assert_eq!(WireFormat::Signed.label(), "signed");
+        assert_eq!(WireFormat::Encrypted.label(), "encrypted");
+    }
+
+    #[test]
     fn garbage_is_malformed_or_too_large_never_a_panic() {
         for value in [
             "",

@@ -106,3 +106,27 @@ impl io::Write for FixedSink<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::FixedSink;
+
+    #[test]
+    fn the_sink_reports_every_byte_written_kept_or_not() {
+        let mut buf = Vec::with_capacity(4);
+        let capacity = buf.capacity();
+        let mut sink = FixedSink {
+            buf: &mut buf,
+            len: 0,
+        };
+        // `write` takes all it is given, as `io::Write` requires of a writer
+        // that does not fail (0 would mean it can take no more).
+        assert_eq!(sink.write(b"abc").expect("infallible"), 3);
+        assert_eq!(sink.write(b"de").expect("infallible"), 2);
+        assert!(sink.flush().is_ok());
+        assert_eq!(sink.len, 5);
+        assert_eq!((buf.as_slice(), buf.capacity()), (&b"abc"[..], capacity));
+    }
+}

@@ -256,3 +256,61 @@ fn peek_reads_kid_only_from_well_formed_values() {
     assert_eq!(peek_key_id(&value), Some(KeyId([1, 2, 3, 4])));
     assert_eq!(peek_key_id("garbage"), None);
 }
+
+#[test]
+fn a_key_id_shows_its_bytes_in_hex() {
+    let kid = KeyId([0xab, 0x00, 0x01, 0xff]);
+    assert_eq!(kid.to_bytes(), [0xab, 0x00, 0x01, 0xff]);
+    assert_eq!(kid.to_string(), "ab0001ff");
+    assert_eq!(format!("{kid:?}"), "KeyId(ab0001ff)");
+}
+
+#[test]
+fn max_json_len_is_the_longest_json_whose_base64_fits_a_set_cookie() {
+    // Base64 alone, before any header, name or attribute: the bound is tight.
+    assert!(base64_len(MAX_JSON_LEN) <= MAX_SET_COOKIE_LEN);
+    assert!(base64_len(MAX_JSON_LEN + 1) > MAX_SET_COOKIE_LEN);
+}
+
+#[test]
+fn base64_len_is_the_unpadded_encoded_length() {
+    for n in 0..100 {
+        assert_eq!(
+            base64_len(n),
+            URL_SAFE_NO_PAD.encode(vec![0u8; n]).len(),
+            "{n}"
+        );
+    }
+}
+
+#[test]
+fn a_value_of_exactly_max_value_len_is_read_and_one_byte_more_is_too_large() {
+    let h = URL_SAFE_NO_PAD.encode(header().to_bytes());
+    let t = "A".repeat(TAG_B64_LEN);
+    let p = "A".repeat(MAX_VALUE_LEN - HEADER_B64_LEN - TAG_B64_LEN - 2);
+    let signed = format!("{h}.{p}.{t}");
+    assert_eq!(signed.len(), MAX_VALUE_LEN);
+    assert!(split_signed(signed.as_bytes(), FORMAT_SIGNED).is_ok());
+    let longer = format!("{h}.{p}A.{t}");
+    assert_eq!(
+        split_signed(longer.as_bytes(), FORMAT_SIGNED).err(),
+        Some(OpenError::TooLarge {
+            size: MAX_VALUE_LEN + 1,
+            limit: MAX_VALUE_LEN
+        })
+    );
+    let h = URL_SAFE_NO_PAD.encode(encrypted_header().to_bytes());
+    let c = "A".repeat(MAX_VALUE_LEN - HEADER_B64_LEN - 1);
+    let encrypted = format!("{h}.{c}");
+    assert_eq!(encrypted.len(), MAX_VALUE_LEN);
+    let parts = split_encrypted(encrypted.as_bytes(), FORMAT_ENCRYPTED).expect("shaped");
+    assert_eq!(parts.sealed.len(), c.len());
+    let longer = format!("{h}.{c}A");
+    assert_eq!(
+        split_encrypted(longer.as_bytes(), FORMAT_ENCRYPTED).err(),
+        Some(OpenError::TooLarge {
+            size: MAX_VALUE_LEN + 1,
+            limit: MAX_VALUE_LEN
+        })
+    );
+}

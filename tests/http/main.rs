@@ -1,0 +1,33 @@
+//! Cookie-mode sessions through axum, driven like a browser by the shipped
+//! test kit (`session_seal::testing::TestClient`, in memory: nothing here
+//! depends on a socket, so none is opened). One test binary for the HTTP
+//! side, so the examples and the kit are compiled and linked once.
+//!
+//! - `http_sessions`: the `multi_layer` example's cookies, attributes and
+//!   lifecycle;
+//! - `http_lifetime`: the idle and absolute clocks, cookie and store mode;
+//! - `adversarial_http`: hostile `Cookie` headers and what reaches the logs;
+//! - `layer_scope`: how extractors find their layer (nesting, panics,
+//!   spawned tasks, `Buffer`);
+//! - `testing_kit`: the kit itself (jar rules, devices, minted sessions).
+//!
+//! Store mode on real backends is in the `store` test binary. Run one module
+//! with `cargo test --test http <module>::`.
+
+// The examples' apps, as their `main`s use them; whatever part a test does
+// not use must not warn.
+#[allow(dead_code)]
+#[path = "../../examples/multi_layer/app.rs"]
+mod app;
+#[allow(dead_code)]
+#[path = "../../examples/store_mode/app.rs"]
+mod store_app;
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod adversarial_http;
+mod http_lifetime;
+mod http_sessions;
+mod layer_scope;
+mod testing_kit;
