@@ -47,11 +47,13 @@ pub(crate) async fn load<T: SessionPayload + 'static>(
     let mut current = Current::absent();
     if let Some((found, _)) = sessions.earlier(type_id) {
         current.status = found.status;
+        // The row's times only: the data is decoded in place, not copied.
         let seen = sessions.with_stored(type_id, spec, |state, _| {
-            Some((state.decode::<T>()?, state.record()?.clone()))
+            let record = state.record()?;
+            Some((state.decode::<T>()?, record.created_at, record.expires_at))
         });
-        if let Some((value, record)) = seen {
-            accept_record(&mut current, &record, value);
+        if let Some((value, started, expires_at)) = seen {
+            accept_times(&mut current, started, expires_at, value);
         }
         return Ok(current);
     }
@@ -71,7 +73,7 @@ pub(crate) async fn load<T: SessionPayload + 'static>(
             reissue,
         } => {
             if let Some(record) = state.record() {
-                accept_record(&mut current, record, value);
+                accept_times(&mut current, record.created_at, record.expires_at, value);
             }
             current.status = SessionStatus::Valid;
             sessions.with_stored(type_id, spec, |slot, _| *slot = *state);
@@ -88,11 +90,12 @@ pub(crate) async fn load<T: SessionPayload + 'static>(
     Ok(current)
 }
 
-/// Takes a row's payload and times.
-fn accept_record<T>(current: &mut Current<T>, record: &store::Record, value: T) {
-    current.issued_at = Some(record.created_at);
-    current.started_at = Some(record.created_at);
-    current.expires_at = Some(record.expires_at);
+/// Takes a row's payload and times (a stored session is issued when it
+/// starts).
+fn accept_times<T>(current: &mut Current<T>, started: u64, expires_at: u64, value: T) {
+    current.issued_at = Some(started);
+    current.started_at = Some(started);
+    current.expires_at = Some(expires_at);
     current.value = Some(value);
 }
 
@@ -136,12 +139,13 @@ fn change<T: SessionPayload + 'static>(
             .map(|record| (record.created_at, record.expires_at)))
     });
     match times {
-        Ok(times) => {
-            if let Some((started, expires_at)) = times {
-                current.issued_at = Some(started);
-                current.started_at = Some(started);
-                current.expires_at = Some(expires_at);
-            }
+        Ok(Some((started, expires_at))) => {
+            accept_times(current, started, expires_at, value);
+            Ok(())
+        }
+        // Not reached (a change always leaves a session in use); the value
+        // is still the handler's.
+        Ok(None) => {
             current.value = Some(value);
             Ok(())
         }
