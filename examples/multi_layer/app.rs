@@ -1,7 +1,7 @@
 //! The demo app of `cargo run --example multi_layer`: three independent
 //! sessions (admin, tenant, operator) under one secret; the admin one is
 //! encrypted, the other two signed. The HTTP tests in
-//! `tests/http_sessions.rs` drive this same router.
+//! `tests/http/http_sessions.rs` drive this same router.
 
 use axum::Router;
 use axum::extract::Path;

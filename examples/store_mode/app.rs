@@ -1,6 +1,6 @@
 //! The demo app of `cargo run --example store_mode`: an account session kept
 //! in a session store, so it can be revoked ("sign out everywhere", "sign out
-//! other devices", an admin ban). The HTTP tests in `tests/store_http.rs`
+//! other devices", an admin ban). The HTTP tests in `tests/store/store_http.rs`
 //! drive these same routes against the memory store and Redis.
 
 use std::sync::Arc;
