@@ -79,6 +79,14 @@ pub enum SealError {
     /// serde_json refused the payload (e.g. a map with non-string keys).
     #[error("session payload could not be serialized: {0}")]
     Serialize(#[source] serde_json::Error),
+    /// A revocable type's payload names a user whose key is empty or longer
+    /// than [`MAX_USER_LEN`](crate::revocation::MAX_USER_LEN) bytes: such a
+    /// session could not be revoked by user, so it is not issued.
+    #[error("a revocable session's user key must be 1..=1024 bytes, not {len}")]
+    RevocableUser {
+        /// The key's length in bytes.
+        len: usize,
+    },
 }
 
 /// A cookie value could not be opened. Each variant is a reason to treat the

@@ -413,8 +413,9 @@ impl Keyring {
     /// outlives the type's `absolute_max_age`.
     ///
     /// Fails with [`SealError::Expired`] when the session's absolute lifetime
-    /// has already ended, and [`SealError::TooLarge`] as
-    /// [`seal_at`](Self::seal_at) does.
+    /// has already ended, [`SealError::TooLarge`] as
+    /// [`seal_at`](Self::seal_at) does, and [`SealError::RevocableUser`]
+    /// when a revocable type's user key could not be revoked.
     ///
     /// # Panics
     ///
@@ -427,6 +428,9 @@ impl Keyring {
         started_at: u64,
         now: u64,
     ) -> Result<String, SealError> {
+        if T::SPEC.is_revocable() {
+            check_revocable_user(payload)?;
+        }
         if T::SPEC.is_encrypted() {
             // The plaintext: in a buffer that never grows, wiped on every path.
             let mut json = wire::PayloadJson::serialize(payload).map_err(SealError::Serialize)?;
@@ -784,3 +788,15 @@ mod tests;
 #[cfg(test)]
 #[path = "keyring_vectors.rs"]
 mod vectors;
+
+/// A revocable payload's user key, if it has one, must fit a revocation
+/// ([`crate::revocation::MAX_USER_LEN`]); an anonymous one (no user) is
+/// revoked only with its whole namespace.
+fn check_revocable_user<T: SessionPayload>(payload: &T) -> Result<(), SealError> {
+    match payload.session_user() {
+        Some(user) if user.is_empty() || user.len() > crate::revocation::MAX_USER_LEN => {
+            Err(SealError::RevocableUser { len: user.len() })
+        }
+        _ => Ok(()),
+    }
+}

@@ -11,9 +11,11 @@
 
 mod error;
 mod keyring;
+mod namespace;
 mod opened;
 mod payload;
 mod registry;
+pub mod revocation;
 mod secret;
 mod spec;
 pub mod store;
@@ -28,6 +30,7 @@ pub(crate) const TRACING_TARGET: &str = "session_seal";
 
 pub use error::{KeyringError, OpenError, RegistryError, SealError, SecretError, StoreError};
 pub use keyring::{Keyring, PREVIOUS_SECRETS_VAR};
+pub use namespace::Namespace;
 pub use opened::Opened;
 pub use payload::{SessionPayload, UserKey, decode_migrated};
 pub use registry::Registry;

@@ -116,6 +116,16 @@ pub enum SpecError {
         "encrypted applies only to cookie-mode sessions; a store-mode cookie carries only a random id, which is already opaque"
     )]
     EncryptedStore,
+    /// `revocable` was set on a store-mode spec: a stored session is ended
+    /// by deleting its row, which needs no revocation feed.
+    #[error(
+        "revocable applies only to cookie-mode sessions; store-mode sessions are ended by deleting their row"
+    )]
+    RevocableStore,
+    /// `revocable` was set without `absolute_max_age`: the absolute lifetime
+    /// bounds how long a revocation must be remembered.
+    #[error("revocable needs absolute_max_age: it bounds how long a revocation must be remembered")]
+    RevocableLifetime,
 }
 
 impl SpecError {
@@ -164,6 +174,12 @@ impl SpecError {
             SpecError::EncryptedStore => {
                 "invalid session spec: encrypted is for cookie mode; a store-mode id is already opaque"
             }
+            SpecError::RevocableStore => {
+                "invalid session spec: revocable is for cookie mode; store mode deletes rows instead"
+            }
+            SpecError::RevocableLifetime => {
+                "invalid session spec: revocable needs absolute_max_age (it bounds the revocation table)"
+            }
         }
     }
 }
@@ -201,6 +217,7 @@ pub struct SessionSpec {
     secure: bool,
     storage: Storage,
     encrypted: bool,
+    revocable: bool,
     touch_after_secs: u64,
     max_per_user: Option<u32>,
 }
@@ -228,6 +245,7 @@ impl SessionSpec {
             secure: None,
             storage: Storage::Cookie,
             encrypted: false,
+            revocable: false,
             touch_after_secs: None,
             max_per_user: None,
         }
@@ -330,6 +348,14 @@ impl SessionSpec {
     pub const fn is_encrypted(&self) -> bool {
         self.encrypted
     }
+    /// Whether sessions of this type can be ended before they expire in
+    /// cookie mode: a value opens only if its session started at or after
+    /// every revocation covering its user and namespace (see
+    /// `session_core::revocation`). Store-mode types are revocable by
+    /// nature and report `false` here.
+    pub const fn is_revocable(&self) -> bool {
+        self.revocable
+    }
     /// Store mode: a stored session's expiry is pushed back to now + `max_age`
     /// when it is used and its last touch is at least this old.
     pub const fn touch_after_secs(&self) -> u64 {
@@ -377,6 +403,7 @@ pub struct SessionSpecBuilder {
     secure: Option<bool>,
     storage: Storage,
     encrypted: bool,
+    revocable: bool,
     touch_after_secs: Option<u64>,
     max_per_user: Option<u32>,
 }
@@ -441,6 +468,15 @@ impl SessionSpecBuilder {
         self.encrypted = true;
         self
     }
+    /// Make cookie-mode sessions of this type revocable (see
+    /// [`SessionSpec::is_revocable`]). Needs `absolute_max_age`, which bounds
+    /// how long a revocation is remembered, and a `user` on the payload
+    /// ([`SessionPayload::session_user`](crate::SessionPayload::session_user))
+    /// for per-user revocation.
+    pub const fn revocable(mut self) -> Self {
+        self.revocable = true;
+        self
+    }
     /// Store mode: touch interval in seconds (default five minutes, or half of
     /// `max_age` when that is shorter).
     pub const fn touch_after_secs(mut self, secs: u64) -> Self {
@@ -497,6 +533,12 @@ impl SessionSpecBuilder {
         if stored && self.encrypted {
             return Err(SpecError::EncryptedStore);
         }
+        if self.revocable && stored {
+            return Err(SpecError::RevocableStore);
+        }
+        if self.revocable && self.absolute_max_age_secs.is_none() {
+            return Err(SpecError::RevocableLifetime);
+        }
         if !is_cookie_path(self.path) {
             return Err(SpecError::Path);
         }
@@ -540,6 +582,7 @@ impl SessionSpecBuilder {
             secure,
             storage: self.storage,
             encrypted: self.encrypted,
+            revocable: self.revocable,
             touch_after_secs,
             max_per_user: self.max_per_user,
         })
