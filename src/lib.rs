@@ -192,7 +192,8 @@
 //! async fn sign_out_everywhere(
 //!     mut session: TypedSession<AccountSession>,
 //! ) -> Result<String, SessionError> {
-//!     let ended = session.logout_all().await?; // every device of this user
+//!     // Store mode counts the rows it ended; a revocable cookie type, `None`.
+//!     let ended = session.logout_everywhere().await?.unwrap_or(0);
 //!     Ok(format!("ended {ended} sessions"))
 //! }
 //!
@@ -376,7 +377,15 @@ pub mod store {
     #[cfg(any(feature = "postgres", feature = "sqlite"))]
     pub use session_sql::{ConfigError as SqlConfigError, SqlStoreConfig};
 }
-pub use session_core::{Inspection, SessionSpecBuilder, WireFormat, inspect};
+pub mod revocation {
+    //! Revocable cookie-mode sessions (`#[session(revocable)]`): the
+    //! [`Revocations`] handle the layer checks, the [`RevocationFeed`]
+    //! contract and [`MemoryFeed`] (all from `session_core::revocation`),
+    //! plus the server feeds behind the store features.
+
+    pub use session_core::revocation::*;
+}
+pub use session_core::{Inspection, Namespace, SessionSpecBuilder, WireFormat, inspect};
 pub use session_core::{
     KeyId, Keyring, KeyringError, OpenError, Opened, PREVIOUS_SECRETS_VAR, Registry, RegistryError,
     SECRET_VAR, SameSite, SealError, SecretError, SessionPayload, SessionSecret, SessionSpec,

@@ -118,12 +118,13 @@ async fn logout(mut session: TypedSession<AccountSession>) -> &'static str {
 }
 
 async fn logout_all(mut session: TypedSession<AccountSession>) -> Result<String, SessionError> {
-    let ended = session.logout_all().await?;
+    // Store mode counts the rows it deleted (cookie mode cannot: `None`).
+    let ended = session.logout_everywhere().await?.unwrap_or(0);
     Ok(format!("signed out {ended} sessions\n"))
 }
 
 async fn logout_others(mut session: TypedSession<AccountSession>) -> Result<String, SessionError> {
-    let ended = session.logout_others().await?;
+    let ended = session.logout_others().await?.unwrap_or(0);
     Ok(format!("signed out {ended} other sessions\n"))
 }
 

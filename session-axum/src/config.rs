@@ -3,6 +3,7 @@
 use std::any::TypeId;
 use std::sync::Arc;
 
+use session_core::revocation::Revocations;
 use session_core::store::SessionStore;
 use session_core::unix_now;
 use session_core::{Keyring, SessionSpec};
@@ -24,6 +25,8 @@ pub(crate) struct LayerConfig {
     pub(crate) contains: fn(TypeId) -> bool,
     /// Where store-mode types keep their rows.
     pub(crate) store: Option<Arc<dyn SessionStore>>,
+    /// What revocable cookie-mode types are checked against.
+    pub(crate) revocations: Option<Revocations>,
     /// Whether session changes are written when the response is a 5xx.
     pub(crate) save_on_server_error: bool,
 }

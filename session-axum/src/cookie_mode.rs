@@ -4,31 +4,43 @@
 use std::any::TypeId;
 
 use http::request::Parts;
-use session_core::{Opened, SessionPayload};
+use session_core::revocation::{Refusal, Revocation};
+use session_core::{OpenError, Opened, SessionPayload};
 
 use crate::TRACING_TARGET;
 use crate::config::LayerConfig;
 use crate::cookie;
 use crate::current::Current;
 use crate::error::SessionError;
+use crate::rejection::SessionRejection;
 use crate::request::{Opened as Found, Pending, RequestSessions, StaticSpec, found_none};
 use crate::status::SessionStatus;
 
 /// Opens `T` for an extractor. The request's first extractor of `T` scans
 /// its cookies; a later one reuses that outcome (the same status, the same
 /// cookie) and sees this request's changes.
+///
+/// Fails only for a revocable type, when the layer has no revocations
+/// (500) or its revocation table is stale (503): never because of what the
+/// client sent.
 pub(crate) fn load<T: SessionPayload + 'static>(
     parts: &Parts,
     sessions: &RequestSessions,
-) -> Current<T> {
+) -> Result<Current<T>, SessionRejection> {
     let config = &sessions.config;
     let spec = T::SPEC_REF;
+    if spec.is_revocable() && config.revocations.is_none() {
+        // A wiring mistake, reported whether or not a cookie came.
+        return Err(SessionRejection::MissingRevocations {
+            type_name: spec.type_name(),
+        });
+    }
     let type_id = TypeId::of::<T>();
     let mut current = Current::absent();
     let Some((found, pending)) = sessions.earlier(type_id) else {
-        let (found, pending) = scan::<T>(parts, config, &mut current);
+        let (found, pending) = scan::<T>(parts, config, &mut current)?;
         sessions.opened(type_id, spec, found, pending);
-        return current;
+        return Ok(current);
     };
     let now = config.now();
     current.status = found.status;
@@ -44,7 +56,7 @@ pub(crate) fn load<T: SessionPayload + 'static>(
     if let Some(Ok(opened)) = opened {
         current.accept(opened);
     }
-    current
+    Ok(current)
 }
 
 /// The first look at `T`'s cookies in this request: fills `current` (which
@@ -54,12 +66,22 @@ fn scan<T: SessionPayload + 'static>(
     parts: &Parts,
     config: &LayerConfig,
     current: &mut Current<T>,
-) -> (Found, Option<Pending>) {
+) -> Result<(Found, Option<Pending>), SessionRejection> {
     let now = config.now();
     let spec = T::SPEC_REF;
     let mut first_error = None;
     for (index, candidate) in cookie::candidates(&parts.headers, spec.cookie()).enumerate() {
-        match config.keyring.open_bytes_at::<T>(candidate, now) {
+        let opened = config
+            .keyring
+            .open_bytes_at::<T>(candidate, now)
+            .map_err(CheckError::Open)
+            .and_then(|opened| {
+                if spec.is_revocable() {
+                    check_revocation(config, &opened)?;
+                }
+                Ok(opened)
+            });
+        match opened {
             Ok(opened) => {
                 let reissued = if opened.needs_reissue() {
                     reissue(config, &opened, now).map(|value| Pending::Set {
@@ -75,16 +97,44 @@ fn scan<T: SessionPayload + 'static>(
                     status: SessionStatus::Valid,
                     candidate: Some(index),
                 };
-                return (found, reissued);
+                return Ok((found, reissued));
             }
-            Err(error) => {
+            Err(CheckError::Open(error)) => {
                 first_error.get_or_insert(error);
             }
+            Err(CheckError::Reject(rejection)) => return Err(rejection),
         }
     }
     let (found, pending) = found_none(spec, first_error);
     current.status = found.status;
-    (found, pending)
+    Ok((found, pending))
+}
+
+/// Why a cookie did not open: the cookie's fault (treated as absent), or
+/// the server's (the request is refused).
+enum CheckError {
+    Open(OpenError),
+    Reject(SessionRejection),
+}
+
+/// A revocable value that opened must also have started after every
+/// revocation of its user and namespace: a table lookup, no I/O.
+fn check_revocation<T: SessionPayload>(
+    config: &LayerConfig,
+    opened: &Opened<T>,
+) -> Result<(), CheckError> {
+    let type_name = T::SPEC.type_name();
+    let revocations = config.revocations.as_ref().ok_or(CheckError::Reject(
+        SessionRejection::MissingRevocations { type_name },
+    ))?;
+    let user = opened.payload.session_user();
+    match revocations.check(T::SPEC.namespace(), user.as_deref(), opened.started_at) {
+        Ok(()) => Ok(()),
+        Err(Refusal::Revoked) => Err(CheckError::Open(OpenError::Revoked)),
+        Err(_) => Err(CheckError::Reject(SessionRejection::RevocationsStale {
+            type_name,
+        })),
+    }
 }
 
 /// Seals `value` for the session that started at `started`, records the
@@ -119,6 +169,57 @@ pub(crate) fn seal<T: SessionPayload + 'static>(
 /// Ends the session: a removal cookie with the same name, path and domain.
 pub(crate) fn remove<T: SessionPayload + 'static>(sessions: &RequestSessions) {
     sessions.record(TypeId::of::<T>(), T::SPEC_REF, Some(Pending::Remove));
+}
+
+/// `logout_everywhere` (`keep_this` false) and `logout_others` (true) of a
+/// revocable type: revokes every session of the current user begun before
+/// now, then removes this browser's cookie or issues it a fresh session
+/// that starts now (so the revocation does not cover it). The cookie is
+/// committed: the revocation is already published, so the response carries
+/// it whatever the handler answers.
+pub(crate) async fn revoke_user<T: SessionPayload + 'static>(
+    sessions: &RequestSessions,
+    current: &mut Current<T>,
+    keep_this: bool,
+) -> Result<(), SessionError> {
+    let type_name = T::SPEC.type_name();
+    let Some(revocations) = sessions
+        .config
+        .revocations
+        .as_ref()
+        .filter(|_| T::SPEC.is_revocable())
+    else {
+        return Err(SessionError::NotRevocable { type_name });
+    };
+    let Some(user) = current
+        .value
+        .as_ref()
+        .and_then(SessionPayload::session_user)
+    else {
+        return Ok(());
+    };
+    let now = sessions.config.now();
+    let revocation = Revocation::user(session_core::Namespace::of::<T>(), user, now)
+        .map_err(|_| SessionError::NotRevocable { type_name })?;
+    revocations.revoke(&revocation).await?;
+    let (type_id, spec) = (TypeId::of::<T>(), T::SPEC_REF);
+    match current.value.take() {
+        Some(value) if keep_this => {
+            if let Err((_, error)) = seal(sessions, current, value, now) {
+                // Revoked but not re-issued: this browser is logged out too.
+                current.end();
+                sessions.record(type_id, spec, Some(Pending::Remove));
+                sessions.commit(type_id, spec);
+                return Err(error);
+            }
+        }
+        _ => {
+            current.end();
+            sessions.record(type_id, spec, Some(Pending::Remove));
+        }
+    }
+    sessions.commit(type_id, spec);
+    Ok(())
 }
 
 /// Seals an opened payload again under the primary key and current schema

@@ -39,8 +39,17 @@ pub enum SessionError {
         /// The session type.
         type_name: &'static str,
     },
-    /// A store-only operation (`logout_all`, `logout_others`,
-    /// `user_sessions`) on a cookie-mode type: a programming mistake, 500.
+    /// `logout_everywhere` or `logout_others` on a cookie-mode type that is
+    /// not `#[session(revocable)]`: a programming mistake, 500.
+    #[error(
+        "`{type_name}` is a cookie-mode session that cannot be ended elsewhere; declare it #[session(revocable)] or #[session(store)]"
+    )]
+    NotRevocable {
+        /// The session type.
+        type_name: &'static str,
+    },
+    /// A store-only operation (`user_sessions`) on a cookie-mode type: a
+    /// programming mistake, 500.
     #[error("`{type_name}` is a cookie-mode session; this operation needs #[session(store)]")]
     NotStored {
         /// The session type.
@@ -60,9 +69,9 @@ impl SessionError {
             SessionError::Revoked { .. } | SessionError::Seal(SealError::Expired { .. }) => {
                 StatusCode::UNAUTHORIZED
             }
-            SessionError::Seal(_) | SessionError::NotStored { .. } => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            SessionError::Seal(_)
+            | SessionError::NotStored { .. }
+            | SessionError::NotRevocable { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -79,9 +88,9 @@ impl SessionError {
             SessionError::Seal(SealError::Expired { .. }) => {
                 "the session has expired, please sign in again".to_owned()
             }
-            SessionError::Seal(_) | SessionError::NotStored { .. } => {
-                "the session could not be saved".to_owned()
-            }
+            SessionError::Seal(_)
+            | SessionError::NotStored { .. }
+            | SessionError::NotRevocable { .. } => "the session could not be saved".to_owned(),
         }
     }
 }

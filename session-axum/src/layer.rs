@@ -13,6 +13,7 @@ use axum::response::IntoResponse as _;
 use http::header::{CACHE_CONTROL, HeaderMap, HeaderValue, VARY};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
+use session_core::revocation::Revocations;
 use session_core::store::SessionStore;
 use session_core::{Keyring, Registry, RegistryError};
 use tower_layer::Layer;
@@ -134,10 +135,61 @@ impl<R: Registry> SessionLayer<R> {
                 registry_name: std::any::type_name::<R>(),
                 contains: R::contains,
                 store: None,
+                revocations: None,
                 save_on_server_error: false,
             }),
             registry: PhantomData,
         })
+    }
+
+    /// Sets the revocations that `#[session(revocable)]` types are checked
+    /// against (after their MAC, in memory: no I/O per request).
+    ///
+    /// Without them, extracting a revocable type fails with
+    /// [`SessionRejection::MissingRevocations`](crate::SessionRejection::MissingRevocations);
+    /// while their feed is silent past its staleness bound, with
+    /// [`SessionRejection::RevocationsStale`](crate::SessionRejection::RevocationsStale)
+    /// (503). Keep a clone of the handle to revoke users from admin code.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// # use session_axum::SessionLayer;
+    /// # use session_core::{Keyring, SessionSecret};
+    /// use session_core::revocation::{MemoryFeed, Revocations};
+    /// # struct App;
+    /// # impl session_core::Registry for App {
+    /// #     const SPECS: &'static [session_core::SessionSpec] = &[];
+    /// #     fn contains(_: std::any::TypeId) -> bool { false }
+    /// # }
+    /// let revocations = Revocations::builder::<App>(MemoryFeed::new()).start();
+    /// let layer = SessionLayer::<App>::new(Keyring::new(SessionSecret::generate()))
+    ///     .revocations(revocations.clone());
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `revocations` keeps revocations for less time than the longest
+    /// `absolute_max_age` of `R`'s revocable types (a handle built for
+    /// another registry): it would forget revocations that still match.
+    #[must_use = "the layer with this setting is returned, not changed in place"]
+    pub fn revocations(self, revocations: Revocations) -> Self {
+        let needed = R::SPECS
+            .iter()
+            .filter(|spec| spec.is_revocable())
+            .filter_map(|spec| spec.absolute_max_age_secs())
+            .max()
+            .unwrap_or(0);
+        let kept = revocations.table().retention_secs();
+        assert!(
+            kept >= needed,
+            "revocations keep {kept} s but `{}` needs {needed} s: build them with \
+             Revocations::builder::<{}>(feed)",
+            std::any::type_name::<R>(),
+            std::any::type_name::<R>(),
+        );
+        self.map_config(|config| config.revocations = Some(revocations))
     }
 }
 

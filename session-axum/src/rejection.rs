@@ -51,6 +51,25 @@ pub enum SessionRejection {
         /// The session type the handler asked for.
         type_name: &'static str,
     },
+    /// A revocable type (`#[session(revocable)]`) is used but the layer has
+    /// no revocations to check it against: a wiring mistake, answered with
+    /// 500.
+    #[error(
+        "`{type_name}` is a revocable session (#[session(revocable)]): give the layer its \
+         revocations with `.revocations(Revocations::builder::<YourRegistry>(feed).start())`"
+    )]
+    MissingRevocations {
+        /// The session type the handler asked for.
+        type_name: &'static str,
+    },
+    /// The revocation feed has not been heard from within its staleness
+    /// bound, so a revocable session cannot be trusted: 503 (fail closed).
+    /// Non-revocable types are unaffected.
+    #[error("revocation feed silent while opening `{type_name}`")]
+    RevocationsStale {
+        /// The session type the handler asked for.
+        type_name: &'static str,
+    },
     /// The session store could not be reached to load a store-mode session:
     /// 503. The request is not treated as logged out.
     #[error("session store unavailable while loading `{type_name}`: {source}")]
@@ -77,8 +96,10 @@ impl SessionRejection {
         match self {
             SessionRejection::MissingLayer { .. }
             | SessionRejection::Unregistered { .. }
-            | SessionRejection::MissingStore { .. } => StatusCode::INTERNAL_SERVER_ERROR,
-            SessionRejection::StoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            | SessionRejection::MissingStore { .. }
+            | SessionRejection::MissingRevocations { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            SessionRejection::StoreUnavailable { .. }
+            | SessionRejection::RevocationsStale { .. } => StatusCode::SERVICE_UNAVAILABLE,
             SessionRejection::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
         }
     }
@@ -89,6 +110,7 @@ impl SessionRejection {
         match self {
             SessionRejection::Unauthorized { .. } => "authentication required".to_owned(),
             SessionRejection::StoreUnavailable { .. } => STORE_UNAVAILABLE_BODY.to_owned(),
+            SessionRejection::RevocationsStale { .. } => REVOCATIONS_STALE_BODY.to_owned(),
             wiring => wiring.to_string(),
         }
     }
@@ -103,6 +125,9 @@ impl IntoResponse for SessionRejection {
             SessionRejection::StoreUnavailable { .. } => {
                 tracing::error!(target: TRACING_TARGET, reason = %self, "session store unavailable");
             }
+            SessionRejection::RevocationsStale { .. } => {
+                tracing::error!(target: TRACING_TARGET, reason = %self, "revocation feed stale");
+            }
             _ => tracing::error!(target: TRACING_TARGET, reason = %self, "session wiring error"),
         }
         (self.status(), self.body_text()).into_response()
@@ -111,3 +136,6 @@ impl IntoResponse for SessionRejection {
 
 /// The 503 body: says what failed, nothing about the store's address.
 pub(crate) const STORE_UNAVAILABLE_BODY: &str = "session store unavailable, please retry";
+
+/// The 503 body of a stale revocation table.
+pub(crate) const REVOCATIONS_STALE_BODY: &str = "session service unavailable, please retry";

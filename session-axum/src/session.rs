@@ -37,9 +37,12 @@ use crate::{cookie_mode, store_mode};
 /// holds only a sealed id. Extraction then also fails with
 /// [`SessionRejection::StoreUnavailable`] (503) when the store cannot be
 /// reached (never a silent logout), and the store-only operations
-/// [`save`](Self::save), [`logout_all`](Self::logout_all),
-/// [`logout_others`](Self::logout_others) and
-/// [`user_sessions`](Self::user_sessions) are available.
+/// [`save`](Self::save) and [`user_sessions`](Self::user_sessions) are
+/// available, as are [`logout_everywhere`](Self::logout_everywhere) and
+/// [`logout_others`](Self::logout_others), which also serve revocable
+/// cookie-mode types (`#[session(revocable)]`). A revocable type's
+/// extraction fails with [`SessionRejection::RevocationsStale`] (503) while
+/// the layer's revocation feed is silent.
 ///
 /// If the request carries several cookies with `T`'s name, every one is tried
 /// in the order sent and the first that opens wins, so cookies planted by a
@@ -195,24 +198,77 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     }
 
     /// Ends every session of this type that the current user holds, on every
-    /// device, this one included. Returns how many rows were deleted.
+    /// device, this one included ("log out everywhere", after a password
+    /// reset or a suspected theft).
+    ///
+    /// - Store mode: deletes the user's rows; returns `Some(n)`, the number
+    ///   of rows deleted.
+    /// - Revocable cookie mode (`#[session(revocable)]`): publishes a
+    ///   revocation of the user through the layer's
+    ///   [`Revocations`](session_core::revocation::Revocations), so every
+    ///   copy of every cookie of theirs begun before now stops opening in
+    ///   every process, and clears this browser's cookie. Returns `None`:
+    ///   nothing is stored, so there is nothing to count.
     ///
     /// The user is the payload's [`SessionPayload::session_user`]
-    /// (`#[session(user = "…")]`); with no session or no user, nothing
-    /// happens and `Ok(0)` is returned. To end another user's sessions (an
-    /// admin banning someone), use
+    /// (`#[session(user = "…")]`); with no session or no user nothing
+    /// happens (`Some(0)` in store mode, `None` in cookie mode). To end
+    /// another user's sessions (an admin banning someone) use
     /// [`SessionStoreExt::logout_all`](session_core::store::SessionStoreExt::logout_all)
-    /// on the store.
+    /// on the store or
+    /// [`Revocations::revoke_user`](session_core::revocation::Revocations::revoke_user).
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Store`] (503) when the store or the revocation feed
+    /// cannot be reached: nothing was ended. [`SessionError::NotRevocable`]
+    /// (500) for a cookie-mode type that is not revocable.
+    pub async fn logout_everywhere(&mut self) -> Result<Option<usize>, SessionError> {
+        if T::SPEC.is_stored() {
+            return store_mode::logout_all(&self.sessions, &mut self.current)
+                .await
+                .map(Some);
+        }
+        cookie_mode::revoke_user(&self.sessions, &mut self.current, false).await?;
+        Ok(None)
+    }
+
+    /// The former name of [`logout_everywhere`](Self::logout_everywhere),
+    /// for store mode only.
+    #[deprecated(
+        since = "0.2.0",
+        note = "renamed `logout_everywhere`, which also serves revocable cookie-mode types"
+    )]
     pub async fn logout_all(&mut self) -> Result<usize, SessionError> {
         store_mode::logout_all(&self.sessions, &mut self.current).await
     }
 
     /// Ends every other session of this type that the current user holds
-    /// ("sign out other devices"), keeping this one. Writes this session's
-    /// pending changes first, so the kept row exists. Returns how many rows
-    /// were deleted; `Ok(0)` with no session or no user.
-    pub async fn logout_others(&mut self) -> Result<usize, SessionError> {
-        store_mode::logout_others(&self.sessions, &mut self.current).await
+    /// ("sign out other devices"), keeping this one.
+    ///
+    /// - Store mode: writes this session's pending changes first, so the
+    ///   kept row exists, then deletes the user's other rows; returns
+    ///   `Some(n)`, the number deleted.
+    /// - Revocable cookie mode: revokes the user's sessions begun before
+    ///   now and issues this browser a fresh cookie for the same payload
+    ///   that starts now, which the revocation does not cover (its absolute
+    ///   lifetime counts from now). Returns `None`.
+    ///
+    /// With no session or no user nothing happens.
+    ///
+    /// # Errors
+    ///
+    /// As [`logout_everywhere`](Self::logout_everywhere). In cookie mode,
+    /// if the revocation was published but the fresh cookie cannot be
+    /// sealed, this browser is logged out too and the seal error returned.
+    pub async fn logout_others(&mut self) -> Result<Option<usize>, SessionError> {
+        if T::SPEC.is_stored() {
+            return store_mode::logout_others(&self.sessions, &mut self.current)
+                .await
+                .map(Some);
+        }
+        cookie_mode::revoke_user(&self.sessions, &mut self.current, true).await?;
+        Ok(None)
     }
 
     /// The current user's live sessions of this type, oldest first (for a
@@ -271,7 +327,7 @@ where
             // moves each handler's future into a box on every request).
             Box::pin(store_mode::load(parts, &sessions)).await?
         } else {
-            cookie_mode::load(parts, &sessions)
+            cookie_mode::load(parts, &sessions)?
         };
         Ok(TypedSession { sessions, current })
     }

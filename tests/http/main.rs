@@ -9,6 +9,8 @@
 //! - `adversarial_http`: hostile `Cookie` headers and what reaches the logs;
 //! - `layer_scope`: how extractors find their layer (nesting, panics,
 //!   spawned tasks, `Buffer`);
+//! - `revocation_http`: revocable cookie-mode sessions across two
+//!   processes, keep-this-device, a silent feed;
 //! - `testing_kit`: the kit itself (jar rules, devices, minted sessions).
 //!
 //! Store mode on real backends is in the `store` test binary. Run one module
@@ -30,4 +32,5 @@ mod adversarial_http;
 mod http_lifetime;
 mod http_sessions;
 mod layer_scope;
+mod revocation_http;
 mod testing_kit;
