@@ -53,3 +53,13 @@ impl<F: RevocationFeed + ?Sized> RevocationFeed for std::sync::Arc<F> {
         (**self).follow(table)
     }
 }
+
+impl<F: RevocationFeed + ?Sized> RevocationFeed for Box<F> {
+    fn publish<'a>(&'a self, revocation: &'a Revocation, keep_since: u64) -> FeedFuture<'a, ()> {
+        (**self).publish(revocation, keep_since)
+    }
+
+    fn follow<'a>(&'a self, table: &'a RevocationTable) -> FeedFuture<'a, ()> {
+        (**self).follow(table)
+    }
+}

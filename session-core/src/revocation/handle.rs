@@ -88,15 +88,16 @@ impl RevocationsBuilder {
             .unwrap_or_else(|| Arc::new(crate::time::unix_now));
         let table_clock = Arc::clone(&clock);
         table = table.with_clock(move || table_clock());
+        let feed = Arc::clone(&self.feed);
         let shared = Arc::new(Shared {
             table,
-            feed: self.feed,
+            feed: Some(self.feed),
             clock,
         });
-        let task = tokio::spawn(follow_forever(Arc::clone(&shared)));
+        let task = tokio::spawn(follow_forever(Arc::clone(&shared), feed));
         Revocations {
             shared,
-            _task: Arc::new(TaskGuard(task.abort_handle())),
+            _task: Some(Arc::new(TaskGuard(task.abort_handle()))),
         }
     }
 }
@@ -113,7 +114,8 @@ impl fmt::Debug for RevocationsBuilder {
 
 struct Shared {
     table: RevocationTable,
-    feed: Arc<dyn RevocationFeed>,
+    /// `None` for [`Revocations::local`].
+    feed: Option<Arc<dyn RevocationFeed>>,
     clock: Clock,
 }
 
@@ -165,7 +167,8 @@ impl Drop for TaskGuard {
 #[derive(Clone)]
 pub struct Revocations {
     shared: Arc<Shared>,
-    _task: Arc<TaskGuard>,
+    /// The follower task; `None` for [`Revocations::local`].
+    _task: Option<Arc<TaskGuard>>,
 }
 
 impl Revocations {
@@ -179,6 +182,23 @@ impl Revocations {
             heartbeat: DEFAULT_HEARTBEAT,
             staleness_bound: DEFAULT_STALENESS_BOUND,
             clock: None,
+        }
+    }
+
+    /// Revocations of registry `R` within this one process, with no feed:
+    /// each is applied to the table when made, the table is never stale, and
+    /// nothing survives a restart. For a single-process app or a test; with
+    /// several processes (or to keep revocations over a restart) use
+    /// [`builder`](Self::builder) with a Redis, PostgreSQL or SQLite feed.
+    /// Needs no runtime.
+    pub fn local<R: Registry>() -> Self {
+        Revocations {
+            shared: Arc::new(Shared {
+                table: RevocationTable::new(Duration::from_secs(retention_of(R::SPECS))).local(),
+                feed: None,
+                clock: Arc::new(crate::time::unix_now),
+            }),
+            _task: None,
         }
     }
 
@@ -214,8 +234,10 @@ impl Revocations {
     ///
     /// The feed's error: nothing was revoked, not even here.
     pub async fn revoke(&self, revocation: &Revocation) -> Result<(), StoreError> {
-        let keep_since = self.shared.table.window_start();
-        self.shared.feed.publish(revocation, keep_since).await?;
+        if let Some(feed) = &self.shared.feed {
+            let keep_since = self.shared.table.window_start();
+            feed.publish(revocation, keep_since).await?;
+        }
         self.shared.table.apply(revocation);
         tracing::info!(
             target: TRACING_TARGET,
@@ -293,12 +315,12 @@ pub(crate) fn retention_of(specs: &[crate::SessionSpec]) -> u64 {
 
 /// Follows the feed for as long as the handle lives, connecting again
 /// after each failure with a backoff between 50 ms and one heartbeat.
-async fn follow_forever(shared: Arc<Shared>) {
+async fn follow_forever(shared: Arc<Shared>, feed: Arc<dyn RevocationFeed>) {
     let floor = Duration::from_millis(50);
     let mut backoff = floor;
     loop {
         let began = Instant::now();
-        let outcome = shared.feed.follow(&shared.table).await;
+        let outcome = feed.follow(&shared.table).await;
         match outcome {
             Ok(()) => tracing::warn!(
                 target: TRACING_TARGET,

@@ -70,6 +70,9 @@ pub struct RevocationTable {
     heartbeat: Duration,
     staleness_bound: Duration,
     clock: Clock,
+    /// A table with no feed behind it (one process): every revocation is
+    /// applied here, so it is never stale.
+    local: bool,
 }
 
 impl RevocationTable {
@@ -87,7 +90,15 @@ impl RevocationTable {
             heartbeat: DEFAULT_HEARTBEAT,
             staleness_bound: DEFAULT_STALENESS_BOUND,
             clock: Arc::new(crate::time::unix_now),
+            local: false,
         }
+    }
+
+    /// A table that every revocation reaches directly, with no feed: never
+    /// stale. For [`Revocations::local`](super::Revocations::local).
+    pub(crate) fn local(mut self) -> Self {
+        self.local = true;
+        self
     }
 
     /// Sets how often a feed must prove it is alive (default one second).
@@ -194,10 +205,13 @@ impl RevocationTable {
         }
     }
 
-    /// Whether the feed was heard from within the staleness bound.
+    /// Whether the feed was heard from within the staleness bound (always,
+    /// for a table with no feed).
     pub fn is_current(&self) -> bool {
-        self.silent_for()
-            .is_some_and(|silent| silent <= self.staleness_bound)
+        self.local
+            || self
+                .silent_for()
+                .is_some_and(|silent| silent <= self.staleness_bound)
     }
 
     /// The latest revocation (unix seconds) covering `user` in `namespace`:

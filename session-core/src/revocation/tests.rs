@@ -306,3 +306,15 @@ async fn a_handle_revokes_here_at_once_and_stops_with_its_last_clone() {
     }
     assert_eq!(feed.followers(), 0);
 }
+
+#[tokio::test]
+async fn local_revocations_need_no_feed_and_are_never_stale() {
+    let revocations = Revocations::local::<App>();
+    assert!(revocations.table().is_current());
+    assert_eq!(revocations.table().retention_secs(), 600);
+    let before = revocations.now() - 1;
+    assert_eq!(revocations.check("admin", Some("7"), before), Ok(()));
+    revocations.revoke_user::<Admin>(&7u64).await.unwrap();
+    assert_eq!(revocations.check("admin", Some("7"), before), Err(Refusal::Revoked));
+    assert_eq!(revocations.check("admin", Some("8"), before), Ok(()));
+}
