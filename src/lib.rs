@@ -176,6 +176,10 @@
 //! can then be ended from the server: logout everywhere, sign out other
 //! devices, ban a user, a cap on sessions per user.
 //!
+//! A cookie-mode type can be ended early too: `#[session(revocable)]` (with
+//! `user` and `absolute_max_age`) checks each value against the revocations
+//! of its user and namespace, held in memory ([`revocation`]).
+//!
 //! ```
 //! use axum::{Router, routing::get};
 //! use serde::{Deserialize, Serialize};
@@ -340,7 +344,7 @@
 #![forbid(unsafe_code)]
 
 pub use session_axum::{
-    RequireSession, SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionService,
+    CrossOriginLayer, CrossOriginRejection, RequireSession, SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionService,
     SessionStatus, TypedSession,
 };
 pub mod store {

@@ -27,6 +27,7 @@
 mod config;
 mod cookie;
 mod cookie_mode;
+mod cross_origin;
 mod current;
 mod error;
 mod layer;
@@ -38,6 +39,9 @@ mod session;
 mod status;
 mod store_mode;
 
+pub use cross_origin::{
+    CrossOriginFuture, CrossOriginLayer, CrossOriginRejection, CrossOriginService,
+};
 pub use error::SessionError;
 pub use layer::{SessionLayer, SessionService};
 
