@@ -1,6 +1,6 @@
 //! The demo app of `cargo run --example multi_layer`: three independent
 //! sessions (admin, tenant, operator) under one secret; the admin one is
-//! encrypted, the other two signed. The HTTP tests in
+//! encrypted and revocable ("log out everywhere"), the other two signed. The HTTP tests in
 //! `tests/http/http_sessions.rs` drive this same router.
 
 use axum::Router;
@@ -15,10 +15,13 @@ use session_seal::{
 /// Admin area session. Version 2 added `roles`; version-1 cookies still open
 /// and are re-issued as version 2. Encrypted: its cookie hides the user id
 /// and roles (wire format 2), where the tenant and operator cookies are
-/// signed only; the handlers cannot tell the difference.
+/// signed only; the handlers cannot tell the difference. Revocable: "log
+/// out everywhere" ends every copy of every admin cookie of the user, on
+/// every process that follows the layer's revocations, with no store read
+/// per request.
 #[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
 #[session(cookie = "admin_sid", namespace = "admin", version = 2, max_age = "8h")]
-#[session(encrypted)]
+#[session(encrypted, revocable, user = "user_id", absolute_max_age = "7d")]
 #[session(migrate(from = AdminV1, version = 1))]
 pub struct AdminSession {
     pub user_id: u64,
@@ -73,6 +76,7 @@ pub fn router(layer: SessionLayer<AppSessions>) -> Router {
         .route("/admin/login/{user_id}", get(admin_login))
         .route("/admin/whoami", get(admin_whoami))
         .route("/admin/logout", get(admin_logout))
+        .route("/admin/logout-everywhere", get(admin_logout_everywhere))
         .route("/admin/audit", get(admin_audit))
         .route("/admin/grant/{role}", get(admin_grant))
         .route("/tenant/login/{user_id}/{tenant}", get(tenant_login))
@@ -121,6 +125,18 @@ async fn admin_whoami(session: TypedSession<AdminSession>) -> String {
 async fn admin_logout(mut session: TypedSession<AdminSession>) -> &'static str {
     session.remove();
     "admin logged out\n"
+}
+
+/// Ends every admin session of this user, on every device and every copy
+/// of the cookie (a revocation), this one included.
+async fn admin_logout_everywhere(
+    mut session: TypedSession<AdminSession>,
+) -> Result<String, SessionError> {
+    let Some(user_id) = session.get().map(|admin| admin.user_id) else {
+        return Ok("no admin session\n".into());
+    };
+    session.logout_everywhere().await?;
+    Ok(format!("admin {user_id} logged out everywhere\n"))
 }
 
 /// Only for admins: 401 without a valid admin session.

@@ -1,4 +1,4 @@
-//! `cargo run --example multi_layer`: admin (encrypted), tenant and operator
+//! `cargo run --example multi_layer`: admin (encrypted, revocable), tenant and operator
 //! (signed) sessions side by side under one secret, on
 //! http://127.0.0.1:3000 (or `PORT`).
 
@@ -9,6 +9,7 @@ mod support;
 use std::net::SocketAddr;
 
 use session_seal::SessionLayer;
+use session_seal::revocation::Revocations;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -17,7 +18,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let tier = keyring.tier();
-    let app = app::router(SessionLayer::<app::AppSessions>::new(keyring));
+    // One process: revocations live in its memory. With several processes,
+    // follow a shared feed instead, e.g.
+    // `Revocations::builder::<app::AppSessions>(RedisRevocationFeed::new(url)?).start()`
+    // (feature `redis`; `postgres` and `sqlite` have theirs).
+    let revocations = Revocations::local::<app::AppSessions>();
+    let app = app::router(SessionLayer::<app::AppSessions>::new(keyring).revocations(revocations));
 
     println!("session-seal demo on http://{addr}  (tier: {tier:?})");
     println!("admin cookie: encrypted (its JSON is hidden); tenant and operator: signed");

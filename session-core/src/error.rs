@@ -127,9 +127,11 @@ pub enum OpenError {
         /// The type's current version.
         current: u32,
     },
-    /// Store mode: the cookie is genuine but its session is not in the store
-    /// (logged out, revoked, evicted by `max_per_user`, or expired there).
-    #[error("session is no longer in the session store")]
+    /// The cookie is genuine but its session was ended on the server: in
+    /// store mode its row is gone (logged out, revoked, evicted by
+    /// `max_per_user`, or expired there); for a revocable cookie-mode type a
+    /// revocation of its user or namespace covers it.
+    #[error("session was ended on the server")]
     Revoked,
 }
 

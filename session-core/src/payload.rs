@@ -59,7 +59,7 @@ pub trait SessionPayload: Serialize + DeserializeOwned {
 /// Implemented for strings, integers, and `Option`s of them (`None` means
 /// "no user": an anonymous session). Implement it for your own id types.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot identify a user in store mode",
+    message = "`{Self}` cannot identify a user of a session",
     label = "`{Self}` does not implement `UserKey`",
     note = "implement `session_seal::UserKey` for `{Self}`, or name another field in `user = \"...\"`"
 )]

@@ -11,7 +11,7 @@ use crate::ctxt::Ctxt;
 use crate::symbol::{
     self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, ENCRYPTED, FROM, HTTP_ONLY,
     MAX_AGE, MAX_PER_USER, MIGRATE, MIGRATE_KEYS, NAMESPACE, PATH, REGISTRY_KEYS, RENEW_AFTER,
-    SAME_SITE, SECURE, SESSION, STORE, Symbol, TOUCH_AFTER, TYPE_KEYS, USER, VERSION,
+    REVOCABLE, SAME_SITE, SECURE, SESSION, STORE, Symbol, TOUCH_AFTER, TYPE_KEYS, USER, VERSION,
 };
 
 /// One `key = value` as written.
@@ -76,6 +76,8 @@ pub struct Attrs {
     pub store: Option<Setting<()>>,
     /// `encrypted` (a bare flag; the setting records where it is written).
     pub encrypted: Option<Setting<()>>,
+    /// `revocable` (a bare flag; the setting records where it is written).
+    pub revocable: Option<Setting<()>>,
     /// `touch_after = "..."`.
     pub touch_after: Option<Setting<LitStr>>,
     /// `max_per_user = N`.
@@ -178,6 +180,14 @@ fn parse_key(cx: &Ctxt, out: &mut Attrs, meta: &ParseNestedMeta) -> syn::Result<
     } else if path == ENCRYPTED {
         let value = bare(cx, meta, ENCRYPTED, "leave it out for a signed session")?;
         set_key(out, cx, |a| &mut a.encrypted, key, value, ENCRYPTED);
+    } else if path == REVOCABLE {
+        let value = bare(
+            cx,
+            meta,
+            REVOCABLE,
+            "leave it out for a session that ends only when it expires",
+        )?;
+        set_key(out, cx, |a| &mut a.revocable, key, value, REVOCABLE);
     } else if path == TOUCH_AFTER {
         let value = string(cx, meta, TOUCH_AFTER, "\"5m\"")?;
         set_key(out, cx, |a| &mut a.touch_after, key, value, TOUCH_AFTER);
@@ -365,8 +375,9 @@ fn integer(
 }
 
 /// A key that is a switch by being written, with no value (`store`,
-/// `encrypted`); `None` (reported at the key and whatever follows it, with
-/// `otherwise` saying how to get the other behaviour) when a value is given.
+/// `encrypted`, `revocable`); `None` (reported at the key and whatever
+/// follows it, with `otherwise` saying how to get the other behaviour) when
+/// a value is given.
 fn bare(
     cx: &Ctxt,
     meta: &ParseNestedMeta,

@@ -51,19 +51,16 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
         Mode::Cookie {
             renew_after_secs,
             encrypted,
+            revocable,
         } => {
             let encrypted = encrypted.then(|| quote!(.encrypted()));
-            quote!(.renew_after_secs(#renew_after_secs) #encrypted)
+            let revocable = revocable.then(|| quote!(.revocable()));
+            quote!(.renew_after_secs(#renew_after_secs) #encrypted #revocable)
         }
         Mode::Store(store) => store_settings(store),
     };
     let decode_version = (!spec.migrations.is_empty()).then(|| decode_version(spec));
-    let session_user = match &spec.mode {
-        Mode::Store(Store {
-            user: Some(user), ..
-        }) => Some(session_user(spec, user)),
-        _ => None,
-    };
+    let session_user = spec.user.as_ref().map(|user| session_user(spec, user));
     quote! {
         #[automatically_derived]
         impl #private::SessionPayload for #ident #where_clause {

@@ -68,7 +68,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `store` | cookie mode | a bare flag: the payload lives in a session store |
 /// | `touch_after = "10m"` | `"5m"`, or half of `max_age` when shorter | a duration shorter than `max_age`; store mode only |
 /// | `max_per_user = 5` | no limit | integer in `1..=u32::MAX`; store mode only, requires `user` |
-/// | `user = "user_id"` | none | a named field of the struct whose type implements `UserKey`; store mode only |
+/// | `user = "user_id"` | none | a named field of the struct whose type implements `UserKey`; store mode, or cookie mode with `revocable` |
+/// | `revocable` | off | a bare flag: revocations by user or namespace end its sessions early; cookie mode only, requires `user` and `absolute_max_age` |
 ///
 /// Durations are one or more groups of digits and a unit, `s`, `m`, `h` or
 /// `d`: `"30s"`, `"15m"`, `"1h30m"`, `"7d"`.
@@ -163,6 +164,31 @@ use syn::{DeriveInput, parse_macro_input};
 /// }
 /// ```
 ///
+/// # Revocable sessions
+///
+/// A cookie-mode session lives only in its cookie, so by itself it opens
+/// until it expires. With `revocable` each value is also checked (after its
+/// MAC and expiry, against a table held in memory: no I/O per request)
+/// against the revocations of its namespace: a revocation of its user, or
+/// of every user, ends every session that started before it. `user` names
+/// the field revocations are matched against, and `absolute_max_age` is
+/// required: it bounds how long a revocation must be remembered, since every
+/// session begun before one has ended by then. See
+/// `session_seal::revocation` and `session-seal revoke`.
+///
+/// `revocable` with `store` is an error: a stored session is ended by
+/// deleting its row, which store mode does already.
+///
+/// ```ignore
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "__Host-admin", namespace = "admin", max_age = "8h")]
+/// #[session(revocable, user = "user_id", absolute_max_age = "7d")]
+/// struct AdminSession {
+///     user_id: u64,
+///     roles: Vec<String>,
+/// }
+/// ```
+///
 /// # Migrations
 ///
 /// A cookie sealed under an older schema version is read as the type declared
@@ -209,8 +235,9 @@ use syn::{DeriveInput, parse_macro_input};
 /// Every mistake is reported in one build, each at the key or literal it is
 /// about: unknown keys (with a suggestion for typos), repeated keys, literals
 /// of the wrong kind, broken rules, store-mode keys without `store`,
-/// `encrypted` with `store` or with a value, a `user`
-/// that names no field (with a suggestion), a migration source without
+/// `encrypted` with `store` or with a value, `revocable` with `store` or
+/// without `user` or `absolute_max_age`, `user` without `store` or
+/// `revocable`, a `user` that names no field (with a suggestion), a migration source without
 /// `Into<Self>` (at its `from = Type`), and a `user` field without `UserKey`
 /// (at its `user = "..."`).
 #[proc_macro_derive(SessionPayload, attributes(session))]

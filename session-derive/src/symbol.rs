@@ -53,8 +53,11 @@ pub const ENCRYPTED: Symbol = Symbol("encrypted");
 pub const TOUCH_AFTER: Symbol = Symbol("touch_after");
 /// `max_per_user = 5`: store mode's limit of sessions per user.
 pub const MAX_PER_USER: Symbol = Symbol("max_per_user");
-/// `user = "field"`: the field naming the user, for store mode's per-user index.
+/// `user = "field"`: the field naming the user, for store mode's per-user
+/// index and for revoking a revocable session by user.
 pub const USER: Symbol = Symbol("user");
+/// `revocable`: a cookie-mode session that revocations can end early.
+pub const REVOCABLE: Symbol = Symbol("revocable");
 
 /// `same_site = "lax"`.
 pub const LAX: Symbol = Symbol("lax");
@@ -83,6 +86,7 @@ pub const TYPE_KEYS: &[Symbol] = &[
     MAX_PER_USER,
     USER,
     ENCRYPTED,
+    REVOCABLE,
 ];
 /// Keys accepted inside `migrate(...)`.
 pub const MIGRATE_KEYS: &[Symbol] = &[FROM, VERSION];
@@ -223,6 +227,8 @@ mod tests {
         assert_eq!(closest("usr", TYPE_KEYS), Some(USER));
         assert_eq!(closest("encrypt", TYPE_KEYS), Some(ENCRYPTED));
         assert_eq!(closest("encryptd", TYPE_KEYS), Some(ENCRYPTED));
+        assert_eq!(closest("revokable", TYPE_KEYS), Some(REVOCABLE));
+        assert_eq!(closest("revocabel", TYPE_KEYS), Some(REVOCABLE));
     }
 
     #[test]

@@ -17,8 +17,8 @@ use crate::ctxt::Ctxt;
 use crate::duration::{self, DAY, DEFAULT_MAX_AGE, MAX_DAYS};
 use crate::symbol::{
     self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, ENCRYPTED, HOST_PREFIX,
-    LAX, MAX_AGE, MAX_PER_USER, NAMESPACE, NONE, RENEW_AFTER, SAME_SITE, SAME_SITE_VALUES, SECURE,
-    SESSION, STORE, STRICT, Symbol, TOUCH_AFTER, USER,
+    LAX, MAX_AGE, MAX_PER_USER, NAMESPACE, NONE, RENEW_AFTER, REVOCABLE, SAME_SITE,
+    SAME_SITE_VALUES, SECURE, SESSION, STORE, STRICT, Symbol, TOUCH_AFTER, USER,
 };
 
 use session_rules::{
@@ -56,6 +56,8 @@ pub enum Mode {
         /// `encrypted`: wire format 2, the payload hidden as well as
         /// authenticated.
         encrypted: bool,
+        /// `revocable`: revocations of its user or namespace end it early.
+        revocable: bool,
     },
     /// In a session store (`store`); the cookie carries a sealed id.
     Store(Store),
@@ -68,8 +70,6 @@ pub struct Store {
     pub touch_after_secs: Option<u64>,
     /// `max_per_user`; `None` for no limit.
     pub max_per_user: Option<u32>,
-    /// `user = "field"`.
-    pub user: Option<UserField>,
 }
 
 /// The field named by `user = "..."`.
@@ -103,6 +103,9 @@ pub struct Spec<'a> {
     pub absolute_max_age_secs: Option<u64>,
     /// Cookie or store mode.
     pub mode: Mode,
+    /// `user = "field"`, read when the mode uses it (store mode's per-user
+    /// index, a revocable cookie-mode session's revocations by user).
+    pub user: Option<UserField>,
     /// `Path` attribute.
     pub path: String,
     /// `Domain` attribute.
@@ -156,6 +159,13 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
     // with it would only echo that.
     let max_age_known = attrs.max_age.is_none() || max_age.is_some();
     let mode = mode(cx, input, &attrs, (max_age, max_age_known));
+    // Without `store` or `revocable`, `user` was reported as unused; its
+    // field is not looked for.
+    let user = attrs
+        .user
+        .as_ref()
+        .filter(|_| attrs.store.is_some() || attrs.revocable.is_some())
+        .and_then(|setting| user_field(cx, input, &setting.value));
     let absolute_max_age = absolute_max_age(
         cx,
         attrs.absolute_max_age.as_ref(),
@@ -206,6 +216,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
             max_age_secs: max_age.as_ref().map_or(DAY, |(secs, _)| *secs),
             absolute_max_age_secs: absolute_max_age,
             mode,
+            user,
             path: path.map_or_else(|| String::from("/"), LitStr::value),
             domain: domain.map(LitStr::value),
             same_site: same_site.map_or(SameSite::Lax, |(value, _)| value),
@@ -394,13 +405,27 @@ fn mode(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, max_age: MaxAge) -> Mode 
         if !attrs.incomplete && !attrs.mentioned.contains(&STORE) {
             store_only(cx, attrs);
         }
+        if let Some(setting) = &attrs.revocable {
+            revocable_needs(cx, input, attrs, setting, max_age);
+        }
         let renew_after = before_max_age(cx, attrs.renew_after.as_ref(), RENEW_AFTER, max_age);
         let max_age_secs = max_age.0.map_or(DAY, |(secs, _)| secs);
         return Mode::Cookie {
             renew_after_secs: renew_after
                 .unwrap_or(session_rules::default_renew_after_secs(max_age_secs)),
             encrypted: attrs.encrypted.is_some(),
+            revocable: attrs.revocable.is_some(),
         };
+    }
+    if let Some(setting) = &attrs.revocable {
+        cx.error(
+            setting.key,
+            format!(
+                "`{REVOCABLE}` applies only to cookie-mode sessions: a `{STORE}` session is \
+                 revocable already, since ending it deletes its row on the server; remove \
+                 `{REVOCABLE}`"
+            ),
+        );
     }
     if let Some(setting) = &attrs.encrypted {
         cx.error(
@@ -437,15 +462,52 @@ fn mode(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, max_age: MaxAge) -> Mode 
         }
         max_per_user(cx, &setting.value)
     });
-    let user = attrs
-        .user
-        .as_ref()
-        .and_then(|setting| user_field(cx, input, &setting.value));
     Mode::Store(Store {
         touch_after_secs,
         max_per_user,
-        user,
     })
+}
+
+/// Reports what a revocable cookie-mode session lacks: the `user` its
+/// revocations name, and the `absolute_max_age` that bounds how long a
+/// revocation is remembered. Both are reported at `revocable`.
+fn revocable_needs(
+    cx: &Ctxt,
+    input: &DeriveInput,
+    attrs: &Attrs,
+    revocable: &Setting<()>,
+    (max_age, _): MaxAge,
+) {
+    // After a syntax error, or with `store` written wrongly, what is
+    // missing (or even which mode this is) is not known.
+    if attrs.incomplete || attrs.mentioned.contains(&STORE) {
+        return;
+    }
+    if attrs.user.is_none() && !attrs.mentioned.contains(&USER) {
+        cx.error(
+            revocable.key,
+            format!(
+                "a revocable session needs `{USER} = \"field\"` to revoke by user: name the \
+                 field that identifies the user, e.g. `{USER} = {:?}`",
+                user_field_guess(input)
+            ),
+        );
+    }
+    if attrs.absolute_max_age.is_none() && !attrs.mentioned.contains(&ABSOLUTE_MAX_AGE) {
+        // A suggestion that is valid: at least `max_age`.
+        let example = match max_age {
+            Some((secs, lit)) if secs > 30 * DAY => lit.value(),
+            _ => String::from("30d"),
+        };
+        cx.error(
+            revocable.key,
+            format!(
+                "a revocable session needs `{ABSOLUTE_MAX_AGE} = \"...\"`: it bounds how long a \
+                 revocation must be remembered (every session begun before it has ended by \
+                 then), e.g. `{ABSOLUTE_MAX_AGE} = {example:?}`"
+            ),
+        );
+    }
 }
 
 /// Reports each store-mode key written on a cookie-mode session.
@@ -459,12 +521,7 @@ fn store_only(cx: &Ctxt, attrs: &Attrs) {
         (
             attrs.max_per_user.as_ref().map(|setting| setting.key),
             MAX_PER_USER,
-            String::from("the server cannot count or end cookie-mode sessions"),
-        ),
-        (
-            attrs.user.as_ref().map(|setting| setting.key),
-            USER,
-            String::from("the per-user index lives in the session store"),
+            String::from("the server keeps no count of cookie-mode sessions"),
         ),
     ];
     for (key, name, why) in keys {
@@ -477,6 +534,21 @@ fn store_only(cx: &Ctxt, attrs: &Attrs) {
                 ),
             );
         }
+    }
+    // A cookie-mode session uses `user` only when it is revocable (a
+    // misspelt `revocable` was reported with a suggestion).
+    if let Some(setting) = &attrs.user
+        && attrs.revocable.is_none()
+        && !attrs.mentioned.contains(&REVOCABLE)
+    {
+        cx.error(
+            setting.key,
+            format!(
+                "`{USER}` needs `{STORE}` or `{REVOCABLE}` in #[{SESSION}(...)]: it names whose \
+                 sessions to end, through the session store's per-user index (`{STORE}`) or by \
+                 revoking cookie-mode sessions (`{REVOCABLE}`)"
+            ),
+        );
     }
 }
 

@@ -17,7 +17,7 @@
 
 use std::path::Path;
 
-const AREAS: [&str; 11] = [
+const AREAS: [&str; 12] = [
     "attr",
     "cookie",
     "namespace",
@@ -29,6 +29,7 @@ const AREAS: [&str; 11] = [
     "shape",
     "store",
     "encrypted",
+    "revocable",
 ];
 
 #[test]

@@ -19,6 +19,7 @@ use cookie::Cookie;
 use http::header::COOKIE;
 use http::{HeaderValue, Request, StatusCode};
 use serde::{Deserialize, Serialize};
+use session_seal::revocation::Revocations;
 use session_seal::testing::{TestClient, TestClock, TestResponse};
 use session_seal::{Keyring, SessionLayer, Tier, TypedSession};
 
@@ -34,7 +35,9 @@ const MALFORMED: &str = "rejected (session cookie is malformed)";
 /// The example behind a layer on `keyring` and `clock`: a client to make
 /// fresh devices of.
 fn start(keyring: Keyring, clock: &TestClock) -> TestClient {
-    let layer = SessionLayer::<AppSessions>::new(keyring).clock(clock.reader());
+    let layer = SessionLayer::<AppSessions>::new(keyring)
+        .revocations(Revocations::local_with_clock::<AppSessions>(clock.reader()))
+        .clock(clock.reader());
     TestClient::new(app::router(layer)).with_clock(clock.clone())
 }
 
@@ -589,7 +592,8 @@ async fn hostile_headers_never_cause_a_server_error() {
 fn layer_debug_shows_key_ids_not_secrets() {
     let keyring = Keyring::new(secret(3)).with_previous(secret(1));
     let primary = keyring.primary_key_id();
-    let layer = SessionLayer::<AppSessions>::new(keyring);
+    let layer =
+        SessionLayer::<AppSessions>::new(keyring).revocations(Revocations::local::<AppSessions>());
     for shown in [format!("{layer:?}"), format!("{layer:#?}")] {
         assert!(shown.contains(&primary.to_string()), "{shown}");
         for byte in [1, 3] {

@@ -10,6 +10,7 @@
 //! `testing_kit`.
 
 use http::StatusCode;
+use session_seal::revocation::Revocations;
 use session_seal::testing::{TestClient, TestClock, TestResponse};
 use session_seal::{Keyring, SecurePolicy, SessionLayer, SessionPayload as _};
 
@@ -21,7 +22,9 @@ const T0: u64 = 1_750_000_000;
 /// The example behind a layer on `keyring` and `clock`, driven by the test
 /// kit's client on the same clock.
 fn client(keyring: Keyring, clock: &TestClock) -> TestClient {
-    let layer = SessionLayer::<AppSessions>::new(keyring).clock(clock.reader());
+    let layer = SessionLayer::<AppSessions>::new(keyring)
+        .revocations(Revocations::local_with_clock::<AppSessions>(clock.reader()))
+        .clock(clock.reader());
     TestClient::new(app::router(layer)).with_clock(clock.clone())
 }
 
@@ -56,7 +59,9 @@ async fn production_tier_cookies_are_secure_and_policy_can_force() {
     let reply = browser.get("/admin/login/42").await;
     assert_eq!(set_cookie(&reply, "admin_sid").secure(), Some(true));
 
-    let layer = SessionLayer::<AppSessions>::new(dev_keyring()).secure(SecurePolicy::Always);
+    let layer = SessionLayer::<AppSessions>::new(dev_keyring())
+        .revocations(Revocations::local::<AppSessions>())
+        .secure(SecurePolicy::Always);
     let mut browser = TestClient::new(app::router(layer));
     let reply = browser.get("/tenant/login/1/acme").await;
     assert_eq!(set_cookie(&reply, "tenant_sid").secure(), Some(true));
@@ -311,4 +316,34 @@ async fn encrypted_admin_next_to_signed_areas_works_and_hides_its_json() {
         browser.get("/tenant/whoami").await.text(),
         "user 4242 in tenant acme-widgets\n"
     );
+}
+
+#[tokio::test]
+async fn log_out_everywhere_ends_every_copy_of_the_admin_cookie() {
+    let clock = TestClock::at(T0);
+    let mut laptop = client(dev_keyring(), &clock);
+    laptop.get("/admin/login/42").await;
+    laptop.get("/tenant/login/42/acme-widgets").await;
+    let mut copy = laptop.device();
+    let value = laptop.cookie("admin_sid").unwrap().to_owned();
+    copy.jar_mut().insert("admin_sid", &value, "/");
+    let mut other_admin = laptop.device();
+    other_admin.get("/admin/login/7").await;
+    assert_eq!(copy.get("/admin/whoami").await.text(), "admin 42 roles=admin\n");
+
+    clock.advance(1);
+    let response = laptop.get("/admin/logout-everywhere").await;
+    assert_eq!(response.text(), "admin 42 logged out everywhere\n");
+    assert!(set_cookie(&response, "admin_sid").max_age().is_some_and(|age| age.is_zero()));
+    assert_eq!(
+        copy.get("/admin/whoami").await.text(),
+        "no admin session: rejected (session was ended on the server)\n"
+    );
+    assert_eq!(copy.get("/admin/audit").await.status, StatusCode::UNAUTHORIZED);
+    // Other users and other session types are untouched.
+    assert_eq!(other_admin.get("/admin/whoami").await.text(), "admin 7 roles=admin\n");
+    assert_eq!(laptop.get("/tenant/whoami").await.text(), "user 42 in tenant acme-widgets\n");
+    // Logging in again starts a session the revocation does not cover.
+    laptop.get("/admin/login/42").await;
+    assert_eq!(laptop.get("/admin/whoami").await.text(), "admin 42 roles=admin\n");
 }

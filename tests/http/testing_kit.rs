@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use session_seal::revocation::Revocations;
 use session_seal::store::{MemoryStore, SessionStoreExt as _};
 use session_seal::testing::{MintError, TestClient, TestClock, cookie_pair};
 use session_seal::{Keyring, SessionLayer, SessionSecret, Tier, peek_key_id};
@@ -24,7 +25,9 @@ fn keyring() -> Keyring {
 /// The multi-layer example behind a layer on `keyring` and `clock`, and a
 /// client sharing the clock.
 fn client(keyring: &Keyring, clock: &TestClock) -> TestClient {
-    let layer = SessionLayer::<AppSessions>::new(keyring.clone()).clock(clock.reader());
+    let layer = SessionLayer::<AppSessions>::new(keyring.clone())
+        .revocations(Revocations::local_with_clock::<AppSessions>(clock.reader()))
+        .clock(clock.reader());
     TestClient::new(app::router(layer)).with_clock(clock.clone())
 }
 

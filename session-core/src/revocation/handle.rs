@@ -192,11 +192,22 @@ impl Revocations {
     /// [`builder`](Self::builder) with a Redis, PostgreSQL or SQLite feed.
     /// Needs no runtime.
     pub fn local<R: Registry>() -> Self {
+        Self::local_with_clock::<R>(crate::time::unix_now)
+    }
+
+    /// [`local`](Self::local) on another clock (unix seconds): give it the
+    /// clock the layer uses, for tests that move time.
+    pub fn local_with_clock<R: Registry>(clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
+        let clock: Clock = Arc::new(clock);
+        let table_clock = Arc::clone(&clock);
+        let table = RevocationTable::new(Duration::from_secs(retention_of(R::SPECS)))
+            .with_clock(move || table_clock())
+            .local();
         Revocations {
             shared: Arc::new(Shared {
-                table: RevocationTable::new(Duration::from_secs(retention_of(R::SPECS))).local(),
+                table,
                 feed: None,
-                clock: Arc::new(crate::time::unix_now),
+                clock,
             }),
             _task: None,
         }

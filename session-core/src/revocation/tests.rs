@@ -315,6 +315,9 @@ async fn local_revocations_need_no_feed_and_are_never_stale() {
     let before = revocations.now() - 1;
     assert_eq!(revocations.check("admin", Some("7"), before), Ok(()));
     revocations.revoke_user::<Admin>(&7u64).await.unwrap();
-    assert_eq!(revocations.check("admin", Some("7"), before), Err(Refusal::Revoked));
+    assert_eq!(
+        revocations.check("admin", Some("7"), before),
+        Err(Refusal::Revoked)
+    );
     assert_eq!(revocations.check("admin", Some("8"), before), Ok(()));
 }

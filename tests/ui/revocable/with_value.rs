@@ -1,0 +1,11 @@
+use serde::{Deserialize, Serialize};
+use session_seal::SessionPayload;
+
+#[derive(Serialize, Deserialize, SessionPayload)]
+#[session(cookie = "sid", namespace = "admin", user = "user_id", absolute_max_age = "30d")]
+#[session(revocable = true)]
+struct Session {
+    user_id: u64,
+}
+
+fn main() {}
