@@ -344,8 +344,8 @@
 #![forbid(unsafe_code)]
 
 pub use session_axum::{
-    CrossOriginLayer, CrossOriginRejection, RequireSession, SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionService,
-    SessionStatus, TypedSession,
+    CrossOriginLayer, CrossOriginRejection, RequireSession, SecurePolicy, SessionError,
+    SessionLayer, SessionRejection, SessionService, SessionStatus, TypedSession,
 };
 pub mod store {
     //! Store mode: the [`SessionStore`] contract, its row and key types, the
@@ -385,9 +385,24 @@ pub mod revocation {
     //! Revocable cookie-mode sessions (`#[session(revocable)]`): the
     //! [`Revocations`] handle the layer checks, the [`RevocationFeed`]
     //! contract and [`MemoryFeed`] (all from `session_core::revocation`),
-    //! plus the server feeds behind the store features.
+    //! plus the server feeds behind the store features:
+    //!
+    //! | feature | feed | crate |
+    //! |---|---|---|
+    //! | `redis` | `RedisRevocationFeed`: a Redis stream (one server or a Redis Cluster) | `session-redis` |
+    //! | `postgres` | `PostgresRevocationFeed`: a table with `LISTEN`/`NOTIFY` | `session-sql` |
+    //! | `sqlite` | `SqliteRevocationFeed`: a table, polled (one machine) | `session-sql` |
+    //!
+    //! They take the stores' settings, `store::RedisStoreConfig`
+    //! and `store::SqlStoreConfig` (key prefix, table, timeouts).
 
     pub use session_core::revocation::*;
+    #[cfg(feature = "redis")]
+    pub use session_redis::RedisRevocationFeed;
+    #[cfg(feature = "postgres")]
+    pub use session_sql::PostgresRevocationFeed;
+    #[cfg(feature = "sqlite")]
+    pub use session_sql::SqliteRevocationFeed;
 }
 pub use session_core::{Inspection, Namespace, SessionSpecBuilder, WireFormat, inspect};
 pub use session_core::{

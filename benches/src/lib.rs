@@ -61,9 +61,30 @@ pub struct EncryptedBenchSession {
     pub issued_at: u64,
 }
 
+/// The benchmark payload as a revocable cookie-mode type: the same JSON,
+/// checked against the revocation table after its MAC.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RevocableBenchSession(pub BenchSession);
+
+impl session_seal::SessionPayload for RevocableBenchSession {
+    const SPEC: session_seal::SessionSpec =
+        session_seal::SessionSpec::builder("RevocableBenchSession", "rsid", "bench_rev")
+            .max_age_secs(86_400)
+            .absolute_max_age_secs(7 * 86_400)
+            .revocable()
+            .build();
+
+    fn session_user(&self) -> Option<String> {
+        Some(self.0.user_id.to_string())
+    }
+}
+
 session_seal::registry! {
     /// The session types of the benchmarks.
-    pub struct BenchSessions { BenchSession, StoredBenchSession, EncryptedBenchSession }
+    pub struct BenchSessions {
+        BenchSession, StoredBenchSession, EncryptedBenchSession, RevocableBenchSession
+    }
 }
 
 /// The session-seal handler of the read and write cases: reads the payload
@@ -382,4 +403,34 @@ pub fn sent_back_cookie(response: &axum::response::Response) -> String {
         .and_then(|line| line.split(';').next())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// Two connections (publisher, follower) to the revocation feed at
+/// `target`: `redis://…`, `redis+cluster://…`, `postgres://…` or
+/// `sqlite:PATH`; `None` when it cannot be reached or is not one of these.
+pub async fn revocation_feeds(
+    target: &str,
+) -> Option<(
+    Box<dyn session_seal::revocation::RevocationFeed>,
+    Box<dyn session_seal::revocation::RevocationFeed>,
+)> {
+    use session_seal::revocation::{
+        PostgresRevocationFeed, RedisRevocationFeed, SqliteRevocationFeed,
+    };
+    if target.starts_with("redis") {
+        let publisher = RedisRevocationFeed::new(target).ok()?;
+        let follower = RedisRevocationFeed::new(target).ok()?;
+        return Some((Box::new(publisher), Box::new(follower)));
+    }
+    if target.starts_with("postgres") {
+        let publisher = PostgresRevocationFeed::new(target).ok()?;
+        publisher.migrate().await.ok()?;
+        let follower = PostgresRevocationFeed::new(target).ok()?;
+        return Some((Box::new(publisher), Box::new(follower)));
+    }
+    let path = target.strip_prefix("sqlite:")?;
+    let publisher = SqliteRevocationFeed::open(path, SqlStoreConfig::default()).ok()?;
+    publisher.migrate().await.ok()?;
+    let follower = SqliteRevocationFeed::open(path, SqlStoreConfig::default()).ok()?;
+    Some((Box::new(publisher), Box::new(follower)))
 }

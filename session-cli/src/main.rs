@@ -8,11 +8,21 @@
 //! session-seal inspect VALUE|-        a cookie's header (and signed payload), unverified
 //! session-seal verify VALUE|- --cookie NAME --namespace NS
 //!                                     open it for real with the configured secrets
+//! session-seal revoke --namespace NS (--user U | --all)
+//!              (--redis URL | --redis-cluster URL[,URL...] | --postgres URL | --sqlite PATH)
+//!              [--key-prefix P] [--table T] [--at UNIX_SECONDS] [--retention DURATION]
+//!                                     end revocable cookie-mode sessions begun before now
 //! ```
 //!
 //! Secrets come from `SESSION_SEAL_SECRET` / `SESSION_SEAL_PREVIOUS_SECRETS`,
 //! or from files (`--secret-file`, `--previous-secrets-file`). Only `keygen`
 //! and `rotate` ever print a secret: printing one is their purpose.
+//!
+//! `revoke` needs no secret: it publishes a revocation (namespace, one user
+//! or every user, a unix time) to the feed the applications' `Revocations`
+//! follow, and each of their processes refuses the revocable
+//! (`#[session(revocable)]`) sessions it covers that started before that
+//! time. It never prints a backend URL (which may carry a password).
 //!
 //! Files of secrets are treated as ssh treats private keys. On Unix, one that
 //! group or others can read or write (mode & 077) is refused, naming the
@@ -32,13 +42,16 @@
 //! error; and for a value that does not open (`inspect`, `verify`): 3
 //! malformed (including a value, argument or standard input, that is not
 //! UTF-8), 4 too large, 5 bad signature (wrong key, wrong cookie name or
-//! namespace, tampered), 6 expired, 7 any other reason.
+//! namespace, tampered), 6 expired, 7 any other reason; for `revoke`: 8
+//! the backend is unavailable (unreachable, or it answered with an error;
+//! retrying may help).
 #![forbid(unsafe_code)]
 
 mod cookie;
 mod escape;
 mod files;
 mod keys;
+mod revoke;
 mod secrets;
 mod time;
 
@@ -49,7 +62,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Operate session-seal: generate and rotate secrets, read key ids.
+/// Operate session-seal: generate and rotate secrets, read key ids, look at
+/// cookies, revoke sessions.
 #[derive(Debug, Parser)]
 #[command(name = "session-seal", version, about, long_about = None)]
 struct Cli {
@@ -139,6 +153,25 @@ enum Command {
         #[arg(long, value_name = "UNIX_SECONDS")]
         now: Option<u64>,
     },
+    /// End the revocable sessions of one user, or of every user, in a
+    /// namespace: publish a revocation to the feed the applications follow.
+    ///
+    /// Applies to cookie-mode types declared `#[session(revocable)]`: their
+    /// sessions that started before `--at` (default now) no longer open;
+    /// one started at or after it does. Needs no secret.
+    ///
+    /// Name the feed as the applications' `Revocations` do: the same Redis
+    /// key prefix, or the same SQL table. The URL is never printed, but a
+    /// password in it is visible to other local users in the process list
+    /// while the command runs.
+    #[command(after_help = "Examples:\n  \
+        session-seal revoke --namespace admin --user 42 --redis redis://127.0.0.1:6379\n  \
+        session-seal revoke --namespace admin --all --postgres postgres://app@db/app\n  \
+        session-seal revoke --namespace shop --user ada@example.com --sqlite shop.db \\\n    \
+        --table shop_sessions --retention 30d\n\n\
+        Exit codes: 0 published, 8 backend unavailable (retrying may help);\n\
+        1 configuration problem, 2 usage error (also: a bad URL, namespace or user).")]
+    Revoke(revoke::Args),
 }
 
 /// A failure to report in one line, with its exit code.
@@ -164,6 +197,15 @@ impl Failure {
         Failure {
             message: message.into(),
             code: 2,
+        }
+    }
+
+    /// A backend that could not be reached or answered with an error: exit
+    /// code 8 (retrying may help).
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: 8,
         }
     }
 
@@ -194,8 +236,6 @@ impl Failure {
 }
 
 /// Prints a warning on stderr, its non-printing characters escaped.
-// Only the Unix permission check warns, so far.
-#[cfg_attr(not(unix), allow(dead_code))]
 pub fn warn(message: &str) {
     eprintln!(
         "session-seal: warning: {}",
@@ -228,6 +268,7 @@ fn main() -> ExitCode {
             };
             cookie::run_verify(&mut out, &cli.sources, &value, &binding)
         }
+        Command::Revoke(args) => revoke::run(&mut out, &args),
     };
     let _ = out.flush();
     match result {

@@ -749,7 +749,7 @@ proptest::proptest! {
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    for command in ["keygen", "rotate", "kid", "inspect", "verify"] {
+    for command in ["keygen", "rotate", "kid", "inspect", "verify", "revoke"] {
         let output = run(&[command, "--help"], &[]);
         assert!(output.status.success(), "{command}");
         assert!(
@@ -760,4 +760,574 @@ fn every_command_has_help_with_an_example() {
     }
     let output = run(&["frobnicate"], &[]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+// `revoke`: argument errors, then a revocation published by the binary and
+// read back by a follower of the same feed, as an application's
+// `Revocations` would read it.
+
+/// Unix seconds now.
+fn unix_now() -> u64 {
+    session_core::unix_now()
+}
+
+/// A name no other test (in this or another process) uses.
+fn unique(test: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.subsec_nanos());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{test}_{}_{nanos}_{n}", std::process::id())
+}
+
+/// A runtime for the tests' own feeds (the SQL ones need its context even
+/// to be built: `let _context = runtime.enter();`).
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Follows `feed` into a fresh table (retention 400 days) until `done`
+/// holds for it, or fails after ten seconds.
+fn follow_until(
+    runtime: &tokio::runtime::Runtime,
+    feed: &impl session_core::revocation::RevocationFeed,
+    done: impl Fn(&session_core::revocation::RevocationTable) -> bool,
+) -> session_core::revocation::RevocationTable {
+    use session_core::revocation::RevocationTable;
+    use std::time::Duration;
+    let table = RevocationTable::new(Duration::from_secs(400 * 86_400));
+    runtime.block_on(async {
+        let arrived = async {
+            while !done(&table) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::select! {
+            result = feed.follow(&table) => panic!("the feed stopped: {result:?}"),
+            outcome = tokio::time::timeout(Duration::from_secs(10), arrived) => {
+                outcome.expect("the revocations arrive within 10 s");
+            }
+        }
+    });
+    table
+}
+
+/// Runs `revoke` with `args` (no secrets in the environment: it needs none).
+fn revoke(args: &[&str]) -> Output {
+    let mut all = vec!["revoke"];
+    all.extend_from_slice(args);
+    run(&all, &[])
+}
+
+#[test]
+fn revoke_refuses_bad_arguments_with_exit_2_and_touches_nothing() {
+    let dir = temp_dir("revoke-args");
+    let db = dir.join("revocations.db");
+    let db = arg(&db);
+    let cases: &[(&[&str], &str)] = &[
+        (&["--namespace", "admin", "--sqlite", db], "--user"),
+        (
+            &[
+                "--namespace",
+                "admin",
+                "--user",
+                "42",
+                "--all",
+                "--sqlite",
+                db,
+            ],
+            "--all",
+        ),
+        (&["--namespace", "admin", "--user", "42"], "--sqlite"),
+        (
+            &[
+                "--namespace",
+                "admin",
+                "--all",
+                "--sqlite",
+                db,
+                "--redis",
+                "redis://x",
+            ],
+            "--redis",
+        ),
+        (
+            &["--namespace", "Admin", "--all", "--sqlite", db],
+            "--namespace \"Admin\"",
+        ),
+        (&["--namespace", "", "--all", "--sqlite", db], "--namespace"),
+        (
+            &["--namespace", "admin", "--user", "", "--sqlite", db],
+            "--user",
+        ),
+        (
+            &[
+                "--namespace",
+                "admin",
+                "--all",
+                "--sqlite",
+                db,
+                "--key-prefix",
+                "p",
+            ],
+            "--key-prefix",
+        ),
+        (
+            &[
+                "--namespace",
+                "admin",
+                "--all",
+                "--redis",
+                "redis://x",
+                "--table",
+                "t",
+            ],
+            "--table",
+        ),
+        (
+            &[
+                "--namespace",
+                "admin",
+                "--all",
+                "--sqlite",
+                db,
+                "--table",
+                "no;such",
+            ],
+            "--sqlite",
+        ),
+        (
+            &[
+                "--namespace",
+                "admin",
+                "--all",
+                "--sqlite",
+                db,
+                "--retention",
+                "30",
+            ],
+            "unit",
+        ),
+        (
+            &[
+                "--namespace",
+                "admin",
+                "--all",
+                "--sqlite",
+                db,
+                "--retention",
+                "1d",
+                "--at",
+                "5",
+            ],
+            "--retention",
+        ),
+        (
+            &["--namespace", "admin", "--all", "--redis", "ftp://nowhere"],
+            "--redis",
+        ),
+        (
+            &[
+                "--namespace",
+                "admin",
+                "--all",
+                "--at",
+                "soon",
+                "--sqlite",
+                db,
+            ],
+            "--at",
+        ),
+    ];
+    for (args, mentions) in cases {
+        let output = revoke(args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {message}");
+        assert!(
+            message.contains(mentions),
+            "{args:?} names {mentions}: {message}"
+        );
+        assert_eq!(stdout(&output), "", "{args:?}");
+    }
+    let long_user = "u".repeat(1025);
+    let output = revoke(&["--namespace", "admin", "--user", &long_user, "--sqlite", db]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        !Path::new(db).exists(),
+        "no argument error creates the database"
+    );
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn revoke_into_sqlite_reaches_a_follower() {
+    use session_sql::{SqlStoreConfig, SqliteRevocationFeed};
+    let dir = temp_dir("revoke-sqlite");
+    let db = dir.join("revocations.db");
+    let at = unix_now();
+    let at_text = at.to_string();
+
+    let output = revoke(&[
+        "--namespace",
+        "admin",
+        "--user",
+        "42",
+        "--at",
+        &at_text,
+        "--sqlite",
+        arg(&db),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!("revoked user \"42\" in namespace \"admin\" at {at}\n")
+    );
+    assert_eq!(stderr(&output), "");
+    // Every user, a second later; and a user key that would drive the
+    // terminal is printed escaped.
+    let later = (at + 1).to_string();
+    let output = revoke(&[
+        "--namespace",
+        "admin",
+        "--all",
+        "--at",
+        &later,
+        "--sqlite",
+        arg(&db),
+        "--retention",
+        "30d",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!("revoked all users in namespace \"admin\" at {}\n", at + 1)
+    );
+    let output = revoke(&[
+        "--namespace",
+        "shop",
+        "--user",
+        "eve\u{9b}2J\u{202e}",
+        "--sqlite",
+        arg(&db),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let line = stdout(&output);
+    assert!(
+        line.starts_with("revoked user \"eve\\u009b2J\\u202e\" in namespace \"shop\" at "),
+        "{line}"
+    );
+    // A revocation in the future works, with a warning: it ends new
+    // sessions too until then.
+    let ahead = (at + 3_600).to_string();
+    let output = revoke(&[
+        "--namespace",
+        "later",
+        "--all",
+        "--at",
+        &ahead,
+        "--sqlite",
+        arg(&db),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("session-seal: warning: --at ")
+            && stderr(&output).contains("in the future"),
+        "{}",
+        stderr(&output)
+    );
+
+    let runtime = runtime();
+    let _context = runtime.enter();
+    let feed = SqliteRevocationFeed::open(&db, SqlStoreConfig::default()).expect("open");
+    let table = follow_until(&runtime, &feed, |table| {
+        table.covering("admin", Some("42")) == Some(at + 1)
+            && table
+                .covering("shop", Some("eve\u{9b}2J\u{202e}"))
+                .is_some()
+    });
+    assert_eq!(
+        table.covering("admin", Some("7")),
+        Some(at + 1),
+        "every user"
+    );
+    assert_eq!(
+        table.covering("shop", Some("42")),
+        None,
+        "another namespace"
+    );
+    assert_eq!(table.covering("later", Some("1")), Some(at + 3_600));
+    assert_eq!(table.len(), 4);
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+/// The same table, named by `--table`, in a file the application shares.
+#[test]
+fn revoke_into_sqlite_honours_the_table_name() {
+    use session_sql::{SqlStoreConfig, SqliteRevocationFeed};
+    let dir = temp_dir("revoke-sqlite-table");
+    let db = dir.join("app.db");
+    let at = unix_now().to_string();
+    let output = revoke(&[
+        "--namespace",
+        "admin",
+        "--user",
+        "42",
+        "--at",
+        &at,
+        "--sqlite",
+        arg(&db),
+        "--table",
+        "app_sessions",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let runtime = runtime();
+    let _context = runtime.enter();
+    let config = SqlStoreConfig::default().table("app_sessions");
+    let feed = SqliteRevocationFeed::open(&db, config).expect("open");
+    follow_until(&runtime, &feed, |table| {
+        table.covering("admin", Some("42")).is_some()
+    });
+    let other = SqliteRevocationFeed::open(&db, SqlStoreConfig::default()).expect("open");
+    runtime.block_on(other.migrate()).expect("migrate");
+    let table = follow_until(&runtime, &other, |table| table.is_current());
+    assert!(table.is_empty(), "the default table holds nothing");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn revoke_with_no_server_is_exit_8_and_never_prints_the_url() {
+    for backend in [
+        ["--redis", "redis://:hunter2secret@127.0.0.1:1"],
+        [
+            "--redis-cluster",
+            "redis://:hunter2secret@127.0.0.1:1,redis://:hunter2secret@127.0.0.1:2",
+        ],
+        ["--postgres", "postgres://app:hunter2secret@127.0.0.1:1/app"],
+    ] {
+        let mut args = vec!["--namespace", "admin", "--user", "42"];
+        args.extend_from_slice(&backend);
+        let output = revoke(&args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(8), "{backend:?}: {message}");
+        assert_eq!(message.lines().count(), 1, "{message}");
+        assert!(!message.contains("hunter2secret"), "{message}");
+        assert!(!message.contains("127.0.0.1"), "{message}");
+        assert_eq!(stdout(&output), "");
+    }
+}
+
+/// Deletes `key` on the Redis server at `url` (`redis://[user:password@]
+/// host[:port][/db]`), best effort: tests tidy up after themselves. On a
+/// cluster node that does not own the key, the reply is a `MOVED` error
+/// and nothing happens, so deleting on every node deletes it once.
+fn redis_delete(url: &str, key: &str) {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    use std::net::TcpStream;
+    fn command(args: &[&[u8]]) -> Vec<u8> {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for arg in args {
+            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            out.extend_from_slice(arg);
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+    let Some(rest) = url.strip_prefix("redis://") else {
+        return;
+    };
+    let (auth, rest) = match rest.rsplit_once('@') {
+        Some((auth, rest)) => (Some(auth), rest),
+        None => (None, rest),
+    };
+    let (address, db) = match rest.split_once('/') {
+        Some((address, db)) => (address, Some(db).filter(|db| !db.is_empty())),
+        None => (rest, None),
+    };
+    let address = if address.contains(':') {
+        address.to_owned()
+    } else {
+        format!("{address}:6379")
+    };
+    let Ok(stream) = TcpStream::connect(&address) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    let mut stream = BufReader::new(stream);
+    let mut commands = Vec::new();
+    match auth.map(|auth| auth.split_once(':').unwrap_or(("", auth))) {
+        Some(("", password)) => commands.push(command(&[b"AUTH", password.as_bytes()])),
+        Some((user, password)) => {
+            commands.push(command(&[b"AUTH", user.as_bytes(), password.as_bytes()]))
+        }
+        None => {}
+    }
+    if let Some(db) = db {
+        commands.push(command(&[b"SELECT", db.as_bytes()]));
+    }
+    commands.push(command(&[b"DEL", key.as_bytes()]));
+    for command in commands {
+        // Every reply here is one line: +OK, :1, or an error.
+        let mut reply = String::new();
+        if stream.get_mut().write_all(&command).is_err() || stream.read_line(&mut reply).is_err() {
+            return;
+        }
+    }
+}
+
+/// Skips the test (`true`) or, when `require_var` is `1`, fails it.
+fn skip_unless_required(test: &str, require_var: &str, why: &str) -> bool {
+    if std::env::var(require_var).is_ok_and(|value| value == "1") {
+        panic!("{test}: {why}, and {require_var}=1 requires it");
+    }
+    eprintln!("skipping {test}: {why}; set {require_var}=1 to make this a failure");
+    true
+}
+
+#[test]
+fn revoke_into_redis_reaches_a_follower() {
+    use session_redis::{RedisRevocationFeed, RedisStoreConfig};
+    let url =
+        std::env::var("SESSION_SEAL_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let prefix = unique("ss-test:cli-revoke");
+    let at = unix_now();
+    let at_text = at.to_string();
+    let output = revoke(&[
+        "--namespace",
+        "admin",
+        "--user",
+        "42",
+        "--at",
+        &at_text,
+        "--redis",
+        &url,
+        "--key-prefix",
+        &prefix,
+        "--retention",
+        "1d",
+    ]);
+    if output.status.code() == Some(8)
+        && skip_unless_required(
+            "revoke_into_redis_reaches_a_follower",
+            "SESSION_SEAL_REQUIRE_REDIS",
+            &format!("no Redis server: {}", stderr(&output).trim()),
+        )
+    {
+        return;
+    }
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!("revoked user \"42\" in namespace \"admin\" at {at}\n")
+    );
+    let runtime = runtime();
+    let _context = runtime.enter();
+    let config = RedisStoreConfig::default().key_prefix(prefix.as_str());
+    let feed = RedisRevocationFeed::with_config(&url, config).expect("valid URL");
+    follow_until(&runtime, &feed, |table| {
+        table.covering("admin", Some("42")) == Some(at)
+    });
+    let elsewhere = RedisRevocationFeed::with_config(
+        &url,
+        RedisStoreConfig::default().key_prefix(unique("ss-test:cli-revoke-other")),
+    )
+    .expect("valid URL");
+    let table = follow_until(&runtime, &elsewhere, |table| table.is_current());
+    assert!(table.is_empty(), "another key prefix is another stream");
+    redis_delete(&url, feed.stream_key());
+}
+
+#[test]
+fn revoke_into_a_redis_cluster_reaches_a_follower() {
+    use session_redis::{RedisRevocationFeed, RedisStoreConfig};
+    let nodes = std::env::var("SESSION_SEAL_REDIS_CLUSTER_URLS").unwrap_or_else(|_| {
+        "redis://127.0.0.1:7001,redis://127.0.0.1:7002,redis://127.0.0.1:7003".into()
+    });
+    let prefix = unique("ss-test:cli-revoke-cluster");
+    let at = unix_now();
+    let at_text = at.to_string();
+    let output = revoke(&[
+        "--namespace",
+        "admin",
+        "--all",
+        "--at",
+        &at_text,
+        "--redis-cluster",
+        &nodes,
+        "--key-prefix",
+        &prefix,
+    ]);
+    if output.status.code() == Some(8)
+        && skip_unless_required(
+            "revoke_into_a_redis_cluster_reaches_a_follower",
+            "SESSION_SEAL_REQUIRE_REDIS",
+            &format!("no Redis Cluster: {}", stderr(&output).trim()),
+        )
+    {
+        return;
+    }
+    assert!(output.status.success(), "{}", stderr(&output));
+    let runtime = runtime();
+    let _context = runtime.enter();
+    let config = RedisStoreConfig::default().key_prefix(prefix.as_str());
+    let feed =
+        RedisRevocationFeed::cluster_with_config(nodes.split(','), config).expect("valid URLs");
+    follow_until(&runtime, &feed, |table| {
+        table.covering("admin", None) == Some(at)
+    });
+    for node in nodes.split(',') {
+        redis_delete(node, feed.stream_key());
+    }
+}
+
+#[test]
+fn revoke_into_postgres_reaches_a_follower() {
+    use session_sql::{PostgresRevocationFeed, SqlStoreConfig};
+    let url = std::env::var("SESSION_SEAL_POSTGRES_URL").unwrap_or_else(|_| {
+        "postgres://session_seal:session_seal@127.0.0.1:5432/session_seal_test".into()
+    });
+    let table_name = unique("t_cli_revoke");
+    let at = unix_now();
+    let at_text = at.to_string();
+    let output = revoke(&[
+        "--namespace",
+        "admin",
+        "--user",
+        "42",
+        "--at",
+        &at_text,
+        "--postgres",
+        &url,
+        "--table",
+        &table_name,
+    ]);
+    if output.status.code() == Some(8)
+        && skip_unless_required(
+            "revoke_into_postgres_reaches_a_follower",
+            "SESSION_SEAL_REQUIRE_POSTGRES",
+            &format!("no PostgreSQL: {}", stderr(&output).trim()),
+        )
+    {
+        return;
+    }
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!("revoked user \"42\" in namespace \"admin\" at {at}\n")
+    );
+    let runtime = runtime();
+    let _context = runtime.enter();
+    let feed =
+        PostgresRevocationFeed::with_config(&url, SqlStoreConfig::default().table(&table_name))
+            .expect("valid URL");
+    follow_until(&runtime, &feed, |table| {
+        table.covering("admin", Some("42")) == Some(at)
+    });
+    // Tidy up (a failed test's table stays in the throwaway database).
+    let drop = format!("DROP TABLE IF EXISTS \"{}\"", feed.table_name());
+    let _ = runtime.block_on(session_sql::sqlx::query(&drop).execute(feed.pool()));
 }

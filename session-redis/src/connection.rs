@@ -1,15 +1,16 @@
 //! Where the store's commands go: one server (through redis-rs's
 //! reconnecting `ConnectionManager`) or a Redis Cluster (through redis-rs's
 //! cluster client, which routes each command by its first key's slot and
-//! follows MOVED/ASK redirections).
+//! follows MOVED/ASK redirections). A revocation feed's follower also
+//! opens a [`Dedicated`] connection of its own for its blocking reads.
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::cluster::{ClusterClient, ClusterClientBuilder, ClusterConfig};
 use redis::cluster_async::ClusterConnection;
-use redis::{Client, Cmd, RedisResult, ScriptInvocation, Value};
+use redis::{AsyncConnectionConfig, Client, Cmd, RedisResult, ScriptInvocation, Value};
 
 use crate::RedisStoreConfig;
 
@@ -30,25 +31,75 @@ const CLUSTER_RETRIES: u32 = 3;
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum Target {
     Server(Client),
-    Cluster(ClusterClient),
+    Cluster {
+        client: ClusterClient,
+        /// The node URLs it was built from, for [`Target::dedicated`].
+        nodes: Vec<String>,
+    },
 }
 
 impl Target {
     /// A target for the cluster whose nodes (some or all) are `nodes`.
     pub(crate) fn cluster(nodes: &[String], config: &RedisStoreConfig) -> RedisResult<Self> {
-        let client = ClusterClientBuilder::new(nodes.iter().map(String::as_str))
-            .retries(CLUSTER_RETRIES)
-            .min_retry_wait(duration_ms(RECONNECT_MIN_DELAY))
-            .max_retry_wait(duration_ms(RECONNECT_MAX_DELAY))
-            .connection_timeout(config.connection_timeout)
+        let client = cluster_builder(nodes, config)
             .response_timeout(config.response_timeout)
             .build()?;
-        Ok(Target::Cluster(client))
+        Ok(Target::Cluster {
+            client,
+            nodes: nodes.to_vec(),
+        })
     }
 
     pub(crate) fn is_cluster(&self) -> bool {
-        matches!(self, Target::Cluster(_))
+        matches!(self, Target::Cluster { .. })
     }
+
+    /// A new connection for one caller alone, which no other operation
+    /// shares (a blocking read on a shared multiplexed connection would hold
+    /// up every command queued behind it): a plain multiplexed connection to
+    /// the server, or a cluster connection of its own. It does not
+    /// reconnect: after an error the caller opens another one.
+    ///
+    /// `response_timeout` bounds each reply, so it must be longer than any
+    /// `BLOCK` the caller sends; in a cluster, a request with its retries
+    /// may take twice that.
+    pub(crate) async fn dedicated(
+        &self,
+        config: &RedisStoreConfig,
+        response_timeout: Duration,
+    ) -> RedisResult<Dedicated> {
+        match self {
+            Target::Server(client) => {
+                let connection_config = AsyncConnectionConfig::new()
+                    .set_connection_timeout(Some(config.connection_timeout))
+                    .set_response_timeout(Some(response_timeout));
+                let connection = client
+                    .get_multiplexed_async_connection_with_config(&connection_config)
+                    .await?;
+                Ok(Dedicated::Server(connection))
+            }
+            Target::Cluster { nodes, .. } => {
+                // A client of its own: the store's client bounds a whole
+                // request (retries included) by the store's response
+                // timeout, which a blocking read may outlast.
+                let client = cluster_builder(nodes, config)
+                    .response_timeout(response_timeout)
+                    .overall_response_timeout(Some(response_timeout.saturating_mul(2)))
+                    .build()?;
+                Ok(Dedicated::Cluster(client.get_async_connection().await?))
+            }
+        }
+    }
+}
+
+/// The settings every cluster client of this crate shares: the nodes, the
+/// retries and their pauses, the connection timeout.
+fn cluster_builder(nodes: &[String], config: &RedisStoreConfig) -> ClusterClientBuilder {
+    ClusterClientBuilder::new(nodes.iter().map(String::as_str))
+        .retries(CLUSTER_RETRIES)
+        .min_retry_wait(duration_ms(RECONNECT_MIN_DELAY))
+        .max_retry_wait(duration_ms(RECONNECT_MAX_DELAY))
+        .connection_timeout(config.connection_timeout)
 }
 
 fn duration_ms(duration: Duration) -> u64 {
@@ -88,7 +139,7 @@ impl Connection {
                     manager_config,
                 )?)
             }
-            Target::Cluster(client) => {
+            Target::Cluster { client, .. } => {
                 let cluster_config = ClusterConfig::new()
                     .set_connection_timeout(config.connection_timeout)
                     .set_response_timeout(config.response_timeout);
@@ -112,6 +163,22 @@ impl Connection {
         match self {
             Connection::Server(manager) => command.query_async(manager).await,
             Connection::Cluster(cluster) => command.query_async(cluster).await,
+        }
+    }
+}
+
+/// A connection of one caller's own (see [`Target::dedicated`]).
+pub(crate) enum Dedicated {
+    Server(MultiplexedConnection),
+    Cluster(ClusterConnection),
+}
+
+impl Dedicated {
+    /// Runs one command.
+    pub(crate) async fn query(&mut self, command: &Cmd) -> RedisResult<Value> {
+        match self {
+            Dedicated::Server(connection) => command.query_async(connection).await,
+            Dedicated::Cluster(cluster) => command.query_async(cluster).await,
         }
     }
 }

@@ -48,6 +48,13 @@ impl Layout {
         format!("{}:{}:epoch:{namespace}:{user}", self.prefix, tag(route))
     }
 
+    /// `<prefix>:revocations`: the stream of a
+    /// [`RedisRevocationFeed`](crate::RedisRevocationFeed). One key, so in a
+    /// cluster it lives in one slot (the feed's traffic is small).
+    pub(crate) fn revocations(&self) -> String {
+        format!("{}:revocations", self.prefix)
+    }
+
     /// The row of index member `member` (a key's hex), if it is a key's
     /// canonical hex on `route`; `None` for junk, which no script may
     /// address (it could name a key in another slot).

@@ -129,6 +129,12 @@
 //! once it marks the node failed; with replicas, or with the setting `no`,
 //! only the dead node's sessions get 503 until it is back.
 //!
+//! # Revocations
+//!
+//! [`RedisRevocationFeed`] carries revocations of cookie-mode sessions
+//! (`#[session(revocable)]`) to every process, in one stream
+//! `<prefix>:revocations` next to the store's keys; see its page.
+//!
 //! `Debug` of a store shows its key prefix and whether it is a cluster,
 //! never a URL (which may carry a password).
 #![forbid(unsafe_code)]
@@ -137,11 +143,13 @@
 mod config;
 mod connection;
 mod layout;
+mod revocation;
 mod row;
 mod scripts;
 mod store;
 
 pub use config::RedisStoreConfig;
+pub use revocation::RedisRevocationFeed;
 pub use store::RedisStore;
 
 /// The `tracing` target of every event this crate emits: the same

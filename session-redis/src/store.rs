@@ -196,6 +196,22 @@ impl RedisStore {
         Ok(())
     }
 
+    /// The layout of this store's keys.
+    pub(crate) fn layout(&self) -> &Layout {
+        &self.inner.layout
+    }
+
+    /// What this store talks to, and its settings: for a revocation feed's
+    /// dedicated connections.
+    pub(crate) fn target(&self) -> (&Target, &RedisStoreConfig) {
+        (&self.inner.target, &self.inner.config)
+    }
+
+    /// Runs one command on the shared connection.
+    pub(crate) async fn query(&self, command: &redis::Cmd) -> Result<Value, StoreError> {
+        self.connection()?.query(command).await.map_err(unavailable)
+    }
+
     fn connection(&self) -> Result<Connection, StoreError> {
         Connection::get(
             &self.inner.connection,
@@ -513,7 +529,7 @@ fn cluster_nodes(url: &str) -> Result<Option<Vec<String>>, StoreError> {
 /// protocol or server error text. Replies are read as raw [`Value`]s and
 /// decoded here, so no conversion error (which could quote a reply, and with
 /// it session data) ever reaches this function.
-fn unavailable(error: RedisError) -> StoreError {
+pub(crate) fn unavailable(error: RedisError) -> StoreError {
     StoreError::from_backend(error)
 }
 

@@ -6,16 +6,18 @@ use std::future::Future;
 
 use sqlx::{Database, Pool, Transaction};
 
+use crate::revocation::Follow;
 use crate::shared::Ops;
 use crate::sql::Dialect;
 
-/// A database a [`SqlStore`](crate::SqlStore) runs on: `sqlx::Postgres`
+/// A database a [`SqlStore`](crate::SqlStore) and a
+/// [`SqlRevocationFeed`](crate::SqlRevocationFeed) run on: `sqlx::Postgres`
 /// ([`PostgresStore`](crate::PostgresStore), feature `postgres`) or
 /// `sqlx::Sqlite` ([`SqliteStore`](crate::SqliteStore), feature `sqlite`).
 ///
-/// Sealed: its supertrait is private to this crate, so no other crate can
+/// Sealed: its supertraits are private to this crate, so no other crate can
 /// implement it, and it has no items of its own to call.
-pub trait Backend: Ops {}
+pub trait Backend: Ops + Follow {}
 
 /// What a write transaction is for, so that a backend can take the locks
 /// that purpose needs.
@@ -35,6 +37,8 @@ pub enum Write {
     },
     /// A `delete_user` of the user on this route.
     UserDelete(u16),
+    /// A revocation feed's publish (prune and insert): no lock of its own.
+    Revocation,
 }
 
 /// What differs between the databases: implemented for `sqlx::Postgres`

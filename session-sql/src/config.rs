@@ -41,43 +41,55 @@ impl Identifier {
     }
 
     /// The quoted name of this table's index `suffix`, within PostgreSQL's
-    /// 63 bytes and distinct for distinct tables.
-    ///
-    /// `"<name>_<suffix>"` when that fits, as index names have always been,
-    /// so existing indexes keep their names. A longer one is
-    /// `"<prefix>_<hash>_<suffix>"`, exactly 63 bytes: as much of the table
-    /// name as fits, then eight hex digits of a hash of the whole name.
-    /// Cutting the name alone gave two tables with a long common prefix the
-    /// same index names, and the second table's `CREATE INDEX IF NOT EXISTS`
-    /// then created nothing. A table whose index names used to be cut gets
-    /// new ones: its next migration creates the indexes under them, and the
-    /// indexes under the old cut names can be dropped.
+    /// 63 bytes and distinct for distinct tables (see [`derived_name`]).
     pub(crate) fn derived(&self, suffix: &str) -> String {
-        /// 32-bit FNV-1a: a fixed, published function, so an index name is
-        /// the same in every build and version (unlike std's
-        /// `DefaultHasher`), with no hashing crate for names that nobody is
-        /// trying to make collide.
-        fn fnv1a_32(bytes: &[u8]) -> u32 {
-            bytes.iter().fold(0x811c_9dc5, |hash, &byte| {
-                (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-            })
-        }
-        let name = &self.0;
-        if name.len() + 1 + suffix.len() <= MAX_IDENTIFIER_LEN {
-            return format!("\"{name}_{suffix}\"");
-        }
-        let hash = format!("{:08x}", fnv1a_32(name.as_bytes()));
-        let keep = MAX_IDENTIFIER_LEN
-            .saturating_sub(hash.len() + suffix.len() + 2)
-            .min(name.len());
-        // ASCII only, so any byte offset is a char boundary.
-        let stem = name.get(..keep).unwrap_or(name);
-        format!("\"{stem}_{hash}_{suffix}\"")
+        format!("\"{}\"", derived_name(&self.0, suffix))
+    }
+
+    /// The identifier [`derived`](Self::derived) quotes: this one's name
+    /// and `suffix`, within 63 bytes (for the names of tables and channels
+    /// that belong to this table).
+    pub(crate) fn derived_identifier(&self, suffix: &str) -> Identifier {
+        Identifier(derived_name(&self.0, suffix))
     }
 
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// `<name>_<suffix>` when that fits in PostgreSQL's 63 bytes, as index
+/// names have always been, so existing indexes keep their names. A longer
+/// one is `<prefix>_<hash>_<suffix>`, exactly 63 bytes: as much of the name
+/// as fits, then eight hex digits of a hash of the whole name. Cutting the
+/// name alone gave two tables with a long common prefix the same index
+/// names, and the second table's `CREATE INDEX IF NOT EXISTS` then created
+/// nothing. A table whose index names used to be cut gets new ones: its
+/// next migration creates the indexes under them, and the indexes under the
+/// old cut names can be dropped.
+///
+/// `name` and `suffix` are ASCII identifier characters, so the result is an
+/// identifier too.
+pub(crate) fn derived_name(name: &str, suffix: &str) -> String {
+    /// 32-bit FNV-1a: a fixed, published function, so a derived name is
+    /// the same in every build and version (unlike std's `DefaultHasher`),
+    /// with no hashing crate for names that nobody is trying to make
+    /// collide.
+    fn fnv1a_32(bytes: &[u8]) -> u32 {
+        bytes.iter().fold(0x811c_9dc5, |hash, &byte| {
+            (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+        })
+    }
+    if name.len() + 1 + suffix.len() <= MAX_IDENTIFIER_LEN {
+        return format!("{name}_{suffix}");
+    }
+    let hash = format!("{:08x}", fnv1a_32(name.as_bytes()));
+    let keep = MAX_IDENTIFIER_LEN
+        .saturating_sub(hash.len() + suffix.len() + 2)
+        .min(name.len());
+    // ASCII only, so any byte offset is a char boundary.
+    let stem = name.get(..keep).unwrap_or(name);
+    format!("{stem}_{hash}_{suffix}")
 }
 
 impl fmt::Debug for Identifier {

@@ -123,16 +123,25 @@
 //! when the database is back. Waiting for a connection is bounded by
 //! [`SqlStoreConfig::acquire_timeout`] (2 s by default).
 //!
+//! # Revocations
+//!
+//! [`PostgresRevocationFeed`] and [`SqliteRevocationFeed`] carry
+//! revocations of cookie-mode sessions (`#[session(revocable)]`) to every
+//! process, in a table `<table>_revocations` next to the store's: on
+//! PostgreSQL pushed with `LISTEN`/`NOTIFY`, on SQLite polled once a
+//! heartbeat. Both are [`SqlRevocationFeed`]; see its page for the table.
+//!
 //! # Features
 //!
-//! - `postgres`: [`PostgresStore`]. Connects without TLS: use it on a
-//!   trusted network or a Unix socket.
-//! - `sqlite`: [`SqliteStore`], with SQLite compiled in (no system library
-//!   needed).
+//! - `postgres`: [`PostgresStore`] and [`PostgresRevocationFeed`].
+//!   Connects without TLS: use it on a trusted network or a Unix socket.
+//! - `sqlite`: [`SqliteStore`] and [`SqliteRevocationFeed`], with SQLite
+//!   compiled in (no system library needed).
 //!
 //! The facade `session-seal` re-exports both as
-//! `session_seal::store::{PostgresStore, SqliteStore}` under the same
-//! feature names.
+//! `session_seal::store::{PostgresStore, SqliteStore}`, and the feeds as
+//! `session_seal::revocation::{PostgresRevocationFeed, SqliteRevocationFeed}`,
+//! under the same feature names.
 #![forbid(unsafe_code)]
 // Without a backend feature only the configuration is compiled, and its
 // checks have no caller.
@@ -147,6 +156,8 @@ mod backend;
 mod config;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod revocation;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod row;
 #[cfg(any(feature = "postgres", feature = "sqlite"))]
@@ -163,6 +174,12 @@ pub use backend::Backend;
 pub use config::{ConfigError, DEFAULT_TABLE, SqlStoreConfig};
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use revocation::SqlRevocationFeed;
+#[cfg(feature = "postgres")]
+pub use revocation::postgres::PostgresRevocationFeed;
+#[cfg(feature = "sqlite")]
+pub use revocation::sqlite::SqliteRevocationFeed;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 /// The sqlx version these stores are built on, for

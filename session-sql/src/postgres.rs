@@ -87,6 +87,8 @@ impl Driver for Postgres {
     ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         let mut tx = pool.begin().await?;
         let lock = match write {
+            // A revocation's prune and insert need no lock of ours.
+            Write::Revocation => return Ok(tx),
             // Concurrent migrations take turns.
             Write::Migration => {
                 sqlx::query("SELECT pg_advisory_xact_lock($1, 0)").bind(MIGRATION_LOCK)

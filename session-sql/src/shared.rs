@@ -354,24 +354,33 @@ impl<DB: Driver> Inner<DB> {
             .ok()
     }
 
-    /// Runs `work` within the operation timeout, turning every driver error
-    /// (pool timeout, refused or dropped connection, SQL error) and the
-    /// timeout into [`StoreError::Unavailable`].
+    /// Runs `work` within the operation timeout; see [`bounded`].
     async fn bounded<T>(
         &self,
         operation: &'static str,
         work: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, StoreError> {
-        let (backend, timeout) = (DB::LABEL, self.operation_timeout);
-        match tokio::time::timeout(timeout, work).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(StoreError::with_source(
-                format!("{backend} {operation}: {error}"),
-                error,
-            )),
-            Err(_) => Err(StoreError::unavailable(format_args!(
-                "{backend} {operation}: no answer within {timeout:?}"
-            ))),
-        }
+        bounded(DB::LABEL, operation, self.operation_timeout, work).await
+    }
+}
+
+/// Runs `work` within `timeout`, turning every driver error (pool timeout,
+/// refused or dropped connection, SQL error) and the timeout into
+/// [`StoreError::Unavailable`] naming the backend and the operation.
+pub(crate) async fn bounded<T>(
+    backend: &'static str,
+    operation: &'static str,
+    timeout: Duration,
+    work: impl Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(timeout, work).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(StoreError::with_source(
+            format!("{backend} {operation}: {error}"),
+            error,
+        )),
+        Err(_) => Err(StoreError::unavailable(format_args!(
+            "{backend} {operation}: no answer within {timeout:?}"
+        ))),
     }
 }

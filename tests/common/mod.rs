@@ -6,12 +6,15 @@
 //!   test on the shared servers, throwaway servers for outage tests, and
 //!   raw clients to inspect or corrupt what a store wrote;
 //! - [`logs`]: capturing what `tracing` logs during one test;
+//! - [`proxy`]: a loopback TCP proxy a test cuts and restores, for outages
+//!   between a client and a real server;
 //! - [`with_every_check!`]: the conformance checks, listed once;
 //! - fixed test secrets, and a time limit for requests that may hang.
 
 #![allow(dead_code)] // each test binary uses a different part of the helpers
 
 pub mod logs;
+pub mod proxy;
 pub mod sql;
 pub mod store;
 

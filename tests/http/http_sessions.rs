@@ -329,21 +329,40 @@ async fn log_out_everywhere_ends_every_copy_of_the_admin_cookie() {
     copy.jar_mut().insert("admin_sid", &value, "/");
     let mut other_admin = laptop.device();
     other_admin.get("/admin/login/7").await;
-    assert_eq!(copy.get("/admin/whoami").await.text(), "admin 42 roles=admin\n");
+    assert_eq!(
+        copy.get("/admin/whoami").await.text(),
+        "admin 42 roles=admin\n"
+    );
 
     clock.advance(1);
     let response = laptop.get("/admin/logout-everywhere").await;
     assert_eq!(response.text(), "admin 42 logged out everywhere\n");
-    assert!(set_cookie(&response, "admin_sid").max_age().is_some_and(|age| age.is_zero()));
+    assert!(
+        set_cookie(&response, "admin_sid")
+            .max_age()
+            .is_some_and(|age| age.is_zero())
+    );
     assert_eq!(
         copy.get("/admin/whoami").await.text(),
         "no admin session: rejected (session was ended on the server)\n"
     );
-    assert_eq!(copy.get("/admin/audit").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        copy.get("/admin/audit").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     // Other users and other session types are untouched.
-    assert_eq!(other_admin.get("/admin/whoami").await.text(), "admin 7 roles=admin\n");
-    assert_eq!(laptop.get("/tenant/whoami").await.text(), "user 42 in tenant acme-widgets\n");
+    assert_eq!(
+        other_admin.get("/admin/whoami").await.text(),
+        "admin 7 roles=admin\n"
+    );
+    assert_eq!(
+        laptop.get("/tenant/whoami").await.text(),
+        "user 42 in tenant acme-widgets\n"
+    );
     // Logging in again starts a session the revocation does not cover.
     laptop.get("/admin/login/42").await;
-    assert_eq!(laptop.get("/admin/whoami").await.text(), "admin 42 roles=admin\n");
+    assert_eq!(
+        laptop.get("/admin/whoami").await.text(),
+        "admin 42 roles=admin\n"
+    );
 }

@@ -12,7 +12,10 @@
 //!   handlers;
 //! - `store_model`: random interleavings checked against a reference model,
 //!   and mutant stores it must catch;
-//! - `redis_cluster_failover`: a cluster primary killed under the app.
+//! - `redis_cluster_failover`: a cluster primary killed under the app;
+//! - `revocation_feeds`: the revocation feeds of Redis, Redis Cluster,
+//!   PostgreSQL and SQLite against the feed contract, and outages cut with
+//!   a loopback proxy.
 //!
 //! The servers are the ones `.ci/run` starts (`SESSION_SEAL_REDIS_URL`,
 //! `SESSION_SEAL_REDIS_CLUSTER_URLS`, `SESSION_SEAL_POSTGRES_URL`); without
@@ -87,6 +90,7 @@ macro_rules! on_every_backend {
 }
 
 mod redis_cluster_failover;
+mod revocation_feeds;
 mod store_conformance;
 mod store_http;
 mod store_model;
