@@ -28,6 +28,7 @@ mod config;
 mod cookie;
 mod cookie_mode;
 mod cross_origin;
+mod csrf;
 mod current;
 mod error;
 mod layer;
@@ -42,6 +43,7 @@ mod store_mode;
 pub use cross_origin::{
     CrossOriginFuture, CrossOriginLayer, CrossOriginRejection, CrossOriginService,
 };
+pub use csrf::{CSRF_HEADER, CsrfRejection, CsrfToken, VerifiedCsrf};
 pub use error::SessionError;
 pub use layer::{SessionLayer, SessionService};
 

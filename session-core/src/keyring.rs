@@ -21,8 +21,8 @@ use crate::spec::SessionSpec;
 use crate::tier::{self, Tier};
 use crate::time::unix_now;
 use crate::wire::{
-    self, ENC_INFO, FORMAT_ENCRYPTED, FORMAT_SIGNED, HKDF_SALT, Header, HmacSha256, KID_INFO,
-    KeyId, MAC_INFO, MAX_SET_COOKIE_LEN, NONCE_LEN,
+    self, CSRF_INFO, ENC_INFO, FORMAT_ENCRYPTED, FORMAT_SIGNED, HKDF_SALT, Header, HmacSha256,
+    KID_INFO, KeyId, MAC_INFO, MAX_SET_COOKIE_LEN, NONCE_LEN,
 };
 
 /// Environment variable with previous secrets, comma-separated base64.
@@ -40,6 +40,9 @@ struct BindingKeys {
     /// The XChaCha20-Poly1305 cipher of format 2 (encrypted types), keyed
     /// with the binding's encryption key (zeroized on drop by the crate).
     enc: XChaCha20Poly1305,
+    /// The binding's CSRF token key as a pre-keyed HMAC state
+    /// ([`crate::csrf`]).
+    csrf: HmacSha256,
 }
 
 /// Bindings whose keys are cached in lock-free slots; more spill to a
@@ -162,9 +165,14 @@ impl Key {
         #[allow(clippy::expect_used)] // HMAC accepts keys of any length; this cannot fail.
         let mac = HmacSha256::new_from_slice(mac_key.as_ref()).expect("HMAC takes any key length");
         let enc_key = expand(ENC_INFO);
+        let csrf_key = expand(CSRF_INFO);
+        #[allow(clippy::expect_used)] // HMAC accepts keys of any length; this cannot fail.
+        let csrf =
+            HmacSha256::new_from_slice(csrf_key.as_ref()).expect("HMAC takes any key length");
         BindingKeys {
             mac,
             enc: <XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new(enc_key.as_ref().into()),
+            csrf,
         }
     }
 }
@@ -680,6 +688,16 @@ impl Keyring {
 
     fn keys(&self) -> impl Iterator<Item = &Key> {
         std::iter::once(&self.inner.primary).chain(&self.inner.previous)
+    }
+
+    /// The pre-keyed CSRF HMAC state of `spec`'s binding under each secret,
+    /// the primary first.
+    pub(crate) fn csrf_macs<'a>(
+        &'a self,
+        spec: &'a SessionSpec,
+    ) -> impl Iterator<Item = HmacSha256> + 'a {
+        self.keys()
+            .map(move |key| key.with_keys(spec, |keys| keys.csrf.clone()))
     }
 
     /// Mutable access for the builder methods; a shared keyring is copied

@@ -35,7 +35,9 @@
 //! - a binding's MAC key (format 1), 32 bytes: info `"session-seal/v1 mac"
 //!   0x00 len8(namespace) namespace len8(cookie) cookie` ([`MAC_INFO`]);
 //! - a binding's encryption key (format 2), 32 bytes: the same with
-//!   `"session-seal/v1 enc"` ([`ENC_INFO`]).
+//!   `"session-seal/v1 enc"` ([`ENC_INFO`]);
+//! - a binding's CSRF token key, 32 bytes: the same with
+//!   `"session-seal/v1 csrf"` ([`CSRF_INFO`]; tokens in [`crate::csrf`]).
 //!
 //! # Opening, in order
 //!
@@ -110,6 +112,8 @@ pub const KID_INFO: &[u8] = b"session-seal/v1 kid";
 pub const MAC_INFO: &[u8] = b"session-seal/v1 mac";
 /// HKDF info purpose of a binding's encryption key (format 2).
 pub const ENC_INFO: &[u8] = b"session-seal/v1 enc";
+/// HKDF info purpose of a binding's CSRF token key ([`crate::csrf`]).
+pub const CSRF_INFO: &[u8] = b"session-seal/v1 csrf";
 
 /// HMAC-SHA256.
 pub(crate) type HmacSha256 = Hmac<Sha256>;
