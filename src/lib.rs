@@ -344,8 +344,9 @@
 #![forbid(unsafe_code)]
 
 pub use session_axum::{
-    CrossOriginLayer, CrossOriginRejection, RequireSession, SecurePolicy, SessionError,
-    SessionLayer, SessionRejection, SessionService, SessionStatus, TypedSession,
+    CSRF_HEADER, CrossOriginLayer, CrossOriginRejection, CsrfRejection, CsrfToken, RequireSession,
+    SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionService, SessionStatus,
+    TypedSession, VerifiedCsrf,
 };
 pub mod store {
     //! Store mode: the [`SessionStore`] contract, its row and key types, the

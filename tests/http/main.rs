@@ -7,6 +7,8 @@
 //!   lifecycle;
 //! - `http_lifetime`: the idle and absolute clocks, cookie and store mode;
 //! - `adversarial_http`: hostile `Cookie` headers and what reaches the logs;
+//! - `csrf_http`: the cross-origin layer and CSRF tokens bound to a
+//!   session type;
 //! - `layer_scope`: how extractors find their layer (nesting, panics,
 //!   spawned tasks, `Buffer`);
 //! - `revocation_http`: revocable cookie-mode sessions across two
@@ -29,6 +31,7 @@ mod store_app;
 mod common;
 
 mod adversarial_http;
+mod csrf_http;
 mod http_lifetime;
 mod http_sessions;
 mod layer_scope;
