@@ -27,6 +27,9 @@ pub(crate) struct LayerConfig {
     pub(crate) store: Option<Arc<dyn SessionStore>>,
     /// What revocable cookie-mode types are checked against.
     pub(crate) revocations: Option<Revocations>,
+    /// Whether a response after `logout_everywhere` carries
+    /// `Clear-Site-Data: "cookies"`.
+    pub(crate) clear_site_data: bool,
     /// Whether session changes are written when the response is a 5xx.
     pub(crate) save_on_server_error: bool,
 }

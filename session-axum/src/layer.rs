@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use axum::BoxError;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::response::IntoResponse as _;
-use http::header::{CACHE_CONTROL, HeaderMap, HeaderValue, VARY};
+use http::header::{CACHE_CONTROL, HeaderMap, HeaderName, HeaderValue, VARY};
 use http::{Request, Response};
 use pin_project_lite::pin_project;
 use session_core::revocation::Revocations;
@@ -136,6 +136,7 @@ impl<R: Registry> SessionLayer<R> {
                 contains: R::contains,
                 store: None,
                 revocations: None,
+                clear_site_data: false,
                 save_on_server_error: false,
             }),
             registry: PhantomData,
@@ -246,6 +247,18 @@ impl<R> SessionLayer<R> {
     #[must_use = "the layer with this setting is returned, not changed in place"]
     pub fn save_on_server_error(self, save: bool) -> Self {
         self.map_config(|config| config.save_on_server_error = save)
+    }
+
+    /// Whether a response whose handler called
+    /// [`TypedSession::logout_everywhere`](crate::TypedSession::logout_everywhere)
+    /// successfully also carries `Clear-Site-Data: "cookies"` (default
+    /// off). The browser then drops every cookie of the site (the whole
+    /// registrable domain, not only this app's session cookies), so use it
+    /// when "log out everywhere" should also forget everything else this
+    /// browser holds. Browsers send it only over HTTPS.
+    #[must_use = "the layer with this setting is returned, not changed in place"]
+    pub fn clear_site_data_on_logout_everywhere(self, on: bool) -> Self {
+        self.map_config(|config| config.clear_site_data = on)
     }
 
     /// The keyring this layer seals and opens with.
@@ -444,6 +457,16 @@ where
 /// response that depends on sessions needs.
 fn finish(mut sessions: SharedSessions, response: &mut Response<Body>, emit: Emit) {
     let headers = response.headers_mut();
+    if sessions.config.clear_site_data
+        && sessions
+            .ended_everywhere
+            .load(std::sync::atomic::Ordering::Acquire)
+    {
+        headers.insert(
+            HeaderName::from_static("clear-site-data"),
+            HeaderValue::from_static("\"cookies\""),
+        );
+    }
     // The request, and the extractors with it, are normally gone by now:
     // then the state is ours alone and is written without its lock. A
     // handler that kept a `TypedSession` (moved into a spawned task, say)

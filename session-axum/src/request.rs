@@ -170,6 +170,8 @@ pub(crate) struct RequestSessions {
     /// locking that no earlier one ran, and the layer that no session type
     /// was extracted.
     used: AtomicBool,
+    /// A `logout_everywhere` succeeded in this request.
+    pub(crate) ended_everywhere: AtomicBool,
     slots: Mutex<Slots>,
 }
 
@@ -178,6 +180,7 @@ impl RequestSessions {
         RequestSessions {
             config,
             used: AtomicBool::new(false),
+            ended_everywhere: AtomicBool::new(false),
             slots: Mutex::new(Slots::default()),
         }
     }

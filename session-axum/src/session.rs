@@ -221,16 +221,23 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     /// # Errors
     ///
     /// [`SessionError::Store`] (503) when the store or the revocation feed
-    /// cannot be reached: nothing was ended. [`SessionError::NotRevocable`]
+    /// cannot be reached: nothing was ended.
+    ///
+    /// With [`SessionLayer::clear_site_data_on_logout_everywhere`](crate::SessionLayer::clear_site_data_on_logout_everywhere)
+    /// the response also tells this browser to drop every cookie of the site. [`SessionError::NotRevocable`]
     /// (500) for a cookie-mode type that is not revocable.
     pub async fn logout_everywhere(&mut self) -> Result<Option<usize>, SessionError> {
-        if T::SPEC.is_stored() {
-            return store_mode::logout_all(&self.sessions, &mut self.current)
-                .await
-                .map(Some);
-        }
-        cookie_mode::revoke_user(&self.sessions, &mut self.current, false).await?;
-        Ok(None)
+        let ended = if T::SPEC.is_stored() {
+            Some(store_mode::logout_all(&self.sessions, &mut self.current).await?)
+        } else {
+            cookie_mode::revoke_user(&self.sessions, &mut self.current, false).await?;
+            None
+        };
+        // For `SessionLayer::clear_site_data_on_logout_everywhere`.
+        self.sessions
+            .ended_everywhere
+            .store(true, std::sync::atomic::Ordering::Release);
+        Ok(ended)
     }
 
     /// The former name of [`logout_everywhere`](Self::logout_everywhere),

@@ -391,3 +391,38 @@ async fn a_revocable_type_without_revocations_is_a_wiring_error() {
     browser.get("/pref/set").await;
     assert_eq!(browser.get("/pref").await.text(), "dark");
 }
+
+#[tokio::test]
+async fn clear_site_data_is_sent_on_logout_everywhere_only_when_asked() {
+    let clock = TestClock::now_real();
+    let revocations = Revocations::local_with_clock::<Sessions>(clock.reader());
+    let with_option = |on: bool| {
+        Router::new()
+            .route("/login/{user}", get(login))
+            .route("/logout-everywhere", get(logout_everywhere))
+            .route("/me", get(me))
+            .layer(
+                SessionLayer::<Sessions>::new(keyring())
+                    .clock(clock.reader())
+                    .revocations(revocations.clone())
+                    .clear_site_data_on_logout_everywhere(on),
+            )
+    };
+    for on in [true, false] {
+        let mut browser = TestClient::new(with_option(on)).with_clock(clock.clone());
+        browser.get("/login/42").await;
+        assert_eq!(
+            browser.get("/me").await.headers.get("clear-site-data"),
+            None
+        );
+        clock.advance(1);
+        let response = browser.get("/logout-everywhere").await;
+        assert_eq!(
+            response
+                .headers
+                .get("clear-site-data")
+                .map(|value| value.to_str().unwrap().to_owned()),
+            on.then(|| "\"cookies\"".to_owned())
+        );
+    }
+}
