@@ -57,6 +57,7 @@ fn main() {
             race(&rt, rounds);
         }
         "memory" => memory(),
+        "parts" => parts(&rt),
         "propagation" => {
             let target = args.next().unwrap_or_else(|| "memory".to_owned());
             let n = args
@@ -191,6 +192,49 @@ fn race(rt: &tokio::runtime::Runtime, rounds: u64) {
             (stats[2] - stats[0]) / (stats[1] - stats[0]),
         );
     }
+}
+
+/// The read path's parts alone, 1 M times each: the table check (with
+/// `TABLE_SIZE` entries), the payload's user key, and the clock read the
+/// staleness check makes.
+fn parts(rt: &tokio::runtime::Runtime) {
+    const N: u32 = 1_000_000;
+    let revocations = full_table(rt);
+    let user = payload().user_id.to_string();
+    let started = now();
+    let time = |what: &str, f: &mut dyn FnMut()| {
+        let start = Instant::now();
+        for _ in 0..N {
+            f();
+        }
+        println!(
+            "{what:<28} {:>6.1} ns",
+            start.elapsed().as_nanos() as f64 / f64::from(N)
+        );
+    };
+    time("check (entry found)", &mut || {
+        black_box(revocations.check(black_box("bench_rev"), Some(black_box(&user)), started)).ok();
+    });
+    time("check (no entry)", &mut || {
+        black_box(revocations.check(black_box("bench_rev"), Some(black_box("nobody")), started))
+            .ok();
+    });
+    time("covering (no staleness)", &mut || {
+        black_box(
+            revocations
+                .table()
+                .covering(black_box("bench_rev"), Some(black_box(&user))),
+        );
+    });
+    time("is_current", &mut || {
+        black_box(revocations.table().is_current());
+    });
+    let session = RevocableBenchSession(payload());
+    time("session_user", &mut || {
+        black_box(session_seal::SessionPayload::session_user(black_box(
+            &session,
+        )));
+    });
 }
 
 /// Resident memory in bytes, from `/proc/self/statm` (Linux).

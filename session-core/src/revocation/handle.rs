@@ -94,10 +94,15 @@ impl RevocationsBuilder {
             feed: Some(self.feed),
             clock,
         });
-        let task = tokio::spawn(follow_forever(Arc::clone(&shared), feed));
+        let follower = tokio::spawn(follow_forever(Arc::clone(&shared), feed));
+        let watched = Arc::clone(&shared);
+        let watchdog = tokio::spawn(async move { watched.table.watch().await });
         Revocations {
             shared,
-            _task: Some(Arc::new(TaskGuard(task.abort_handle()))),
+            _task: Some(Arc::new(TaskGuard([
+                follower.abort_handle(),
+                watchdog.abort_handle(),
+            ]))),
         }
     }
 }
@@ -119,12 +124,14 @@ struct Shared {
     clock: Clock,
 }
 
-/// Aborts the follower task when the last handle goes.
-struct TaskGuard(AbortHandle);
+/// Aborts the follower and watchdog tasks when the last handle goes.
+struct TaskGuard([AbortHandle; 2]);
 
 impl Drop for TaskGuard {
     fn drop(&mut self) {
-        self.0.abort();
+        for task in &self.0 {
+            task.abort();
+        }
     }
 }
 
@@ -167,7 +174,7 @@ impl Drop for TaskGuard {
 #[derive(Clone)]
 pub struct Revocations {
     shared: Arc<Shared>,
-    /// The follower task; `None` for [`Revocations::local`].
+    /// The follower and watchdog tasks; `None` for [`Revocations::local`].
     _task: Option<Arc<TaskGuard>>,
 }
 

@@ -321,3 +321,37 @@ async fn local_revocations_need_no_feed_and_are_never_stale() {
     );
     assert_eq!(revocations.check("admin", Some("8"), before), Ok(()));
 }
+
+#[tokio::test]
+async fn a_watched_table_turns_stale_within_a_quarter_of_its_bound() {
+    let table = Arc::new(
+        RevocationTable::new(Duration::from_secs(60))
+            .with_heartbeat(Duration::from_millis(10))
+            .with_staleness_bound(Duration::from_millis(80)),
+    );
+    let watched = Arc::clone(&table);
+    let watchdog = tokio::spawn(async move { watched.watch().await });
+    assert_eq!(
+        table.check("admin", None, NOW),
+        Err(Refusal::Stale),
+        "never heard"
+    );
+    table.heard();
+    // Heard: fresh at once, without waiting for the watchdog.
+    assert_eq!(table.check("admin", None, NOW), Ok(()));
+    let heard_at = std::time::Instant::now();
+    while table.check("admin", None, NOW).is_ok() {
+        assert!(
+            heard_at.elapsed() < Duration::from_secs(5),
+            "never turned stale"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // Not before the bound, and at most a quarter of it (plus scheduling) after.
+    let stale_after = heard_at.elapsed();
+    assert!(stale_after >= Duration::from_millis(80), "{stale_after:?}");
+    assert!(!table.is_current());
+    table.heard();
+    assert_eq!(table.check("admin", None, NOW), Ok(()));
+    watchdog.abort();
+}
