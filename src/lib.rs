@@ -293,6 +293,7 @@
 //! | secrets and keys | [`SessionSecret`], [`Keyring`], [`KeyId`], [`Tier`], [`SECRET_VAR`], [`PREVIOUS_SECRETS_VAR`] |
 //! | sealing and opening by hand | [`Keyring::seal_at`], [`Keyring::open_at`], [`Opened`], [`inspect`], [`Inspection`], [`WireFormat`], [`peek_key_id`] |
 //! | axum | [`SessionLayer`] (and its [`SessionService`]), [`TypedSession`], [`RequireSession`], [`SessionStatus`], [`SecurePolicy`] |
+//! | flash messages | [`Flash`]: a `#[session(flash)]` type's message, read once by the next page |
 //! | errors | [`SessionError`], [`SessionRejection`], [`OpenError`], [`SealError`], [`SecretError`], [`KeyringError`], [`RegistryError`], [`SpecError`], [`StoreError`] |
 //! | store mode | [`store`]: [`SessionStore`](store::SessionStore), [`SessionStoreExt`](store::SessionStoreExt), [`MemoryStore`](store::MemoryStore), the row and key types, `RedisStore` / `PostgresStore` / `SqliteStore` behind features, `conformance` (feature `testing`) |
 //! | tests | `testing` (feature `testing`): `TestClient`, `TestClock`, minted sessions |
@@ -348,6 +349,8 @@ pub use session_axum::{
     SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionService, SessionStatus,
     TypedSession, VerifiedCsrf,
 };
+// Flash messages (`#[session(flash)]` types), read once.
+pub use session_axum::Flash;
 pub mod store {
     //! Store mode: the [`SessionStore`] contract, its row and key types, the
     //! in-memory backend [`MemoryStore`] and the per-user operations (all
@@ -381,6 +384,15 @@ pub mod store {
     pub use session_sql::SqliteStore;
     #[cfg(any(feature = "postgres", feature = "sqlite"))]
     pub use session_sql::{ConfigError as SqlConfigError, SqlStoreConfig};
+}
+pub mod csrf {
+    //! CSRF tokens bound to a session type: the token format and the
+    //! [`CsrfContext`] a token is bound to (from `session_core::csrf`).
+    //! In handlers, use [`CsrfToken`](crate::CsrfToken) and
+    //! [`VerifiedCsrf`](crate::VerifiedCsrf), beside
+    //! [`CrossOriginLayer`](crate::CrossOriginLayer).
+
+    pub use session_core::csrf::*;
 }
 pub mod revocation {
     //! Revocable cookie-mode sessions (`#[session(revocable)]`): the
