@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use session_seal::store::{SessionStore, SessionStoreExt as _};
+use session_seal::store::{SessionStore, SessionStoreExt as _, StoreKey};
 use session_seal::{SessionError, SessionLayer, SessionPayload, SessionStatus, TypedSession};
 
 /// A signed-in account. The payload lives in the store; the cookie carries
@@ -51,6 +51,7 @@ pub fn routes() -> Router<AppStore> {
         .route("/logout-all", get(logout_all))
         .route("/logout-others", get(logout_others))
         .route("/devices", get(devices))
+        .route("/devices/{key}/logout", post(logout_device))
         .route("/admin/ban/{user_id}", get(ban))
 }
 
@@ -140,7 +141,7 @@ async fn devices(session: TypedSession<AccountSession>) -> Result<String, Sessio
             ""
         };
         out.push_str(&format!(
-            "session {} started {} last seen {}{marker}\n",
+            "session {} started {} last seen {}; sign out: POST /devices/{key}/logout{marker}\n",
             key.get(..8).unwrap_or(&key),
             device.created_at,
             device.touched_at
@@ -150,6 +151,22 @@ async fn devices(session: TypedSession<AccountSession>) -> Result<String, Sessio
         out.push_str("no sessions\n");
     }
     Ok(out)
+}
+
+/// Signs out one of the user's devices by the key `/devices` lists; a key
+/// of another user's session ends nothing.
+async fn logout_device(
+    Path(key): Path<String>,
+    mut session: TypedSession<AccountSession>,
+) -> Result<String, SessionError> {
+    let Some(key) = StoreKey::from_hex(&key) else {
+        return Ok("no such session\n".into());
+    };
+    Ok(if session.logout_session(key).await? {
+        "signed out that device\n".into()
+    } else {
+        "no such session of yours\n".into()
+    })
 }
 
 /// Ends every session of a user from outside any of them. A real app would

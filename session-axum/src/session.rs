@@ -278,6 +278,21 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
         Ok(None)
     }
 
+    /// Ends one of the current user's sessions of this type, by the
+    /// at-rest key [`user_sessions`](Self::user_sessions) lists ("sign out
+    /// this device" on a "your devices" page). A key of another user's
+    /// session, of another type, or of a session already ended ends
+    /// nothing and returns `Ok(false)`; this session's own key ends it as
+    /// [`remove`](Self::remove) does. Store mode only.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Store`] (503) when the store cannot be reached;
+    /// [`SessionError::NotStored`] (500) for a cookie-mode type.
+    pub async fn logout_session(&mut self, key: StoreKey) -> Result<bool, SessionError> {
+        store_mode::logout_session(&self.sessions, &mut self.current, key).await
+    }
+
     /// The current user's live sessions of this type, oldest first (for a
     /// "your devices" page; compare [`UserSession::key`] with
     /// [`store_key`](Self::store_key) to mark this one). Empty with no

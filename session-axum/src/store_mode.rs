@@ -16,8 +16,8 @@ use std::sync::Arc;
 
 use http::request::Parts;
 use session_core::store::{
-    self, FlushAccess, FlushError, IdCookie, Loaded, SessionStore, StoreKey, StoreState,
-    UserSession,
+    self, FlushAccess, FlushError, IdCookie, Loaded, SessionStore, SessionStoreExt as _, StoreKey,
+    StoreState, UserSession,
 };
 use session_core::{Keyring, SealError, SessionPayload, SessionSpec};
 
@@ -265,6 +265,25 @@ pub(crate) async fn logout_others<T: SessionPayload + 'static>(
     Ok(store
         .delete_user(T::SPEC.namespace(), &user, Some(&keep))
         .await?)
+}
+
+/// `logout_session`: one session of the current user by its at-rest key;
+/// this one's own key ends this session as `remove` does.
+pub(crate) async fn logout_session<T: SessionPayload + 'static>(
+    sessions: &RequestSessions,
+    current: &mut Current<T>,
+    key: StoreKey,
+) -> Result<bool, SessionError> {
+    let Some((store, user)) = store_and_user(sessions, current)? else {
+        return Ok(false);
+    };
+    if store_key::<T>(sessions).is_some_and(|own| own.ct_eq(&key)) {
+        remove::<T>(sessions);
+        current.end();
+        return Ok(true);
+    }
+    let now = sessions.config.now();
+    Ok(store.logout_session::<T>(&user, key, now).await?)
 }
 
 /// `user_sessions`: the current user's live sessions of `T`, oldest first.

@@ -193,6 +193,46 @@ async fn logout_others_keeps_this_device(store: AppStore) {
     assert!(devices.ends_with("(this one)\n"), "{devices}");
 }
 
+/// The key of the first listed device that is not this one.
+fn other_device_key(devices: &str) -> String {
+    let line = devices
+        .lines()
+        .find(|line| !line.ends_with("(this one)"))
+        .unwrap_or_else(|| panic!("another device in {devices}"));
+    let start = line.find("/devices/").expect("a sign-out path") + "/devices/".len();
+    line[start..start + 64].to_owned()
+}
+
+async fn logout_one_device_ends_only_that_one_and_only_your_own(store: AppStore) {
+    let (app, _clock) = start(store);
+    let mut laptop = login(&app, 7, "laptop").await;
+    let mut phone = login(&app, 7, "phone").await;
+    let mut eve = login(&app, 8, "eve").await;
+    let devices = laptop.get("/devices").await.text();
+    assert_eq!(devices.lines().count(), 2, "{devices}");
+    let phone_key = other_device_key(&devices);
+
+    // Another user cannot end it.
+    let refused = eve.post(&format!("/devices/{phone_key}/logout"), "").await;
+    assert_eq!(refused.text(), "no such session of yours\n");
+    assert_eq!(me(&mut phone).await, "user 7 on phone, 0 visits\n");
+
+    let ended = laptop
+        .post(&format!("/devices/{phone_key}/logout"), "")
+        .await;
+    assert_eq!(ended.text(), "signed out that device\n");
+    assert_eq!(me(&mut phone).await, "no session: rejected (revoked)\n");
+    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 0 visits\n");
+    assert_eq!(me(&mut eve).await, "user 8 on eve, 0 visits\n");
+    // Gone already: nothing more to end.
+    let again = laptop
+        .post(&format!("/devices/{phone_key}/logout"), "")
+        .await;
+    assert_eq!(again.text(), "no such session of yours\n");
+    let garbage = laptop.post("/devices/not-a-key/logout", "").await;
+    assert_eq!(garbage.text(), "no such session\n");
+}
+
 async fn admin_ban_kills_stolen_cookies(store: AppStore) {
     let (app, _clock) = start(store);
     let mut victim = login(&app, 7, "laptop").await;
@@ -446,6 +486,7 @@ on_every_backend!(
     login_read_logout,
     logout_all_across_three_devices,
     logout_others_keeps_this_device,
+    logout_one_device_ends_only_that_one_and_only_your_own,
     admin_ban_kills_stolen_cookies,
     renew_rotates_the_id,
     fourth_device_evicts_the_least_recently_used,

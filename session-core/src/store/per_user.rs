@@ -51,6 +51,29 @@ pub trait SessionStoreExt: SessionStore {
         })
     }
 
+    /// Ends the one session of type `T` stored under `key` if, and only if,
+    /// it belongs to `user` ("sign out this device" on a "your devices"
+    /// page, whose keys come from [`list_sessions`](Self::list_sessions)).
+    /// Returns whether a session was ended: `false` for a key of another
+    /// user, another type, or a session that had already ended.
+    fn logout_session<T: SessionPayload>(
+        &self,
+        user: &str,
+        key: StoreKey,
+        now: u64,
+    ) -> StoreFuture<'_, bool> {
+        let user = user.to_owned();
+        Box::pin(async move {
+            let Some(record) = self.load(&key, now).await? else {
+                return Ok(false);
+            };
+            if record.namespace != T::SPEC.namespace() || record.user.as_deref() != Some(&*user) {
+                return Ok(false);
+            }
+            self.delete(&key).await
+        })
+    }
+
     /// Applies `T`'s `max_per_user`: while `user` holds more sessions than
     /// that, ends the least recently used one (by `touched_at`, then
     /// `created_at`), never `keep`. Returns how many were ended.
