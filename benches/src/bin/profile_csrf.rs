@@ -64,7 +64,13 @@ fn main() {
     let spec = BenchSession::SPEC;
     let token = keyring.csrf_token(&spec, &context);
     assert!(keyring.verify_csrf_token(&spec, &context, &token));
-    let wrong = keyring.csrf_token(&spec, &CsrfContext { started_at: 1, ..context });
+    let wrong = keyring.csrf_token(
+        &spec,
+        &CsrfContext {
+            started_at: 1,
+            ..context
+        },
+    );
     time("token check (valid)", &mut || {
         black_box(keyring.verify_csrf_token(&spec, black_box(&context), black_box(&token)));
     });

@@ -310,7 +310,11 @@ async fn propagation(target: &str, n: u64) {
         }
         let returned = called.elapsed();
         let deadline = Instant::now() + Duration::from_secs(5);
-        while follower.table().covering("bench_rev", Some(&user)).is_none() {
+        while follower
+            .table()
+            .covering("bench_rev", Some(&user))
+            .is_none()
+        {
             if Instant::now() > deadline {
                 eprintln!("{target}: revocation {i} not seen within 5 s");
                 std::process::exit(1);
