@@ -347,7 +347,7 @@
 pub use session_axum::{
     CSRF_HEADER, CrossOriginLayer, CrossOriginRejection, CsrfRejection, CsrfToken, RequireSession,
     SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionService, SessionStatus,
-    TypedSession, VerifiedCsrf,
+    SessionUser, TypedSession, VerifiedCsrf,
 };
 // Flash messages (`#[session(flash)]` types), read once.
 pub use session_axum::Flash;

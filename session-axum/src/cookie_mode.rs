@@ -3,6 +3,7 @@
 
 use std::any::TypeId;
 
+use http::HeaderMap;
 use http::request::Parts;
 use session_core::revocation::{Refusal, Revocation};
 use session_core::{OpenError, Opened, SessionPayload};
@@ -27,6 +28,14 @@ pub(crate) fn load<T: SessionPayload + 'static>(
     parts: &Parts,
     sessions: &RequestSessions,
 ) -> Result<Current<T>, SessionRejection> {
+    load_from::<T>(&parts.headers, sessions)
+}
+
+/// [`load`] from the request's headers.
+pub(crate) fn load_from<T: SessionPayload + 'static>(
+    headers: &HeaderMap,
+    sessions: &RequestSessions,
+) -> Result<Current<T>, SessionRejection> {
     let config = &sessions.config;
     let spec = T::SPEC_REF;
     if spec.is_revocable() && config.revocations.is_none() {
@@ -38,7 +47,7 @@ pub(crate) fn load<T: SessionPayload + 'static>(
     let type_id = TypeId::of::<T>();
     let mut current = Current::absent();
     let Some((found, pending)) = sessions.earlier(type_id) else {
-        let (found, pending) = scan::<T>(parts, config, &mut current)?;
+        let (found, pending) = scan::<T>(headers, config, &mut current)?;
         sessions.opened(type_id, spec, found, pending);
         return Ok(current);
     };
@@ -50,7 +59,7 @@ pub(crate) fn load<T: SessionPayload + 'static>(
         Some(Pending::Remove) => None,
         None => found
             .candidate
-            .and_then(|index| cookie::candidates(&parts.headers, spec.cookie()).nth(index))
+            .and_then(|index| cookie::candidates(headers, spec.cookie()).nth(index))
             .map(|value| config.keyring.open_bytes_at::<T>(value, now)),
     };
     if let Some(Ok(opened)) = opened {
@@ -63,14 +72,14 @@ pub(crate) fn load<T: SessionPayload + 'static>(
 /// is absent) and returns what to record of it, and the cookie to write
 /// because of it (a re-issue, or the removal of an unusable cookie).
 fn scan<T: SessionPayload + 'static>(
-    parts: &Parts,
+    headers: &HeaderMap,
     config: &LayerConfig,
     current: &mut Current<T>,
 ) -> Result<(Found, Option<Pending>), SessionRejection> {
     let now = config.now();
     let spec = T::SPEC_REF;
     let mut first_error = None;
-    for (index, candidate) in cookie::candidates(&parts.headers, spec.cookie()).enumerate() {
+    for (index, candidate) in cookie::candidates(headers, spec.cookie()).enumerate() {
         let opened = config
             .keyring
             .open_bytes_at::<T>(candidate, now)

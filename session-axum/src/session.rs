@@ -331,9 +331,36 @@ where
     type Rejection = SessionRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        TypedSession::from_parts_of(&parts.headers, &parts.extensions).await
+    }
+}
+
+impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
+    /// The session of a request on its way to the handler, for tower
+    /// middleware placed inside the [`SessionLayer`](crate::SessionLayer)
+    /// (a rate limiter, an audit log) that holds the whole request rather
+    /// than extractor parts. It shares the request's state with the
+    /// handler's extractors: the cookie is opened (or the row loaded) once
+    /// per request, whoever asks first, and changes made here are written
+    /// with the handler's.
+    ///
+    /// # Errors
+    ///
+    /// As extraction: [`SessionRejection`].
+    ///
+    /// It takes the request by `&mut` (it changes nothing in it) so that
+    /// the middleware's future stays `Send`: a body is not `Sync`.
+    pub async fn of_request<B>(request: &mut http::Request<B>) -> Result<Self, SessionRejection> {
+        let request = &*request;
+        TypedSession::from_parts_of(request.headers(), request.extensions()).await
+    }
+
+    async fn from_parts_of(
+        headers: &http::HeaderMap,
+        extensions: &http::Extensions,
+    ) -> Result<Self, SessionRejection> {
         let type_name = T::SPEC.type_name();
-        let sessions = parts
-            .extensions
+        let sessions = extensions
             .get::<RequestState>()
             .map(|state| SharedSessions::clone(&state.0))
             .ok_or(SessionRejection::MissingLayer { type_name })?;
@@ -347,10 +374,93 @@ where
             // Reading the row awaits the store. Boxed, so the loading
             // future's state is not part of every extractor future (axum
             // moves each handler's future into a box on every request).
-            Box::pin(store_mode::load(parts, &sessions)).await?
+            Box::pin(store_mode::load_from(headers, &sessions)).await?
         } else {
-            cookie_mode::load(parts, &sessions)?
+            cookie_mode::load_from(headers, &sessions)?
         };
         Ok(TypedSession { sessions, current })
+    }
+}
+
+/// The user of the current `T` session (its
+/// [`SessionPayload::session_user`]), for code that needs who, not the
+/// payload: an extractor, and [`SessionUser::of`] for tower middleware
+/// inside the session layer. `None` without a session or for an anonymous
+/// one. Opens the cookie at most once per request, shared with every other
+/// extractor of `T`.
+///
+/// ```
+/// use axum::extract::Request;
+/// use axum::middleware::Next;
+/// use axum::response::Response;
+/// use session_axum::SessionUser;
+/// # #[derive(serde::Serialize, serde::Deserialize)]
+/// # struct Account { user: u64 }
+/// # impl session_core::SessionPayload for Account {
+/// #     const SPEC: session_core::SessionSpec =
+/// #         session_core::SessionSpec::builder("Account", "account", "account").build();
+/// #     fn session_user(&self) -> Option<String> { Some(self.user.to_string()) }
+/// # }
+///
+/// // `.layer(from_fn(audit))` inside `.layer(SessionLayer::…)`.
+/// async fn audit(mut request: Request, next: Next) -> Response {
+///     if let Ok(user) = SessionUser::<Account>::of(&mut request).await {
+///         tracing::info!(user = user.as_deref(), path = %request.uri().path(), "request");
+///     }
+///     next.run(request).await
+/// }
+/// ```
+pub struct SessionUser<T> {
+    user: Option<String>,
+    marker: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: SessionPayload + Send + Sync + 'static> SessionUser<T> {
+    /// The user of `request`'s `T` session; see the type's docs.
+    ///
+    /// # Errors
+    ///
+    /// As extraction: [`SessionRejection`].
+    /// Takes the request by `&mut` for the reason
+    /// [`TypedSession::of_request`] gives.
+    pub async fn of<B>(request: &mut http::Request<B>) -> Result<Self, SessionRejection> {
+        let session = TypedSession::<T>::of_request(request).await?;
+        Ok(SessionUser::from_session(&session))
+    }
+
+    fn from_session(session: &TypedSession<T>) -> Self {
+        SessionUser {
+            user: session.get().and_then(SessionPayload::session_user),
+            marker: std::marker::PhantomData,
+        }
+    }
+
+    /// The user, if the request has a `T` session with one.
+    pub fn as_deref(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// The user, owned.
+    pub fn into_inner(self) -> Option<String> {
+        self.user
+    }
+}
+
+impl<T> fmt::Debug for SessionUser<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SessionUser").field(&self.user).finish()
+    }
+}
+
+impl<T, S> FromRequestParts<S> for SessionUser<T>
+where
+    T: SessionPayload + Send + Sync + 'static,
+    S: Send + Sync,
+{
+    type Rejection = SessionRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = TypedSession::<T>::from_request_parts(parts, state).await?;
+        Ok(SessionUser::from_session(&session))
     }
 }

@@ -14,7 +14,7 @@
 use std::any::TypeId;
 use std::sync::Arc;
 
-use http::request::Parts;
+use http::HeaderMap;
 use session_core::store::{
     self, FlushAccess, FlushError, IdCookie, Loaded, SessionStore, SessionStoreExt as _, StoreKey,
     StoreState, UserSession,
@@ -31,8 +31,8 @@ use crate::status::SessionStatus;
 
 /// Store-mode extraction: this request's view if the type was used
 /// already, else the first cookie whose id opens and whose row loads.
-pub(crate) async fn load<T: SessionPayload + 'static>(
-    parts: &Parts,
+pub(crate) async fn load_from<T: SessionPayload + 'static>(
+    headers: &HeaderMap,
     sessions: &RequestSessions,
 ) -> Result<Current<T>, SessionRejection> {
     let spec = T::SPEC_REF;
@@ -59,7 +59,7 @@ pub(crate) async fn load<T: SessionPayload + 'static>(
     }
 
     let now = sessions.config.now();
-    let candidates = cookie::candidates(&parts.headers, spec.cookie());
+    let candidates = cookie::candidates(headers, spec.cookie());
     let loaded = store::load::<T>(&*store, &sessions.config.keyring, candidates, now)
         .await
         .map_err(|source| SessionRejection::StoreUnavailable {

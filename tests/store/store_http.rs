@@ -746,3 +746,50 @@ async fn postgres_outage_is_503_and_recovers() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// A middleware inside the session layer reads the current user without an
+/// extractor; the handler's extractor then reuses that read: one store load
+/// per request, whoever asks first.
+#[tokio::test]
+async fn a_middleware_inside_the_layer_reads_the_user_with_the_handlers_single_load() {
+    use axum::extract::Request as AxumRequest;
+    use axum::middleware::{Next, from_fn};
+    use session_seal::SessionUser;
+
+    let switchable = SwitchableStore::default();
+    let loads = Arc::clone(&switchable.loads);
+    let store: AppStore = Arc::new(switchable);
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&seen);
+    let clock = TestClock::at(START);
+    let layer = SessionLayer::<StoreSessions>::new(dev_keyring())
+        .clock(clock.reader())
+        .store(Arc::clone(&store));
+    let audit = from_fn(move |mut request: AxumRequest, next: Next| {
+        let recorded = Arc::clone(&recorded);
+        async move {
+            let user = SessionUser::<AccountSession>::of(&mut request).await;
+            recorded
+                .lock()
+                .unwrap()
+                .push(user.map(SessionUser::into_inner).ok().flatten());
+            next.run(request).await
+        }
+    });
+    let app = app::routes().layer(audit).layer(layer).with_state(store);
+    let app = TestClient::new(app).with_clock(clock.clone());
+
+    let mut laptop = login(&app, 7, "laptop").await;
+    let before = loads.load(Ordering::SeqCst);
+    assert_eq!(me(&mut laptop).await, "user 7 on laptop, 0 visits\n");
+    assert_eq!(
+        loads.load(Ordering::SeqCst) - before,
+        1,
+        "one load for both"
+    );
+    let mut stranger = app.device();
+    assert_eq!(me(&mut stranger).await, "no session: none\n");
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.last(), Some(&None));
+    assert_eq!(seen.get(seen.len() - 2), Some(&Some("7".to_owned())));
+}
