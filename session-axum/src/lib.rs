@@ -55,7 +55,7 @@ pub mod future {
 pub use policy::SecurePolicy;
 pub use rejection::SessionRejection;
 pub use require::RequireSession;
-pub use session::TypedSession;
+pub use session::{SessionUser, TypedSession};
 pub use status::SessionStatus;
 
 /// The `tracing` target of every event the layer emits.
