@@ -8,6 +8,8 @@
 //! - [`logs`]: capturing what `tracing` logs during one test;
 //! - [`proxy`]: a loopback TCP proxy a test cuts and restores, for outages
 //!   between a client and a real server;
+//! - [`revocation_app`]: the app of the revocation tests and its
+//!   two-process scenarios, run over every feed;
 //! - [`with_every_check!`]: the conformance checks, listed once;
 //! - fixed test secrets, and a time limit for requests that may hang.
 
@@ -15,6 +17,7 @@
 
 pub mod logs;
 pub mod proxy;
+pub mod revocation_app;
 pub mod sql;
 pub mod store;
 

@@ -649,3 +649,72 @@ fn proxy_urls_keep_everything_but_the_address() {
     );
     assert_eq!(address_of("redis://127.0.0.1", 6379), "127.0.0.1:6379");
 }
+
+// ------------------------------------- two processes over HTTP, every feed
+
+/// The HTTP scenarios of `tests/common/revocation_app.rs` (a revocation
+/// through one process refused by another; log out other devices) with
+/// each process on its own connection to a real feed.
+mod over_http {
+    use super::*;
+    use crate::common::revocation_app::{
+        a_revocation_in_one_process_ends_the_session_in_another,
+        logout_others_keeps_this_device_only,
+    };
+
+    #[tokio::test]
+    async fn redis() {
+        let test = "revocation_feeds::over_http::redis";
+        let Some(probe) = store::redis_store(test).await else {
+            return;
+        };
+        let url = store::redis_url();
+        let config = redis_config(probe.key_prefix());
+        let connect =
+            || RedisRevocationFeed::with_config(&url, config.clone()).expect("a valid URL");
+        a_revocation_in_one_process_ends_the_session_in_another(connect(), connect()).await;
+        logout_others_keeps_this_device_only(connect(), connect()).await;
+        remove_stream(&[url.clone()], &connect());
+    }
+
+    #[tokio::test]
+    async fn redis_cluster() {
+        let test = "revocation_feeds::over_http::redis_cluster";
+        let Some(probe) = store::redis_cluster_store(test).await else {
+            return;
+        };
+        let urls = store::redis_cluster_urls();
+        let config = redis_config(probe.key_prefix());
+        let connect =
+            || RedisRevocationFeed::cluster_with_config(&urls, config.clone()).expect("valid URLs");
+        a_revocation_in_one_process_ends_the_session_in_another(connect(), connect()).await;
+        logout_others_keeps_this_device_only(connect(), connect()).await;
+        remove_stream(&urls, &connect());
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        let Some((feed, config, url)) =
+            postgres_feed("revocation_feeds::over_http::postgres").await
+        else {
+            return;
+        };
+        let connect =
+            || PostgresRevocationFeed::with_config(&url, config.clone()).expect("a valid URL");
+        a_revocation_in_one_process_ends_the_session_in_another(connect(), connect()).await;
+        logout_others_keeps_this_device_only(connect(), connect()).await;
+        drop_feed_table(&feed).await;
+    }
+
+    #[tokio::test]
+    async fn sqlite() {
+        let file = sql::TempDb::new("revocation_over_http");
+        sqlite_feed(&file).await;
+        let connect = || {
+            SqliteRevocationFeed::open(file.path(), SqlStoreConfig::default().max_connections(4))
+                .expect("a valid config")
+        };
+        a_revocation_in_one_process_ends_the_session_in_another(connect(), connect()).await;
+        logout_others_keeps_this_device_only(connect(), connect()).await;
+    }
+}
