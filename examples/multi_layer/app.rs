@@ -1,15 +1,17 @@
 //! The demo app of `cargo run --example multi_layer`: three independent
 //! sessions (admin, tenant, operator) under one secret; the admin one is
-//! encrypted and revocable ("log out everywhere"), the other two signed. The HTTP tests in
-//! `tests/http/http_sessions.rs` drive this same router.
+//! encrypted and revocable ("log out everywhere"), the other two signed.
+//! The tenant area's rename form leaves a flash [`Notice`] for the page it
+//! redirects to. The HTTP tests in `tests/http/http_sessions.rs` and
+//! `tests/http/flash_http.rs` drive this same router.
 
-use axum::Router;
 use axum::extract::Path;
-use axum::response::Html;
-use axum::routing::get;
+use axum::response::{Html, Redirect};
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 use session_seal::{
-    RequireSession, SessionError, SessionLayer, SessionPayload, SessionStatus, TypedSession,
+    Flash, RequireSession, SessionError, SessionLayer, SessionPayload, SessionStatus, TypedSession,
 };
 
 /// Admin area session. Version 2 added `roles`; version-1 cookies still open
@@ -64,9 +66,34 @@ pub struct OperatorSession {
     pub operator: String,
 }
 
+/// A flash message for the page after a form post (post/redirect/get):
+/// sealed in its own cookie by the handler that redirects, read once by
+/// the page it redirects to. Five minutes at most, the flash default.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(cookie = "notice", namespace = "notice", flash)]
+pub enum Notice {
+    /// The tenant was renamed.
+    Renamed { tenant: String },
+    /// The new name was empty or too long; nothing changed.
+    InvalidName,
+    /// There is no tenant session to rename.
+    NoTenantSession,
+}
+
+impl Notice {
+    /// The line the next page shows.
+    pub fn text(&self) -> String {
+        match self {
+            Notice::Renamed { tenant } => format!("saved: tenant renamed to {tenant}"),
+            Notice::InvalidName => "not saved: a tenant name is 1 to 64 characters".into(),
+            Notice::NoTenantSession => "not saved: log in to a tenant first".into(),
+        }
+    }
+}
+
 session_seal::registry! {
     /// Every session this app issues.
-    pub struct AppSessions { AdminSession, TenantSession, OperatorSession }
+    pub struct AppSessions { AdminSession, TenantSession, OperatorSession, Notice }
 }
 
 /// The demo's routes.
@@ -81,6 +108,7 @@ pub fn router(layer: SessionLayer<AppSessions>) -> Router {
         .route("/admin/grant/{role}", get(admin_grant))
         .route("/tenant/login/{user_id}/{tenant}", get(tenant_login))
         .route("/tenant/whoami", get(tenant_whoami))
+        .route("/tenant/rename", post(tenant_rename))
         .route("/tenant/logout", get(tenant_logout))
         .route("/ops/login/{operator}", get(ops_login))
         .route("/ops/whoami", get(ops_whoami))
@@ -167,11 +195,47 @@ async fn tenant_login(
     Ok(format!("user {user_id} working in tenant {tenant}\n"))
 }
 
-async fn tenant_whoami(session: TypedSession<TenantSession>) -> String {
+/// Who is working in which tenant, after the notice a form post left, if
+/// any (reading it consumes it: a reload shows no notice).
+async fn tenant_whoami(session: TypedSession<TenantSession>, notice: Flash<Notice>) -> String {
+    let notice = notice
+        .get()
+        .map(|notice| format!("{}\n", notice.text()))
+        .unwrap_or_default();
     match session.get() {
-        Some(t) => format!("user {} in tenant {}\n", t.user_id, t.tenant),
-        None => format!("no tenant session: {}\n", describe(session.status())),
+        Some(t) => format!("{notice}user {} in tenant {}\n", t.user_id, t.tenant),
+        None => format!(
+            "{notice}no tenant session: {}\n",
+            describe(session.status())
+        ),
     }
+}
+
+/// The rename form's fields.
+#[derive(Deserialize)]
+struct RenameForm {
+    /// The tenant's new name.
+    tenant: String,
+}
+
+/// The rename form's target: renames the tenant, leaves a notice saying
+/// what happened, and redirects (303) to `/tenant/whoami`, which shows it
+/// once.
+async fn tenant_rename(
+    mut session: TypedSession<TenantSession>,
+    mut notice: Flash<Notice>,
+    Form(form): Form<RenameForm>,
+) -> Result<Redirect, SessionError> {
+    let tenant = form.tenant.trim().to_owned();
+    let outcome = if tenant.is_empty() || tenant.chars().count() > 64 {
+        Notice::InvalidName
+    } else if session.update(|t| t.tenant.clone_from(&tenant))? {
+        Notice::Renamed { tenant }
+    } else {
+        Notice::NoTenantSession
+    };
+    notice.set(outcome)?;
+    Ok(Redirect::to("/tenant/whoami"))
 }
 
 async fn tenant_logout(mut session: TypedSession<TenantSession>) -> &'static str {

@@ -32,6 +32,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  curl -c /tmp/jar -b /tmp/jar http://{addr}/tenant/login/42/acme-widgets");
     println!("  curl -c /tmp/jar -b /tmp/jar http://{addr}/ops/login/ada");
     println!("  curl -c /tmp/jar -b /tmp/jar http://{addr}/sessions");
+    println!("  curl -c /tmp/jar -b /tmp/jar -L -d tenant=globex http://{addr}/tenant/rename");
     println!("  curl -c /tmp/jar -b /tmp/jar http://{addr}/ops/console");
     axum::serve(listener, app).await?;
     Ok(())

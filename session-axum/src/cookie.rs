@@ -84,7 +84,9 @@ pub(crate) fn set_cookie(
 }
 
 /// Formats the `Set-Cookie` value that deletes `spec`'s cookie: same name,
-/// path and domain (or the browser keeps the original), empty value, expired.
+/// path, domain and `Partitioned` (or the browser keeps the original: a
+/// partitioned cookie is matched in its partition only), empty value,
+/// expired.
 pub(crate) fn removal_cookie(spec: &SessionSpec, secure: bool) -> String {
     let mut cookie = base(spec, String::new(), secure).build();
     cookie.make_removal();
@@ -101,6 +103,10 @@ fn base(spec: &SessionSpec, value: String, secure: bool) -> cookie::CookieBuilde
             SameSite::None => CookieSameSite::None,
         })
         .secure(secure);
+    if spec.partitioned() {
+        // The spec guarantees Secure and SameSite=None with it.
+        builder = builder.partitioned(true);
+    }
     if let Some(domain) = spec.domain() {
         builder = builder.domain(domain);
     }
@@ -171,5 +177,23 @@ mod tests {
             assert!(removal.contains(part), "{removal} lacks {part}");
         }
         assert!(!removal.contains("Secure"));
+        assert!(!set.contains("Partitioned") && !removal.contains("Partitioned"));
+    }
+
+    #[test]
+    fn a_partitioned_cookie_and_its_removal_both_say_so() {
+        const SPEC: SessionSpec = SessionSpec::builder("T", "__Host-embed", "ns")
+            .same_site(SameSite::None)
+            .partitioned()
+            .build();
+        let set = set_cookie(&SPEC, "v", 60, true);
+        let removal = removal_cookie(&SPEC, true);
+        for line in [&set, &removal] {
+            for part in ["; Partitioned", "; Secure", "; SameSite=None", "; Path=/"] {
+                assert!(line.contains(part), "{line} lacks {part}");
+            }
+        }
+        assert!(removal.contains("Max-Age=0"));
+        assert!(set.len() <= "__Host-embed=v".len() + SPEC.attributes_len());
     }
 }

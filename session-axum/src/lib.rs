@@ -31,6 +31,7 @@ mod cross_origin;
 mod csrf;
 mod current;
 mod error;
+mod flash;
 mod layer;
 mod policy;
 mod rejection;
@@ -45,6 +46,7 @@ pub use cross_origin::{
 };
 pub use csrf::{CSRF_HEADER, CsrfRejection, CsrfToken, VerifiedCsrf};
 pub use error::SessionError;
+pub use flash::Flash;
 pub use layer::{SessionLayer, SessionService};
 
 /// The future types of the layer's service, as tower's middleware crates

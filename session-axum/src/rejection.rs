@@ -9,8 +9,9 @@ use session_core::StoreError;
 use crate::TRACING_TARGET;
 use crate::status::SessionStatus;
 
-/// Why [`TypedSession`](crate::TypedSession) or
-/// [`RequireSession`](crate::RequireSession) could not be extracted.
+/// Why [`TypedSession`](crate::TypedSession),
+/// [`RequireSession`](crate::RequireSession) or [`Flash`](crate::Flash)
+/// could not be extracted.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 #[must_use = "a rejection is an answer: return it or turn it into a response"]
@@ -62,6 +63,17 @@ pub enum SessionRejection {
         /// The session type the handler asked for.
         type_name: &'static str,
     },
+    /// [`Flash<T>`](crate::Flash) was extracted for a type that is not a
+    /// flash message (`#[session(flash)]`): a wiring mistake, answered
+    /// with 500.
+    #[error(
+        "`{type_name}` is not a flash message: add `flash` to its #[session(...)] to read it \
+         with `Flash<{type_name}>`, or extract `TypedSession<{type_name}>` instead"
+    )]
+    NotFlash {
+        /// The session type the handler asked for.
+        type_name: &'static str,
+    },
     /// The revocation feed has not been heard from within its staleness
     /// bound, so a revocable session cannot be trusted: 503 (fail closed).
     /// Non-revocable types are unaffected.
@@ -97,7 +109,8 @@ impl SessionRejection {
             SessionRejection::MissingLayer { .. }
             | SessionRejection::Unregistered { .. }
             | SessionRejection::MissingStore { .. }
-            | SessionRejection::MissingRevocations { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            | SessionRejection::MissingRevocations { .. }
+            | SessionRejection::NotFlash { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             SessionRejection::StoreUnavailable { .. }
             | SessionRejection::RevocationsStale { .. } => StatusCode::SERVICE_UNAVAILABLE,
             SessionRejection::Unauthorized { .. } => StatusCode::UNAUTHORIZED,

@@ -5,7 +5,6 @@ use std::ffi::OsString;
 use std::fmt;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
-use chacha20poly1305::XChaCha20Poly1305;
 use hkdf::Hkdf;
 use hmac::Mac as _;
 use rand::TryRngCore as _;
@@ -22,7 +21,7 @@ use crate::tier::{self, Tier};
 use crate::time::unix_now;
 use crate::wire::{
     self, CSRF_INFO, ENC_INFO, FORMAT_ENCRYPTED, FORMAT_SIGNED, HKDF_SALT, Header, HmacSha256,
-    KID_INFO, KeyId, MAC_INFO, MAX_SET_COOKIE_LEN, NONCE_LEN,
+    KID_INFO, KeyId, MAC_INFO, MAX_SET_COOKIE_LEN, NONCE_LEN, XChaCha20Poly1305,
 };
 
 /// Environment variable with previous secrets, comma-separated base64.
@@ -37,8 +36,9 @@ struct BindingKeys {
     /// The MAC key as a pre-keyed HMAC state (inner and outer pads absorbed),
     /// cloned per operation.
     mac: HmacSha256,
-    /// The XChaCha20-Poly1305 cipher of format 2 (encrypted types), keyed
-    /// with the binding's encryption key (zeroized on drop by the crate).
+    /// The XChaCha20-Poly1305 cipher of format 2 (encrypted types): the
+    /// binding's encryption key, zeroized on drop (see `wire::xchacha` for
+    /// the per-value subkey).
     enc: XChaCha20Poly1305,
     /// The binding's CSRF token key as a pre-keyed HMAC state
     /// ([`crate::csrf`]).
@@ -171,7 +171,7 @@ impl Key {
             HmacSha256::new_from_slice(csrf_key.as_ref()).expect("HMAC takes any key length");
         BindingKeys {
             mac,
-            enc: <XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new(enc_key.as_ref().into()),
+            enc: XChaCha20Poly1305::new(&enc_key),
             csrf,
         }
     }
@@ -225,8 +225,12 @@ struct Inner {
 /// serde_json while they serialize and deserialize (a string unescaped on
 /// its way to the value, for one); the cookie values themselves; and
 /// whatever the allocator or the operating system keeps (swap, core
-/// dumps). The binding keys are the cipher crate's to wipe on drop; the
-/// derived key bytes they come from are wiped after use.
+/// dumps). A binding's encryption key is wiped when the keyring drops it,
+/// and each encrypted value's XChaCha20 subkey when its seal or open
+/// returns; the copies the cipher code makes on the stack (HChaCha20's
+/// working state, and `ring`'s per-value ChaCha20 and Poly1305 keys, which
+/// `ring` does not wipe) are not (see `wire::xchacha`). The derived key
+/// bytes the binding keys come from are wiped after use.
 ///
 /// Two clocks bound a session: the idle `max_age` (each value expires
 /// `max_age` after it was sealed) and, when the type declares one,

@@ -9,11 +9,12 @@
 use std::fmt;
 
 use session_rules::{
-    CookiePrefix, cookie_prefix, default_renew_after_secs, default_touch_after_secs,
+    CookiePrefix, DEFAULT_FLASH_MAX_AGE_SECS, cookie_prefix, default_renew_after_secs,
+    default_touch_after_secs,
 };
 pub(crate) use session_rules::{
-    DEFAULT_MAX_AGE_SECS, MAX_ABSOLUTE_MAX_AGE_SECS, MAX_MAX_AGE_SECS, is_cookie_domain,
-    is_cookie_name, is_cookie_path, is_namespace, str_eq,
+    DEFAULT_MAX_AGE_SECS, MAX_ABSOLUTE_MAX_AGE_SECS, MAX_FLASH_MAX_AGE_SECS, MAX_MAX_AGE_SECS,
+    is_cookie_domain, is_cookie_name, is_cookie_path, is_namespace, str_eq,
 };
 
 /// Where a session type keeps its payload.
@@ -126,6 +127,28 @@ pub enum SpecError {
     /// bounds how long a revocation must be remembered.
     #[error("revocable needs absolute_max_age: it bounds how long a revocation must be remembered")]
     RevocableLifetime,
+    /// `flash` was set on a store-mode spec: a flash message lives in its
+    /// cookie from one request to the next.
+    #[error("flash applies only to cookie-mode sessions; a flash message lives in its cookie")]
+    FlashStore,
+    /// `flash` was set with `revocable`: a flash message is read once and
+    /// expires within the hour, so there is nothing to revoke.
+    #[error("flash cannot be revocable: a flash message is read once and soon expires")]
+    FlashRevocable,
+    /// A flash spec's `max_age` is longer than one hour
+    /// (`session_rules::MAX_FLASH_MAX_AGE_SECS`): a flash is read on the
+    /// next page.
+    #[error("a flash message's max_age must be at most 1 hour: it is read on the next page")]
+    FlashMaxAge,
+    /// `partitioned` without `Secure` (declared, or implied by a `__Host-` or
+    /// `__Secure-` prefix): browsers ignore `Partitioned` on other cookies.
+    #[error("partitioned requires secure (or a __Host- or __Secure- cookie name)")]
+    PartitionedInsecure,
+    /// `partitioned` without `SameSite=None`: a partitioned cookie is for a
+    /// site embedded in other sites' pages, where only `SameSite=None`
+    /// cookies are sent.
+    #[error("partitioned requires same_site = \"none\"")]
+    PartitionedSameSite,
 }
 
 impl SpecError {
@@ -180,6 +203,21 @@ impl SpecError {
             SpecError::RevocableLifetime => {
                 "invalid session spec: revocable needs absolute_max_age (it bounds the revocation table)"
             }
+            SpecError::FlashStore => {
+                "invalid session spec: flash is for cookie mode; a flash message lives in its cookie"
+            }
+            SpecError::FlashRevocable => {
+                "invalid session spec: flash cannot be revocable (a flash is read once and soon expires)"
+            }
+            SpecError::FlashMaxAge => {
+                "invalid session spec: a flash message's max_age must be at most 1 hour"
+            }
+            SpecError::PartitionedInsecure => {
+                "invalid session spec: partitioned requires secure (or a __Host-/__Secure- name)"
+            }
+            SpecError::PartitionedSameSite => {
+                "invalid session spec: partitioned requires same_site = \"none\""
+            }
         }
     }
 }
@@ -218,6 +256,8 @@ pub struct SessionSpec {
     storage: Storage,
     encrypted: bool,
     revocable: bool,
+    flash: bool,
+    partitioned: bool,
     touch_after_secs: u64,
     max_per_user: Option<u32>,
 }
@@ -235,7 +275,7 @@ impl SessionSpec {
             cookie,
             namespace,
             version: 1,
-            max_age_secs: DEFAULT_MAX_AGE_SECS,
+            max_age_secs: None,
             renew_after_secs: None,
             absolute_max_age_secs: None,
             path: "/",
@@ -246,6 +286,8 @@ impl SessionSpec {
             storage: Storage::Cookie,
             encrypted: false,
             revocable: false,
+            flash: false,
+            partitioned: false,
             touch_after_secs: None,
             max_per_user: None,
         }
@@ -356,6 +398,25 @@ impl SessionSpec {
     pub const fn is_revocable(&self) -> bool {
         self.revocable
     }
+    /// Whether this type is a flash message (`#[session(flash)]`): written
+    /// by one request, read once by a later one (axum's `Flash<T>` clears
+    /// the cookie on the response of the request that reads it), and
+    /// short-lived: `max_age` at most one hour, five minutes unless given.
+    /// Always a cookie-mode type, never revocable.
+    pub const fn is_flash(&self) -> bool {
+        self.flash
+    }
+    /// Whether the cookie carries the `Partitioned` attribute (CHIPS,
+    /// "Cookies Having Independent Partitioned State"): the browser keeps a
+    /// separate copy of it for each top-level site that embeds this one, so
+    /// an embedded app keeps its session without third-party cookies.
+    /// Always `Secure` and `SameSite=None`. Supported by Chrome 114+ and
+    /// Safari 18.4+; Firefox ignores the attribute (and partitions
+    /// third-party cookies by itself). Removal cookies carry it too, or
+    /// the browser would not match them to the partitioned cookie.
+    pub const fn partitioned(&self) -> bool {
+        self.partitioned
+    }
     /// Store mode: a stored session's expiry is pushed back to now + `max_age`
     /// when it is used and its last touch is at least this old.
     pub const fn touch_after_secs(&self) -> u64 {
@@ -380,6 +441,9 @@ impl SessionSpec {
         if self.http_only {
             len += "; HttpOnly".len();
         }
+        if self.partitioned {
+            len += "; Partitioned".len();
+        }
         len += "; Secure".len();
         len
     }
@@ -393,7 +457,8 @@ pub struct SessionSpecBuilder {
     cookie: &'static str,
     namespace: &'static str,
     version: u32,
-    max_age_secs: u64,
+    /// `None`: the default, which depends on `flash`.
+    max_age_secs: Option<u64>,
     renew_after_secs: Option<u64>,
     absolute_max_age_secs: Option<u64>,
     path: &'static str,
@@ -404,6 +469,8 @@ pub struct SessionSpecBuilder {
     storage: Storage,
     encrypted: bool,
     revocable: bool,
+    flash: bool,
+    partitioned: bool,
     touch_after_secs: Option<u64>,
     max_per_user: Option<u32>,
 }
@@ -414,9 +481,10 @@ impl SessionSpecBuilder {
         self.version = version;
         self
     }
-    /// Lifetime in seconds (default one day).
+    /// Lifetime in seconds (default one day; five minutes for a
+    /// [`flash`](Self::flash) type).
     pub const fn max_age_secs(mut self, secs: u64) -> Self {
-        self.max_age_secs = secs;
+        self.max_age_secs = Some(secs);
         self
     }
     /// Renewal point in seconds (default half of `max_age`).
@@ -477,6 +545,24 @@ impl SessionSpecBuilder {
         self.revocable = true;
         self
     }
+    /// Make this type a flash message (see [`SessionSpec::is_flash`]).
+    /// Cookie mode only, not revocable, and `max_age` at most one hour
+    /// (`session_rules::MAX_FLASH_MAX_AGE_SECS`). Without an explicit
+    /// [`max_age_secs`](Self::max_age_secs) the builder itself defaults a
+    /// flash type's lifetime to five minutes
+    /// (`session_rules::DEFAULT_FLASH_MAX_AGE_SECS`), in any order of
+    /// calls; the derive writes the same default out.
+    pub const fn flash(mut self) -> Self {
+        self.flash = true;
+        self
+    }
+    /// Add the `Partitioned` attribute to the cookie (see
+    /// [`SessionSpec::partitioned`]). Needs `Secure` (declared, or implied
+    /// by a `__Host-`/`__Secure-` name) and `SameSite=None`.
+    pub const fn partitioned(mut self) -> Self {
+        self.partitioned = true;
+        self
+    }
     /// Store mode: touch interval in seconds (default five minutes, or half of
     /// `max_age` when that is shorter).
     pub const fn touch_after_secs(mut self, secs: u64) -> Self {
@@ -500,20 +586,25 @@ impl SessionSpecBuilder {
         if self.version == 0 {
             return Err(SpecError::Version);
         }
-        if self.max_age_secs == 0 || self.max_age_secs > MAX_MAX_AGE_SECS {
+        let max_age_secs = match self.max_age_secs {
+            Some(secs) => secs,
+            None if self.flash => DEFAULT_FLASH_MAX_AGE_SECS,
+            None => DEFAULT_MAX_AGE_SECS,
+        };
+        if max_age_secs == 0 || max_age_secs > MAX_MAX_AGE_SECS {
             return Err(SpecError::MaxAge);
         }
         let stored = matches!(self.storage, Storage::Store);
         let renew_after_secs = match self.renew_after_secs {
             Some(_) if stored => return Err(SpecError::CookieOnly),
             Some(secs) => secs,
-            None => default_renew_after_secs(self.max_age_secs),
+            None => default_renew_after_secs(max_age_secs),
         };
-        if renew_after_secs >= self.max_age_secs {
+        if renew_after_secs >= max_age_secs {
             return Err(SpecError::RenewAfter);
         }
         if let Some(secs) = self.absolute_max_age_secs
-            && (secs < self.max_age_secs || secs > MAX_ABSOLUTE_MAX_AGE_SECS)
+            && (secs < max_age_secs || secs > MAX_ABSOLUTE_MAX_AGE_SECS)
         {
             return Err(SpecError::AbsoluteMaxAge);
         }
@@ -522,9 +613,9 @@ impl SessionSpecBuilder {
         }
         let touch_after_secs = match self.touch_after_secs {
             Some(secs) => secs,
-            None => default_touch_after_secs(self.max_age_secs),
+            None => default_touch_after_secs(max_age_secs),
         };
-        if touch_after_secs >= self.max_age_secs {
+        if touch_after_secs >= max_age_secs {
             return Err(SpecError::TouchAfter);
         }
         if matches!(self.max_per_user, Some(0)) {
@@ -538,6 +629,15 @@ impl SessionSpecBuilder {
         }
         if self.revocable && self.absolute_max_age_secs.is_none() {
             return Err(SpecError::RevocableLifetime);
+        }
+        if self.flash && stored {
+            return Err(SpecError::FlashStore);
+        }
+        if self.flash && self.revocable {
+            return Err(SpecError::FlashRevocable);
+        }
+        if self.flash && max_age_secs > MAX_FLASH_MAX_AGE_SECS {
+            return Err(SpecError::FlashMaxAge);
         }
         if !is_cookie_path(self.path) {
             return Err(SpecError::Path);
@@ -567,12 +667,18 @@ impl SessionSpecBuilder {
         if matches!(self.same_site, SameSite::None) && !secure {
             return Err(SpecError::SameSiteNoneInsecure);
         }
+        if self.partitioned && !secure {
+            return Err(SpecError::PartitionedInsecure);
+        }
+        if self.partitioned && !matches!(self.same_site, SameSite::None) {
+            return Err(SpecError::PartitionedSameSite);
+        }
         Ok(SessionSpec {
             type_name: self.type_name,
             cookie: self.cookie,
             namespace: self.namespace,
             version: self.version,
-            max_age_secs: self.max_age_secs,
+            max_age_secs,
             renew_after_secs,
             absolute_max_age_secs: self.absolute_max_age_secs,
             path: self.path,
@@ -583,6 +689,8 @@ impl SessionSpecBuilder {
             storage: self.storage,
             encrypted: self.encrypted,
             revocable: self.revocable,
+            flash: self.flash,
+            partitioned: self.partitioned,
             touch_after_secs,
             max_per_user: self.max_per_user,
         })
@@ -713,6 +821,31 @@ mod tests {
                 base().same_site(SameSite::None),
                 SpecError::SameSiteNoneInsecure,
             ),
+            (base().store().flash(), SpecError::FlashStore),
+            (base().flash().store(), SpecError::FlashStore),
+            (
+                base().flash().revocable().absolute_max_age_secs(3600),
+                SpecError::FlashRevocable,
+            ),
+            (
+                base().flash().max_age_secs(MAX_FLASH_MAX_AGE_SECS + 1),
+                SpecError::FlashMaxAge,
+            ),
+            (base().max_age_secs(86_400).flash(), SpecError::FlashMaxAge),
+            (base().partitioned(), SpecError::PartitionedInsecure),
+            (
+                base().partitioned().secure(true),
+                SpecError::PartitionedSameSite,
+            ),
+            (
+                SessionSpec::builder("T", "__Host-sid", "app").partitioned(),
+                SpecError::PartitionedSameSite,
+            ),
+            // SameSite=None without Secure is reported first, as the derive does.
+            (
+                base().partitioned().same_site(SameSite::None),
+                SpecError::SameSiteNoneInsecure,
+            ),
         ];
         for (builder, expected) in cases {
             assert_eq!(builder.try_build(), Err(expected), "{builder:?}");
@@ -789,6 +922,13 @@ mod tests {
             SpecError::TouchAfter,
             SpecError::MaxPerUser,
             SpecError::EncryptedStore,
+            SpecError::RevocableStore,
+            SpecError::RevocableLifetime,
+            SpecError::FlashStore,
+            SpecError::FlashRevocable,
+            SpecError::FlashMaxAge,
+            SpecError::PartitionedInsecure,
+            SpecError::PartitionedSameSite,
         ];
         let messages: std::collections::BTreeSet<&str> =
             all.iter().map(|error| error.message()).collect();
@@ -829,6 +969,58 @@ mod tests {
         let bare = base().http_only(false).build();
         let written = format!("; Max-Age={}; Path=/; SameSite=Lax; Secure", u64::MAX);
         assert_eq!(bare.attributes_len(), written.len());
+    }
+
+    #[test]
+    fn a_flash_type_defaults_to_five_minutes_and_allows_up_to_an_hour() {
+        let flash = base().flash().build();
+        assert!(flash.is_flash());
+        assert!(!base().build().is_flash());
+        assert_eq!(flash.max_age_secs(), DEFAULT_FLASH_MAX_AGE_SECS);
+        assert_eq!(flash.max_age_secs(), 300);
+        assert_eq!(flash.renew_after_secs(), 150);
+        assert_eq!(flash.storage(), Storage::Cookie);
+        // An explicit max_age wins, whichever call comes first.
+        assert_eq!(base().flash().max_age_secs(60).build().max_age_secs(), 60);
+        assert_eq!(base().max_age_secs(60).flash().build().max_age_secs(), 60);
+        let longest = base()
+            .flash()
+            .max_age_secs(MAX_FLASH_MAX_AGE_SECS)
+            .try_build();
+        assert_eq!(longest.map(|spec| spec.max_age_secs()), Ok(3600));
+        // Encrypted flashes are fine: the format is independent of the lifetime.
+        assert!(base().flash().encrypted().build().is_encrypted());
+    }
+
+    #[test]
+    fn partitioned_needs_secure_and_same_site_none_and_is_counted() {
+        let plain = base().build();
+        assert!(!plain.partitioned());
+        let partitioned = base()
+            .same_site(SameSite::None)
+            .secure(true)
+            .partitioned()
+            .build();
+        assert!(partitioned.partitioned());
+        assert!(partitioned.secure());
+        let host = SessionSpec::builder("T", "__Host-embed", "app")
+            .same_site(SameSite::None)
+            .partitioned()
+            .build();
+        assert!(host.partitioned() && host.secure());
+        let written = format!(
+            "; Max-Age={}; Path=/; SameSite=None; HttpOnly; Partitioned; Secure",
+            u64::MAX
+        );
+        assert_eq!(partitioned.attributes_len(), written.len());
+        assert_eq!(
+            partitioned.attributes_len() - "; Partitioned".len(),
+            base()
+                .same_site(SameSite::None)
+                .secure(true)
+                .build()
+                .attributes_len()
+        );
     }
 
     #[test]

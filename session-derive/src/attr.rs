@@ -9,9 +9,10 @@ use syn::{Attribute, Expr, Lit, LitInt, LitStr, Token, Type, token};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{
-    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, ENCRYPTED, FROM, HTTP_ONLY,
-    MAX_AGE, MAX_PER_USER, MIGRATE, MIGRATE_KEYS, NAMESPACE, PATH, REGISTRY_KEYS, RENEW_AFTER,
-    REVOCABLE, SAME_SITE, SECURE, SESSION, STORE, Symbol, TOUCH_AFTER, TYPE_KEYS, USER, VERSION,
+    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, ENCRYPTED, FLASH, FROM,
+    HTTP_ONLY, MAX_AGE, MAX_PER_USER, MIGRATE, MIGRATE_KEYS, NAMESPACE, PARTITIONED, PATH,
+    REGISTRY_KEYS, RENEW_AFTER, REVOCABLE, SAME_SITE, SECURE, SESSION, STORE, Symbol, TOUCH_AFTER,
+    TYPE_KEYS, USER, VERSION,
 };
 
 /// One `key = value` as written.
@@ -78,6 +79,10 @@ pub struct Attrs {
     pub encrypted: Option<Setting<()>>,
     /// `revocable` (a bare flag; the setting records where it is written).
     pub revocable: Option<Setting<()>>,
+    /// `flash` (a bare flag; the setting records where it is written).
+    pub flash: Option<Setting<()>>,
+    /// `partitioned` (a bare flag; the setting records where it is written).
+    pub partitioned: Option<Setting<()>>,
     /// `touch_after = "..."`.
     pub touch_after: Option<Setting<LitStr>>,
     /// `max_per_user = N`.
@@ -188,6 +193,22 @@ fn parse_key(cx: &Ctxt, out: &mut Attrs, meta: &ParseNestedMeta) -> syn::Result<
             "leave it out for a session that ends only when it expires",
         )?;
         set_key(out, cx, |a| &mut a.revocable, key, value, REVOCABLE);
+    } else if path == FLASH {
+        let value = bare(
+            cx,
+            meta,
+            FLASH,
+            "leave it out for a session that is not a flash message",
+        )?;
+        set_key(out, cx, |a| &mut a.flash, key, value, FLASH);
+    } else if path == PARTITIONED {
+        let value = bare(
+            cx,
+            meta,
+            PARTITIONED,
+            "leave it out for an unpartitioned cookie",
+        )?;
+        set_key(out, cx, |a| &mut a.partitioned, key, value, PARTITIONED);
     } else if path == TOUCH_AFTER {
         let value = string(cx, meta, TOUCH_AFTER, "\"5m\"")?;
         set_key(out, cx, |a| &mut a.touch_after, key, value, TOUCH_AFTER);
@@ -375,9 +396,9 @@ fn integer(
 }
 
 /// A key that is a switch by being written, with no value (`store`,
-/// `encrypted`, `revocable`); `None` (reported at the key and whatever
-/// follows it, with `otherwise` saying how to get the other behaviour) when
-/// a value is given.
+/// `encrypted`, `revocable`, `flash`, `partitioned`); `None` (reported at
+/// the key and whatever follows it, with `otherwise` saying how to get the
+/// other behaviour) when a value is given.
 fn bare(
     cx: &Ctxt,
     meta: &ParseNestedMeta,

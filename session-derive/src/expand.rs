@@ -43,6 +43,7 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
     };
     let domain = spec.domain.iter().map(|domain| quote!(.domain(#domain)));
     let secure = spec.secure.iter().map(|secure| quote!(.secure(#secure)));
+    let partitioned = spec.partitioned.then(|| quote!(.partitioned()));
     let absolute_max_age = spec
         .absolute_max_age_secs
         .iter()
@@ -52,10 +53,12 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
             renew_after_secs,
             encrypted,
             revocable,
+            flash,
         } => {
             let encrypted = encrypted.then(|| quote!(.encrypted()));
             let revocable = revocable.then(|| quote!(.revocable()));
-            quote!(.renew_after_secs(#renew_after_secs) #encrypted #revocable)
+            let flash = flash.then(|| quote!(.flash()));
+            quote!(.renew_after_secs(#renew_after_secs) #encrypted #revocable #flash)
         }
         Mode::Store(store) => store_settings(store),
     };
@@ -75,6 +78,7 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
                     .same_site(#private::SameSite::#same_site)
                     .http_only(#http_only)
                     #(#secure)*
+                    #partitioned
                     .build();
 
             #decode_version

@@ -54,7 +54,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `cookie = "sid"` | required | 1 to 255 RFC 6265 token characters: ASCII letters, digits and ``!#$%&'*+-.^_`|~`` |
 /// | `namespace = "admin"` | required | `[a-z0-9_.-]{1,64}`; the unit of key separation |
 /// | `version = 3` | `1` | integer in `1..=u32::MAX`: the current schema version |
-/// | `max_age = "8h"` | `"1d"` | a duration, more than zero and at most 400 days |
+/// | `max_age = "8h"` | `"1d"` (`"5m"` with `flash`) | a duration, more than zero and at most 400 days (`"1h"` with `flash`) |
 /// | `renew_after = "4h"` | half of `max_age` | a duration shorter than `max_age`; cookie mode only |
 /// | `absolute_max_age = "30d"` | none | a duration at least `max_age` (and at most 49710 days): the session's lifetime from its start |
 /// | `same_site = "strict"` | `"lax"` | `"lax"`, `"strict"` or `"none"` (any case); `"none"` requires Secure |
@@ -70,6 +70,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `max_per_user = 5` | no limit | integer in `1..=u32::MAX`; store mode only, requires `user` |
 /// | `user = "user_id"` | none | a named field of the struct whose type implements `UserKey`; store mode, or cookie mode with `revocable` |
 /// | `revocable` | off | a bare flag: revocations by user or namespace end its sessions early; cookie mode only, requires `user` and `absolute_max_age` |
+/// | `flash` | off | a bare flag: a message read once by the next request (`Flash<T>`); cookie mode only, not with `revocable`, `max_age` at most `"1h"` |
+/// | `partitioned` | off | a bare flag: the cookie carries `Partitioned` (CHIPS); requires Secure (`secure`, or a `__Host-`/`__Secure-` name) and `same_site = "none"` |
 ///
 /// Durations are one or more groups of digits and a unit, `s`, `m`, `h` or
 /// `d`: `"30s"`, `"15m"`, `"1h30m"`, `"7d"`.
@@ -189,6 +191,55 @@ use syn::{DeriveInput, parse_macro_input};
 /// }
 /// ```
 ///
+/// # Flash messages
+///
+/// With `flash` the type is a message for the next page ("Saved", "3 items
+/// deleted"): a handler sets it (`Flash::set`, or `TypedSession::insert`),
+/// usually before a redirect, and the next request that extracts
+/// `Flash<T>` reads it once; that response clears the cookie, unless it is
+/// a server error (5xx), so a failed page leaves the message for the
+/// retry. Structs of any shape and enums are accepted, as for any session
+/// type:
+///
+/// ```ignore
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "notice", namespace = "notice", flash)]
+/// enum Notice {
+///     Saved,
+///     Deleted { count: u32 },
+/// }
+/// ```
+///
+/// A flash type is a cookie-mode session with a short life: `max_age`
+/// defaults to five minutes (the derive writes `max_age_secs(300)` into the
+/// spec, and `SessionSpecBuilder::flash` defaults to the same), and more than
+/// one hour is an error, since an older message would surface as a stale
+/// notice on some unrelated later page. `store` and `revocable` are errors:
+/// a flash lives in its cookie, and is gone before anything could revoke
+/// it. It may be `encrypted`. `user` is not accepted (it needs `store` or
+/// `revocable`); on an enum it would be an error in any case, since it
+/// names a field of a struct.
+///
+/// # Partitioned cookies
+///
+/// `partitioned` adds the `Partitioned` attribute (CHIPS: Cookies Having
+/// Independent Partitioned State), for an app embedded in other sites'
+/// pages: the browser keeps a separate cookie per top-level site, so the
+/// embedded session works where third-party cookies are blocked. Chrome
+/// 114+ and Safari 18.4+ honour it; Firefox ignores the attribute (it
+/// partitions third-party cookies by itself). Browsers require it to be
+/// Secure, and an embedded context sends only `SameSite=None` cookies, so
+/// both are required; removal cookies carry `Partitioned` too, or the
+/// browser would not match them to the cookie.
+///
+/// ```ignore
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "__Host-widget", namespace = "widget", same_site = "none", partitioned)]
+/// struct WidgetSession {
+///     visitor: u64,
+/// }
+/// ```
+///
 /// # Migrations
 ///
 /// A cookie sealed under an older schema version is read as the type declared
@@ -236,7 +287,9 @@ use syn::{DeriveInput, parse_macro_input};
 /// about: unknown keys (with a suggestion for typos), repeated keys, literals
 /// of the wrong kind, broken rules, store-mode keys without `store`,
 /// `encrypted` with `store` or with a value, `revocable` with `store` or
-/// without `user` or `absolute_max_age`, `user` without `store` or
+/// without `user` or `absolute_max_age`, `flash` with `store` or
+/// `revocable` or a `max_age` over an hour, `partitioned` without Secure or
+/// `same_site = "none"`, `user` without `store` or
 /// `revocable`, a `user` that names no field (with a suggestion), a migration source without
 /// `Into<Self>` (at its `from = Type`), and a `user` field without `UserKey`
 /// (at its `user = "..."`).

@@ -58,6 +58,10 @@ pub const MAX_PER_USER: Symbol = Symbol("max_per_user");
 pub const USER: Symbol = Symbol("user");
 /// `revocable`: a cookie-mode session that revocations can end early.
 pub const REVOCABLE: Symbol = Symbol("revocable");
+/// `flash`: a short-lived message written by one request, read once by the next.
+pub const FLASH: Symbol = Symbol("flash");
+/// `partitioned`: the cookie carries `Partitioned` (CHIPS).
+pub const PARTITIONED: Symbol = Symbol("partitioned");
 
 /// `same_site = "lax"`.
 pub const LAX: Symbol = Symbol("lax");
@@ -87,6 +91,8 @@ pub const TYPE_KEYS: &[Symbol] = &[
     USER,
     ENCRYPTED,
     REVOCABLE,
+    FLASH,
+    PARTITIONED,
 ];
 /// Keys accepted inside `migrate(...)`.
 pub const MIGRATE_KEYS: &[Symbol] = &[FROM, VERSION];
@@ -229,6 +235,9 @@ mod tests {
         assert_eq!(closest("encryptd", TYPE_KEYS), Some(ENCRYPTED));
         assert_eq!(closest("revokable", TYPE_KEYS), Some(REVOCABLE));
         assert_eq!(closest("revocabel", TYPE_KEYS), Some(REVOCABLE));
+        assert_eq!(closest("flahs", TYPE_KEYS), Some(FLASH));
+        assert_eq!(closest("partitoned", TYPE_KEYS), Some(PARTITIONED));
+        assert_eq!(closest("partition", TYPE_KEYS), Some(PARTITIONED));
     }
 
     #[test]

@@ -14,16 +14,18 @@ use syn::{Data, DeriveInput, Fields, Ident, LitInt, LitStr, Path, Type, WhereCla
 
 use crate::attr::{Attrs, Flag, Setting};
 use crate::ctxt::Ctxt;
-use crate::duration::{self, DAY, DEFAULT_MAX_AGE, MAX_DAYS};
+use crate::duration::{
+    self, DAY, DEFAULT_FLASH_MAX_AGE, DEFAULT_MAX_AGE, MAX_DAYS, MAX_FLASH_MAX_AGE,
+};
 use crate::symbol::{
-    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, ENCRYPTED, HOST_PREFIX,
-    LAX, MAX_AGE, MAX_PER_USER, NAMESPACE, NONE, RENEW_AFTER, REVOCABLE, SAME_SITE,
-    SAME_SITE_VALUES, SECURE, SESSION, STORE, STRICT, Symbol, TOUCH_AFTER, USER,
+    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, ENCRYPTED, FLASH,
+    HOST_PREFIX, LAX, MAX_AGE, MAX_PER_USER, NAMESPACE, NONE, PARTITIONED, RENEW_AFTER, REVOCABLE,
+    SAME_SITE, SAME_SITE_VALUES, SECURE, SESSION, STORE, STRICT, Symbol, TOUCH_AFTER, USER,
 };
 
 use session_rules::{
-    CookiePrefix, MAX_ABSOLUTE_MAX_AGE_SECS, MAX_COOKIE_NAME_LEN, MAX_NAMESPACE_LEN, NameError,
-    cookie_prefix,
+    CookiePrefix, DEFAULT_FLASH_MAX_AGE_SECS, MAX_ABSOLUTE_MAX_AGE_SECS, MAX_COOKIE_NAME_LEN,
+    MAX_FLASH_MAX_AGE_SECS, MAX_NAMESPACE_LEN, NameError, cookie_prefix,
 };
 /// What the derive is called in messages.
 const DERIVE: &str = "SessionPayload";
@@ -58,6 +60,8 @@ pub enum Mode {
         encrypted: bool,
         /// `revocable`: revocations of its user or namespace end it early.
         revocable: bool,
+        /// `flash`: a message read once by the next request, short-lived.
+        flash: bool,
     },
     /// In a session store (`store`); the cookie carries a sealed id.
     Store(Store),
@@ -116,6 +120,8 @@ pub struct Spec<'a> {
     pub http_only: bool,
     /// `Secure` as declared (`None`: the layer's policy decides).
     pub secure: Option<bool>,
+    /// `Partitioned` attribute (CHIPS).
+    pub partitioned: bool,
     /// Older versions this type reads, in declaration order.
     pub migrations: Vec<Migration>,
 }
@@ -154,11 +160,16 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
         .version
         .as_ref()
         .and_then(|setting| schema_version(cx, &setting.value, "version"));
-    let max_age = max_age(cx, attrs.max_age.as_ref());
-    // An invalid max_age was reported; comparing renew_after or touch_after
-    // with it would only echo that.
-    let max_age_known = attrs.max_age.is_none() || max_age.is_some();
-    let mode = mode(cx, input, &attrs, (max_age, max_age_known));
+    let flash = attrs.flash.is_some();
+    let written_max_age = max_age(cx, attrs.max_age.as_ref(), flash);
+    let max_age = MaxAge {
+        written: written_max_age,
+        // An invalid max_age was reported; comparing renew_after or
+        // touch_after with it would only echo that.
+        known: attrs.max_age.is_none() || written_max_age.is_some(),
+        flash,
+    };
+    let mode = mode(cx, input, &attrs, max_age);
     // Without `store` or `revocable`, `user` was reported as unused; its
     // field is not looked for.
     let user = attrs
@@ -166,11 +177,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
         .as_ref()
         .filter(|_| attrs.store.is_some() || attrs.revocable.is_some())
         .and_then(|setting| user_field(cx, input, &setting.value));
-    let absolute_max_age = absolute_max_age(
-        cx,
-        attrs.absolute_max_age.as_ref(),
-        (max_age, max_age_known),
-    );
+    let absolute_max_age = absolute_max_age(cx, attrs.absolute_max_age.as_ref(), max_age);
     let path = attrs.path.as_ref().map(|setting| &setting.value);
     if let Some(lit) = path {
         check_path(cx, lit);
@@ -184,9 +191,22 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
     let prefix_secure = cookie
         .as_ref()
         .is_some_and(|lit| check_prefix(cx, &lit.value(), path, attrs.domain.as_ref(), secure));
+    let is_secure = prefix_secure || secure.is_some_and(|flag| flag.value);
+    if let Some(setting) = &attrs.partitioned {
+        // A same_site value that was refused was reported already.
+        let same_site_known = attrs.same_site.is_none() || same_site.is_some();
+        partitioned_needs(
+            cx,
+            setting,
+            same_site.map(|(value, _)| value),
+            same_site_known,
+            is_secure,
+        );
+    }
     if let Some((SameSite::None, lit)) = &same_site
-        && !prefix_secure
-        && !secure.is_some_and(|flag| flag.value)
+        && !is_secure
+        // With `partitioned`, reported there: one missing `secure`, one message.
+        && attrs.partitioned.is_none()
     {
         cx.error(
             lit.span(),
@@ -213,7 +233,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
             cookie: cookie.map(LitStr::value).unwrap_or_default(),
             namespace: namespace.map(LitStr::value).unwrap_or_default(),
             version: current,
-            max_age_secs: max_age.as_ref().map_or(DAY, |(secs, _)| *secs),
+            max_age_secs: max_age.secs(),
             absolute_max_age_secs: absolute_max_age,
             mode,
             user,
@@ -225,6 +245,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
                 .as_ref()
                 .is_none_or(|setting| setting.value.value),
             secure: secure.map(|flag| flag.value),
+            partitioned: attrs.partitioned.is_some(),
             migrations,
         },
         stub,
@@ -378,8 +399,13 @@ fn positive_u32(cx: &Ctxt, lit: &LitInt, what: &str, hint_at_zero: &str) -> Opti
     None
 }
 
-/// `max_age` in seconds with the literal, `None` when absent (default) or invalid.
-fn max_age<'s>(cx: &Ctxt, setting: Option<&'s Setting<LitStr>>) -> Option<(u64, &'s LitStr)> {
+/// `max_age` in seconds with the literal, `None` when absent (default) or
+/// invalid. A `flash` type's is at most [`MAX_FLASH_MAX_AGE`].
+fn max_age<'s>(
+    cx: &Ctxt,
+    setting: Option<&'s Setting<LitStr>>,
+    flash: bool,
+) -> Option<(u64, &'s LitStr)> {
     let lit = &setting?.value;
     match duration::parse(&lit.value()) {
         Ok(0) => cx.error(lit.span(), "max_age must be longer than zero"),
@@ -387,15 +413,50 @@ fn max_age<'s>(cx: &Ctxt, setting: Option<&'s Setting<LitStr>>) -> Option<(u64, 
             lit.span(),
             format!("max_age must be at most {MAX_DAYS}d: browsers cap cookie lifetimes at {MAX_DAYS} days"),
         ),
+        Ok(secs) if flash && secs > MAX_FLASH_MAX_AGE_SECS => cx.error(
+            lit.span(),
+            format!(
+                "a `{FLASH}` message's {MAX_AGE} must be at most {MAX_FLASH_MAX_AGE:?}: it is read \
+                 on the next page, and an older one would show a stale notice; leave \
+                 `{MAX_AGE}` out for the default, {DEFAULT_FLASH_MAX_AGE:?}"
+            ),
+        ),
         Ok(secs) => return Some((secs, lit)),
         Err(error) => cx.error(lit.span(), error),
     }
     None
 }
 
-/// `max_age` as checked: seconds and literal when written and valid, and
-/// whether it is known (absent, so the default, or valid).
-type MaxAge<'s> = (Option<(u64, &'s LitStr)>, bool);
+/// `max_age` as checked.
+#[derive(Clone, Copy)]
+struct MaxAge<'s> {
+    /// Seconds and literal, when written and valid.
+    written: Option<(u64, &'s LitStr)>,
+    /// Whether it is known: absent (so the default) or valid.
+    known: bool,
+    /// `flash`: the default is [`DEFAULT_FLASH_MAX_AGE`] rather than
+    /// [`DEFAULT_MAX_AGE`].
+    flash: bool,
+}
+
+impl MaxAge<'_> {
+    /// The lifetime in seconds, written or default.
+    fn secs(&self) -> u64 {
+        self.secs_and_text().0
+    }
+
+    /// The lifetime in seconds, and how messages name it.
+    fn secs_and_text(&self) -> (u64, String) {
+        match self.written {
+            Some((secs, lit)) => (secs, format!("{:?}", lit.value())),
+            None if self.flash => (
+                DEFAULT_FLASH_MAX_AGE_SECS,
+                format!("{DEFAULT_FLASH_MAX_AGE:?}, the default for `{FLASH}`"),
+            ),
+            None => (DAY, format!("{DEFAULT_MAX_AGE:?}, the default")),
+        }
+    }
+}
 
 /// Cookie or store mode, checking the keys that belong to only one of them.
 fn mode(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, max_age: MaxAge) -> Mode {
@@ -405,17 +466,36 @@ fn mode(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, max_age: MaxAge) -> Mode 
         if !attrs.incomplete && !attrs.mentioned.contains(&STORE) {
             store_only(cx, attrs);
         }
-        if let Some(setting) = &attrs.revocable {
-            revocable_needs(cx, input, attrs, setting, max_age);
+        match (&attrs.revocable, &attrs.flash) {
+            (Some(setting), Some(_)) => cx.error(
+                setting.key,
+                format!(
+                    "`{REVOCABLE}` cannot be combined with `{FLASH}`: a flash message is read \
+                     once and expires within the hour, so there is nothing to revoke; remove \
+                     `{REVOCABLE}`"
+                ),
+            ),
+            (Some(setting), None) => revocable_needs(cx, input, attrs, setting, max_age),
+            (None, _) => {}
         }
         let renew_after = before_max_age(cx, attrs.renew_after.as_ref(), RENEW_AFTER, max_age);
-        let max_age_secs = max_age.0.map_or(DAY, |(secs, _)| secs);
         return Mode::Cookie {
             renew_after_secs: renew_after
-                .unwrap_or(session_rules::default_renew_after_secs(max_age_secs)),
+                .unwrap_or(session_rules::default_renew_after_secs(max_age.secs())),
             encrypted: attrs.encrypted.is_some(),
             revocable: attrs.revocable.is_some(),
+            flash: attrs.flash.is_some(),
         };
+    }
+    if let Some(setting) = &attrs.flash {
+        cx.error(
+            setting.key,
+            format!(
+                "`{FLASH}` applies only to cookie-mode sessions: a flash message lives in its \
+                 cookie until the next page reads it, with nothing on the server; remove \
+                 `{STORE}` (or `{FLASH}`)"
+            ),
+        );
     }
     if let Some(setting) = &attrs.revocable {
         cx.error(
@@ -476,7 +556,7 @@ fn revocable_needs(
     input: &DeriveInput,
     attrs: &Attrs,
     revocable: &Setting<()>,
-    (max_age, _): MaxAge,
+    max_age: MaxAge,
 ) {
     // After a syntax error, or with `store` written wrongly, what is
     // missing (or even which mode this is) is not known.
@@ -495,7 +575,7 @@ fn revocable_needs(
     }
     if attrs.absolute_max_age.is_none() && !attrs.mentioned.contains(&ABSOLUTE_MAX_AGE) {
         // A suggestion that is valid: at least `max_age`.
-        let example = match max_age {
+        let example = match max_age.written {
             Some((secs, lit)) if secs > 30 * DAY => lit.value(),
             _ => String::from("30d"),
         };
@@ -538,6 +618,17 @@ fn store_only(cx: &Ctxt, attrs: &Attrs) {
     // A cookie-mode session uses `user` only when it is revocable (a
     // misspelt `revocable` was reported with a suggestion).
     if let Some(setting) = &attrs.user
+        && attrs.flash.is_some()
+    {
+        // Not "add `store` or `revocable`": neither goes with `flash`.
+        cx.error(
+            setting.key,
+            format!(
+                "`{USER}` does not apply to a `{FLASH}` message: it names whose sessions to end, \
+                 and a flash is read once and gone; remove `{USER}`"
+            ),
+        );
+    } else if let Some(setting) = &attrs.user
         && attrs.revocable.is_none()
         && !attrs.mentioned.contains(&REVOCABLE)
     {
@@ -558,15 +649,12 @@ fn before_max_age(
     cx: &Ctxt,
     setting: Option<&Setting<LitStr>>,
     key: Symbol,
-    (max_age, max_age_known): MaxAge,
+    max_age: MaxAge,
 ) -> Option<u64> {
-    let (max_age_secs, max_age_text) = match max_age {
-        Some((secs, lit)) => (secs, format!("{:?}", lit.value())),
-        None => (DAY, format!("{DEFAULT_MAX_AGE:?}, the default")),
-    };
+    let (max_age_secs, max_age_text) = max_age.secs_and_text();
     let lit = &setting?.value;
     match duration::parse(&lit.value()) {
-        Ok(secs) if max_age_known && secs >= max_age_secs => cx.error(
+        Ok(secs) if max_age.known && secs >= max_age_secs => cx.error(
             lit.span(),
             format!(
                 "{key} ({:?}) must be shorter than {MAX_AGE} ({max_age_text})",
@@ -582,18 +670,11 @@ fn before_max_age(
 /// `absolute_max_age` in seconds: at least `max_age`, and at most `u32::MAX`
 /// seconds (the header counts a session's age in a `u32`); `None` when
 /// absent or invalid (reported).
-fn absolute_max_age(
-    cx: &Ctxt,
-    setting: Option<&Setting<LitStr>>,
-    (max_age, max_age_known): MaxAge,
-) -> Option<u64> {
-    let (max_age_secs, max_age_text) = match max_age {
-        Some((secs, lit)) => (secs, format!("{:?}", lit.value())),
-        None => (DAY, format!("{DEFAULT_MAX_AGE:?}, the default")),
-    };
+fn absolute_max_age(cx: &Ctxt, setting: Option<&Setting<LitStr>>, max_age: MaxAge) -> Option<u64> {
+    let (max_age_secs, max_age_text) = max_age.secs_and_text();
     let lit = &setting?.value;
     match duration::parse(&lit.value()) {
-        Ok(secs) if max_age_known && secs < max_age_secs => cx.error(
+        Ok(secs) if max_age.known && secs < max_age_secs => cx.error(
             lit.span(),
             format!(
                 "{ABSOLUTE_MAX_AGE} ({:?}) must be at least {MAX_AGE} ({max_age_text}): it caps \
@@ -754,6 +835,37 @@ fn check_domain(cx: &Ctxt, lit: &LitStr) {
             "domain must not contain `;`, spaces or control characters",
         );
     }
+}
+
+/// What a `partitioned` cookie needs: `Secure` and `SameSite=None`, both
+/// reported at `partitioned` in one message. `same_site` is `None` when
+/// not written (Lax) or refused (`same_site_known` false: reported
+/// already, so not also here).
+fn partitioned_needs(
+    cx: &Ctxt,
+    setting: &Setting<()>,
+    same_site: Option<SameSite>,
+    same_site_known: bool,
+    secure: bool,
+) {
+    let same_site_none = same_site == Some(SameSite::None) || !same_site_known;
+    let message = match (secure, same_site_none) {
+        (true, true) => return,
+        (false, true) => format!(
+            "`{PARTITIONED}` needs Secure: add `{SECURE}` (or use a `{HOST_PREFIX}` cookie \
+             name); browsers ignore Partitioned on a cookie that is not Secure"
+        ),
+        (true, false) => format!(
+            "`{PARTITIONED}` needs `{SAME_SITE} = \"{NONE}\"`: a partitioned cookie serves a \
+             site embedded in other sites' pages, where browsers send only SameSite=None cookies"
+        ),
+        (false, false) => format!(
+            "`{PARTITIONED}` needs `{SAME_SITE} = \"{NONE}\"` and Secure (add `{SECURE}`, or use \
+             a `{HOST_PREFIX}` cookie name): a partitioned cookie serves a site embedded in \
+             other sites' pages, where browsers send only Secure, SameSite=None cookies"
+        ),
+    };
+    cx.error(setting.key, message);
 }
 
 /// The `__Host-` / `__Secure-` rules; returns whether the prefix implies Secure.

@@ -17,7 +17,7 @@
 
 use std::path::Path;
 
-const AREAS: [&str; 12] = [
+const AREAS: [&str; 14] = [
     "attr",
     "cookie",
     "namespace",
@@ -30,6 +30,8 @@ const AREAS: [&str; 12] = [
     "store",
     "encrypted",
     "revocable",
+    "flash",
+    "partitioned",
 ];
 
 #[test]

@@ -33,6 +33,18 @@ pub const MAX_MAX_AGE_SECS: u64 = MAX_MAX_AGE_DAYS * DAY_SECS;
 /// of seconds (about 136 years), which must not saturate while it lives.
 pub const MAX_ABSOLUTE_MAX_AGE_SECS: u64 = u32::MAX as u64;
 
+/// The default `max_age` of a flash message (`#[session(flash)]`): five
+/// minutes. A flash is written by one request and read by the next page,
+/// normally within a second of the redirect that follows it.
+pub const DEFAULT_FLASH_MAX_AGE_SECS: u64 = 300;
+
+/// The longest `max_age` a flash message may declare: one hour. A flash is
+/// read on the next page; one that outlives the visit it belongs to shows a
+/// stale notice ("Saved") on some later, unrelated page, and rides along on
+/// every request until then. An hour still covers a slow redirect chain or
+/// a login interstitial between the write and the read.
+pub const MAX_FLASH_MAX_AGE_SECS: u64 = 3600;
+
 /// The longest default interval between two touches of a stored session:
 /// five minutes (half of `max_age` when that is shorter).
 pub const DEFAULT_TOUCH_AFTER_SECS: u64 = 300;

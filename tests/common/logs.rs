@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::sync::{Arc, Mutex, Once, PoisonError};
 
-use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::filter::dynamic_filter_fn;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::{Layer as _, fmt};
 
@@ -83,7 +83,7 @@ pub fn capture() -> (Capture, CaptureGuard) {
         let layer = fmt::layer()
             .with_writer(ThreadSink)
             .with_ansi(false)
-            .with_filter(filter_fn(|_| capturing()));
+            .with_filter(dynamic_filter_fn(|_, _| capturing()));
         let subscriber = tracing_subscriber::registry().with(layer);
         tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
     });

@@ -9,6 +9,8 @@
 //! - `adversarial_http`: hostile `Cookie` headers and what reaches the logs;
 //! - `csrf_http`: the cross-origin layer and CSRF tokens bound to a
 //!   session type;
+//! - `flash_http`: flash messages (`Flash<T>`): read once after a
+//!   redirect, two tabs, a server error leaves them, `Partitioned`;
 //! - `layer_scope`: how extractors find their layer (nesting, panics,
 //!   spawned tasks, `Buffer`);
 //! - `revocation_http`: revocable cookie-mode sessions across two
@@ -32,6 +34,7 @@ mod common;
 
 mod adversarial_http;
 mod csrf_http;
+mod flash_http;
 mod http_lifetime;
 mod http_sessions;
 mod layer_scope;

@@ -674,7 +674,7 @@ mod over_http {
             || RedisRevocationFeed::with_config(&url, config.clone()).expect("a valid URL");
         a_revocation_in_one_process_ends_the_session_in_another(connect(), connect()).await;
         logout_others_keeps_this_device_only(connect(), connect()).await;
-        remove_stream(&[url.clone()], &connect());
+        remove_stream(std::slice::from_ref(&url), &connect());
     }
 
     #[tokio::test]

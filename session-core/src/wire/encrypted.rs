@@ -1,10 +1,9 @@
 //! Format 2, encrypted: `H "." C`, XChaCha20-Poly1305 with `H` as
 //! associated data.
 
-use chacha20poly1305::aead::AeadInPlace as _;
-use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
+use super::xchacha::XChaCha20Poly1305;
 use super::{
     AEAD_TAG_LEN, HEADER_B64_LEN, HEADER_LEN, Header, MAX_VALUE_LEN, MIN_SEALED_LEN, NONCE_LEN,
     base64_len, decode_exact, decode_wiped, encode_at, put_dot,
@@ -22,11 +21,11 @@ pub(crate) fn encrypted_len(json_len: usize) -> usize {
 /// becomes `nonce ‖ ciphertext ‖ tag` (encrypted in place, so no plaintext
 /// is left in it), then is base64-encoded after the header.
 ///
-/// `buf` should have the capacity for the nonce and tag (a [`PayloadJson`]
-/// has): it is never grown, since growing would free a copy of the
-/// plaintext unwiped. A `buf` without that room is left as it is (its owner
-/// wipes it) and the JSON is copied into a [`Zeroizing`] buffer of the exact
-/// size instead.
+/// `buf` should have the capacity for the nonce and tag (a
+/// [`PayloadJson`](super::PayloadJson) has): it is never grown, since
+/// growing would free a copy of the plaintext unwiped. A `buf` without
+/// that room is left as it is (its owner wipes it) and the JSON is copied
+/// into a [`Zeroizing`] buffer of the exact size instead.
 ///
 /// The associated data is the header's base64url text exactly as it
 /// appears in the value. `None` when the cipher refuses the plaintext,
@@ -58,9 +57,7 @@ pub(crate) fn seal_encrypted(
     let (nonce_part, rest) = buf.split_at_mut(NONCE_LEN);
     nonce_part.copy_from_slice(nonce);
     let (text, tag_part) = rest.split_at_mut(json_len);
-    let tag = cipher
-        .encrypt_in_place_detached(XNonce::from_slice(nonce), associated, text)
-        .ok()?;
+    let tag = cipher.seal_in_place(nonce, associated, text)?;
     tag_part.copy_from_slice(&tag);
     at = put_dot(&mut out, at);
     at = encode_at(&mut out, at, buf);
@@ -146,12 +143,7 @@ pub(crate) fn open_sealed<'b>(
         .split_last_chunk_mut::<AEAD_TAG_LEN>()
         .ok_or(OpenError::Malformed)?;
     cipher
-        .decrypt_in_place_detached(
-            XNonce::from_slice(nonce.as_slice()),
-            parts.header_text,
-            text,
-            Tag::from_slice(tag.as_slice()),
-        )
-        .map_err(|_| OpenError::BadSignature)?;
+        .open_in_place(nonce, parts.header_text, text, tag)
+        .ok_or(OpenError::BadSignature)?;
     Ok(text)
 }

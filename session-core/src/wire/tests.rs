@@ -1,7 +1,6 @@
 //! Unit tests of the encoding and checking steps.
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chacha20poly1305::XChaCha20Poly1305;
 use hmac::Mac as _;
 
 use super::encrypted::UnopenedEncrypted;
@@ -103,7 +102,7 @@ fn split_rejects_shapes() {
 }
 
 fn cipher(key: u8) -> XChaCha20Poly1305 {
-    <XChaCha20Poly1305 as chacha20poly1305::KeyInit>::new(&[key; 32].into())
+    XChaCha20Poly1305::new(&[key; 32])
 }
 
 fn encrypted_header() -> Header {

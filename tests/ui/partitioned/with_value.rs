@@ -1,0 +1,10 @@
+use serde::{Deserialize, Serialize};
+use session_seal::SessionPayload;
+
+#[derive(Serialize, Deserialize, SessionPayload)]
+#[session(cookie = "__Host-embed", namespace = "embed", same_site = "none", partitioned = true)]
+struct Embed {
+    visitor: u64,
+}
+
+fn main() {}
