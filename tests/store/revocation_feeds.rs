@@ -110,8 +110,11 @@ where
     for proxy in proxies {
         proxy.cut().await;
     }
+    // `check` reads the watchdog's verdict, which follows `is_current` at
+    // most a quarter of the bound later: wait for both.
     let stale = wait_until("the follower going stale after the cut", || {
         !revocations.table().is_current()
+            && revocations.check("any", None, 0) == Err(Refusal::Stale)
     })
     .await;
     assert!(

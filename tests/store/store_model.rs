@@ -999,10 +999,11 @@ impl Model {
                         .map(|(listed, row)| {
                             let marker = if listed == key { " (this one)" } else { "" };
                             format!(
-                                "session {} started {} last seen {}{marker}\n",
+                                "session {} started {} last seen {}; sign out: POST /devices/{}/logout{marker}\n",
                                 short(&listed),
                                 row.created_at,
-                                row.touched_at
+                                row.touched_at,
+                                listed.to_hex()
                             )
                         })
                         .collect()
