@@ -234,43 +234,10 @@ async fn within_deadline(
     }
 }
 
-/// Seconds in a duration written as the derive's attributes are: one or
-/// more `<digits><unit>` groups, unit `s`, `m`, `h` or `d` (`30d`, `1h30m`).
+/// Seconds in a duration written as the derive's attributes are (one
+/// parser for both: `session_rules::duration`).
 fn parse_duration(text: &str) -> Result<u64, String> {
-    const USAGE: &str = "write a number and a unit (s, m, h or d), e.g. 30d, 12h or 1h30m";
-    if text.is_empty() {
-        return Err(format!("empty duration; {USAGE}"));
-    }
-    let mut total: u64 = 0;
-    let mut digits = String::new();
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3_600,
-            'd' => 86_400,
-            _ => return Err(format!("unknown unit {c:?}; {USAGE}")),
-        };
-        if digits.is_empty() {
-            return Err(format!("`{c}` needs a number before it; {USAGE}"));
-        }
-        let amount: u64 = digits
-            .parse()
-            .map_err(|_| String::from("the duration is too long"))?;
-        total = amount
-            .checked_mul(unit)
-            .and_then(|secs| total.checked_add(secs))
-            .ok_or_else(|| String::from("the duration is too long"))?;
-        digits.clear();
-    }
-    if !digits.is_empty() {
-        return Err(format!("`{digits}` needs a unit; {USAGE}"));
-    }
-    Ok(total)
+    session_rules::duration::parse(text).map_err(|error| error.to_string())
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod duration;
+
 /// Longest cookie name: its length is one byte of the binding a key is
 /// derived from.
 pub const MAX_COOKIE_NAME_LEN: usize = 255;
