@@ -510,6 +510,34 @@ fn logout_all_and_logout_others_end_the_users_sessions_of_the_type() {
 }
 
 #[test]
+fn logout_session_ends_one_session_of_the_user_and_type_only() {
+    let store = Probe::new();
+    let mine = alice_session(&store, NOW - 30, NOW - 30);
+    let other = alice_session(&store, NOW - 20, NOW - 20);
+    // The same user's session of another namespace, under a key of that
+    // namespace: not the type's, so not ended.
+    let elsewhere = StoreKey::derive("other", &SessionId::generate_for("other", Some("alice")));
+    create(
+        &store,
+        &elsewhere,
+        &Record {
+            namespace: "other".into(),
+            ..row(Some("alice"), NOW)
+        },
+    );
+    // Bob cannot end Alice's session, nor can an anonymous caller's name.
+    assert!(!block_on(store.logout_session::<Account>("bob", other, NOW)).expect("available"));
+    assert!(!block_on(store.logout_session::<Account>("", other, NOW)).expect("available"));
+    assert!(!block_on(store.logout_session::<Account>("alice", elsewhere, NOW)).expect("available"));
+    assert!(store.row(&elsewhere, NOW).is_some());
+    assert_eq!(alice_keys(&store).len(), 2);
+    // Alice ends her other device; ending it again finds nothing.
+    assert!(block_on(store.logout_session::<Account>("alice", other, NOW)).expect("available"));
+    assert_eq!(alice_keys(&store), vec![mine]);
+    assert!(!block_on(store.logout_session::<Account>("alice", other, NOW)).expect("available"));
+}
+
+#[test]
 fn list_sessions_lists_the_users_sessions_of_the_type_oldest_first() {
     let store = Probe::new();
     let second = alice_session(&store, NOW - 20, NOW - 5);
