@@ -55,8 +55,8 @@ impl XChaCha20Poly1305 {
     /// The IETF ChaCha20-Poly1305 key and nonce of one value: the subkey
     /// HChaCha20(key, `nonce[0..16]`) and `0x00000000 ‖ nonce[16..24]`.
     /// The subkey is new for every value, so `ring`'s key is built per
-    /// call: about 20 ns (a copy of 32 bytes; the CPU features are
-    /// detected once per process), beside about 90 ns for HChaCha20.
+    /// call: a copy of 32 bytes (the CPU features are detected once per
+    /// process), small beside HChaCha20 (measured in `benches/README.md`).
     fn ietf(&self, nonce: &[u8; NONCE_LEN]) -> Option<(LessSafeKey, Nonce)> {
         let (prefix, suffix) = nonce.split_first_chunk::<HCHACHA_INPUT_LEN>()?;
         let mut ietf_nonce = [0u8; 12];
