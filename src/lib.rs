@@ -351,6 +351,8 @@ pub use session_axum::{
 };
 // Flash messages (`#[session(flash)]` types), read once.
 pub use session_axum::Flash;
+// Which forwarding header trusted proxies write (store-mode login metadata).
+pub use session_axum::ProxyHeader;
 pub mod store {
     //! Store mode: the [`SessionStore`] contract, its row and key types, the
     //! in-memory backend [`MemoryStore`] and the per-user operations (all

@@ -387,6 +387,7 @@ fn store_load(c: &mut Criterion) {
         created_at: NOW,
         touched_at: NOW,
         expires_at: NOW + 3600,
+        meta: Default::default(),
     };
     let stores: Vec<(&str, Box<dyn SessionStore>)> = [
         Some((

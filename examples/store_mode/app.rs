@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use session_seal::store::{SessionStore, SessionStoreExt as _, StoreKey};
+use session_seal::store::{SessionMeta, SessionStore, SessionStoreExt as _, StoreKey};
 use session_seal::{SessionError, SessionLayer, SessionPayload, SessionStatus, TypedSession};
 
 /// A signed-in account. The payload lives in the store; the cookie carries
@@ -129,7 +129,10 @@ async fn logout_others(mut session: TypedSession<AccountSession>) -> Result<Stri
     Ok(format!("signed out {ended} other sessions\n"))
 }
 
-/// The user's devices, oldest first, this one marked.
+/// The user's devices, oldest first, this one marked: when each signed
+/// in, when it was last seen, and the address and browser it signed in
+/// from (the layer records them at login; see
+/// `SessionLayer::session_metadata`).
 async fn devices(session: TypedSession<AccountSession>) -> Result<String, SessionError> {
     let this = session.store_key();
     let mut out = String::new();
@@ -141,16 +144,31 @@ async fn devices(session: TypedSession<AccountSession>) -> Result<String, Sessio
             ""
         };
         out.push_str(&format!(
-            "session {} started {} last seen {}; sign out: POST /devices/{key}/logout{marker}\n",
+            "session {} started {} last seen {} from {}; sign out: POST /devices/{key}/logout{marker}\n",
             key.get(..8).unwrap_or(&key),
             device.created_at,
-            device.touched_at
+            device.touched_at,
+            describe_client(&device.meta),
         ));
     }
     if out.is_empty() {
         out.push_str("no sessions\n");
     }
     Ok(out)
+}
+
+/// `203.0.113.9 ("Mozilla/5.0 …")`, or `unknown` for each part not
+/// recorded. The user agent is the client's own text: quoted and escaped
+/// here (a page in HTML would escape it as HTML).
+pub fn describe_client(meta: &SessionMeta) -> String {
+    let addr = meta
+        .client_addr()
+        .map_or_else(|| "unknown address".to_owned(), |addr| addr.to_string());
+    let agent = meta.user_agent().map_or_else(
+        || "unknown browser".to_owned(),
+        |agent| format!("{agent:?}"),
+    );
+    format!("{addr} ({agent})")
 }
 
 /// Signs out one of the user's devices by the key `/devices` lists; a key

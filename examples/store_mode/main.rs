@@ -26,6 +26,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port = support::port()?;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr).await?;
+    // Logins record the client's address and browser for `/devices`
+    // (`.session_metadata(false)` records neither). Behind a reverse proxy,
+    // add `.trusted_proxies([its address])` so the address is the client's.
     let layer = SessionLayer::<app::StoreSessions>::new(keyring).store(Arc::clone(&store));
     let app = app::router(layer, store);
 
@@ -36,7 +39,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  curl -c /tmp/laptop -b /tmp/laptop http://{addr}/devices");
     println!("  curl -c /tmp/laptop -b /tmp/laptop http://{addr}/logout-others");
     println!("  curl -c /tmp/phone  -b /tmp/phone  http://{addr}/me");
-    axum::serve(listener, app).await?;
+    // With connect info, so the layer knows each request's peer address.
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }
 

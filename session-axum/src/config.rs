@@ -1,6 +1,7 @@
 //! [`LayerConfig`]: what every request of one layer shares.
 
 use std::any::TypeId;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use session_core::revocation::Revocations;
@@ -8,6 +9,7 @@ use session_core::store::SessionStore;
 use session_core::unix_now;
 use session_core::{Keyring, SessionSpec};
 
+use crate::client::ProxyHeader;
 use crate::policy::SecurePolicy;
 
 /// A clock in unix seconds; replaceable for tests.
@@ -32,6 +34,13 @@ pub(crate) struct LayerConfig {
     pub(crate) clear_site_data: bool,
     /// Whether session changes are written when the response is a 5xx.
     pub(crate) save_on_server_error: bool,
+    /// Whether a store-mode login records the client's address and user
+    /// agent.
+    pub(crate) session_metadata: bool,
+    /// Peers whose forwarding header is believed (canonical addresses).
+    pub(crate) trusted_proxies: Vec<IpAddr>,
+    /// Which forwarding header trusted proxies write.
+    pub(crate) proxy_header: ProxyHeader,
 }
 
 impl LayerConfig {

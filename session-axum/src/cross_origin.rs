@@ -1,34 +1,5 @@
 //! [`CrossOriginLayer`]: refuses cross-origin state-changing requests from
-//! browsers, using the headers browsers send (`Sec-Fetch-Site`, `Origin`),
-//! with no token and no state.
-//!
-//! The rule is Go 1.25's `net/http.CrossOriginProtection`, which the OWASP
-//! CSRF cheat sheet's "Fetch Metadata" section also describes:
-//!
-//! 1. `GET`, `HEAD` and `OPTIONS` are allowed (safe methods must not
-//!    change state).
-//! 2. `Sec-Fetch-Site: same-origin` or `none` (typed in the address bar, a
-//!    bookmark) is allowed; any other value (`cross-site`, `same-site`) is
-//!    refused unless the request is exempt.
-//! 3. Without `Sec-Fetch-Site` (browsers before 2023), an `Origin` whose
-//!    `host[:port]` equals the request's `Host` is allowed; any other
-//!    `Origin` (including `null`) is refused unless the request is exempt.
-//! 4. With neither header the request is not from a browser (curl, a
-//!    server, a mobile app) or is a same-origin request from a very old
-//!    browser: allowed by default, or refused with
-//!    [`CrossOriginLayer::refuse_headerless`].
-//!
-//! A request is exempt when its `Origin` is one of the trusted origins
-//! ([`CrossOriginLayer::trust_origin`], compared byte for byte with the
-//! header: `scheme://host[:port]`) or its path is exempt
-//! ([`CrossOriginLayer::exempt_path`]: a webhook that other sites post to).
-//! Refused requests get 403 with a short body and never reach the handler.
-//!
-//! `SameSite=Lax` (the session default) already keeps cookies off most
-//! cross-site posts, but not off same-site ones (a sibling subdomain) nor
-//! off top-level `GET`s; this layer covers the first; the second is why
-//! handlers of `GET` must not change state. For defence in depth, or to
-//! accept some cross-origin posts, add tokens bound to a session type.
+//! browsers; the rule is documented on the type.
 
 use std::fmt;
 use std::future::Future;
@@ -92,8 +63,37 @@ struct Settings {
     refuse_headerless: bool,
 }
 
-/// A tower layer that refuses cross-origin state-changing requests; see
-/// the [module docs](self) for the exact rule.
+/// A tower layer that refuses cross-origin state-changing requests from
+/// browsers, using the headers browsers send (`Sec-Fetch-Site`, `Origin`),
+/// with no token and no state.
+///
+/// The rule is Go 1.25's `net/http.CrossOriginProtection`, which the OWASP
+/// CSRF cheat sheet's "Fetch Metadata" section also describes:
+///
+/// 1. `GET`, `HEAD` and `OPTIONS` are allowed (safe methods must not
+///    change state).
+/// 2. `Sec-Fetch-Site: same-origin` or `none` (typed in the address bar, a
+///    bookmark) is allowed; any other value (`cross-site`, `same-site`) is
+///    refused unless the request is exempt.
+/// 3. Without `Sec-Fetch-Site` (browsers before 2023), an `Origin` whose
+///    `host[:port]` equals the request's `Host` is allowed; any other
+///    `Origin` (including `null`) is refused unless the request is exempt.
+/// 4. With neither header the request is not from a browser (curl, a
+///    server, a mobile app) or is a same-origin request from a very old
+///    browser: allowed by default, or refused with
+///    [`CrossOriginLayer::refuse_headerless`].
+///
+/// A request is exempt when its `Origin` is one of the trusted origins
+/// ([`CrossOriginLayer::trust_origin`], compared byte for byte with the
+/// header: `scheme://host[:port]`) or its path is exempt
+/// ([`CrossOriginLayer::exempt_path`]: a webhook that other sites post to).
+/// Refused requests get 403 with a short body and never reach the handler.
+///
+/// `SameSite=Lax` (the session default) already keeps cookies off most
+/// cross-site posts, but not off same-site ones (a sibling subdomain) nor
+/// off top-level `GET`s; this layer covers the first; the second is why
+/// handlers of `GET` must not change state. For defence in depth, or to
+/// accept some cross-origin posts, add tokens bound to a session type.
 ///
 /// ```
 /// use axum::{Router, routing::post};

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -19,6 +20,7 @@ use session_core::{Keyring, Registry, RegistryError};
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::client::ProxyHeader;
 use crate::config::{Clock, LayerConfig};
 use crate::policy::SecurePolicy;
 use crate::request::{Emit, RequestSessions, RequestState, SharedSessions};
@@ -138,6 +140,9 @@ impl<R: Registry> SessionLayer<R> {
                 revocations: None,
                 clear_site_data: false,
                 save_on_server_error: false,
+                session_metadata: true,
+                trusted_proxies: Vec::new(),
+                proxy_header: ProxyHeader::XForwardedFor,
             }),
             registry: PhantomData,
         })
@@ -261,6 +266,91 @@ impl<R> SessionLayer<R> {
         self.map_config(|config| config.clear_site_data = on)
     }
 
+    /// Whether a store-mode login records its client's address and user
+    /// agent in the new row (default on), for a "your devices" page:
+    /// [`TypedSession::user_sessions`](crate::TypedSession::user_sessions)
+    /// lists them ([`UserSession::meta`](session_core::store::UserSession::meta)).
+    ///
+    /// **This is personal data.** What is stored, per store-mode session:
+    ///
+    /// - the client's IP address (the peer's; behind
+    ///   [`trusted_proxies`](Self::trusted_proxies), the one they forward),
+    ///   or nothing if unknown. The peer's address is known only when the
+    ///   app is served with connect info:
+    ///   `axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())`;
+    /// - the `User-Agent` header, at most
+    ///   [`SessionMeta::MAX_USER_AGENT_LEN`](session_core::store::SessionMeta::MAX_USER_AGENT_LEN)
+    ///   (256) bytes of it.
+    ///
+    /// Both are those of the request that logged in (an `insert`); later
+    /// requests, renewals and updates do not change them (the row's
+    /// `touched_at` is the last-seen time). They live exactly as long as
+    /// the session's row, and go with it at logout, expiry, eviction by
+    /// `max_per_user`, or a ban. `Debug` output of rows and listings never
+    /// shows them. Cookie-mode sessions record nothing.
+    ///
+    /// `false` records none of it: new rows hold no metadata (rows already
+    /// stored keep theirs until they end). Tell your users (a privacy
+    /// notice) if you keep it on.
+    #[must_use = "the layer with this setting is returned, not changed in place"]
+    pub fn session_metadata(self, on: bool) -> Self {
+        self.map_config(|config| config.session_metadata = on)
+    }
+
+    /// The reverse proxies (load balancers) in front of the app whose
+    /// forwarding header is believed, for the client address a store-mode
+    /// login records (see [`session_metadata`](Self::session_metadata)).
+    /// Default: none, and the address recorded is the peer's.
+    ///
+    /// Exact addresses only (no ranges): list each proxy the app's socket
+    /// sees, IPv4 or IPv6 (an IPv4 address also matches its IPv6-mapped
+    /// form). When the peer is one of them, the address recorded is the
+    /// right-most of the forwarding header ([`proxy_header`](Self::proxy_header),
+    /// `X-Forwarded-For` by default) that is not itself a trusted proxy:
+    /// entries left of it were written by the client and are never
+    /// believed. If every hop is trusted, the left-most is recorded; a hop
+    /// that does not parse (or `unknown`) before an untrusted one records
+    /// no address. A peer that is not listed is recorded as itself, and its
+    /// forwarding headers are ignored: anyone can send one.
+    ///
+    /// ```
+    /// # use session_axum::SessionLayer;
+    /// # use session_core::{Keyring, SessionSecret};
+    /// # struct App;
+    /// # impl session_core::Registry for App {
+    /// #     const SPECS: &'static [session_core::SessionSpec] = &[];
+    /// #     fn contains(_: std::any::TypeId) -> bool { false }
+    /// # }
+    /// use std::net::{IpAddr, Ipv4Addr};
+    ///
+    /// let layer = SessionLayer::<App>::new(Keyring::new(SessionSecret::generate()))
+    ///     .trusted_proxies([Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2)]);
+    /// ```
+    ///
+    /// Each call replaces the list.
+    #[must_use = "the layer with this setting is returned, not changed in place"]
+    pub fn trusted_proxies<I>(self, proxies: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<IpAddr>,
+    {
+        let mut trusted: Vec<IpAddr> = proxies
+            .into_iter()
+            .map(|proxy| proxy.into().to_canonical())
+            .collect();
+        trusted.sort_unstable();
+        trusted.dedup();
+        self.map_config(|config| config.trusted_proxies = trusted)
+    }
+
+    /// Which header the [`trusted_proxies`](Self::trusted_proxies) write
+    /// the client's address in (default [`ProxyHeader::XForwardedFor`]).
+    /// Only that one is read: set it to the one your proxies maintain.
+    #[must_use = "the layer with this setting is returned, not changed in place"]
+    pub fn proxy_header(self, header: ProxyHeader) -> Self {
+        self.map_config(|config| config.proxy_header = header)
+    }
+
     /// The keyring this layer seals and opens with.
     ///
     /// Handlers that seal or open values by hand (a link sent by email, a
@@ -329,6 +419,8 @@ impl<R> fmt::Debug for SessionLayer<R> {
             .field("secure", &self.config.secure)
             .field("store", &self.config.store.is_some())
             .field("save_on_server_error", &self.config.save_on_server_error)
+            .field("session_metadata", &self.config.session_metadata)
+            .field("trusted_proxies", &self.config.trusted_proxies.len())
             .finish_non_exhaustive()
     }
 }

@@ -24,6 +24,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)
 )]
 
+mod client;
 mod config;
 mod cookie;
 mod cookie_mode;
@@ -41,6 +42,7 @@ mod session;
 mod status;
 mod store_mode;
 
+pub use client::ProxyHeader;
 pub use cross_origin::{
     CrossOriginFuture, CrossOriginLayer, CrossOriginRejection, CrossOriginService,
 };

@@ -5,14 +5,15 @@
 
 use std::any::TypeId;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use http::HeaderValue;
 use http::header::{HeaderMap, SET_COOKIE};
-use session_core::store::{IdCookie, StoreState};
+use session_core::store::{IdCookie, SessionMeta, StoreState};
 use session_core::{OpenError, SessionPayload, SessionSpec};
 
 use crate::TRACING_TARGET;
+use crate::client::RequestClient;
 use crate::config::LayerConfig;
 use crate::cookie;
 use crate::status::SessionStatus;
@@ -173,6 +174,9 @@ pub(crate) struct RequestSessions {
     /// A `logout_everywhere` succeeded in this request.
     pub(crate) ended_everywhere: AtomicBool,
     slots: Mutex<Slots>,
+    /// The request's client, read when a store-mode type is first
+    /// extracted: what a login records.
+    client: OnceLock<RequestClient>,
 }
 
 impl RequestSessions {
@@ -182,7 +186,24 @@ impl RequestSessions {
             used: AtomicBool::new(false),
             ended_everywhere: AtomicBool::new(false),
             slots: Mutex::new(Slots::default()),
+            client: OnceLock::new(),
         }
+    }
+
+    /// Reads the request's client (once per request) for the metadata of
+    /// a store-mode login.
+    pub(crate) fn note_client(&self, headers: &HeaderMap, extensions: &http::Extensions) {
+        self.client
+            .get_or_init(|| RequestClient::read(&self.config, headers, extensions));
+    }
+
+    /// What a store-mode row created in this request records of its client
+    /// ([`SessionMeta::NONE`] with metadata off, or if never read).
+    pub(crate) fn request_meta(&self) -> SessionMeta {
+        self.client
+            .get()
+            .map(RequestClient::meta)
+            .unwrap_or_default()
     }
 
     /// Whether any session type was extracted in this request.

@@ -371,6 +371,8 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             });
         }
         let current = if T::SPEC.is_stored() {
+            // What a login in this request records (read once per request).
+            sessions.note_client(headers, extensions);
             // Reading the row awaits the store. Boxed, so the loading
             // future's state is not part of every extractor future (axum
             // moves each handler's future into a box on every request).

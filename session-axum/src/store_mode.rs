@@ -100,38 +100,46 @@ fn accept_times<T>(current: &mut Current<T>, started: u64, expires_at: u64, valu
 }
 
 /// `insert`: a new session under a fresh id, taking over the row of the
-/// session it replaces (if any) at the flush.
+/// session it replaces (if any) at the flush. The new row records the
+/// request's client (see [`SessionLayer::session_metadata`](crate::SessionLayer::session_metadata)).
 pub(crate) fn insert<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
     current: &mut Current<T>,
     value: T,
 ) -> Result<(), (T, SessionError)> {
-    change(sessions, current, value, StoreState::insert::<T>)
+    change(sessions, current, value, true, StoreState::insert::<T>)
 }
 
 /// `update`: `value` (already changed) replaces the row's data under the
 /// same id, written at the flush if the row's revision is still the one
-/// loaded; a change of user moves the session to a new id.
+/// loaded; a change of user moves the session to a new id. The row keeps
+/// its metadata (that of the login).
 pub(crate) fn update<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
     current: &mut Current<T>,
     value: T,
 ) -> Result<(), (T, SessionError)> {
-    change(sessions, current, value, StoreState::update::<T>)
+    change(sessions, current, value, false, StoreState::update::<T>)
 }
 
 /// A change to `T`'s session by `apply` (`insert` or `update`): records the
 /// sealed id as the pending cookie and takes the row's times into
-/// `current`; on error hands `value` back and changes nothing.
+/// `current`; on error hands `value` back and changes nothing. A change
+/// that creates a row (`starts`, or any without a session in use) gives
+/// it the request's metadata.
 fn change<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
     current: &mut Current<T>,
     value: T,
+    starts: bool,
     apply: fn(&mut StoreState, &Keyring, &T, u64) -> Result<IdCookie, SealError>,
 ) -> Result<(), (T, SessionError)> {
     let now = sessions.config.now();
     let keyring = &sessions.config.keyring;
     let times = sessions.with_stored(TypeId::of::<T>(), T::SPEC_REF, |state, cookie| {
+        if starts || state.record().is_none() {
+            state.set_request_meta(sessions.request_meta());
+        }
         let sealed = apply(state, keyring, &value, now)?;
         *cookie = Some(Pending::from(sealed));
         Ok(state

@@ -1,7 +1,7 @@
 //! `registry!`: one application's set of session types, with compile-time
 //! proof that no two of them share a cookie name or a namespace.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
@@ -12,9 +12,6 @@ use syn::{Attribute, Ident, Path, PathArguments, Token, Visibility, braced, toke
 use crate::ctxt::Ctxt;
 use crate::symbol::SESSION;
 use crate::{attr, valid};
-
-/// Longest value a collision message quotes (the cookie-name limit).
-const MAX_VALUE_LEN: usize = session_rules::MAX_COOKIE_NAME_LEN;
 
 /// `#[attrs] vis struct Name { Type, Type, ... }`.
 pub struct Input {
@@ -77,7 +74,7 @@ pub fn expand(input: &Input) -> TokenStream {
     let implementation = krate.map(|krate| {
         let private = crate::symbol::private_path(&krate);
         let registry = registry_impl(&private, ident, &members);
-        let checks = collision_checks(&private, &members);
+        let checks = collision_checks(&private, ident, &members);
         quote!(#registry #checks)
     });
     quote! {
@@ -111,72 +108,160 @@ fn registry_impl(private: &TokenStream, ident: &Ident, members: &[Member]) -> To
     }
 }
 
-/// For every pair, a free `const` whose evaluation panics (a compile error at
-/// the second type of the pair) when both use the same cookie name, and one for
-/// the namespace. Free consts are evaluated by `cargo check`; associated consts
-/// of a generic would only be evaluated when used.
-fn collision_checks(private: &TokenStream, members: &[Member]) -> TokenStream {
-    let message = format_ident!("__session_seal_collision_message");
-    let mut checks = Vec::new();
-    let mut longest = 0;
-    for (i, first) in members.iter().enumerate() {
-        for second in &members[i + 1..] {
-            for (accessor, what, kind) in [
-                ("cookie", "cookie name", "session cookie name collision"),
-                ("namespace", "namespace", "session namespace collision"),
-            ] {
-                let text = format!(
-                    "{kind}: `{}` and `{}` both use the {what} `",
-                    first.name, second.name
-                );
-                longest = longest.max(text.len());
-                let accessor = Ident::new(accessor, Span::call_site());
-                let (a, b) = (first.path, second.path);
-                checks.push(quote_spanned! {b.span()=>
-                    const _: () = {
-                        let first = <#a as #private::SessionPayload>::SPEC.#accessor();
-                        let second = <#b as #private::SessionPayload>::SPEC.#accessor();
-                        if #private::str_eq(first, second) {
-                            let mut buffer = [0u8; BUFFER_LEN];
-                            ::core::panic!("{}", #message(&mut buffer, &[#text, first, "`"]));
-                        }
-                    };
-                });
-            }
-        }
-    }
-    if checks.is_empty() {
+// A collision message is `{KIND}{earlier}{AND}{member}{USE}{value}{END}`,
+// for the cookie name, then (after `SEPARATOR`) for the namespace.
+const COOKIE_KIND: &str = "session cookie name collision: `";
+const COOKIE_USE: &str = "` both use the cookie name `";
+const NAMESPACE_KIND: &str = "session namespace collision: `";
+const NAMESPACE_USE: &str = "` both use the namespace `";
+const AND: &str = "` and `";
+const END: &str = "`";
+const SEPARATOR: &str = "; ";
+
+/// One free `const` item per member after the first, spanned at that member,
+/// whose evaluation panics (a compile error at the member) when the member
+/// shares its cookie name or its namespace with an earlier one. Each calls
+/// one `const fn`, emitted once per registry, that compares the member with
+/// every earlier one (n − 1 items; the n²/2 comparisons happen in `const`
+/// evaluation, which is cheap) and writes the message into a byte buffer.
+/// Free consts are evaluated by `cargo check`; associated consts of a generic
+/// would only be evaluated when used.
+///
+/// The message names the member and the first earlier member with the same
+/// cookie name, and then (after `; `) the first earlier member with the same
+/// namespace, so a member that collides in both reports both at once.
+fn collision_checks(private: &TokenStream, ident: &Ident, members: &[Member]) -> TokenStream {
+    if members.len() < 2 {
         return TokenStream::new();
     }
-    let buffer_len = longest + MAX_VALUE_LEN + 1;
+    let check = format_ident!("__session_seal_collision");
+    let push = format_ident!("__session_seal_push");
+    let names_const = format_ident!("__SESSION_SEAL_NAMES");
+    let buffer_len_const = format_ident!("__SESSION_SEAL_BUFFER_LEN");
+    let names = members.iter().map(|member| member.name.as_str());
+    let longest_name = members.iter().map(|m| m.name.len()).max().unwrap_or(0);
+    // The longest message (both collisions, the longest names and values)
+    // fits: no truncation happens, though the generated code handles it.
+    let buffer_len = COOKIE_KIND.len()
+        + COOKIE_USE.len()
+        + NAMESPACE_KIND.len()
+        + NAMESPACE_USE.len()
+        + 2 * (AND.len() + END.len())
+        + SEPARATOR.len()
+        + 4 * longest_name
+        + session_rules::MAX_COOKIE_NAME_LEN
+        + session_rules::MAX_NAMESPACE_LEN;
+    let checks = members.iter().enumerate().skip(1).map(|(i, member)| {
+        // The error points at the `panic!` call: from the path's first token
+        // to its last, so that it underlines all of `auth::TenantSession`.
+        let (first, last) = first_and_last_span(member.path);
+        let panic = quote_spanned!(first=> ::core::panic!);
+        let mut arguments =
+            Group::new(Delimiter::Parenthesis, quote_spanned!(last=> "{}", message));
+        arguments.set_span(last);
+        quote_spanned! {first=>
+            const _: () = {
+                let mut buffer = [0u8; #buffer_len_const];
+                if let ::core::option::Option::Some(message) = #check(&mut buffer, #i) {
+                    #panic #arguments;
+                }
+            };
+        }
+    });
     quote! {
         const _: () = {
-            const BUFFER_LEN: ::core::primitive::usize = #buffer_len;
+            const #buffer_len_const: ::core::primitive::usize = #buffer_len;
+            const #names_const: &[&::core::primitive::str] = &[#(#names),*];
 
-            /// Concatenates `parts` into `buffer` (const string formatting).
-            const fn #message<'b>(buffer: &'b mut [::core::primitive::u8], parts: &[&str]) -> &'b str {
-                let mut len = 0;
-                let mut part = 0;
-                while part < parts.len() {
-                    let bytes = parts[part].as_bytes();
-                    let mut i = 0;
-                    while i < bytes.len() && len < buffer.len() {
-                        buffer[len] = bytes[i];
-                        len += 1;
-                        i += 1;
+            /// Appends `part` to `buffer[..len]` (as much as fits); the new length.
+            const fn #push(
+                buffer: &mut [::core::primitive::u8],
+                mut len: ::core::primitive::usize,
+                part: &::core::primitive::str,
+            ) -> ::core::primitive::usize {
+                let bytes = part.as_bytes();
+                let mut i = 0;
+                while i < bytes.len() && len < buffer.len() {
+                    buffer[len] = bytes[i];
+                    len += 1;
+                    i += 1;
+                }
+                len
+            }
+
+            /// The collisions of member `member` with earlier members, as a
+            /// message written into `buffer`; `None` when there are none.
+            const fn #check<'b>(
+                buffer: &'b mut [::core::primitive::u8],
+                member: ::core::primitive::usize,
+            ) -> ::core::option::Option<&'b ::core::primitive::str> {
+                let specs = <#ident as #private::Registry>::SPECS;
+                let (cookie, namespace) = (specs[member].cookie(), specs[member].namespace());
+                let mut same_cookie = ::core::option::Option::None;
+                let mut same_namespace = ::core::option::Option::None;
+                let mut earlier = member;
+                while earlier > 0 {
+                    earlier -= 1;
+                    if #private::str_eq(specs[earlier].cookie(), cookie) {
+                        same_cookie = ::core::option::Option::Some(earlier);
                     }
-                    part += 1;
+                    if #private::str_eq(specs[earlier].namespace(), namespace) {
+                        same_namespace = ::core::option::Option::Some(earlier);
+                    }
+                }
+                let mut len = 0;
+                if let ::core::option::Option::Some(earlier) = same_cookie {
+                    len = #push(buffer, len, #COOKIE_KIND);
+                    len = #push(buffer, len, #names_const[earlier]);
+                    len = #push(buffer, len, #AND);
+                    len = #push(buffer, len, #names_const[member]);
+                    len = #push(buffer, len, #COOKIE_USE);
+                    len = #push(buffer, len, cookie);
+                    len = #push(buffer, len, #END);
+                }
+                if let ::core::option::Option::Some(earlier) = same_namespace {
+                    if len > 0 {
+                        len = #push(buffer, len, #SEPARATOR);
+                    }
+                    len = #push(buffer, len, #NAMESPACE_KIND);
+                    len = #push(buffer, len, #names_const[earlier]);
+                    len = #push(buffer, len, #AND);
+                    len = #push(buffer, len, #names_const[member]);
+                    len = #push(buffer, len, #NAMESPACE_USE);
+                    len = #push(buffer, len, namespace);
+                    len = #push(buffer, len, #END);
+                }
+                if len == 0 {
+                    return ::core::option::Option::None;
                 }
                 let buffer: &'b [::core::primitive::u8] = buffer;
-                match ::core::str::from_utf8(buffer.split_at(len).0) {
+                let written = buffer.split_at(len).0;
+                // A truncated message may end inside a character: keep the
+                // whole characters before it.
+                ::core::option::Option::Some(match ::core::str::from_utf8(written) {
                     ::core::result::Result::Ok(text) => text,
-                    ::core::result::Result::Err(_) => "session cookie name or namespace collision",
-                }
+                    ::core::result::Result::Err(error) => {
+                        match ::core::str::from_utf8(written.split_at(error.valid_up_to()).0) {
+                            ::core::result::Result::Ok(text) => text,
+                            ::core::result::Result::Err(_) => "session cookie name or namespace collision",
+                        }
+                    }
+                })
             }
 
             #(#checks)*
         };
     }
+}
+
+/// The spans of the first and the last token of `path`.
+fn first_and_last_span(path: &Path) -> (Span, Span) {
+    let mut tokens = path.to_token_stream().into_iter();
+    let first = tokens
+        .next()
+        .map_or_else(Span::call_site, |token| token.span());
+    let last = tokens.last().map_or(first, |token| token.span());
+    (first, last)
 }
 
 /// A path as a user would write it: `AdminSession`, `auth::TenantSession`.

@@ -36,7 +36,7 @@
 //!
 //! | key | type | holds |
 //! |---|---|---|
-//! | `session-seal:{rrrr}:row:<StoreKey hex>` | hash | `namespace`, `user` (absent for anonymous sessions), `data` (raw bytes), `meta` (`version:revision:created_at:touched_at:expires_at`, decimal) |
+//! | `session-seal:{rrrr}:row:<StoreKey hex>` | hash | `namespace`, `user` (absent for anonymous sessions), `data` (raw bytes), `meta` (`version:revision:created_at:touched_at:expires_at`, decimal), `client` (the login's [`SessionMeta`](session_core::store::SessionMeta): `<address> <user agent>`, either part empty when unknown; absent when neither is recorded) |
 //! | `session-seal:{rrrr}:user:<namespace>:<user>` | set | the `StoreKey` hex of each of that user's rows |
 //!
 //! `rrrr` is a route as four hex digits: a row's is its key's
@@ -56,13 +56,24 @@
 //!
 //! A row that cannot be decoded (a missing field, a malformed number, a key
 //! of another type) reads as absent and is logged as a warning (target
-//! `session_seal`) that names its key, never its contents.
+//! `session_seal`) that names its key, never its contents. The `client`
+//! field is the exception: a row without it (written with metadata off, or
+//! by a version before it existed) reads with no metadata, and a value that
+//! does not decode reads as unknown metadata, never as an unreadable row.
+//!
+//! Memory: a `client` field of a typical login (an IPv4 address and a
+//! 111-byte user agent) adds about 160 bytes to a row while the hash stays
+//! a listpack. A value over `hash-max-listpack-value` (64 bytes by default)
+//! turns the hash into a hashtable: a row whose `data` is over 64 bytes
+//! already is one (+224 bytes measured), a row with small `data` becomes
+//! one (+408 bytes measured, 328 → 736). Raising `hash-max-listpack-value`
+//! to 256 or more keeps such rows compact.
 //!
 //! # What each operation costs
 //!
 //! | operation | round trips |
 //! |---|---|
-//! | `load` (every request with a session) | 1: `HMGET` of the four fields |
+//! | `load` (every request with a session) | 1: `HMGET` of the five fields |
 //! | `save` | 1 script |
 //! | `touch` (at most once per `touch_after`), `delete` | 1 script for an anonymous row, 2 for a row with a user (the first run reports the owner whose index must be updated) |
 //! | `move_session` (renewal, login over a session) | 1 script; 2-3 in a cluster when the route changes (below) |
@@ -70,7 +81,8 @@
 //!
 //! A read is a plain `HMGET`, not a script: Redis answers it as fast as a
 //! `GET`, where an `EVALSHA` costs its server more. The numbers share one
-//! field so that the reply has four values for redis-rs to parse, not eight.
+//! field so that the reply has five values for redis-rs to parse, not nine
+//! (and the metadata's two parts one more).
 //! (Costs: `benches/README.md`.)
 //!
 //! Scripts whose row's owner they cannot know in advance (`touch`, `delete`)

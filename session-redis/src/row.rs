@@ -1,12 +1,14 @@
-//! A row as Redis holds it: a hash of four fields. Encoding into script
-//! arguments, decoding from replies, and why a row is unreadable.
+//! A row as Redis holds it: a hash of four fields, and a fifth for the
+//! login's metadata when there is any. Encoding into script arguments,
+//! decoding from replies, and why a row is unreadable.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::str::FromStr;
 
 use redis::{ScriptInvocation, Value};
 use session_core::is_namespace;
-use session_core::store::{Record, StoreKey};
+use session_core::store::{Record, SessionMeta, StoreKey};
 
 // Field names of a row hash. The Lua scripts spell the same names (a unit
 // test in `scripts.rs` checks).
@@ -18,6 +20,11 @@ pub(crate) const DATA: &str = "data";
 /// One field rather than five: a read's reply has four values to parse
 /// instead of eight.
 pub(crate) const META: &str = "meta";
+/// The login's [`SessionMeta`]: the client address (empty if unknown), one
+/// space, then the user agent (empty if unknown). Absent when neither is
+/// known, as in every row written before this field existed. An address
+/// never contains a space, so the first space splits the two.
+pub(crate) const CLIENT: &str = "client";
 
 // The parts of `meta`, named in errors.
 pub(crate) const VERSION: &str = "version";
@@ -32,10 +39,10 @@ pub(crate) const META_PARTS: [&str; 5] = [VERSION, REVISION, CREATED_AT, TOUCHED
 
 /// Every field of a row, in the order a read asks for them (`HMGET`; the
 /// scripts' test checks each is spelled the same there).
-pub(crate) const FIELDS: [&str; 4] = [NAMESPACE, USER, DATA, META];
+pub(crate) const FIELDS: [&str; 5] = [NAMESPACE, USER, DATA, META, CLIENT];
 
 /// The fields `list_user.lua` returns for each row, in its order.
-pub(crate) const LISTED_FIELDS: [&str; 3] = [NAMESPACE, USER, META];
+pub(crate) const LISTED_FIELDS: [&str; 4] = [NAMESPACE, USER, META, CLIENT];
 
 /// `record`'s `meta` field.
 fn meta(record: &Record) -> String {
@@ -45,15 +52,48 @@ fn meta(record: &Record) -> String {
     )
 }
 
-/// Appends `record` as the five arguments `write_row` in `prelude.lua`
-/// reads: namespace, user, has user, data, meta.
+/// `meta`'s `client` field: `<address> <user agent>`, either part empty
+/// when unknown; empty (no field written) when both are.
+pub(crate) fn client(meta: &SessionMeta) -> String {
+    if meta.is_empty() {
+        return String::new();
+    }
+    let addr = meta.client_addr().map(|addr| addr.to_string());
+    format!(
+        "{} {}",
+        addr.as_deref().unwrap_or(""),
+        meta.user_agent().unwrap_or("")
+    )
+}
+
+/// The metadata in a `client` field; `None` (no field) and anything that
+/// does not decode read as no metadata (the part that does not decode as
+/// unknown): metadata never makes a row unreadable.
+fn client_meta(field: Option<&[u8]>) -> SessionMeta {
+    let Some(field) = field.filter(|field| !field.is_empty()) else {
+        return SessionMeta::NONE;
+    };
+    let mut parts = field.splitn(2, |byte| *byte == b' ');
+    let addr = parts
+        .next()
+        .and_then(|addr| std::str::from_utf8(addr).ok())
+        .and_then(|addr| addr.parse::<IpAddr>().ok());
+    let user_agent = parts
+        .next()
+        .and_then(|agent| std::str::from_utf8(agent).ok());
+    SessionMeta::new(addr, user_agent)
+}
+
+/// Appends `record` as the six arguments `write_row` in `prelude.lua`
+/// reads: namespace, user, has user, data, meta, client (`''`: none).
 pub(crate) fn push_record(invocation: &mut ScriptInvocation<'_>, record: &Record) {
     invocation
         .arg(&record.namespace)
         .arg(record.user.as_deref().unwrap_or(""))
         .arg(if record.user.is_some() { "1" } else { "0" })
         .arg(record.data.as_slice())
-        .arg(meta(record));
+        .arg(meta(record))
+        .arg(client(&record.meta));
 }
 
 /// Why a stored row could not be read. Names fields, never their values.
@@ -100,6 +140,8 @@ pub(crate) struct Meta {
     pub(crate) created_at: u64,
     pub(crate) touched_at: u64,
     pub(crate) expires_at: u64,
+    /// The `client` field.
+    pub(crate) client: SessionMeta,
 }
 
 /// Reads a row's fields through `get` (field name → raw value).
@@ -122,6 +164,7 @@ fn decode_meta<'a>(get: impl Fn(&'static str) -> Option<&'a [u8]>) -> Result<Met
         created_at: number(parts.next(), CREATED_AT)?,
         touched_at: number(parts.next(), TOUCHED_AT)?,
         expires_at: number(parts.next(), EXPIRES_AT)?,
+        client: client_meta(get(CLIENT)),
     };
     if parts.next().is_some() {
         return Err(Corrupt::Invalid(META));
@@ -190,6 +233,7 @@ fn decode_row(fields: &[(&[u8], &[u8])]) -> Result<Record, Corrupt> {
         created_at: meta.created_at,
         touched_at: meta.touched_at,
         expires_at: meta.expires_at,
+        meta: meta.client,
     })
 }
 
@@ -259,12 +303,20 @@ mod tests {
         decode_load(&hmget(pairs)).expect("not empty")
     }
 
-    const GOOD: [(&str, &str); 4] = [
+    const GOOD: [(&str, &str); 5] = [
         ("namespace", "admin"),
         ("user", "42"),
         ("data", "{\"secret\":1}"),
         ("meta", "3:7:100:150:200"),
+        ("client", "2001:db8::7 Mozilla/5.0 (X11; Linux x86_64)"),
     ];
+
+    fn good_meta() -> SessionMeta {
+        SessionMeta::new(
+            Some("2001:db8::7".parse().expect("an address")),
+            Some("Mozilla/5.0 (X11; Linux x86_64)"),
+        )
+    }
 
     #[test]
     fn good_row_names_every_field() {
@@ -293,10 +345,82 @@ mod tests {
                 created_at: 100,
                 touched_at: 150,
                 expires_at: 200,
+                meta: good_meta(),
             }
         );
         let anonymous: Vec<_> = GOOD.iter().copied().filter(|(f, _)| *f != "user").collect();
         assert_eq!(decode_pairs(&anonymous).expect("decodes").user, None);
+    }
+
+    #[test]
+    fn a_row_without_client_has_no_metadata_and_a_bad_client_never_spoils_a_row() {
+        let without = |value: Option<&str>| {
+            let pairs: Vec<(&str, &str)> = GOOD
+                .iter()
+                .copied()
+                .filter(|(f, _)| *f != CLIENT)
+                .chain(value.map(|value| (CLIENT, value)))
+                .collect();
+            decode_pairs(&pairs).expect("decodes").meta
+        };
+        // A row written before the field existed, or with metadata off.
+        assert_eq!(without(None), SessionMeta::NONE);
+        assert_eq!(without(Some("")), SessionMeta::NONE);
+        let addr = |text: &str| text.parse::<IpAddr>().ok();
+        assert_eq!(
+            without(Some("192.0.2.1 ")),
+            SessionMeta::new(addr("192.0.2.1"), None)
+        );
+        assert_eq!(
+            without(Some("192.0.2.1")),
+            SessionMeta::new(addr("192.0.2.1"), None)
+        );
+        assert_eq!(
+            without(Some(" curl/8 (a b)")),
+            SessionMeta::new(None, Some("curl/8 (a b)"))
+        );
+        // Garbage in the field: the part that does not decode is unknown,
+        // and the row itself reads.
+        assert_eq!(
+            without(Some("not-an-ip curl/8")),
+            SessionMeta::new(None, Some("curl/8"))
+        );
+        assert_eq!(without(Some("nonsense")), SessionMeta::NONE);
+        let long = format!("192.0.2.1 {}", "u".repeat(1000));
+        assert_eq!(
+            without(Some(&long)).user_agent().map(str::len),
+            Some(SessionMeta::MAX_USER_AGENT_LEN)
+        );
+        let Value::Array(mut values) = hmget(&GOOD) else {
+            unreachable!()
+        };
+        values[4] = Value::BulkString(b"192.0.2.1 \xff\xfe".to_vec());
+        let record = decode_load(&Value::Array(values)).expect("a row");
+        assert_eq!(
+            record.expect("decodes").meta,
+            SessionMeta::new(addr("192.0.2.1"), None),
+            "a user agent that is not UTF-8"
+        );
+    }
+
+    #[test]
+    fn the_client_field_round_trips_and_is_empty_without_metadata() {
+        for meta in [
+            good_meta(),
+            SessionMeta::new(Some(IpAddr::from([10, 0, 0, 1])), None),
+            SessionMeta::new(None, Some("Only/1.0 agent with spaces")),
+        ] {
+            let field = client(&meta);
+            assert_eq!(client_meta(Some(field.as_bytes())), meta, "{field}");
+        }
+        assert_eq!(client(&SessionMeta::NONE), "");
+        assert_eq!(
+            client(&SessionMeta::new(
+                Some(IpAddr::from([10, 0, 0, 1])),
+                Some("UA/1")
+            )),
+            "10.0.0.1 UA/1"
+        );
     }
 
     #[test]
@@ -377,6 +501,12 @@ mod tests {
             (meta.created_at, meta.touched_at, meta.expires_at),
             (100, 150, 200)
         );
+        assert_eq!(meta.client, good_meta());
+        // A row without metadata: the script returns '' for the field.
+        let mut bare = entry.clone();
+        bare[4] = bulk("");
+        let (_, meta) = decode_listed(&Value::Array(bare)).expect("decodes");
+        assert_eq!(meta.client, SessionMeta::NONE);
 
         let mut no_data = entry.clone();
         no_data.pop();

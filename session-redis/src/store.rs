@@ -707,6 +707,7 @@ impl SessionStore for RedisStore {
                         created_at: meta.created_at,
                         touched_at: meta.touched_at,
                         expires_at: meta.expires_at,
+                        meta: meta.client,
                     }),
                     Ok(_) => {}
                     Err((member, reason)) => warn_corrupt(&member, reason),
@@ -866,6 +867,10 @@ mod tests {
             created_at: now,
             touched_at: now,
             expires_at: now + 3600,
+            meta: session_core::store::SessionMeta::new(
+                Some(std::net::IpAddr::from([203, 0, 113, 9])),
+                Some("Mozilla/5.0 (cluster test)"),
+            ),
         };
         (key, record)
     }
@@ -919,7 +924,12 @@ mod tests {
         };
         let from = failed_cross_slot_move(&store, "ada", async |_| {}).await;
         let restored = store.load(&from, 1_700_000_000).await.expect("load");
-        assert!(restored.is_some(), "the session survives a failed move");
+        let restored = restored.expect("the session survives a failed move");
+        assert_eq!(
+            restored.meta,
+            row_of("ada", 1_700_000_000).1.meta,
+            "with its metadata"
+        );
         let listed = store.list_user("acct", "ada", 1_700_000_000).await;
         assert_eq!(listed.expect("list").len(), 1, "and is indexed again");
     }

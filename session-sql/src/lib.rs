@@ -44,6 +44,14 @@
 //! | `data` | `BYTEA` | `BLOB` | the payload |
 //! | `revision` | `BIGINT` | `INTEGER` | the compare-and-set token |
 //! | `created_at`, `touched_at`, `expires_at` | `BIGINT` | `INTEGER` | Unix seconds |
+//! | `client_addr` | `TEXT` null | `TEXT` null | the login's client address ([`SessionMeta`](session_core::store::SessionMeta)), `NULL` when not recorded |
+//! | `user_agent` | `TEXT` null | `TEXT` null | the login's user agent (at most 256 bytes), `NULL` when not recorded |
+//!
+//! Upgrading: a table created by a version without the metadata columns
+//! gets them from `migrate()` (only those missing, in its transaction), or
+//! from running `upgrade_sql()` once with your own tool. They are nullable
+//! without a default, so no row is rewritten; existing rows read with no
+//! metadata.
 //!
 //! Indexes: `(namespace, user_id)` where `user_id` is not null (the
 //! per-user index), and `(expires_at)` (the cleanup). `CHECK`s admit only

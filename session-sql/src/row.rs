@@ -15,8 +15,14 @@
 //! A stored value no `Record` can hold (a negative time or version, a
 //! version over `u32::MAX`, a key that is not 32 bytes, a column of the
 //! wrong type) makes the row unreadable, and an unreadable row is absent.
+//! The metadata columns are the exception: `client_addr` and `user_agent`
+//! are `NULL` when unknown (and in every row written before they existed),
+//! and a value there that does not decode (not text, not an address) reads
+//! as unknown, never as an unreadable row.
 
-use session_core::store::{Record, StoreKey, UserSession};
+use std::net::IpAddr;
+
+use session_core::store::{Record, SessionMeta, StoreKey, UserSession};
 use sqlx::query::Query;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
 
@@ -34,7 +40,7 @@ fn revision_from_db(stored: i64) -> u64 {
     u64::from_ne_bytes(stored.to_ne_bytes())
 }
 
-/// A record's values in bind order (`$2..=$9` of the write statements).
+/// A record's values in bind order (`$2..=$11` of the write statements).
 pub(crate) struct Bound<'a> {
     pub(crate) namespace: &'a str,
     pub(crate) user: Option<&'a str>,
@@ -44,6 +50,9 @@ pub(crate) struct Bound<'a> {
     pub(crate) created_at: i64,
     pub(crate) touched_at: i64,
     pub(crate) expires_at: i64,
+    /// The client address as text (`NULL` when unknown).
+    pub(crate) client_addr: Option<String>,
+    pub(crate) user_agent: Option<&'a str>,
 }
 
 impl<'a> Bound<'a> {
@@ -57,15 +66,17 @@ impl<'a> Bound<'a> {
             created_at: db_time(record.created_at),
             touched_at: db_time(record.touched_at),
             expires_at: db_time(record.expires_at),
+            client_addr: record.meta.client_addr().map(|addr| addr.to_string()),
+            user_agent: record.meta.user_agent(),
         }
     }
 }
 
-/// `query` with `key` as `$1` and `record` as `$2..=$9`.
+/// `query` with `key` as `$1` and `record` as `$2..=$11`.
 pub(crate) fn bind_record<'q, DB>(
     query: Query<'q, DB, <DB as Database>::Arguments<'q>>,
     key: &'q StoreKey,
-    record: &Bound<'q>,
+    record: &'q Bound<'q>,
 ) -> Query<'q, DB, <DB as Database>::Arguments<'q>>
 where
     DB: Database,
@@ -84,6 +95,8 @@ where
         .bind(record.created_at)
         .bind(record.touched_at)
         .bind(record.expires_at)
+        .bind(record.client_addr.as_deref())
+        .bind(record.user_agent)
 }
 
 /// Why a row could not be read: the column (never its value, which may be
@@ -107,6 +120,19 @@ fn time(stored: i64, column: &'static str) -> Result<u64, Unreadable> {
     u64::try_from(stored).map_err(|_| Unreadable { column })
 }
 
+/// The metadata in columns `addr` (`client_addr`) and `addr + 1`
+/// (`user_agent`): what does not decode is unknown.
+fn meta<'r, R>(row: &'r R, addr: usize) -> SessionMeta
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let text = |index: usize| row.try_get::<Option<String>, usize>(index).ok().flatten();
+    let client_addr = text(addr).and_then(|addr| addr.parse::<IpAddr>().ok());
+    SessionMeta::new(client_addr, text(addr + 1).as_deref())
+}
+
 /// A row of [`RECORD_COLUMNS`](crate::sql::RECORD_COLUMNS) as a [`Record`].
 pub(crate) fn record<'r, R>(row: &'r R) -> Result<Record, Unreadable>
 where
@@ -128,14 +154,17 @@ where
         created_at: time(get(row, 5, "created_at")?, "created_at")?,
         touched_at: time(get(row, 6, "touched_at")?, "touched_at")?,
         expires_at: time(get(row, 7, "expires_at")?, "expires_at")?,
+        meta: meta(row, 8),
     })
 }
 
-/// A row of `store_key, created_at, touched_at, expires_at` as a [`UserSession`].
+/// A row of `store_key, created_at, touched_at, expires_at, client_addr,
+/// user_agent` as a [`UserSession`].
 pub(crate) fn user_session<'r, R>(row: &'r R) -> Result<UserSession, Unreadable>
 where
     R: Row,
     usize: ColumnIndex<R>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
     Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
 {
@@ -148,6 +177,7 @@ where
         created_at: time(get(row, 1, "created_at")?, "created_at")?,
         touched_at: time(get(row, 2, "touched_at")?, "touched_at")?,
         expires_at: time(get(row, 3, "expires_at")?, "expires_at")?,
+        meta: meta(row, 4),
     })
 }
 

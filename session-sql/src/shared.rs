@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use session_core::StoreError;
 use session_core::store::{Move, MoveOutcome, Record, SaveOutcome, StoreKey, UserSession};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::{ColumnIndex, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Row, Type};
 
 use crate::backend::{Driver, Write};
 use crate::config::{ConfigError, SqlStoreConfig};
@@ -58,9 +58,19 @@ impl<DB: Driver> Inner<DB> {
         })
     }
 
-    /// The DDL `migrate` runs.
+    /// The DDL `migrate` runs to create what is missing.
     pub(crate) fn migration_sql(&self) -> &str {
         &self.sql.migration
+    }
+
+    /// The statements that add the columns a table of the first schema
+    /// lacks, one per line.
+    pub(crate) fn upgrade_sql(&self) -> String {
+        self.sql
+            .add_columns
+            .iter()
+            .map(|(_, add)| format!("{add};\n"))
+            .collect()
     }
 }
 
@@ -119,7 +129,10 @@ pub trait Ops: Driver {
         keep: Option<&'a StoreKey>,
     ) -> impl Future<Output = Result<usize, StoreError>> + Send + 'a;
     /// Runs the DDL in one write transaction, so concurrent callers take
-    /// turns and all but the first find everything in place.
+    /// turns and all but the first find everything in place: creates the
+    /// table and indexes if missing, then adds each column of
+    /// [`ADDED_COLUMNS`](crate::sql::ADDED_COLUMNS) the table lacks (one
+    /// created by an earlier version).
     fn migrate(inner: &Inner<Self>) -> impl Future<Output = Result<(), StoreError>> + Send + '_;
     /// Deletes up to [`MAX_CLEANUP_BATCHES`] batches of rows expired at
     /// `now`: how many rows.
@@ -319,6 +332,25 @@ where
                 (&mut *tx)
                     .execute(sqlx::raw_sql(&inner.sql.migration))
                     .await?;
+                // Only the columns that are missing: on PostgreSQL even an
+                // `ADD COLUMN IF NOT EXISTS` takes the table's exclusive
+                // lock, which every instance's start would queue requests
+                // behind.
+                let mut columns = sqlx::query(&inner.sql.columns);
+                for arg in &inner.sql.columns_args {
+                    columns = columns.bind(arg.as_str());
+                }
+                let present: Vec<String> = columns
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .filter_map(|row| row.try_get::<String, usize>(0).ok())
+                    .collect();
+                for (column, add) in &inner.sql.add_columns {
+                    if !present.iter().any(|name| name == column) {
+                        sqlx::query(add).execute(&mut *tx).await?;
+                    }
+                }
                 tx.commit().await
             })
             .await

@@ -10,8 +10,14 @@ use crate::config::Identifier;
 
 /// Columns of a [`Record`](session_core::store::Record), in the order
 /// [`crate::row`] reads them.
-pub(crate) const RECORD_COLUMNS: &str =
-    "namespace, user_id, schema_version, data, revision, created_at, touched_at, expires_at";
+pub(crate) const RECORD_COLUMNS: &str = "namespace, user_id, schema_version, data, revision, \
+     created_at, touched_at, expires_at, client_addr, user_agent";
+
+/// The columns added since the first schema, each nullable (so a table
+/// created before holds `NULL` there, and reads as no metadata), in the
+/// order `migrate` adds them, with their type.
+pub(crate) const ADDED_COLUMNS: [(&str, &str); 2] =
+    [("client_addr", "TEXT"), ("user_agent", "TEXT")];
 
 /// The database a statement set is rendered for. Public in name only (it
 /// is not reachable from outside the crate), as the type of a
@@ -27,20 +33,31 @@ pub enum Dialect {
 /// Every statement a store runs, rendered for one table.
 #[derive(Debug)]
 pub(crate) struct Statements {
-    /// The DDL `migrate` runs (several statements).
+    /// The DDL `migrate` runs first (several statements): the table as this
+    /// version creates it, and its indexes.
     pub(crate) migration: String,
+    /// `ALTER TABLE … ADD COLUMN` for each of [`ADDED_COLUMNS`], in order
+    /// (`migrate` runs those the table lacks).
+    pub(crate) add_columns: Vec<(&'static str, String)>,
+    /// The table's column names, given [`columns_args`](Self::columns_args).
+    pub(crate) columns: String,
+    /// The bind values of [`columns`](Self::columns): PostgreSQL: the
+    /// qualified, quoted name (resolved as the DDL resolves it); SQLite: the
+    /// table's name, then its schema (attached database) if configured.
+    pub(crate) columns_args: Vec<String>,
     /// `$1` key, `$2` now → one record row or none.
     pub(crate) load: String,
-    /// `$1` key, `$2..=$9` the record, `$10` now: creates the row, or
+    /// `$1` key, `$2..=$11` the record, `$12` now: creates the row, or
     /// replaces an expired one. One row affected means written.
     pub(crate) create: String,
-    /// `$1` key, `$2..=$9` the record, `$10` expected revision, `$11` now.
+    /// `$1` key, `$2..=$11` the record, `$12` expected revision, `$13` now.
     pub(crate) update: String,
     /// `$1` key.
     pub(crate) delete: String,
     /// `$1` key, `$2` touched_at, `$3` expires_at, `$4` now.
     pub(crate) touch: String,
-    /// `$1` namespace, `$2` user, `$3` now → `store_key, created_at, touched_at, expires_at`.
+    /// `$1` namespace, `$2` user, `$3` now → `store_key, created_at,
+    /// touched_at, expires_at, client_addr, user_agent`.
     pub(crate) list_user: String,
     /// `$1` namespace, `$2` user.
     pub(crate) delete_user: String,
@@ -68,25 +85,56 @@ impl Statements {
             Dialect::Sqlite => ("", ""),
         };
         let set_all = "namespace = $2, user_id = $3, schema_version = $4, data = $5, \
-                       revision = $6, created_at = $7, touched_at = $8, expires_at = $9";
+                       revision = $6, created_at = $7, touched_at = $8, expires_at = $9, \
+                       client_addr = $10, user_agent = $11";
         let set_excluded = "namespace = excluded.namespace, user_id = excluded.user_id, \
              schema_version = excluded.schema_version, data = excluded.data, \
              revision = excluded.revision, created_at = excluded.created_at, \
-             touched_at = excluded.touched_at, expires_at = excluded.expires_at";
+             touched_at = excluded.touched_at, expires_at = excluded.expires_at, \
+             client_addr = excluded.client_addr, user_agent = excluded.user_agent";
+        let (columns, columns_args) = match dialect {
+            Dialect::Postgres => (
+                "SELECT attname::text FROM pg_attribute \
+                 WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped"
+                    .to_owned(),
+                vec![t.clone()],
+            ),
+            Dialect::Sqlite => match schema {
+                Some(schema) => (
+                    "SELECT name FROM pragma_table_info($1, $2)".to_owned(),
+                    vec![table.as_str().to_owned(), schema.as_str().to_owned()],
+                ),
+                None => (
+                    "SELECT name FROM pragma_table_info($1)".to_owned(),
+                    vec![table.as_str().to_owned()],
+                ),
+            },
+        };
         let statements = Statements {
             migration: migration(dialect, schema, table, &t),
+            add_columns: ADDED_COLUMNS
+                .iter()
+                .map(|(column, kind)| {
+                    (
+                        *column,
+                        format!("ALTER TABLE {t} ADD COLUMN {column} {kind}"),
+                    )
+                })
+                .collect(),
+            columns,
+            columns_args,
             load: format!(
                 "SELECT {RECORD_COLUMNS} FROM {t} WHERE store_key = $1 AND expires_at > $2"
             ),
             create: format!(
                 "INSERT INTO {t} AS s (store_key, {RECORD_COLUMNS}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
                  ON CONFLICT (store_key) DO UPDATE SET {set_excluded} \
-                 WHERE s.expires_at <= $10"
+                 WHERE s.expires_at <= $12"
             ),
             update: format!(
                 "UPDATE {t} SET {set_all} \
-                 WHERE store_key = $1 AND revision = $10 AND expires_at > $11"
+                 WHERE store_key = $1 AND revision = $12 AND expires_at > $13"
             ),
             delete: format!("DELETE FROM {t} WHERE store_key = $1"),
             touch: format!(
@@ -94,7 +142,8 @@ impl Statements {
                  WHERE store_key = $1 AND expires_at > $4"
             ),
             list_user: format!(
-                "SELECT store_key, created_at, touched_at, expires_at FROM {t} \
+                "SELECT store_key, created_at, touched_at, expires_at, client_addr, user_agent \
+                 FROM {t} \
                  WHERE namespace = $1 AND user_id = $2 AND expires_at > $3 \
                  ORDER BY created_at, store_key"
             ),
@@ -126,6 +175,9 @@ impl Statements {
         let q = |sql: String| sql.replace('$', "?");
         Statements {
             migration: self.migration,
+            add_columns: self.add_columns,
+            columns: q(self.columns),
+            columns_args: self.columns_args,
             load: q(self.load),
             create: q(self.create),
             update: q(self.update),
@@ -143,6 +195,9 @@ impl Statements {
 /// The table and its indexes. The `CHECK`s admit exactly the rows a
 /// [`Record`](session_core::store::Record) can be read from, so that a row
 /// the store would read as absent cannot also block a new session's insert.
+/// The metadata columns need none: a value there never makes a row
+/// unreadable (one that does not decode reads as unknown). They come last,
+/// where `ADD COLUMN` puts them in a table created before they existed.
 fn migration(
     dialect: Dialect,
     schema: Option<&Identifier>,
@@ -191,6 +246,8 @@ CREATE TABLE IF NOT EXISTS {qualified} (
     created_at     {integer} NOT NULL,
     touched_at     {integer} NOT NULL,
     expires_at     {integer} NOT NULL,
+    client_addr    TEXT,
+    user_agent     TEXT,
     CHECK ({key_length}(store_key) = 32),
     CHECK (schema_version BETWEEN 0 AND 4294967295),
     CHECK (created_at >= 0 AND touched_at >= 0 AND expires_at >= 0)
@@ -212,7 +269,28 @@ mod tests {
     #[test]
     fn sqlite_statements_use_numbered_question_marks() {
         let sql = Statements::new(Dialect::Sqlite, None, &ident("s"));
-        assert!(sql.update.contains("revision = ?10 AND expires_at > ?11"));
+        assert!(sql.update.contains("revision = ?12 AND expires_at > ?13"));
+        assert_eq!(sql.columns, "SELECT name FROM pragma_table_info(?1)");
+        assert_eq!(sql.columns_args, ["s"]);
+        assert_eq!(
+            sql.add_columns,
+            [
+                (
+                    "client_addr",
+                    "ALTER TABLE \"s\" ADD COLUMN client_addr TEXT".to_owned()
+                ),
+                (
+                    "user_agent",
+                    "ALTER TABLE \"s\" ADD COLUMN user_agent TEXT".to_owned()
+                ),
+            ]
+        );
+        let attached = Statements::new(Dialect::Sqlite, Some(&ident("aux")), &ident("s"));
+        assert_eq!(
+            attached.columns,
+            "SELECT name FROM pragma_table_info(?1, ?2)"
+        );
+        assert_eq!(attached.columns_args, ["s", "aux"]);
         assert!(!sql.update.contains('$'));
         assert!(!sql.revision_for_move.contains("FOR UPDATE"));
         assert!(sql.migration.contains("WITHOUT ROWID, STRICT"));
@@ -223,6 +301,12 @@ mod tests {
     fn postgres_statements_qualify_the_table_and_lock_moved_rows() {
         let sql = Statements::new(Dialect::Postgres, Some(&ident("auth")), &ident("s"));
         assert!(sql.load.contains("FROM \"auth\".\"s\" WHERE"));
+        assert_eq!(sql.columns_args, ["\"auth\".\"s\""]);
+        assert!(sql.columns.contains("attrelid = $1::text::regclass"));
+        assert_eq!(
+            sql.add_columns[1].1,
+            "ALTER TABLE \"auth\".\"s\" ADD COLUMN user_agent TEXT"
+        );
         assert!(sql.revision_for_move.ends_with("FOR UPDATE"));
         assert!(
             sql.delete_expired_batch

@@ -68,14 +68,35 @@ impl<DB: Backend> SqlStore<DB> {
         &self.inner.pool
     }
 
-    /// The DDL [`migrate`](Self::migrate) runs: the schema (PostgreSQL, if
-    /// configured), the table and its two indexes, all `IF NOT EXISTS`. For
-    /// applying the schema with your own migration tool instead.
+    /// The DDL [`migrate`](Self::migrate) runs to create what is missing:
+    /// the schema (PostgreSQL, if configured), the table as this version
+    /// defines it and its two indexes, all `IF NOT EXISTS`. For applying
+    /// the schema with your own migration tool instead; a table created by
+    /// an earlier version also needs [`upgrade_sql`](Self::upgrade_sql).
     pub fn migration_sql(&self) -> &str {
         self.inner.migration_sql()
     }
 
-    /// Creates the table and its indexes if they do not exist.
+    /// The statements that bring a table created by an earlier version up
+    /// to date, for your own migration tool (run them once, on such a table
+    /// only: they are not `IF NOT EXISTS`). [`migrate`](Self::migrate) does
+    /// this by itself, adding only the columns the table lacks:
+    ///
+    /// ```sql
+    /// ALTER TABLE "session_seal_sessions" ADD COLUMN client_addr TEXT;
+    /// ALTER TABLE "session_seal_sessions" ADD COLUMN user_agent TEXT;
+    /// ```
+    ///
+    /// Both columns are nullable without a default: on PostgreSQL (11 and
+    /// later) and SQLite the change rewrites no row, and existing rows read
+    /// with no metadata.
+    pub fn upgrade_sql(&self) -> String {
+        self.inner.upgrade_sql()
+    }
+
+    /// Creates the table and its indexes if they do not exist, and adds
+    /// the columns a table created by an earlier version lacks (see
+    /// [`upgrade_sql`](Self::upgrade_sql)).
     ///
     /// Safe to run from several instances, tasks or processes at once: the
     /// DDL runs in one write transaction (on PostgreSQL under a

@@ -276,6 +276,7 @@ impl TestClient {
             created_at: now,
             touched_at: now,
             expires_at: spec.expiry(now, now),
+            meta: Default::default(),
         };
         let key = StoreKey::derive(spec.namespace(), &id);
         if store.save(&key, &record, None, now).await? == SaveOutcome::Conflict {

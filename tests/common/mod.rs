@@ -51,6 +51,9 @@ macro_rules! with_every_check {
             move_session_can_change_the_user,
             move_session_racing_delete_user_never_leaves_a_live_row,
             move_session_racing_save_lets_exactly_one_win,
+            metadata_round_trips_through_save_update_and_list_user,
+            metadata_moves_with_the_session,
+            a_row_without_metadata_reads_back_without_it,
         );
     };
 }

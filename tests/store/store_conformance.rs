@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use session_redis::RedisStore;
 use session_seal::store::{
-    MemoryStore, Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, StoreError,
-    StoreKey,
+    MemoryStore, Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionMeta, SessionStore,
+    StoreError, StoreKey,
 };
 
 use crate::common;
@@ -50,6 +50,7 @@ fn record(user: Option<&str>, created_at: u64) -> Record {
         created_at,
         touched_at: created_at,
         expires_at: created_at + HOUR,
+        meta: SessionMeta::NONE,
     }
 }
 
@@ -451,6 +452,85 @@ async fn redis_list_user_prunes_index_entries_of_evicted_rows() {
                     .expect("store available"),
                 1
             );
+        }
+    );
+}
+
+/// A row as a version without metadata wrote it (no `client` field) reads
+/// with none, is listed, updated and renewed; a `client` field that does
+/// not decode never makes a row unreadable.
+#[tokio::test]
+async fn redis_rows_written_before_metadata_read_without_it() {
+    with_redis!(
+        "redis_rows_written_before_metadata_read_without_it",
+        |store, raw| {
+            let key = new_key();
+            let row = row_key(&store, &key);
+            // `raw_row` writes the four fields of the first layout.
+            raw_row(&mut raw, &row, "", None);
+            raw.cmd(&[
+                b"SADD",
+                index_key(&store, ADMIN, "alice").as_bytes(),
+                key.to_hex().as_bytes(),
+            ]);
+            assert_eq!(
+                raw.cmd(&[b"HEXISTS", row.as_bytes(), b"client"]),
+                Resp::Int(0)
+            );
+            let old = load(&store, &key, NOW).await.expect("readable");
+            assert_eq!(old.meta, SessionMeta::NONE);
+            assert_eq!(old.data, b"{\"card\":\"TOPSECRET\"}");
+            let sessions = store
+                .list_user(ADMIN, "alice", NOW)
+                .await
+                .expect("store available");
+            assert_eq!(sessions.len(), 1);
+            assert_eq!(sessions[0].meta, SessionMeta::NONE);
+
+            // An update and a renewal of it still write no metadata.
+            let mut update = old.clone();
+            update.revision = 2;
+            assert_eq!(
+                save(&store, &key, &update, Some(1), NOW).await,
+                SaveOutcome::Saved
+            );
+            assert_eq!(
+                raw.cmd(&[b"HEXISTS", row.as_bytes(), b"client"]),
+                Resp::Int(0),
+                "no field for no metadata"
+            );
+            let renewed_key = new_key();
+            let mut renewed = update.clone();
+            renewed.revision = 3;
+            let change = Move::new(key, Some(2), renewed_key, renewed.clone(), NOW).expect("route");
+            assert_eq!(
+                store.move_session(&change).await.expect("available"),
+                MoveOutcome::Moved
+            );
+            assert_eq!(load(&store, &renewed_key, NOW).await, Some(renewed));
+
+            // Garbage in the field: the row reads, the metadata is what
+            // decodes of it.
+            let garbage: [(&[u8], SessionMeta); 4] = [
+                (b"nonsense", SessionMeta::NONE),
+                (
+                    b"999.1.1.1 Agent/1",
+                    SessionMeta::new(None, Some("Agent/1")),
+                ),
+                (b"\xff\xfe \xff", SessionMeta::NONE),
+                (
+                    b"192.0.2.1 A\x00B",
+                    SessionMeta::new("192.0.2.1".parse().ok(), Some("A B")),
+                ),
+            ];
+            for (value, meta) in garbage {
+                let key = new_key();
+                let row = row_key(&store, &key);
+                raw_row(&mut raw, &row, "", None);
+                raw.cmd(&[b"HSET", row.as_bytes(), b"client", value]);
+                let read = load(&store, &key, NOW).await;
+                assert_eq!(read.map(|row| row.meta), Some(meta), "{value:?}");
+            }
         }
     );
 }

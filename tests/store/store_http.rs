@@ -8,22 +8,23 @@
 //! server answers). Then outages: a store switched off, a Redis server
 //! killed and a PostgreSQL server stopped under the app.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::Path;
+use axum::extract::{ConnectInfo, Path};
 use axum::routing::get;
 use cookie::Cookie;
 use http::header::COOKIE as COOKIE_HEADER;
 use http::{HeaderValue, Request, StatusCode};
 use session_seal::store::{
-    MemoryStore, Move, MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey,
-    UserSession,
+    MemoryStore, Move, MoveOutcome, Record, SaveOutcome, SessionMeta, SessionStore, StoreFuture,
+    StoreKey, UserSession,
 };
 use session_seal::testing::{TestClient, TestClock, TestResponse};
-use session_seal::{SessionError, SessionLayer, StoreError, TypedSession};
+use session_seal::{ProxyHeader, SessionError, SessionLayer, StoreError, TypedSession};
 
 use crate::app::{self, AccountSession, AppStore, StoreSessions};
 use crate::common::{dev_keyring, within_10s};
@@ -36,10 +37,20 @@ const COOKIE: &str = "account_sid";
 /// client to make devices of, and the clock (the races between requests are
 /// in `store_races`).
 fn start(store: AppStore) -> (TestClient, TestClock) {
+    start_with(store, |layer| layer)
+}
+
+/// [`start`] with the layer's settings changed by `configure`.
+fn start_with(
+    store: AppStore,
+    configure: impl FnOnce(SessionLayer<StoreSessions>) -> SessionLayer<StoreSessions>,
+) -> (TestClient, TestClock) {
     let clock = TestClock::at(START);
-    let layer = SessionLayer::<StoreSessions>::new(dev_keyring())
-        .clock(clock.reader())
-        .store(Arc::clone(&store));
+    let layer = configure(
+        SessionLayer::<StoreSessions>::new(dev_keyring())
+            .clock(clock.reader())
+            .store(Arc::clone(&store)),
+    );
     let app = app::routes()
         .route("/become/{user_id}", get(become_user))
         .route("/switch/{user_id}/{device}", get(switch_account))
@@ -482,6 +493,297 @@ async fn a_reseal_after_a_lost_touch_touches_the_row(store: AppStore) {
     assert_eq!(me(&mut phone).await, "user 7 on phone, 0 visits\n");
 }
 
+// ---------------------------------------------------------------- metadata
+
+/// A browser's user agent (111 bytes).
+const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:140.0) Gecko/20100101 Firefox/140.0 session-seal-test/1.0";
+/// A phone's.
+const SAFARI: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.5 Mobile/15E148 Safari/604.1";
+
+/// GET `path` as `browser`, over a connection from `peer` (as
+/// `into_make_service_with_connect_info` reports it), with `headers`.
+async fn get_from(
+    browser: &mut TestClient,
+    path: &str,
+    peer: &str,
+    headers: &[(&'static str, &str)],
+) -> TestResponse {
+    let mut request = Request::get(path).body(Body::empty()).expect("request");
+    let peer: SocketAddr = peer.parse().expect("a socket address");
+    request.extensions_mut().insert(ConnectInfo(peer));
+    for (name, value) in headers {
+        let value = HeaderValue::from_str(value).expect("a valid header value");
+        request.headers_mut().append(*name, value);
+    }
+    browser.send(request).await
+}
+
+/// A new device logged in as user 7 from `peer` with `headers`.
+async fn login_from(
+    app: &TestClient,
+    device: &str,
+    peer: &str,
+    headers: &[(&'static str, &str)],
+) -> TestClient {
+    let mut browser = app.device();
+    let reply = get_from(&mut browser, &format!("/login/7/{device}"), peer, headers).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert!(browser.cookie(COOKIE).is_some(), "login sets the cookie");
+    browser
+}
+
+/// The line `/devices` shows `browser` for its own session.
+async fn this_device(browser: &mut TestClient) -> String {
+    let devices = browser.get("/devices").await.text();
+    devices
+        .lines()
+        .find(|line| line.ends_with("(this one)"))
+        .unwrap_or_else(|| panic!("this device in {devices}"))
+        .to_owned()
+}
+
+/// User 7's sessions' metadata, as the store lists them, oldest first.
+async fn listed_meta(store: &AppStore) -> Vec<SessionMeta> {
+    store
+        .list_user("account", "7", START + HOUR)
+        .await
+        .expect("store available")
+        .into_iter()
+        .map(|session| session.meta)
+        .collect()
+}
+
+fn meta(addr: &str, user_agent: &str) -> SessionMeta {
+    SessionMeta::new(addr.parse::<IpAddr>().ok(), Some(user_agent))
+}
+
+async fn a_login_records_the_clients_address_and_user_agent(store: AppStore) {
+    let (app, clock) = start(Arc::clone(&store));
+    let mut laptop = login_from(
+        &app,
+        "laptop",
+        "203.0.113.9:50123",
+        &[("user-agent", FIREFOX)],
+    )
+    .await;
+    clock.advance(10);
+    let mut phone = login_from(
+        &app,
+        "phone",
+        "[2001:db8::7]:443",
+        &[("user-agent", SAFARI)],
+    )
+    .await;
+    assert_eq!(
+        listed_meta(&store).await,
+        vec![meta("203.0.113.9", FIREFOX), meta("2001:db8::7", SAFARI)]
+    );
+    let line = this_device(&mut laptop).await;
+    assert!(
+        line.contains(&format!("from 203.0.113.9 (\"{FIREFOX}\")")),
+        "{line}"
+    );
+    let line = this_device(&mut phone).await;
+    assert!(
+        line.contains(&format!("from 2001:db8::7 (\"{SAFARI}\")")),
+        "{line}"
+    );
+    // The laptop's page lists the phone too, with its own metadata.
+    let devices = laptop.get("/devices").await.text();
+    assert!(
+        devices.contains(SAFARI) && devices.contains("2001:db8::7"),
+        "{devices}"
+    );
+
+    // Later requests from elsewhere (an update, a renewal) keep the
+    // login's metadata: it describes the sign-in.
+    clock.advance(HOUR / 2);
+    let visit = get_from(
+        &mut laptop,
+        "/visit",
+        "198.51.100.1:1",
+        &[("user-agent", "Other/1")],
+    )
+    .await;
+    assert_eq!(visit.text(), "visit 1\n");
+    let renew = get_from(
+        &mut laptop,
+        "/renew",
+        "198.51.100.1:1",
+        &[("user-agent", "Other/1")],
+    )
+    .await;
+    assert_eq!(renew.text(), "renewed\n");
+    let line = this_device(&mut laptop).await;
+    assert!(
+        line.contains(&format!("from 203.0.113.9 (\"{FIREFOX}\")")),
+        "{line}"
+    );
+    assert_eq!(
+        listed_meta(&store).await,
+        vec![meta("203.0.113.9", FIREFOX), meta("2001:db8::7", SAFARI)]
+    );
+
+    // A login over it, from the new place, records the new place.
+    let relogin = get_from(
+        &mut laptop,
+        "/login/7/laptop",
+        "198.51.100.1:1",
+        &[("user-agent", "Other/1")],
+    )
+    .await;
+    assert_eq!(relogin.status, StatusCode::OK);
+    let line = this_device(&mut laptop).await;
+    assert!(line.contains("from 198.51.100.1 (\"Other/1\")"), "{line}");
+
+    // Served without connect info and without a user agent: nothing known.
+    let mut bare = login(&app, 7, "bare").await;
+    let line = this_device(&mut bare).await;
+    assert!(
+        line.contains("from unknown address (unknown browser)"),
+        "{line}"
+    );
+    // A hostile user agent is bounded and shown escaped.
+    let long = format!("Evil\"Agent {}", "x".repeat(1000));
+    let mut evil = login_from(&app, "evil", "192.0.2.66:1", &[("user-agent", &long)]).await;
+    let line = this_device(&mut evil).await;
+    assert!(
+        line.contains("from 192.0.2.66 (\"Evil\\\"Agent xxx"),
+        "{line}"
+    );
+    let stored = listed_meta(&store).await;
+    let evil_meta = stored
+        .iter()
+        .find(|meta| meta.client_addr() == "192.0.2.66".parse().ok());
+    assert_eq!(
+        evil_meta.and_then(SessionMeta::user_agent).map(str::len),
+        Some(SessionMeta::MAX_USER_AGENT_LEN)
+    );
+}
+
+async fn a_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored(store: AppStore) {
+    // No proxies trusted: every forwarding header is the client's own.
+    let (app, _clock) = start(Arc::clone(&store));
+    let spoof = [
+        ("user-agent", FIREFOX),
+        ("x-forwarded-for", "1.2.3.4"),
+        ("forwarded", "for=1.2.3.4"),
+    ];
+    let mut laptop = login_from(&app, "laptop", "198.51.100.20:40000", &spoof).await;
+    let line = this_device(&mut laptop).await;
+    assert!(line.contains("from 198.51.100.20 ("), "{line}");
+    assert!(!line.contains("1.2.3.4"), "{line}");
+
+    // Proxies trusted, but this peer is not one of them.
+    let proxy: IpAddr = "10.0.0.1".parse().expect("an address");
+    let (app, clock) = start_with(store.clone(), |layer| layer.trusted_proxies([proxy]));
+    clock.advance(1); // listed after the laptop
+    let mut phone = login_from(&app, "phone", "198.51.100.21:40000", &spoof).await;
+    let line = this_device(&mut phone).await;
+    assert!(line.contains("from 198.51.100.21 ("), "{line}");
+    assert_eq!(
+        listed_meta(&store).await,
+        vec![
+            meta("198.51.100.20", FIREFOX),
+            meta("198.51.100.21", FIREFOX)
+        ]
+    );
+}
+
+async fn behind_a_trusted_proxy_the_right_most_untrusted_hop_is_recorded(store: AppStore) {
+    let proxies: [IpAddr; 2] = [
+        "10.0.0.1".parse().expect("ip"),
+        "10.0.0.2".parse().expect("ip"),
+    ];
+    let (app, clock) = start_with(Arc::clone(&store), |layer| layer.trusted_proxies(proxies));
+    // The client sent its own X-Forwarded-For ("1.2.3.4"); the outer proxy
+    // appended the address it saw, the inner proxy the outer's.
+    let headers = [
+        ("user-agent", FIREFOX),
+        ("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.2"),
+    ];
+    let mut laptop = login_from(&app, "laptop", "10.0.0.1:8080", &headers).await;
+    let line = this_device(&mut laptop).await;
+    assert!(
+        line.contains(&format!("from 203.0.113.9 (\"{FIREFOX}\")")),
+        "{line}"
+    );
+
+    // A hop that is not an address: no address is recorded, the login works.
+    clock.advance(1);
+    let garbage = [
+        ("user-agent", SAFARI),
+        ("x-forwarded-for", "1.2.3.4, garbage"),
+    ];
+    let mut phone = login_from(&app, "phone", "10.0.0.1:8080", &garbage).await;
+    let line = this_device(&mut phone).await;
+    assert!(
+        line.contains(&format!("from unknown address (\"{SAFARI}\")")),
+        "{line}"
+    );
+
+    // `Forwarded` instead, when the proxies are said to write that one:
+    // X-Forwarded-For is then the client's own and ignored.
+    let (app, clock2) = start_with(Arc::clone(&store), |layer| {
+        layer
+            .trusted_proxies(proxies)
+            .proxy_header(ProxyHeader::Forwarded)
+    });
+    clock2.advance(2);
+    let headers = [
+        ("user-agent", "Tablet/1"),
+        ("x-forwarded-for", "1.2.3.4"),
+        (
+            "forwarded",
+            "for=1.2.3.4, for=\"[2001:db8::9]:5000\";proto=https, for=10.0.0.2",
+        ),
+    ];
+    let mut tablet = login_from(&app, "tablet", "10.0.0.1:8080", &headers).await;
+    let line = this_device(&mut tablet).await;
+    assert!(line.contains("from 2001:db8::9 (\"Tablet/1\")"), "{line}");
+    assert_eq!(
+        listed_meta(&store).await,
+        vec![
+            meta("203.0.113.9", FIREFOX),
+            SessionMeta::new(None, Some(SAFARI)),
+            meta("2001:db8::9", "Tablet/1"),
+        ]
+    );
+}
+
+async fn with_metadata_off_nothing_is_stored(store: AppStore) {
+    let (app, _clock) = start_with(Arc::clone(&store), |layer| layer.session_metadata(false));
+    let mut laptop = login_from(
+        &app,
+        "laptop",
+        "203.0.113.9:50123",
+        &[("user-agent", FIREFOX)],
+    )
+    .await;
+    let line = this_device(&mut laptop).await;
+    assert!(
+        line.contains("from unknown address (unknown browser)"),
+        "{line}"
+    );
+    assert_eq!(listed_meta(&store).await, vec![SessionMeta::NONE]);
+    let key = store
+        .list_user("account", "7", START)
+        .await
+        .expect("store available")
+        .first()
+        .map(|session| session.key)
+        .expect("listed");
+    let row = store
+        .load(&key, START)
+        .await
+        .expect("store available")
+        .expect("live");
+    assert_eq!(row.meta, SessionMeta::NONE);
+    assert!(
+        format!("{row:?}").contains("meta: SessionMeta { client_addr: None, user_agent: None }")
+    );
+}
+
 on_every_backend!(
     login_read_logout,
     logout_all_across_three_devices,
@@ -495,6 +797,10 @@ on_every_backend!(
     a_failing_cap_never_undoes_a_move,
     a_failing_delete_keeps_the_new_session,
     a_reseal_after_a_lost_touch_touches_the_row,
+    a_login_records_the_clients_address_and_user_agent,
+    a_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored,
+    behind_a_trusted_proxy_the_right_most_untrusted_hop_is_recorded,
+    with_metadata_off_nothing_is_stored,
 );
 
 fn memory_store() -> AppStore {

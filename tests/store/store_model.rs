@@ -999,7 +999,7 @@ impl Model {
                         .map(|(listed, row)| {
                             let marker = if listed == key { " (this one)" } else { "" };
                             format!(
-                                "session {} started {} last seen {}; sign out: POST /devices/{}/logout{marker}\n",
+                                "session {} started {} last seen {} from unknown address (unknown browser); sign out: POST /devices/{}/logout{marker}\n",
                                 short(&listed),
                                 row.created_at,
                                 row.touched_at,

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use session_seal::StoreError;
-use session_seal::store::{Record, SaveOutcome, SessionId, SessionStore, StoreKey};
+use session_seal::store::{Record, SaveOutcome, SessionId, SessionMeta, SessionStore, StoreKey};
 use session_sql::sqlx;
 use session_sql::{ConfigError, PostgresStore, SqlStoreConfig, SqliteStore};
 
@@ -71,6 +71,7 @@ fn record(created_at: u64, expires_at: u64) -> Record {
         created_at,
         touched_at: created_at,
         expires_at,
+        meta: SessionMeta::NONE,
     }
 }
 
@@ -192,6 +193,13 @@ async fn migration_sql_names_the_configured_table_and_its_indexes() {
         "{ddl}"
     );
     assert!(ddl.contains("\"Sessions_expires_idx\" ON \"auth\".\"Sessions\" (expires_at)"));
+    assert!(ddl.contains("client_addr    TEXT,\n"), "{ddl}");
+    assert!(ddl.contains("user_agent     TEXT,\n"), "{ddl}");
+    assert_eq!(
+        store.upgrade_sql(),
+        "ALTER TABLE \"auth\".\"Sessions\" ADD COLUMN client_addr TEXT;\n\
+         ALTER TABLE \"auth\".\"Sessions\" ADD COLUMN user_agent TEXT;\n"
+    );
 
     let sqlite = SqliteStore::in_memory(SqlStoreConfig::default()).expect("valid");
     let ddl = sqlite.migration_sql();
@@ -276,6 +284,316 @@ async fn sqlite_sessions_survive_reopening_the_file() {
     assert_eq!(
         reopened.load(&key, NOW).await.expect("available"),
         Some(row)
+    );
+}
+
+// ------------------------------------------------------- upgrading a table
+
+/// The table as the first schema (before the metadata columns) created it,
+/// with its indexes: `BYTEA`/`BIGINT`/`octet_length` on PostgreSQL,
+/// `BLOB`/`INTEGER`/`length` and `WITHOUT ROWID, STRICT` on SQLite.
+fn first_schema(table: &str, postgres: bool) -> String {
+    let (blob, integer, length, options) = if postgres {
+        ("BYTEA", "BIGINT", "octet_length", "")
+    } else {
+        ("BLOB", "INTEGER", "length", " WITHOUT ROWID, STRICT")
+    };
+    format!(
+        "CREATE TABLE \"{table}\" (
+    store_key      {blob} PRIMARY KEY,
+    namespace      TEXT NOT NULL,
+    user_id        TEXT,
+    schema_version {integer} NOT NULL,
+    data           {blob} NOT NULL,
+    revision       {integer} NOT NULL,
+    created_at     {integer} NOT NULL,
+    touched_at     {integer} NOT NULL,
+    expires_at     {integer} NOT NULL,
+    CHECK ({length}(store_key) = 32),
+    CHECK (schema_version BETWEEN 0 AND 4294967295),
+    CHECK (created_at >= 0 AND touched_at >= 0 AND expires_at >= 0)
+){options};
+CREATE INDEX \"{table}_user_idx\" ON \"{table}\" (namespace, user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX \"{table}_expires_idx\" ON \"{table}\" (expires_at);
+"
+    )
+}
+
+/// The row the first schema's store wrote for `key`: alice's, nine columns.
+const FIRST_SCHEMA_ROW: &str = "INSERT INTO \"{table}\" \
+     (store_key, namespace, user_id, schema_version, data, revision, created_at, touched_at, expires_at) \
+     VALUES ($1, 'admin', 'alice', 1, $2, 4, $3, $4, $5)";
+
+/// What a store reads of the first schema's row once the table is upgraded:
+/// everything it held, and no metadata.
+fn first_schema_record() -> Record {
+    Record {
+        revision: 4,
+        touched_at: NOW + 60,
+        ..record(NOW, NOW + HOUR)
+    }
+}
+
+/// A login's metadata, for the rows written after the upgrade.
+fn laptop() -> SessionMeta {
+    SessionMeta::new(
+        Some("203.0.113.9".parse().expect("an address")),
+        Some("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"),
+    )
+}
+
+/// On a store whose table holds `first_schema_record()` under `old` (and
+/// now has the metadata columns): the old row reads with no metadata, is
+/// listed, updated and moved; a new row keeps its metadata.
+async fn check_upgraded(store: &dyn SessionStore, old: &StoreKey) {
+    let read = store.load(old, NOW).await.expect("available");
+    assert_eq!(read, Some(first_schema_record()), "the old row, intact");
+    let listed = store
+        .list_user("admin", "alice", NOW)
+        .await
+        .expect("available");
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].key, &listed[0].meta), (*old, &SessionMeta::NONE));
+
+    let mut update = first_schema_record();
+    update.revision = 5;
+    update.data = br#"{"user_id":42,"visits":1}"#.to_vec();
+    assert_eq!(
+        store
+            .save(old, &update, Some(4), NOW)
+            .await
+            .expect("available"),
+        SaveOutcome::Saved
+    );
+    assert_eq!(store.load(old, NOW).await.expect("available"), Some(update));
+
+    let new = key_of("alice");
+    let mut login = record(NOW + 1, NOW + HOUR);
+    login.meta = laptop();
+    assert_eq!(
+        store
+            .save(&new, &login, None, NOW + 1)
+            .await
+            .expect("available"),
+        SaveOutcome::Saved
+    );
+    assert_eq!(
+        store.load(&new, NOW + 1).await.expect("available"),
+        Some(login)
+    );
+    let metas: Vec<SessionMeta> = store
+        .list_user("admin", "alice", NOW + 1)
+        .await
+        .expect("available")
+        .into_iter()
+        .map(|session| session.meta)
+        .collect();
+    assert_eq!(metas, vec![SessionMeta::NONE, laptop()]);
+}
+
+/// A table created by the first schema, with a row in it: `migrate()`
+/// adds the two nullable columns (from two instances at once: one adds
+/// them, the other finds them), and the row reads back intact with no
+/// metadata. Before the upgrade this version cannot read the table.
+#[tokio::test]
+async fn postgres_migrate_upgrades_a_table_of_the_first_schema() {
+    let probe_table = unique_table("upgrade_probe");
+    let Some(probe) = postgres_store_with("pg_upgrade", test_config(&probe_table)).await else {
+        return;
+    };
+    let table = unique_table("pg_upgrade");
+    sqlx::raw_sql(&first_schema(&table, true))
+        .execute(probe.pool())
+        .await
+        .expect("the first schema");
+    let old = key_of("alice");
+    sqlx::query(&FIRST_SCHEMA_ROW.replace("{table}", &table))
+        .bind(old.as_bytes().as_slice())
+        .bind(br#"{"user_id":42}"#.as_slice())
+        .bind(NOW as i64)
+        .bind((NOW + 60) as i64)
+        .bind((NOW + HOUR) as i64)
+        .execute(probe.pool())
+        .await
+        .expect("a row of the first schema");
+
+    let url = common::sql::postgres_url();
+    let a = PostgresStore::with_config(&url, test_config(&table)).expect("valid");
+    let b = PostgresStore::with_config(&url, test_config(&table)).expect("valid");
+    assert!(
+        matches!(a.load(&old, NOW).await, Err(StoreError::Unavailable { .. })),
+        "this version's statements need the new columns"
+    );
+    let (first, second) = tokio::join!(
+        tokio::spawn(async move { a.migrate().await.map(|()| a) }),
+        tokio::spawn(async move { b.migrate().await.map(|()| b) }),
+    );
+    let a = first.expect("task").expect("first migrate");
+    second.expect("task").expect("second migrate");
+    a.migrate().await.expect("idempotent");
+
+    let columns: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT column_name::text, data_type::text, is_nullable::text \
+         FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position",
+    )
+    .bind(&table)
+    .fetch_all(probe.pool())
+    .await
+    .expect("columns");
+    let names: Vec<&str> = columns.iter().map(|(name, _, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "store_key",
+            "namespace",
+            "user_id",
+            "schema_version",
+            "data",
+            "revision",
+            "created_at",
+            "touched_at",
+            "expires_at",
+            "client_addr",
+            "user_agent"
+        ]
+    );
+    for (name, kind, nullable) in &columns[9..] {
+        assert_eq!(
+            (kind.as_str(), nullable.as_str()),
+            ("text", "YES"),
+            "{name}"
+        );
+    }
+    check_upgraded(&a, &old).await;
+    drop_table(&probe, &table).await;
+    drop_table(&probe, &probe_table).await;
+}
+
+/// The same on SQLite: a file holding the first schema's table and a row.
+#[tokio::test]
+async fn sqlite_migrate_upgrades_a_table_of_the_first_schema() {
+    let file = TempDb::new("sqlite_upgrade");
+    let a = SqliteStore::open(file.path(), SqlStoreConfig::default()).expect("valid");
+    let table = "session_seal_sessions";
+    sqlx::raw_sql(&first_schema(table, false))
+        .execute(a.pool())
+        .await
+        .expect("the first schema");
+    let old = key_of("alice");
+    sqlx::query(&FIRST_SCHEMA_ROW.replace("{table}", table))
+        .bind(old.as_bytes().as_slice())
+        .bind(br#"{"user_id":42}"#.as_slice())
+        .bind(NOW as i64)
+        .bind((NOW + 60) as i64)
+        .bind((NOW + HOUR) as i64)
+        .execute(a.pool())
+        .await
+        .expect("a row of the first schema");
+    assert!(
+        matches!(a.load(&old, NOW).await, Err(StoreError::Unavailable { .. })),
+        "this version's statements need the new columns"
+    );
+
+    let b = SqliteStore::open(file.path(), SqlStoreConfig::default()).expect("valid");
+    let (first, second) = tokio::join!(
+        tokio::spawn(async move { a.migrate().await.map(|()| a) }),
+        tokio::spawn(async move { b.migrate().await.map(|()| b) }),
+    );
+    let a = first.expect("task").expect("first migrate");
+    second.expect("task").expect("second migrate");
+    a.migrate().await.expect("idempotent");
+
+    let columns: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT name, type, \"notnull\" FROM pragma_table_info($1)")
+            .bind(table)
+            .fetch_all(a.pool())
+            .await
+            .expect("columns");
+    let names: Vec<&str> = columns.iter().map(|(name, _, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "store_key",
+            "namespace",
+            "user_id",
+            "schema_version",
+            "data",
+            "revision",
+            "created_at",
+            "touched_at",
+            "expires_at",
+            "client_addr",
+            "user_agent"
+        ]
+    );
+    for (name, kind, not_null) in &columns[9..] {
+        assert_eq!((kind.as_str(), *not_null), ("TEXT", 0), "{name}");
+    }
+    check_upgraded(&a, &old).await;
+    // Still STRICT: the upgrade kept the table's options.
+    let text_in_a_number = sqlx::query("UPDATE session_seal_sessions SET expires_at = 'soon'")
+        .execute(a.pool())
+        .await;
+    assert!(text_in_a_number.is_err(), "STRICT column types");
+}
+
+/// Metadata columns holding what no writer of this crate writes (an
+/// address that does not parse, an overlong user agent, a blob) read as
+/// unknown or bounded, never as an unreadable row.
+#[tokio::test]
+async fn sqlite_odd_metadata_never_makes_a_row_unreadable() {
+    let (store, _file) = sqlite_store("odd_metadata").await;
+    let key = key_of("alice");
+    let mut row = record(NOW, NOW + HOUR);
+    row.meta = laptop();
+    assert_eq!(
+        store.save(&key, &row, None, NOW).await.expect("available"),
+        SaveOutcome::Saved
+    );
+    let long = "u".repeat(1000);
+    let odd: [(&str, Option<&str>, SessionMeta); 3] = [
+        (
+            "not an address",
+            Some("Agent/1"),
+            SessionMeta::new(None, Some("Agent/1")),
+        ),
+        (
+            "192.0.2.1",
+            Some(&long),
+            SessionMeta::new("192.0.2.1".parse().ok(), Some(&long)),
+        ),
+        (
+            "::ffff:192.0.2.1",
+            None,
+            SessionMeta::new("192.0.2.1".parse().ok(), None),
+        ),
+    ];
+    for (addr, agent, meta) in odd {
+        sqlx::query("UPDATE session_seal_sessions SET client_addr = $1, user_agent = $2")
+            .bind(addr)
+            .bind(agent)
+            .execute(store.pool())
+            .await
+            .expect("update");
+        let read = store
+            .load(&key, NOW)
+            .await
+            .expect("available")
+            .expect("readable");
+        assert_eq!(read.meta, meta, "{addr} {agent:?}");
+        let listed = store
+            .list_user("admin", "alice", NOW)
+            .await
+            .expect("available");
+        assert_eq!(listed.first().map(|session| &session.meta), Some(&meta));
+    }
+    assert_eq!(
+        store
+            .load(&key, NOW)
+            .await
+            .expect("available")
+            .map(|row| row.data),
+        Some(row.data)
     );
 }
 
@@ -404,7 +722,7 @@ async fn the_table_refuses_rows_no_record_can_hold() {
     let key = [7u8; 32];
     let insert = |key: Vec<u8>, version: i64, created_at: i64| {
         sqlx::query(
-            "INSERT INTO session_seal_sessions VALUES ($1, 'admin', NULL, $2, x'00', 1, $3, 0, 1)",
+            "INSERT INTO session_seal_sessions VALUES ($1, 'admin', NULL, $2, x'00', 1, $3, 0, 1, NULL, NULL)",
         )
         .bind(key)
         .bind(version)
@@ -437,8 +755,9 @@ async fn the_postgres_table_refuses_rows_no_record_can_hold() {
     let Some(store) = postgres_store_with("pg_checks", test_config(&table)).await else {
         return;
     };
-    let sql =
-        format!("INSERT INTO \"{table}\" VALUES ($1, 'admin', NULL, $2, '\\x00', 1, $3, 0, 1)");
+    let sql = format!(
+        "INSERT INTO \"{table}\" VALUES ($1, 'admin', NULL, $2, '\\x00', 1, $3, 0, 1, NULL, NULL)"
+    );
     let insert = |key: Vec<u8>, version: i64, created_at: i64| {
         sqlx::query(&sql)
             .bind(key)

@@ -34,6 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         created_at: NOW,
         touched_at: NOW,
         expires_at: NOW + 3600,
+        meta: Default::default(),
     };
     let mut stores: Vec<(&str, &dyn SessionStore)> = vec![("load, one server", &single)];
     if let Some(cluster) = &cluster {

@@ -72,7 +72,7 @@ use crate::payload::{SessionPayload, UserKey};
 /// revocation small enough for each feed's message (PostgreSQL's
 /// `NOTIFY` payload is limited to 8000 bytes). A revocable session whose
 /// user key is longer cannot be sealed
-/// ([`SealError::UserTooLong`](crate::SealError::UserTooLong)), so no
+/// ([`SealError::RevocableUser`](crate::SealError::RevocableUser)), so no
 /// session escapes per-user revocation.
 pub const MAX_USER_LEN: usize = 1024;
 

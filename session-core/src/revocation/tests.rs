@@ -213,8 +213,13 @@ fn sealing_refuses_a_user_that_could_not_be_revoked() {
     };
     assert!(keyring.seal_at(&empty, NOW).is_err());
     assert!(keyring.seal_at(&Admin { user: None }, NOW).is_ok());
-    let longest = Admin { user: Some("u".repeat(MAX_USER_LEN)) };
-    assert!(keyring.seal_at(&longest, NOW).is_ok(), "exactly the limit is revocable");
+    let longest = Admin {
+        user: Some("u".repeat(MAX_USER_LEN)),
+    };
+    assert!(
+        keyring.seal_at(&longest, NOW).is_ok(),
+        "exactly the limit is revocable"
+    );
     assert!(
         keyring
             .seal_at(

@@ -28,14 +28,15 @@
 )]
 
 use std::future::{Future, poll_fn};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::pin::{Pin, pin};
 use std::task::Poll;
 
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, SessionStoreExt as _,
-    StoreError, StoreKey, UserSession,
+    Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionMeta, SessionStore,
+    SessionStoreExt as _, StoreError, StoreKey, UserSession,
 };
 use crate::{SessionPayload, SessionSpec};
 
@@ -108,6 +109,9 @@ checks!(
     move_session_can_change_the_user,
     move_session_racing_delete_user_never_leaves_a_live_row,
     move_session_racing_save_lets_exactly_one_win,
+    metadata_round_trips_through_save_update_and_list_user,
+    metadata_moves_with_the_session,
+    a_row_without_metadata_reads_back_without_it,
 );
 
 const NOW: u64 = 1_750_000_000;
@@ -160,6 +164,7 @@ fn record_in(namespace: &str, user: Option<&str>, created_at: u64) -> Record {
         created_at,
         touched_at: created_at,
         expires_at: created_at + HOUR,
+        meta: SessionMeta::NONE,
     }
 }
 
@@ -373,6 +378,7 @@ pub async fn touch_moves_the_expiry_but_not_the_revision_or_data(store: &dyn Ses
             created_at: NOW,
             touched_at: later,
             expires_at: later + HOUR,
+            meta: SessionMeta::NONE,
         }]
     );
     // A touch is no write: the revision the caller holds still matches.
@@ -432,6 +438,7 @@ pub async fn list_user_returns_only_that_users_live_rows_oldest_first(store: &dy
             created_at: NOW + offset,
             touched_at: NOW + offset,
             expires_at: NOW + offset + HOUR,
+            meta: SessionMeta::NONE,
         })
         .collect();
     assert_eq!(sessions, expected);
@@ -946,4 +953,227 @@ pub async fn move_session_racing_save_lets_exactly_one_win(store: &dyn SessionSt
             other => panic!("round {round}: both or neither won: {other:?}"),
         }
     }
+}
+
+// ---------------------------------------------------------------- metadata
+
+/// A browser's user agent, as long as most are (about 110 bytes).
+const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0 (session-seal conformance)";
+
+/// The metadata of a login from `addr` with a user agent.
+fn meta_from(addr: IpAddr, user_agent: &str) -> SessionMeta {
+    SessionMeta::new(Some(addr), Some(user_agent))
+}
+
+/// What `list_user` says of the row under `key`, which must be listed.
+async fn listed_meta(
+    store: &dyn SessionStore,
+    user: &str,
+    key: &StoreKey,
+    now: u64,
+) -> SessionMeta {
+    store
+        .list_user(ADMIN, user, now)
+        .await
+        .expect("store available")
+        .into_iter()
+        .find(|session| session.key == *key)
+        .unwrap_or_else(|| panic!("{key:?} is listed"))
+        .meta
+}
+
+/// Checks: metadata round trips through save, update and list user: both
+/// parts, either part alone, IPv6, the longest user agent and non-ASCII
+/// text read back as written, from `load` and from `list_user`; an update
+/// and a touch keep what the row holds.
+pub async fn metadata_round_trips_through_save_update_and_list_user(store: &dyn SessionStore) {
+    let longest = format!("{}é", "x".repeat(SessionMeta::MAX_USER_AGENT_LEN - 2));
+    let cases = [
+        meta_from(IpAddr::V4(Ipv4Addr::new(203, 0, 113, 9)), FIREFOX),
+        SessionMeta::new(
+            Some(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1))),
+            None,
+        ),
+        SessionMeta::new(None, Some("curl/8.5.0")),
+        SessionMeta::new(None, Some(&longest)),
+        SessionMeta::new(
+            Some(IpAddr::V6(Ipv6Addr::new(
+                0xfe80, 0, 0, 0, 0x1, 0x2, 0x3, 0x4,
+            ))),
+            Some("Navigateur/1.0 (français; 日本語) ✓ \"quoted\" 'single' back\\slash"),
+        ),
+    ];
+    assert_eq!(
+        cases[3].user_agent().map(str::len),
+        Some(SessionMeta::MAX_USER_AGENT_LEN)
+    );
+    for (n, meta) in cases.into_iter().enumerate() {
+        let key = new_key();
+        let mut row = record(Some("alice"), NOW + n as u64);
+        row.meta = meta.clone();
+        create(store, &key, &row).await;
+        assert_eq!(
+            load(store, &key, NOW + 5).await,
+            Some(row.clone()),
+            "case {n}"
+        );
+        assert_eq!(
+            listed_meta(store, "alice", &key, NOW + 5).await,
+            meta,
+            "case {n}"
+        );
+
+        // An update writes the row as given (the state machine gives the
+        // metadata it loaded); a touch leaves it alone.
+        let mut update = row.clone();
+        update.revision = 2;
+        update.data = br#"{"visits":1}"#.to_vec();
+        assert_eq!(
+            save(store, &key, &update, Some(1), NOW + 6).await,
+            SaveOutcome::Saved
+        );
+        assert!(
+            store
+                .touch(&key, NOW + 10 + HOUR, NOW + 10)
+                .await
+                .expect("store available")
+        );
+        let read = load(store, &key, NOW + 10).await.expect("live");
+        assert_eq!(read.meta, meta, "case {n} after an update and a touch");
+        assert_eq!(
+            listed_meta(store, "alice", &key, NOW + 10).await,
+            meta,
+            "case {n}"
+        );
+    }
+}
+
+/// Checks: metadata moves with the session: a renewal (`move_session`
+/// with the expected revision), a re-login (without), a change of user, and
+/// a row whose metadata the move replaces.
+pub async fn metadata_moves_with_the_session(store: &dyn SessionStore) {
+    let laptop = meta_from(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7)), FIREFOX);
+    let (old_key, renewed_key) = (new_key(), new_key());
+    let mut old = record(Some("alice"), NOW);
+    old.meta = laptop.clone();
+    create(store, &old_key, &old).await;
+
+    // Renewal: the same session (and metadata) under a new key.
+    let new = renewed(&old, NOW + 60);
+    assert_eq!(
+        move_session(store, &old_key, Some(1), &renewed_key, &new, NOW + 60).await,
+        MoveOutcome::Moved
+    );
+    assert_eq!(load(store, &renewed_key, NOW + 60).await, Some(new.clone()));
+    assert_eq!(
+        listed_meta(store, "alice", &renewed_key, NOW + 60).await,
+        laptop
+    );
+
+    // A new login over it carries the new request's metadata (or none).
+    let phone = meta_from(
+        IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 3, 4, 5, 6)),
+        "Phone/2.0",
+    );
+    let relogin_key = new_key();
+    let mut login = record(Some("alice"), NOW + 70);
+    login.meta = phone.clone();
+    assert_eq!(
+        move_session(store, &renewed_key, None, &relogin_key, &login, NOW + 70).await,
+        MoveOutcome::Moved
+    );
+    assert_eq!(
+        load(store, &relogin_key, NOW + 70).await,
+        Some(login.clone())
+    );
+    assert_eq!(
+        listed_meta(store, "alice", &relogin_key, NOW + 70).await,
+        phone
+    );
+    let anonymous_key = new_key();
+    let mut without = record(Some("alice"), NOW + 80);
+    without.meta = SessionMeta::NONE;
+    assert_eq!(
+        move_session(
+            store,
+            &relogin_key,
+            None,
+            &anonymous_key,
+            &without,
+            NOW + 80
+        )
+        .await,
+        MoveOutcome::Moved
+    );
+    assert_eq!(
+        listed_meta(store, "alice", &anonymous_key, NOW + 80).await,
+        SessionMeta::NONE,
+        "a move to a row without metadata drops the old row's"
+    );
+
+    // A change of user: the row (and its metadata) on bob's route.
+    let (alices, bobs) = (new_key(), key_of(ADMIN, "bob"));
+    let mut alice = record(Some("alice"), NOW);
+    alice.meta = laptop.clone();
+    create(store, &alices, &alice).await;
+    let mut to_bob = renewed(&alice, NOW + 90);
+    to_bob.user = Some("bob".into());
+    assert_eq!(
+        move_session(store, &alices, Some(1), &bobs, &to_bob, NOW + 90).await,
+        MoveOutcome::Moved
+    );
+    assert_eq!(
+        load(store, &bobs, NOW + 90).await.map(|row| row.meta),
+        Some(laptop.clone())
+    );
+    assert_eq!(listed_meta(store, "bob", &bobs, NOW + 90).await, laptop);
+}
+
+/// Checks: a row without metadata reads back without it, from `load` and
+/// from `list_user`, beside rows that have it, and a row saved with
+/// metadata then updated without it loses it.
+pub async fn a_row_without_metadata_reads_back_without_it(store: &dyn SessionStore) {
+    let (bare, full) = (new_key(), new_key());
+    let without = record(Some("alice"), NOW);
+    create(store, &bare, &without).await;
+    let mut with = record(Some("alice"), NOW + 1);
+    with.meta = meta_from(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), FIREFOX);
+    create(store, &full, &with).await;
+
+    let read = load(store, &bare, NOW).await.expect("live");
+    assert_eq!(read.meta, SessionMeta::NONE);
+    assert!(read.meta.client_addr().is_none() && read.meta.user_agent().is_none());
+    let listed = store
+        .list_user(ADMIN, "alice", NOW + 1)
+        .await
+        .expect("store available");
+    let metas: Vec<(StoreKey, SessionMeta)> = listed
+        .into_iter()
+        .map(|session| (session.key, session.meta))
+        .collect();
+    assert_eq!(
+        metas,
+        vec![(bare, SessionMeta::NONE), (full, with.meta.clone())]
+    );
+
+    // The row holds what the last write gave: the metadata can be cleared.
+    let mut cleared = with.clone();
+    cleared.revision = 2;
+    cleared.meta = SessionMeta::NONE;
+    assert_eq!(
+        save(store, &full, &cleared, Some(1), NOW + 2).await,
+        SaveOutcome::Saved
+    );
+    assert_eq!(load(store, &full, NOW + 2).await, Some(cleared));
+    assert_eq!(
+        listed_meta(store, "alice", &full, NOW + 2).await,
+        SessionMeta::NONE
+    );
+
+    // Anonymous rows keep metadata too (no index, so `load` only).
+    let anonymous_key = new_key();
+    let mut anonymous = record(None, NOW);
+    anonymous.meta = SessionMeta::new(None, Some(FIREFOX));
+    create(store, &anonymous_key, &anonymous).await;
+    assert_eq!(load(store, &anonymous_key, NOW).await, Some(anonymous));
 }

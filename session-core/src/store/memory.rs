@@ -218,6 +218,7 @@ impl SessionStore for MemoryStore {
                     created_at: record.created_at,
                     touched_at: record.touched_at,
                     expires_at: record.expires_at,
+                    meta: record.meta.clone(),
                 })
             })
             .collect();

@@ -1,5 +1,6 @@
 //! Server-side store mode: the [`SessionStore`] trait, its row type
-//! [`Record`], the ids and keys, and the in-memory backend [`MemoryStore`].
+//! [`Record`] (with the login's [`SessionMeta`]), the ids and keys, and the
+//! in-memory backend [`MemoryStore`].
 //! Other backends live in crates of their own (Redis: `session-redis`).
 //!
 //! A session type declared with `#[session(store)]` keeps its payload here;
@@ -30,6 +31,11 @@
 //!   `save` and `move_session` refuse anything else with
 //!   [`StoreError::Misrouted`] ([`Record::check_route`]), so a sharded
 //!   backend can keep a user's rows and index together.
+//! - A row's [`Record::meta`] is stored and read back as written (save,
+//!   move) and listed by [`SessionStore::list_user`]; a row written without
+//!   it (or by a version that did not store it) reads back with
+//!   [`SessionMeta::NONE`]. Metadata never makes a row unreadable: a stored
+//!   value that does not decode reads as absent metadata.
 //! - Errors are only for an unusable backend ([`StoreError`]); callers answer
 //!   them with 503, never by treating the session as absent.
 //!
@@ -47,6 +53,7 @@ pub use crate::error::StoreError;
 pub mod conformance;
 mod id;
 mod memory;
+mod meta;
 mod per_user;
 mod request;
 #[cfg(test)]
@@ -54,6 +61,7 @@ mod tests;
 
 pub use id::{SESSION_ID_LEN, SessionId, StoreKey};
 pub use memory::MemoryStore;
+pub use meta::SessionMeta;
 pub use per_user::{SessionStoreExt, enforce_max_per_user};
 pub use request::{
     FlushAccess, FlushError, IdCookie, Loaded, MAX_STORE_LOOKUPS, StoreState, flush, load,
@@ -83,6 +91,10 @@ pub struct Record {
     pub touched_at: u64,
     /// Unix seconds at which the row expires (sliding: last touch + `max_age`).
     pub expires_at: u64,
+    /// The client address and user agent of the login that created the
+    /// session ([`SessionMeta::NONE`] when not recorded). Kept unchanged by
+    /// renewals, updates, user changes and touches.
+    pub meta: SessionMeta,
 }
 
 impl Record {
@@ -101,7 +113,9 @@ impl Record {
 }
 
 impl fmt::Debug for Record {
-    /// Everything but the payload, which may hold secrets.
+    /// Everything but the payload, which may hold secrets, and the
+    /// metadata's values, which are personal data ([`SessionMeta`]'s
+    /// `Debug` shows only which parts are present).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Record")
             .field("namespace", &self.namespace)
@@ -112,6 +126,7 @@ impl fmt::Debug for Record {
             .field("created_at", &self.created_at)
             .field("touched_at", &self.touched_at)
             .field("expires_at", &self.expires_at)
+            .field("meta", &self.meta)
             .finish()
     }
 }
@@ -212,7 +227,9 @@ pub enum MoveOutcome {
 }
 
 /// One of a user's sessions, as listed by [`SessionStore::list_user`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// `Debug` redacts the metadata's values (see [`SessionMeta`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserSession {
     /// The session's key (compare with the current session's to mark "this device").
     pub key: StoreKey,
@@ -222,6 +239,9 @@ pub struct UserSession {
     pub touched_at: u64,
     /// Unix seconds at which it expires.
     pub expires_at: u64,
+    /// The client address and user agent of the login that started it
+    /// ([`SessionMeta::NONE`] when not recorded).
+    pub meta: SessionMeta,
 }
 
 /// Where store-mode sessions live. See the [module docs](self) for the contract.
@@ -262,10 +282,11 @@ pub trait SessionStore: Send + Sync + 'static {
     fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool>;
 
     /// Sets the row's `touched_at` to `now` and its `expires_at` without
-    /// changing its data or revision. Returns whether there was a live row.
+    /// changing its data, revision or metadata. Returns whether there was a live row.
     fn touch<'a>(&'a self, key: &'a StoreKey, expires_at: u64, now: u64) -> StoreFuture<'a, bool>;
 
-    /// The live sessions of `user` in `namespace`, oldest first by `created_at`.
+    /// The live sessions of `user` in `namespace`, oldest first by
+    /// `created_at`, each with its row's [`Record::meta`].
     fn list_user<'a>(
         &'a self,
         namespace: &'a str,

@@ -18,6 +18,11 @@
 //! - **New ids, atomically.** A login over an existing session, a renewal
 //!   and a change of user put the session under a fresh id, written with one
 //!   [`SessionStore::move_session`].
+//! - **Metadata of the login.** A new row (a login: [`StoreState::insert`],
+//!   or `update` without a session) records the request's client address
+//!   and user agent, as the adapter gave them with
+//!   [`StoreState::set_request_meta`]; renewals, updates and changes of
+//!   user carry the row's metadata over unchanged.
 //! - **A written row stays.** Once [`flush`] has written the current row
 //!   (and told the adapter, [`FlushAccess::written`], so its cookie is sent
 //!   whatever happens next), later steps never undo it: a failing delete is
@@ -27,7 +32,8 @@
 use std::fmt;
 
 use super::{
-    Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionStore, StoreKey, enforce_max_per_user,
+    Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionMeta, SessionStore, StoreKey,
+    enforce_max_per_user,
 };
 use crate::TRACING_TARGET;
 use crate::error::{OpenError, SealError, StoreError};
@@ -74,6 +80,8 @@ pub struct StoreState {
     current: Option<StoredRow>,
     /// Rows to delete at the next flush (sessions ended in this request).
     deletes: Vec<StoreKey>,
+    /// What a row this request creates records about its client.
+    request_meta: SessionMeta,
 }
 
 /// The session in use and how it relates to its row.
@@ -226,6 +234,7 @@ pub async fn load<'a, T: SessionPayload>(
         let state = Box::new(StoreState {
             current: Some(row),
             deletes: Vec::new(),
+            request_meta: SessionMeta::NONE,
         });
         return Ok(Loaded::Found {
             state,
@@ -262,6 +271,22 @@ impl StoreState {
         self.current.as_ref().map(|row| row.key)
     }
 
+    /// Sets what a row this request creates (at [`insert`](Self::insert),
+    /// or [`update`](Self::update) without a session in use) records about
+    /// the client: the adapter's reading of the request's address and user
+    /// agent, or [`SessionMeta::NONE`] (the default) to record nothing.
+    /// Rows that already exist keep their own: a renewal, an update or a
+    /// change of user never changes a row's metadata.
+    pub fn set_request_meta(&mut self, meta: SessionMeta) {
+        self.request_meta = meta;
+    }
+
+    /// What a row this request creates records (see
+    /// [`set_request_meta`](Self::set_request_meta)).
+    pub fn request_meta(&self) -> &SessionMeta {
+        &self.request_meta
+    }
+
     /// Whether the store has not yet seen some change.
     pub fn has_work(&self) -> bool {
         !self.deletes.is_empty() || self.current.as_ref().is_some_and(|row| row.dirty)
@@ -269,7 +294,8 @@ impl StoreState {
 
     /// Starts a new session with `value` under a fresh id, taking over the
     /// row of the session this request had (if any) at the next flush: a
-    /// login replaces whatever this browser had, whatever its revision. On
+    /// login replaces whatever this browser had, whatever its revision. The
+    /// new row records the [request's metadata](Self::set_request_meta). On
     /// error nothing changes.
     ///
     /// # Errors
@@ -295,6 +321,7 @@ impl StoreState {
             created_at: now,
             touched_at: now,
             expires_at: spec.expiry(now, now),
+            meta: self.request_meta.clone(),
         };
         let replaces = self.current.take().and_then(|old| old.handover(false));
         self.current = Some(StoredRow {
@@ -311,8 +338,9 @@ impl StoreState {
     /// Replaces the session's data with `value` under the same id, written
     /// at the next flush if the row's revision is still the one loaded. A
     /// change of user moves the session to a new id on the new user's route
-    /// (atomically, at the flush). Without a session in use this starts one
-    /// ([`insert`](Self::insert)). On error nothing changes.
+    /// (atomically, at the flush). The row keeps its metadata. Without a
+    /// session in use this starts one ([`insert`](Self::insert)). On error
+    /// nothing changes.
     ///
     /// # Errors
     ///
@@ -358,8 +386,9 @@ impl StoreState {
 
     /// Moves the session to a fresh id on the same route with a fresh
     /// lifetime (never past its absolute one); at the next flush the old row
-    /// is moved there atomically, so the old cookie stops working. `None`
-    /// without a session in use. On error nothing changes.
+    /// is moved there atomically, so the old cookie stops working. The row
+    /// keeps its metadata (that of the login). `None` without a session in
+    /// use. On error nothing changes.
     ///
     /// # Errors
     ///

@@ -227,6 +227,7 @@ pub(crate) fn row(user: Option<&str>, created_at: u64) -> Record {
         created_at,
         touched_at: created_at,
         expires_at: created_at + 3600,
+        meta: SessionMeta::NONE,
     }
 }
 
@@ -282,13 +283,25 @@ fn a_move_keeps_what_it_was_given_and_refuses_a_misrouted_row() {
 }
 
 #[test]
-fn a_records_debug_hides_its_data() {
+fn a_records_debug_hides_its_data_and_metadata() {
     let mut record = row(Some("alice"), NOW);
     record.data = b"secret-payload".to_vec();
+    record.meta = SessionMeta::new(
+        Some(std::net::IpAddr::from([198, 51, 100, 23])),
+        Some("PrivateBrowser/3.1"),
+    );
     let shown = format!("{record:?}");
     assert!(!shown.contains("secret-payload"), "{shown}");
     assert!(shown.contains("data_len: 14"), "{shown}");
     assert!(shown.contains("alice"), "{shown}");
+    assert!(!shown.contains("198.51.100.23"), "{shown}");
+    assert!(!shown.contains("PrivateBrowser"), "{shown}");
+    assert!(
+        shown.contains(
+            "meta: SessionMeta { client_addr: Some(<redacted>), user_agent: Some(<redacted>) }"
+        ),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -528,7 +541,9 @@ fn logout_session_ends_one_session_of_the_user_and_type_only() {
     // Bob cannot end Alice's session, nor can an anonymous caller's name.
     assert!(!block_on(store.logout_session::<Account>("bob", other, NOW)).expect("available"));
     assert!(!block_on(store.logout_session::<Account>("", other, NOW)).expect("available"));
-    assert!(!block_on(store.logout_session::<Account>("alice", elsewhere, NOW)).expect("available"));
+    assert!(
+        !block_on(store.logout_session::<Account>("alice", elsewhere, NOW)).expect("available")
+    );
     assert!(store.row(&elsewhere, NOW).is_some());
     assert_eq!(alice_keys(&store).len(), 2);
     // Alice ends her other device; ending it again finds nothing.
@@ -551,12 +566,14 @@ fn list_sessions_lists_the_users_sessions_of_the_type_oldest_first() {
                 created_at: NOW - 30,
                 touched_at: NOW - 1,
                 expires_at: NOW - 30 + 3600,
+                meta: SessionMeta::NONE,
             },
             UserSession {
                 key: second,
                 created_at: NOW - 20,
                 touched_at: NOW - 5,
                 expires_at: NOW - 20 + 3600,
+                meta: SessionMeta::NONE,
             },
         ]
     );

@@ -107,13 +107,14 @@ local function owner_retry(o, mode, namespace, user)
   return {'owner', o[1], o[2]}
 end
 
--- Writes the row in ARGV[i .. i+4] (namespace, user, has user '1'/'0',
--- data, meta) to `key`, replacing whatever was there, and keeps it `ttl`
--- seconds.
+-- Writes the row in ARGV[i .. i+5] (namespace, user, has user '1'/'0',
+-- data, meta, client or '' for none) to `key`, replacing whatever was
+-- there, and keeps it `ttl` seconds.
 local function write_row(key, i, ttl)
   redis.call('DEL', key)
   redis.call('HSET', key, 'namespace', ARGV[i], 'data', ARGV[i + 3], 'meta', ARGV[i + 4])
   if ARGV[i + 2] == '1' then redis.call('HSET', key, 'user', ARGV[i + 1]) end
+  if ARGV[i + 5] ~= '' then redis.call('HSET', key, 'client', ARGV[i + 5]) end
   redis.call('EXPIRE', key, ttl)
 end
 

@@ -1,3 +1,5 @@
+// The 1st and the 2nd member share a cookie name: the error is at the 2nd.
+
 use serde::{Deserialize, Serialize};
 use session_seal::SessionPayload;
 

@@ -1,3 +1,6 @@
+// Non-adjacent members share a namespace (the 1st and the 3rd of 4): the
+// error is at the 3rd and names the 1st.
+
 use serde::{Deserialize, Serialize};
 use session_seal::SessionPayload;
 
@@ -17,8 +20,12 @@ struct TenantSession {
 #[session(cookie = "operator_sid", namespace = "app")]
 struct OperatorSession;
 
+#[derive(Serialize, Deserialize, SessionPayload)]
+#[session(cookie = "audit_sid", namespace = "audit")]
+struct AuditSession;
+
 session_seal::registry! {
-    pub struct AppSessions { AdminSession, TenantSession, OperatorSession }
+    pub struct AppSessions { AdminSession, TenantSession, OperatorSession, AuditSession }
 }
 
 fn main() {}

@@ -899,3 +899,106 @@ fn a_login_after_an_unwritten_renewal_replaces_the_row_whatever_its_revision() {
         Some(1)
     );
 }
+
+// ------------------------------------------------------------ metadata
+
+/// The metadata of a login from a laptop.
+fn laptop_meta() -> SessionMeta {
+    SessionMeta::new(
+        Some(std::net::IpAddr::from([203, 0, 113, 9])),
+        Some("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"),
+    )
+}
+
+#[test]
+fn a_login_records_the_requests_metadata_and_every_later_change_keeps_it() {
+    let store = Probe::new();
+    let mut state = StoreState::default();
+    assert_eq!(
+        state.request_meta(),
+        &SessionMeta::NONE,
+        "nothing by default"
+    );
+    state.set_request_meta(laptop_meta());
+    let access = Access::new(state);
+    let cookie = access
+        .state(|state| state.insert(&keyring(), &alice(1), NOW))
+        .expect("seals");
+    flush_at(&store, &access, NOW).expect("written");
+    let key = access.state(|state| state.key()).expect("a session");
+    assert_eq!(
+        store.row(&key, NOW).map(|row| row.meta),
+        Some(laptop_meta())
+    );
+
+    // Later requests set their own metadata (another address, say); only a
+    // new row would record it. An update, a change of user and a renewal
+    // keep the login's.
+    let elsewhere = SessionMeta::new(Some(std::net::IpAddr::from([192, 0, 2, 1])), Some("X"));
+    let (mut state, _, _) = found(&store, &keyring(), &[&cookie.value], NOW + 1);
+    assert_eq!(state.record().map(|row| &row.meta), Some(&laptop_meta()));
+    state.set_request_meta(elsewhere.clone());
+    let access = Access::new(state);
+    access
+        .state(|state| state.update(&keyring(), &alice(2), NOW + 1))
+        .expect("seals");
+    flush_at(&store, &access, NOW + 1).expect("written");
+    assert_eq!(
+        store.row(&key, NOW + 1).map(|row| row.meta),
+        Some(laptop_meta())
+    );
+    access
+        .state(|state| state.update(&keyring(), &account(Some("bob"), 3), NOW + 2))
+        .expect("seals");
+    flush_at(&store, &access, NOW + 2).expect("written");
+    let bobs = access.state(|state| state.key()).expect("a session");
+    assert_eq!(
+        store.row(&bobs, NOW + 2).map(|row| row.meta),
+        Some(laptop_meta())
+    );
+    access
+        .state(|state| state.renew(&keyring(), &SPEC, NOW + 3))
+        .expect("seals")
+        .expect("a session");
+    flush_at(&store, &access, NOW + 3).expect("written");
+    let renewed = access.state(|state| state.key()).expect("a session");
+    assert_ne!(renewed, bobs);
+    assert_eq!(
+        store.row(&renewed, NOW + 3).map(|row| row.meta),
+        Some(laptop_meta())
+    );
+
+    // A new login in that request records the request's own.
+    access
+        .state(|state| state.insert(&keyring(), &alice(9), NOW + 4))
+        .expect("seals");
+    flush_at(&store, &access, NOW + 4).expect("written");
+    let relogin = access.state(|state| state.key()).expect("a session");
+    assert_eq!(
+        store.row(&relogin, NOW + 4).map(|row| row.meta),
+        Some(elsewhere)
+    );
+}
+
+#[test]
+fn an_update_without_a_session_is_a_login_and_records_the_metadata() {
+    let store = Probe::new();
+    let mut state = StoreState::default();
+    state.set_request_meta(laptop_meta());
+    let access = Access::new(state);
+    access
+        .state(|state| state.update(&keyring(), &alice(1), NOW))
+        .expect("seals");
+    flush_at(&store, &access, NOW).expect("written");
+    let key = access.state(|state| state.key()).expect("a session");
+    assert_eq!(
+        store.row(&key, NOW).map(|row| row.meta),
+        Some(laptop_meta())
+    );
+    // Without metadata set, a login records none.
+    let (_, bare) = login(&store, &alice(2), NOW);
+    assert_eq!(
+        store.row(&bare, NOW).map(|row| row.meta),
+        Some(SessionMeta::NONE)
+    );
+}
