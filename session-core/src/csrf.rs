@@ -148,6 +148,15 @@ mod tests {
         let a = keyring.csrf_token(&ADMIN, &context(1, Some("ab"), b"c"));
         let b = keyring.csrf_token(&ADMIN, &context(1, Some("a"), b"bc"));
         assert_ne!(a, b);
+        // Only the length prefixes tell these apart: the user's bytes run
+        // into the session's.
+        for filler in ["\0\0", "\u{1}\u{1}"] {
+            let session = format!("{filler}b");
+            let user = format!("a{filler}");
+            let first = keyring.csrf_token(&ADMIN, &context(1, Some("a"), session.as_bytes()));
+            let second = keyring.csrf_token(&ADMIN, &context(1, Some(&user), b"b"));
+            assert_ne!(first, second, "{filler:?}");
+        }
         // No user and an empty user differ.
         let none = keyring.csrf_token(&ADMIN, &context(1, None, b""));
         let empty = keyring.csrf_token(&ADMIN, &context(1, Some(""), b""));

@@ -334,8 +334,7 @@ pub(crate) fn retention_of(specs: &[crate::SessionSpec]) -> u64 {
 /// Follows the feed for as long as the handle lives, connecting again
 /// after each failure with a backoff between 50 ms and one heartbeat.
 async fn follow_forever(shared: Arc<Shared>, feed: Arc<dyn RevocationFeed>) {
-    let floor = Duration::from_millis(50);
-    let mut backoff = floor;
+    let mut backoff = BACKOFF_FLOOR;
     loop {
         let began = Instant::now();
         let outcome = feed.follow(&shared.table).await;
@@ -350,10 +349,28 @@ async fn follow_forever(shared: Arc<Shared>, feed: Arc<dyn RevocationFeed>) {
                 "revocation feed failed; following it again"
             ),
         }
-        if began.elapsed() > shared.table.heartbeat() {
-            backoff = floor;
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(shared.table.heartbeat().max(floor));
+        let (wait, next) = backoff_after(backoff, began.elapsed(), shared.table.heartbeat());
+        tokio::time::sleep(wait).await;
+        backoff = next;
     }
+}
+
+/// The shortest wait before following the feed again.
+const BACKOFF_FLOOR: Duration = Duration::from_millis(50);
+
+/// How long to wait after a `follow` that ran for `ran_for` before the
+/// next attempt, and the backoff after that: a follow that ran longer
+/// than a heartbeat (it had connected) starts again from the floor;
+/// repeated quick failures double the wait, up to one heartbeat.
+pub(crate) fn backoff_after(
+    backoff: Duration,
+    ran_for: Duration,
+    heartbeat: Duration,
+) -> (Duration, Duration) {
+    let wait = if ran_for > heartbeat {
+        BACKOFF_FLOOR
+    } else {
+        backoff
+    };
+    (wait, (wait * 2).min(heartbeat.max(BACKOFF_FLOOR)))
 }

@@ -231,9 +231,7 @@ impl RevocationTable {
     /// `benches/README.md`), and notices staleness at most a quarter of the
     /// bound late. Without a watchdog `check` reads the clock.
     pub async fn watch(&self) {
-        let period = (self.staleness_bound / 4)
-            .min(self.heartbeat)
-            .max(Duration::from_millis(1));
+        let period = watch_period(self.staleness_bound, self.heartbeat);
         self.fresh.store(self.is_current(), Ordering::Release);
         self.watched.store(true, Ordering::Release);
         loop {
@@ -311,4 +309,12 @@ impl fmt::Debug for RevocationTable {
             .field("staleness_bound", &self.staleness_bound)
             .finish_non_exhaustive()
     }
+}
+
+/// How often the watchdog looks: a quarter of the staleness bound, at most
+/// a heartbeat, at least a millisecond.
+pub(crate) fn watch_period(staleness_bound: Duration, heartbeat: Duration) -> Duration {
+    (staleness_bound / 4)
+        .min(heartbeat)
+        .max(Duration::from_millis(1))
 }

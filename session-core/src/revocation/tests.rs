@@ -362,3 +362,118 @@ async fn a_watched_table_turns_stale_within_a_quarter_of_its_bound() {
     assert_eq!(table.check("admin", None, NOW), Ok(()));
     watchdog.abort();
 }
+
+#[test]
+fn backoff_doubles_up_to_a_heartbeat_and_restarts_after_a_connection() {
+    use handle::backoff_after;
+    let ms = Duration::from_millis;
+    let heartbeat = ms(1000);
+    // Quick failures: wait the current backoff, then double it.
+    assert_eq!(backoff_after(ms(50), ms(10), heartbeat), (ms(50), ms(100)));
+    assert_eq!(
+        backoff_after(ms(400), heartbeat, heartbeat),
+        (ms(400), ms(800))
+    );
+    assert_eq!(
+        backoff_after(ms(800), ms(10), heartbeat),
+        (ms(800), heartbeat)
+    );
+    assert_eq!(
+        backoff_after(heartbeat, ms(10), heartbeat),
+        (heartbeat, heartbeat)
+    );
+    // A follow that ran past a heartbeat had connected: back to the floor.
+    assert_eq!(
+        backoff_after(ms(800), ms(1001), heartbeat),
+        (ms(50), ms(100))
+    );
+    // A heartbeat shorter than the floor does not shrink it.
+    assert_eq!(backoff_after(ms(50), ms(1), ms(10)), (ms(50), ms(50)));
+}
+
+#[test]
+fn the_watchdog_looks_four_times_per_bound_at_most_once_a_heartbeat() {
+    use table::watch_period;
+    let ms = Duration::from_millis;
+    assert_eq!(watch_period(ms(80), ms(1000)), ms(20));
+    assert_eq!(watch_period(ms(80), ms(10)), ms(10));
+    assert_eq!(watch_period(Duration::ZERO, Duration::ZERO), ms(1));
+}
+
+#[test]
+fn a_tables_settings_read_back() {
+    let table = RevocationTable::new(Duration::from_secs(90))
+        .with_heartbeat(Duration::from_millis(7))
+        .with_staleness_bound(Duration::from_millis(70));
+    assert_eq!(table.heartbeat(), Duration::from_millis(7));
+    assert_eq!(table.staleness_bound(), Duration::from_millis(70));
+    assert_eq!(table.retention_secs(), 90);
+    let debug = format!("{table:?}");
+    assert!(debug.contains("retention_secs: 90"), "{debug}");
+}
+
+#[test]
+fn silence_is_measured_from_the_last_heard() {
+    let table = RevocationTable::new(Duration::from_secs(60));
+    table.heard();
+    let right_after = table.silent_for().expect("heard");
+    assert!(right_after < Duration::from_millis(500), "{right_after:?}");
+    std::thread::sleep(Duration::from_millis(30));
+    let later = table.silent_for().expect("heard");
+    assert!(later >= Duration::from_millis(30), "{later:?}");
+    assert!(later < Duration::from_secs(5), "{later:?}");
+}
+
+#[test]
+fn a_revocation_at_the_window_start_is_kept() {
+    let table = table_at(NOW, 100);
+    table.apply(&Revocation::user(ns("admin"), "edge", NOW - 100).unwrap());
+    table.apply(&Revocation::user(ns("admin"), "gone", NOW - 101).unwrap());
+    assert_eq!(table.covering("admin", Some("edge")), Some(NOW - 100));
+    assert_eq!(table.covering("admin", Some("gone")), None);
+}
+
+#[test]
+fn a_message_may_name_a_user_key_of_exactly_the_limit() {
+    let longest = Revocation::user(ns("admin"), "u".repeat(MAX_USER_LEN), NOW).unwrap();
+    assert_eq!(
+        Revocation::from_message(longest.to_message().as_bytes()),
+        Ok(longest)
+    );
+}
+
+#[test]
+fn debug_output_names_what_matters() {
+    let user = format!("{:?}", Revoked::User("42".into()));
+    assert_eq!(user, "User(\"42\")");
+    assert_eq!(format!("{:?}", Revoked::AllUsers), "AllUsers");
+    let builder = format!("{:?}", Revocations::builder::<App>(MemoryFeed::new()));
+    assert!(builder.contains("retention: 600s"), "{builder}");
+    let local = format!("{:?}", Revocations::local::<App>());
+    assert!(
+        local.starts_with("Revocations") && local.contains("entries: 0"),
+        "{local}"
+    );
+    let feed = MemoryFeed::new();
+    assert_eq!(format!("{feed:?}"), "MemoryFeed { revocations: 0 }");
+}
+
+#[tokio::test]
+async fn a_memory_feed_counts_its_revocations_and_followers() {
+    let feed = MemoryFeed::new();
+    assert!(feed.is_empty());
+    assert_eq!(feed.followers(), 0);
+    feed.publish(&Revocation::all_users(ns("admin"), NOW), 0)
+        .await
+        .unwrap();
+    assert!(!feed.is_empty());
+    assert_eq!(feed.len(), 1);
+    let revocations = Revocations::builder::<App>(feed.clone()).start();
+    assert!(revocations.wait_until_current(Duration::from_secs(5)).await);
+    assert_eq!(feed.followers(), 1);
+    // Publishing drops what is older than `keep_since`.
+    feed.publish(&Revocation::all_users(ns("tenant"), NOW + 10), NOW + 1)
+        .await
+        .unwrap();
+    assert_eq!(feed.len(), 1);
+}
