@@ -431,6 +431,8 @@ fn a_revocation_at_the_window_start_is_kept() {
     table.apply(&Revocation::user(ns("admin"), "gone", NOW - 101).unwrap());
     assert_eq!(table.covering("admin", Some("edge")), Some(NOW - 100));
     assert_eq!(table.covering("admin", Some("gone")), None);
+    assert!(!table.is_empty());
+    assert_eq!(table.len(), 1);
 }
 
 #[test]
