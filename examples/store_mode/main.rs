@@ -56,6 +56,7 @@ async fn open_store() -> Result<app::AppStore, Box<dyn std::error::Error>> {
         use session_seal::store::{SqlStoreConfig, SqliteStore};
         println!("store: SQLite file {path}");
         let store = SqliteStore::open(&path, SqlStoreConfig::default())?;
+        store.ping().await?; // fail at start-up, not at the first request
         store.migrate().await?;
         let every = std::time::Duration::from_secs(300);
         tokio::spawn(store.clone().continuously_delete_expired(every));
@@ -69,6 +70,7 @@ async fn open_store() -> Result<app::AppStore, Box<dyn std::error::Error>> {
             url.split('@').next_back().unwrap_or("")
         );
         let store = PostgresStore::new(&url)?;
+        store.ping().await?; // fail at start-up, not at the first request
         store.migrate().await?;
         let every = std::time::Duration::from_secs(300);
         tokio::spawn(store.clone().continuously_delete_expired(every));
@@ -80,7 +82,9 @@ async fn open_store() -> Result<app::AppStore, Box<dyn std::error::Error>> {
             "store: Redis at {}",
             url.split('@').next_back().unwrap_or("")
         );
-        return Ok(Arc::new(session_seal::store::RedisStore::new(&url)?));
+        let store = session_seal::store::RedisStore::new(&url)?;
+        store.ping().await?; // fail at start-up, not at the first request
+        return Ok(Arc::new(store));
     }
     println!("store: memory (sessions end when the server stops)");
     Ok(Arc::new(MemoryStore::new()))

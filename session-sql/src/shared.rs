@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use session_core::StoreError;
 use session_core::store::{Move, MoveOutcome, Record, SaveOutcome, StoreKey, UserSession};
-use sqlx::{ColumnIndex, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Row, Type};
+use sqlx::{ColumnIndex, Connection as _, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Row, Type};
 
 use crate::backend::{Driver, Write};
 use crate::config::{ConfigError, SqlStoreConfig};
@@ -384,6 +384,16 @@ impl<DB: Driver> Inner<DB> {
         decoded
             .map_err(|unreadable| row::warn_unreadable(DB::LABEL, &self.table, &unreadable))
             .ok()
+    }
+
+    /// Checks the database answers: one connection from the pool, pinged,
+    /// within the operation timeout.
+    pub(crate) async fn ping(&self) -> Result<(), StoreError> {
+        self.bounded("ping", async {
+            let mut connection = self.pool.acquire().await?;
+            connection.ping().await
+        })
+        .await
     }
 
     /// Runs `work` within the operation timeout; see [`bounded`].

@@ -63,6 +63,25 @@ impl<DB: Backend> SqlStore<DB> {
         Self::from_pool(pool, config)
     }
 
+    /// Checks that the database answers (a connection from the pool,
+    /// pinged, within the operation timeout), so a wrong URL or a database
+    /// that is down fails at start-up rather than at the first request:
+    ///
+    /// ```no_run
+    /// # async fn boot() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = session_sql::PostgresStore::new("postgres://app@127.0.0.1/app")?;
+    /// store.ping().await?; // fail fast, before serving
+    /// store.migrate().await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Unavailable`] naming the backend and what failed.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.inner.ping().await
+    }
+
     /// The pool, for the application's own queries or for closing it.
     pub fn pool(&self) -> &Pool<DB> {
         &self.inner.pool

@@ -893,3 +893,25 @@ async fn postgres_stopped_and_restarted_recovers() {
     };
     assert_eq!(read, Some(row));
 }
+
+/// `ping` answers at once on a live database and fails (not hangs) on an
+/// address where nothing listens: the check an app runs at start-up.
+#[tokio::test]
+async fn ping_fails_fast_at_start_up_on_a_wrong_address() {
+    let (store, _file) = common::sql::sqlite_store("store_sql::ping").await;
+    store.ping().await.expect("a live SQLite file answers");
+    if let Some(postgres) = common::sql::postgres_store("store_sql::ping_postgres").await {
+        postgres.ping().await.expect("a live PostgreSQL answers");
+    }
+    let config = SqlStoreConfig::default()
+        .acquire_timeout(std::time::Duration::from_secs(2))
+        .operation_timeout(std::time::Duration::from_secs(2));
+    // Port 1 on loopback: refused at once.
+    let nowhere =
+        PostgresStore::with_config("postgres://app@127.0.0.1:1/app", config).expect("a valid URL");
+    let error = tokio::time::timeout(std::time::Duration::from_secs(10), nowhere.ping())
+        .await
+        .expect("an answer within 10 s")
+        .expect_err("nothing listens there");
+    assert!(error.to_string().contains("ping"), "{error}");
+}
