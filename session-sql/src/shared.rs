@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use session_core::StoreError;
 use session_core::store::{Move, MoveOutcome, Record, SaveOutcome, StoreKey, UserSession};
-use sqlx::{ColumnIndex, Connection as _, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Row, Type};
+use sqlx::{
+    ColumnIndex, Connection as _, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Row, Type,
+};
 
 use crate::backend::{Driver, Write};
 use crate::config::{ConfigError, SqlStoreConfig};
