@@ -240,6 +240,12 @@ impl RevocationTable {
         }
     }
 
+    /// Whether a watchdog ([`watch`](Self::watch)) keeps the staleness
+    /// verdict that [`check`](Self::check) reads.
+    pub fn is_watched(&self) -> bool {
+        self.watched.load(Ordering::Acquire)
+    }
+
     /// The latest revocation (unix seconds) covering `user` in `namespace`:
     /// one of that user, or one of every user.
     pub fn covering(&self, namespace: &str, user: Option<&str>) -> Option<u64> {
@@ -270,7 +276,7 @@ impl RevocationTable {
         {
             return Err(Refusal::Revoked);
         }
-        let current = if self.watched.load(Ordering::Acquire) {
+        let current = if self.is_watched() {
             self.local || self.fresh.load(Ordering::Acquire)
         } else {
             self.is_current()

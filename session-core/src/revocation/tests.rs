@@ -337,12 +337,20 @@ async fn a_watched_table_turns_stale_within_a_quarter_of_its_bound() {
             .with_staleness_bound(Duration::from_millis(80)),
     );
     let watched = Arc::clone(&table);
+    assert!(!table.is_watched());
     let watchdog = tokio::spawn(async move { watched.watch().await });
     assert_eq!(
         table.check("admin", None, NOW),
         Err(Refusal::Stale),
         "never heard"
     );
+    for _ in 0..1000 {
+        if table.is_watched() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(table.is_watched(), "the watchdog runs");
     table.heard();
     // Heard: fresh at once, without waiting for the watchdog.
     assert_eq!(table.check("admin", None, NOW), Ok(()));

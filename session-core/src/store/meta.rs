@@ -144,6 +144,10 @@ mod tests {
         assert_eq!(SessionMeta::new(None, Some("")).user_agent(), None);
         assert_eq!(SessionMeta::new(None, Some(" \t\0 ")).user_agent(), None);
         assert!(SessionMeta::new(None, Some("\0")).is_empty());
+        assert!(SessionMeta::NONE.is_empty());
+        assert!(!SessionMeta::new(None, Some("Mozilla/5.0")).is_empty());
+        let address = IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7));
+        assert!(!SessionMeta::new(Some(address), None).is_empty());
     }
 
     #[test]

@@ -920,6 +920,7 @@ fn a_login_records_the_requests_metadata_and_every_later_change_keeps_it() {
         "nothing by default"
     );
     state.set_request_meta(laptop_meta());
+    assert_eq!(state.request_meta(), &laptop_meta());
     let access = Access::new(state);
     let cookie = access
         .state(|state| state.insert(&keyring(), &alice(1), NOW))
