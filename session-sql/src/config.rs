@@ -56,6 +56,14 @@ impl Identifier {
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The name as logs and errors show it: `schema.name`, or `name`.
+    pub(crate) fn display_in(&self, schema: Option<&Identifier>) -> String {
+        match schema {
+            Some(schema) => format!("{}.{}", schema.as_str(), self.as_str()),
+            None => self.as_str().to_owned(),
+        }
+    }
 }
 
 /// `<name>_<suffix>` when that fits in PostgreSQL's 63 bytes, as index

@@ -47,10 +47,7 @@ impl<DB: Driver> Inner<DB> {
     pub(crate) fn new(pool: Pool<DB>, config: &SqlStoreConfig) -> Result<Self, ConfigError> {
         let (schema, table) = config.identifiers()?;
         let sql = Statements::new(DB::DIALECT, schema.as_ref(), &table);
-        let table = match &schema {
-            Some(schema) => format!("{}.{}", schema.as_str(), table.as_str()),
-            None => table.as_str().to_owned(),
-        };
+        let table = table.display_in(schema.as_ref());
         Ok(Inner {
             pool,
             sql,

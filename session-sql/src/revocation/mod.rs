@@ -158,10 +158,7 @@ impl<DB: Driver> FeedInner<DB> {
             None => revocations.as_str().to_owned(),
         };
         let sql = FeedStatements::new(DB::DIALECT, schema.as_ref(), &revocations);
-        let table = match &schema {
-            Some(schema) => format!("{}.{}", schema.as_str(), revocations.as_str()),
-            None => revocations.as_str().to_owned(),
-        };
+        let table = revocations.display_in(schema.as_ref());
         Ok(FeedInner {
             pool,
             sql,
