@@ -105,7 +105,14 @@ fn store_settings(store: &Store) -> TokenStream {
 ///
 /// The call is spanned at the attribute's string literal, so a field type
 /// without `UserKey` is one E0277 pointing at `user = "..."`.
-fn session_user(spec: &Spec, UserField { field, span }: &UserField) -> TokenStream {
+fn session_user(
+    spec: &Spec,
+    UserField {
+        field,
+        nested,
+        span,
+    }: &UserField,
+) -> TokenStream {
     let span = *span;
     let krate = &spec.krate;
     // The whole path too, or rustc labels the call at `#[derive(...)]`.
@@ -119,7 +126,7 @@ fn session_user(spec: &Spec, UserField { field, span }: &UserField) -> TokenStre
     let mut field = field.clone();
     field.set_span(span);
     let read = quote_spanned! {span=>
-        #private::UserKey::user_key(&self.#field)
+        #private::UserKey::user_key(&self.#field #(.#nested)*)
     };
     quote! {
         fn session_user(&self) -> ::core::option::Option<::std::string::String> {

@@ -68,7 +68,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `store` | cookie mode | a bare flag: the payload lives in a session store |
 /// | `touch_after = "10m"` | `"5m"`, or half of `max_age` when shorter | a duration shorter than `max_age`; store mode only |
 /// | `max_per_user = 5` | no limit | integer in `1..=u32::MAX`; store mode only, requires `user` |
-/// | `user = "user_id"` | none | a named field of the struct whose type implements `UserKey`; store mode, or cookie mode with `revocable` |
+/// | `user = "user_id"` | none | a named field of the struct (or a path of fields, `"account.id"`) whose type implements `UserKey`; store mode, or cookie mode with `revocable` |
 /// | `revocable` | off | a bare flag: revocations by user or namespace end its sessions early; cookie mode only, requires `user` and `absolute_max_age` |
 /// | `flash` | off | a bare flag: a message read once by the next request (`Flash<T>`); cookie mode only, not with `revocable`, `max_age` at most `"1h"` |
 /// | `partitioned` | off | a bare flag: the cookie carries `Partitioned` (CHIPS); requires Secure (`secure`, or a `__Host-`/`__Secure-` name) and `same_site = "none"` |

@@ -80,6 +80,10 @@ pub struct Store {
 pub struct UserField {
     /// The field, as declared in the struct.
     pub field: Ident,
+    /// Fields within it, for `user = "account.id"`: checked by the compiler
+    /// when the generated code reads them (the derive sees only the outer
+    /// struct's fields).
+    pub nested: Vec<Ident>,
     /// The `"..."` literal: code reading the field is spanned here, so a type
     /// without `UserKey` is reported at the attribute.
     pub span: Span,
@@ -736,7 +740,8 @@ fn user_field_guess(input: &DeriveInput) -> String {
         .unwrap_or_else(|| String::from("user_id"))
 }
 
-/// The field `user = "..."` names: a named field of the struct.
+/// The field `user = "..."` names: a named field of the struct, or a path
+/// of fields starting at one (`account.id`).
 fn user_field(cx: &Ctxt, input: &DeriveInput, lit: &LitStr) -> Option<UserField> {
     let type_name = input.ident.unraw();
     let fields = match named_fields(input) {
@@ -754,10 +759,34 @@ fn user_field(cx: &Ctxt, input: &DeriveInput, lit: &LitStr) -> Option<UserField>
         Err(None) => return None,
     };
     let written = lit.value();
-    let wanted = written.strip_prefix("r#").unwrap_or(&written);
+    let mut segments = written.split('.');
+    let first = segments.next().unwrap_or_default();
+    let wanted = first.strip_prefix("r#").unwrap_or(first);
+    let mut nested = Vec::new();
+    for segment in segments {
+        match syn::parse_str::<Ident>(segment) {
+            Ok(ident) => nested.push(Ident::new(&ident.unraw().to_string(), lit.span())),
+            Err(_) => {
+                let what = if segment.is_empty() {
+                    String::from("has an empty field name")
+                } else {
+                    format!("has `{segment}`, which is not a field name")
+                };
+                cx.error(
+                    lit.span(),
+                    format!(
+                        "`{USER} = {written:?}` {what}: write a field of `{type_name}`, or a \
+                         path of fields such as `account.id`"
+                    ),
+                );
+                return None;
+            }
+        }
+    }
     if let Some(field) = fields.iter().find(|field| field.unraw() == wanted) {
         return Some(UserField {
             field: (*field).clone(),
+            nested,
             span: lit.span(),
         });
     }
