@@ -168,6 +168,39 @@
 //! the 4096-byte limit ([`SealError::TooLarge`]). `encrypted` is for cookie
 //! mode; a store-mode cookie is only an id and already opaque.
 //!
+//! One payload struct can serve two session types (say, signed for one
+//! area and encrypted for another): each type is a `#[serde(transparent)]`
+//! newtype over it, so both write the same JSON; `From` and `Deref` make
+//! the newtype as easy to build and read as the struct. Sealing takes the
+//! struct by value (no clone, no `unsafe`):
+//!
+//! ```
+//! use std::ops::Deref;
+//! use serde::{Deserialize, Serialize};
+//! use session_seal::{Keyring, SessionPayload, SessionSecret};
+//!
+//! #[derive(Serialize, Deserialize)]
+//! struct Account { user_id: u64 }
+//!
+//! #[derive(Serialize, Deserialize, SessionPayload)]
+//! #[serde(transparent)]
+//! #[session(cookie = "__Host-private", namespace = "private", encrypted)]
+//! struct PrivateAccount(Account);
+//!
+//! impl From<Account> for PrivateAccount {
+//!     fn from(account: Account) -> Self { PrivateAccount(account) }
+//! }
+//! impl Deref for PrivateAccount {
+//!     type Target = Account;
+//!     fn deref(&self) -> &Account { &self.0 }
+//! }
+//!
+//! let keyring = Keyring::new(SessionSecret::generate());
+//! let value = keyring.seal(&PrivateAccount::from(Account { user_id: 7 }))?;
+//! assert_eq!(keyring.open::<PrivateAccount>(&value)?.payload.user_id, 7);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Store mode
 //!
 //! Add `store` to `#[session(...)]` and the payload lives in a
