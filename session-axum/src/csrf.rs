@@ -12,7 +12,9 @@
 //! session of `T` (a login form), or one without a user in cookie mode,
 //! the token is bound to a random nonce kept in a signed `__Host-seal-csrf`
 //! cookie instead (the signed double-submit pattern): the layer sets it the
-//! first time a token is asked for.
+//! first time a token is asked for. Being `__Host-`, that cookie is always
+//! `Secure`: browsers keep it over HTTPS and on `http://localhost`, not on
+//! other plain-HTTP origins (where such a token cannot be checked).
 
 use std::fmt;
 
