@@ -10,7 +10,7 @@ ROUNDS=${ROUNDS:-3}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 PORT=${PORT:-3190}
 # CASES="baseline enc-read private-jar" runs a subset (keep baseline: the ratios use it).
-read -r -a CASES <<< "${CASES:-baseline identity-layer floor seal-read seal-read-outer floor-write seal-write enc-read signed-jar private-jar tower-sessions store-memory store-redis store-redis-cluster store-postgres store-sqlite}"
+read -r -a CASES <<< "${CASES:-baseline identity-layer floor seal-read seal-read-outer floor-write seal-write enc-read rev-read signed-jar private-jar tower-sessions store-memory store-redis store-redis-cluster store-postgres store-sqlite}"
 
 if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk (Debian package)"

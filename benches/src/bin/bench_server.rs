@@ -25,10 +25,11 @@ use axum::routing::get;
 use axum::{Router, ServiceExt};
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
-    BenchSession, BenchSessions, EncryptedBenchSession, Floor, encrypted_payload, jar_key, keyring,
-    payload, postgres_store, read_session, redis_cluster_store, redis_store, sqlite_store,
-    stored_router,
+    BenchSession, BenchSessions, EncryptedBenchSession, Floor, RevocableBenchSession,
+    encrypted_payload, jar_key, keyring, payload, postgres_store, read_session,
+    redis_cluster_store, redis_store, sqlite_store, stored_router,
 };
+use session_seal::revocation::Revocations;
 use session_seal::{SessionLayer, TypedSession};
 use tower_layer::Layer as _;
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
@@ -106,6 +107,32 @@ async fn app(case: &str) -> Option<Router> {
                 }),
             )
             .layer(SessionLayer::<BenchSessions>::new(keyring())),
+        // The payload as a revocable cookie type, checked against an
+        // in-process revocation table (no I/O): the row next to seal-read.
+        "rev-read" => Router::new()
+            .route(
+                "/",
+                get(|s: TypedSession<RevocableBenchSession>| async move {
+                    match s.get() {
+                        Some(p) => {
+                            black_box(p.0.user_id);
+                            StatusCode::OK
+                        }
+                        None => StatusCode::UNAUTHORIZED,
+                    }
+                }),
+            )
+            .route(
+                "/login",
+                get(|mut s: TypedSession<RevocableBenchSession>| async move {
+                    s.insert(RevocableBenchSession(payload()))
+                        .map(|()| StatusCode::OK)
+                }),
+            )
+            .layer(
+                SessionLayer::<BenchSessions>::new(keyring())
+                    .revocations(Revocations::local::<BenchSessions>()),
+            ),
         "signed-jar" => Router::new()
             .route(
                 "/",
