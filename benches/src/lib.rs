@@ -129,6 +129,28 @@ pub fn stored_router(store: impl SessionStore) -> Router {
                     .map(|()| StatusCode::OK)
             }),
         )
+        // The load test's writes: a change to the payload, and a renewal
+        // (the session moves to a new id; the response carries its cookie).
+        .route(
+            "/update",
+            get(|mut s: TypedSession<StoredBenchSession>| async move {
+                match s.update(|p| p.session.issued_at += 1) {
+                    Ok(true) => StatusCode::OK,
+                    Ok(false) => StatusCode::UNAUTHORIZED,
+                    Err(error) => error.status(),
+                }
+            }),
+        )
+        .route(
+            "/renew",
+            get(|mut s: TypedSession<StoredBenchSession>| async move {
+                match s.renew() {
+                    Ok(true) => StatusCode::OK,
+                    Ok(false) => StatusCode::UNAUTHORIZED,
+                    Err(error) => error.status(),
+                }
+            }),
+        )
         .layer(SessionLayer::<BenchSessions>::new(keyring()).store(store))
         // Handlers become routes once, as `axum::serve` does, not per call.
         .with_state(())
