@@ -139,7 +139,7 @@ impl<DB: Backend> SqlStore<DB> {
     }
 
     /// Runs [`delete_expired`](Self::delete_expired) with the system clock
-    /// every `interval` (at least 1 ms), forever: spawn it next to the
+    /// every `interval` (a zero interval counts as one millisecond), forever: spawn it next to the
     /// server and abort or drop it to stop. Errors are logged
     /// (`tracing::warn!`) and the next round tries again.
     pub async fn continuously_delete_expired(self, interval: Duration) {

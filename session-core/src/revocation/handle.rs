@@ -332,7 +332,8 @@ pub(crate) fn retention_of(specs: &[crate::SessionSpec]) -> u64 {
 }
 
 /// Follows the feed for as long as the handle lives, connecting again
-/// after each failure with a backoff between 50 ms and one heartbeat.
+/// after each failure with a backoff between [`BACKOFF_FLOOR`] and one
+/// heartbeat ([`backoff_after`]).
 async fn follow_forever(shared: Arc<Shared>, feed: Arc<dyn RevocationFeed>) {
     let mut backoff = BACKOFF_FLOOR;
     loop {
