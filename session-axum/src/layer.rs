@@ -181,12 +181,7 @@ impl<R: Registry> SessionLayer<R> {
     /// another registry): it would forget revocations that still match.
     #[must_use = "the layer with this setting is returned, not changed in place"]
     pub fn revocations(self, revocations: Revocations) -> Self {
-        let needed = R::SPECS
-            .iter()
-            .filter(|spec| spec.is_revocable())
-            .filter_map(|spec| spec.absolute_max_age_secs())
-            .max()
-            .unwrap_or(0);
+        let needed = session_core::revocation::retention_of(R::SPECS);
         let kept = revocations.table().retention_secs();
         assert!(
             kept >= needed,

@@ -321,8 +321,11 @@ impl fmt::Debug for Revocations {
     }
 }
 
-/// The longest `absolute_max_age` among the revocable specs, in seconds.
-pub(crate) fn retention_of(specs: &[crate::SessionSpec]) -> u64 {
+/// How long revocations must be kept for `specs`: the longest
+/// `absolute_max_age` among the revocable ones, in seconds (0 without any).
+/// [`Revocations::builder`] keeps them that long; the layer checks a
+/// handle it is given against its own registry with it.
+pub fn retention_of(specs: &[crate::SessionSpec]) -> u64 {
     specs
         .iter()
         .filter(|spec| spec.is_revocable())

@@ -55,7 +55,7 @@ mod table;
 pub mod conformance;
 
 pub use feed::{FeedFuture, RevocationFeed};
-pub use handle::{Revocations, RevocationsBuilder, RevokeError};
+pub use handle::{Revocations, RevocationsBuilder, RevokeError, retention_of};
 pub use memory::MemoryFeed;
 pub use table::{DEFAULT_HEARTBEAT, DEFAULT_STALENESS_BOUND, Refusal, RevocationTable};
 
