@@ -208,7 +208,7 @@ pub(crate) async fn revoke_user<T: SessionPayload + 'static>(
         return Ok(());
     };
     let now = sessions.config.now();
-    let revocation = Revocation::user(session_core::Namespace::of::<T>(), user, now)
+    let revocation = Revocation::of_user::<T>(&user, now)
         .map_err(|_| SessionError::NotRevocable { type_name })?;
     revocations.revoke(&revocation).await?;
     let (type_id, spec) = (TypeId::of::<T>(), T::SPEC_REF);
