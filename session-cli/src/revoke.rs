@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use session_core::revocation::{Revocation, RevocationFeed, Revoked};
 use session_core::{Namespace, StoreError, unix_now};
-use session_redis::{RedisRevocationFeed, RedisStoreConfig};
+use session_redis::{RedisRevocationFeed, RedisStore, RedisStoreConfig};
 use session_sql::{PostgresRevocationFeed, SqlStoreConfig, SqliteRevocationFeed};
 
 use crate::Failure;
@@ -160,7 +160,8 @@ async fn publish(args: &Args, revocation: &Revocation, keep_since: u64) -> Resul
         return within_deadline(feed.publish(revocation, keep_since)).await;
     }
     if let Some(nodes) = &backend.redis_cluster {
-        let feed = RedisRevocationFeed::cluster_with_config(nodes, redis_config(args))
+        let feed = RedisStore::cluster_with_config(nodes, redis_config(args))
+            .map(RedisRevocationFeed::on)
             .map_err(|error| bad_backend("--redis-cluster", &error))?;
         return within_deadline(feed.publish(revocation, keep_since)).await;
     }

@@ -1243,7 +1243,7 @@ fn revoke_into_redis_reaches_a_follower() {
 
 #[test]
 fn revoke_into_a_redis_cluster_reaches_a_follower() {
-    use session_redis::{RedisRevocationFeed, RedisStoreConfig};
+    use session_redis::{RedisRevocationFeed, RedisStore, RedisStoreConfig};
     let nodes = std::env::var("SESSION_SEAL_REDIS_CLUSTER_URLS").unwrap_or_else(|_| {
         "redis://127.0.0.1:7001,redis://127.0.0.1:7002,redis://127.0.0.1:7003".into()
     });
@@ -1274,8 +1274,9 @@ fn revoke_into_a_redis_cluster_reaches_a_follower() {
     let runtime = runtime();
     let _context = runtime.enter();
     let config = RedisStoreConfig::default().key_prefix(prefix.as_str());
-    let feed =
-        RedisRevocationFeed::cluster_with_config(nodes.split(','), config).expect("valid URLs");
+    let feed = RedisRevocationFeed::on(
+        RedisStore::cluster_with_config(nodes.split(','), config).expect("valid URLs"),
+    );
     follow_until(&runtime, &feed, |table| {
         table.covering("admin", None) == Some(at)
     });

@@ -104,26 +104,18 @@ impl RedisRevocationFeed {
         RedisStore::with_config(url, config).map(Self::on)
     }
 
-    /// A feed on the Redis Cluster reachable through `nodes`, with the
-    /// default [`RedisStoreConfig`]; as [`RedisStore::cluster`].
-    pub fn cluster<I>(nodes: I) -> Result<Self, StoreError>
-    where
-        I: IntoIterator,
-        I::Item: AsRef<str>,
-    {
-        Self::cluster_with_config(nodes, RedisStoreConfig::default())
-    }
-
-    /// Like [`cluster`](Self::cluster), with `config`.
-    pub fn cluster_with_config<I>(nodes: I, config: RedisStoreConfig) -> Result<Self, StoreError>
-    where
-        I: IntoIterator,
-        I::Item: AsRef<str>,
-    {
-        RedisStore::cluster_with_config(nodes, config).map(Self::on)
-    }
-
-    fn on(store: RedisStore) -> Self {
+    /// A feed on the Redis server or cluster that `store` talks to, under
+    /// its key prefix, sharing its connection settings and publishing
+    /// connection. For a cluster given as a list of nodes:
+    ///
+    /// ```no_run
+    /// use session_redis::{RedisRevocationFeed, RedisStore};
+    ///
+    /// let nodes = ["redis://10.0.0.1:7001", "redis://10.0.0.2:7002"];
+    /// let feed = RedisRevocationFeed::on(RedisStore::cluster(nodes)?);
+    /// # Ok::<(), session_core::StoreError>(())
+    /// ```
+    pub fn on(store: RedisStore) -> Self {
         let key = store.layout().revocations().into();
         RedisRevocationFeed { store, key }
     }

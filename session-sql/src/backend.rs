@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use sqlx::{Database, Pool, Transaction};
+use sqlx::{Database, Executor, Pool, Transaction};
 
 use crate::revocation::Follow;
 use crate::shared::Ops;
@@ -68,4 +68,22 @@ pub trait Driver: Database {
         pool: &Pool<Self>,
         write: Write,
     ) -> impl Future<Output = Result<Transaction<'static, Self>, sqlx::Error>> + Send;
+}
+
+/// Begins a [`Write::Migration`] transaction on `pool` and runs `script`
+/// (the DDL of a store or feed table) in it; the caller adds what else the
+/// migration needs and commits.
+pub(crate) async fn begin_migration<DB>(
+    pool: &Pool<DB>,
+    script: &str,
+) -> Result<Transaction<'static, DB>, sqlx::Error>
+where
+    DB: Driver,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    let mut tx = DB::begin_write(pool, Write::Migration).await?;
+    // Through `Executor` (a boxed future): `RawSql::execute`'s future is
+    // not `Send` for every lifetime, which `tokio::spawn` needs.
+    (&mut *tx).execute(sqlx::raw_sql(script)).await?;
+    Ok(tx)
 }

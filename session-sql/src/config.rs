@@ -260,6 +260,12 @@ impl SqlStoreConfig {
     }
 }
 
+/// A checked table name for unit tests that render statements.
+#[cfg(test)]
+pub(crate) fn test_table(name: &str) -> Identifier {
+    Identifier::parse("table", name).expect("a valid table name")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

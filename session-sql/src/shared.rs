@@ -14,7 +14,7 @@ use sqlx::{
     ColumnIndex, Connection as _, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Row, Type,
 };
 
-use crate::backend::{Driver, Write};
+use crate::backend::{Driver, Write, begin_migration};
 use crate::config::{ConfigError, SqlStoreConfig};
 use crate::row::{self, Bound, Unreadable, bind_record, db_revision, db_time};
 use crate::sql::Statements;
@@ -324,13 +324,7 @@ where
     async fn migrate(inner: &Inner<DB>) -> Result<(), StoreError> {
         inner
             .bounded("migrate", async {
-                let mut tx = DB::begin_write(&inner.pool, Write::Migration).await?;
-                // Through `Executor` (a boxed future): `RawSql::execute`'s
-                // future is not `Send` for every lifetime, which
-                // `tokio::spawn` needs.
-                (&mut *tx)
-                    .execute(sqlx::raw_sql(&inner.sql.migration))
-                    .await?;
+                let mut tx = begin_migration(&inner.pool, &inner.sql.migration).await?;
                 // Only the columns that are missing: on PostgreSQL even an
                 // `ADD COLUMN IF NOT EXISTS` takes the table's exclusive
                 // lock, which every instance's start would queue requests

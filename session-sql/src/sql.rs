@@ -262,9 +262,7 @@ CREATE INDEX IF NOT EXISTS {expires_index} ON {on_table} (expires_at);
 mod tests {
     use super::*;
 
-    fn ident(name: &str) -> Identifier {
-        Identifier::parse("table", name).expect("valid")
-    }
+    use crate::config::test_table as ident;
 
     #[test]
     fn sqlite_statements_use_numbered_question_marks() {

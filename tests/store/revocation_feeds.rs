@@ -21,7 +21,7 @@ use std::any::TypeId;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use session_redis::{RedisRevocationFeed, RedisStoreConfig};
+use session_redis::{RedisRevocationFeed, RedisStore, RedisStoreConfig};
 use session_seal::revocation::{Refusal, Revocation, RevocationFeed, Revocations, conformance};
 use session_seal::{Namespace, Registry, SessionSpec};
 use session_sql::{PostgresRevocationFeed, SqlStoreConfig, SqliteRevocationFeed};
@@ -220,10 +220,14 @@ async fn redis_cluster_conformance() {
     let urls = store::redis_cluster_urls();
     let config = redis_config(probe.key_prefix());
     conformance_on("redis cluster", || {
-        RedisRevocationFeed::cluster_with_config(&urls, config.clone()).expect("valid URLs")
+        RedisRevocationFeed::on(
+            RedisStore::cluster_with_config(&urls, config.clone()).expect("valid URLs"),
+        )
     })
     .await;
-    let feed = RedisRevocationFeed::cluster_with_config(&urls, config).expect("valid URLs");
+    let feed = RedisRevocationFeed::on(
+        RedisStore::cluster_with_config(&urls, config).expect("valid URLs"),
+    );
     assert!(feed.is_cluster());
     remove_stream(&urls, &feed);
 }
@@ -364,8 +368,9 @@ async fn redis_cluster_outage_then_replay_on_reconnect() {
         .zip(&proxies)
         .map(|(url, proxy)| url_through(url, proxy))
         .collect();
-    let follower =
-        RedisRevocationFeed::cluster_with_config(&through, config.clone()).expect("valid URLs");
+    let follower = RedisRevocationFeed::on(
+        RedisStore::cluster_with_config(&through, config.clone()).expect("valid URLs"),
+    );
     let key = follower.stream_key().to_owned();
     // A node answers XLEN only for a key in its own slots.
     let holder = urls
@@ -688,8 +693,11 @@ mod over_http {
         };
         let urls = store::redis_cluster_urls();
         let config = redis_config(probe.key_prefix());
-        let connect =
-            || RedisRevocationFeed::cluster_with_config(&urls, config.clone()).expect("valid URLs");
+        let connect = || {
+            RedisRevocationFeed::on(
+                RedisStore::cluster_with_config(&urls, config.clone()).expect("valid URLs"),
+            )
+        };
         a_revocation_in_one_process_ends_the_session_in_another(connect(), connect()).await;
         logout_others_keeps_this_device_only(connect(), connect()).await;
         remove_stream(&urls, &connect());

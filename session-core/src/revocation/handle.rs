@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use tokio::task::AbortHandle;
 
-use super::table::{DEFAULT_HEARTBEAT, DEFAULT_STALENESS_BOUND};
 use super::{InvalidRevocation, Refusal, Revocation, RevocationFeed, RevocationTable};
 use crate::TRACING_TARGET;
 use crate::error::StoreError;
@@ -28,16 +27,12 @@ pub enum RevokeError {
     Feed(#[from] StoreError),
 }
 
-type Clock = Arc<dyn Fn() -> u64 + Send + Sync>;
-
 /// Builds [`Revocations`]; see [`Revocations::builder`].
 #[must_use = "call .start() to follow the feed"]
 pub struct RevocationsBuilder {
     feed: Arc<dyn RevocationFeed>,
-    retention: Duration,
-    heartbeat: Duration,
-    staleness_bound: Duration,
-    clock: Option<Clock>,
+    /// The table being configured; its settings are the handle's.
+    table: RevocationTable,
 }
 
 impl RevocationsBuilder {
@@ -46,14 +41,14 @@ impl RevocationsBuilder {
     /// value is ignored, since it would forget revocations that still match
     /// live sessions).
     pub fn retention(mut self, retention: Duration) -> Self {
-        self.retention = self.retention.max(retention);
+        self.table = self.table.with_retention_at_least(retention);
         self
     }
 
     /// How often the feed must prove alive (default one second). Redis
     /// and PostgreSQL feeds poll their connection this often.
     pub fn heartbeat(mut self, heartbeat: Duration) -> Self {
-        self.heartbeat = heartbeat;
+        self.table = self.table.with_heartbeat(heartbeat);
         self
     }
 
@@ -61,14 +56,14 @@ impl RevocationsBuilder {
     /// from (default five seconds); after it they answer 503 until the feed
     /// is back. Keep it a few heartbeats long.
     pub fn staleness_bound(mut self, bound: Duration) -> Self {
-        self.staleness_bound = bound;
+        self.table = self.table.with_staleness_bound(bound);
         self
     }
 
     /// Replaces the clock (unix seconds) that stamps revocations and places
     /// the retention window; give it the clock the layer uses.
     pub fn clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
-        self.clock = Some(Arc::new(clock));
+        self.table = self.table.with_clock(clock);
         self
     }
 
@@ -80,19 +75,10 @@ impl RevocationsBuilder {
     ///
     /// Outside a tokio runtime, as `tokio::spawn` does.
     pub fn start(self) -> Revocations {
-        let mut table = RevocationTable::new(self.retention)
-            .with_heartbeat(self.heartbeat)
-            .with_staleness_bound(self.staleness_bound);
-        let clock = self
-            .clock
-            .unwrap_or_else(|| Arc::new(crate::time::unix_now));
-        let table_clock = Arc::clone(&clock);
-        table = table.with_clock(move || table_clock());
         let feed = Arc::clone(&self.feed);
         let shared = Arc::new(Shared {
-            table,
+            table: self.table,
             feed: Some(self.feed),
-            clock,
         });
         let follower = tokio::spawn(follow_forever(Arc::clone(&shared), feed));
         let watched = Arc::clone(&shared);
@@ -110,9 +96,7 @@ impl RevocationsBuilder {
 impl fmt::Debug for RevocationsBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RevocationsBuilder")
-            .field("retention", &self.retention)
-            .field("heartbeat", &self.heartbeat)
-            .field("staleness_bound", &self.staleness_bound)
+            .field("table", &self.table)
             .finish_non_exhaustive()
     }
 }
@@ -121,7 +105,6 @@ struct Shared {
     table: RevocationTable,
     /// `None` for [`Revocations::local`].
     feed: Option<Arc<dyn RevocationFeed>>,
-    clock: Clock,
 }
 
 /// Aborts the follower and watchdog tasks when the last handle goes.
@@ -185,10 +168,7 @@ impl Revocations {
     pub fn builder<R: Registry>(feed: impl RevocationFeed) -> RevocationsBuilder {
         RevocationsBuilder {
             feed: Arc::new(feed),
-            retention: Duration::from_secs(retention_of(R::SPECS)),
-            heartbeat: DEFAULT_HEARTBEAT,
-            staleness_bound: DEFAULT_STALENESS_BOUND,
-            clock: None,
+            table: RevocationTable::new(Duration::from_secs(retention_of(R::SPECS))),
         }
     }
 
@@ -205,17 +185,11 @@ impl Revocations {
     /// [`local`](Self::local) on another clock (unix seconds): give it the
     /// clock the layer uses, for tests that move time.
     pub fn local_with_clock<R: Registry>(clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
-        let clock: Clock = Arc::new(clock);
-        let table_clock = Arc::clone(&clock);
         let table = RevocationTable::new(Duration::from_secs(retention_of(R::SPECS)))
-            .with_clock(move || table_clock())
+            .with_clock(clock)
             .local();
         Revocations {
-            shared: Arc::new(Shared {
-                table,
-                feed: None,
-                clock,
-            }),
+            shared: Arc::new(Shared { table, feed: None }),
             _task: None,
         }
     }
@@ -227,7 +201,7 @@ impl Revocations {
 
     /// The current time on this handle's clock, in unix seconds.
     pub fn now(&self) -> u64 {
-        (self.shared.clock)()
+        self.shared.table.now()
     }
 
     /// Whether a session of `user` in `namespace` that started at

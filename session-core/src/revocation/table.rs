@@ -109,6 +109,14 @@ impl RevocationTable {
         self
     }
 
+    /// Widens the window to at least `retention`; a shorter value is
+    /// ignored, since it would forget revocations that still match live
+    /// sessions.
+    pub(crate) fn with_retention_at_least(mut self, retention: Duration) -> Self {
+        self.retention_secs = self.retention_secs.max(retention.as_secs());
+        self
+    }
+
     /// Sets how often a feed must prove it is alive (default one second).
     pub fn with_heartbeat(mut self, heartbeat: Duration) -> Self {
         self.heartbeat = heartbeat;
@@ -156,7 +164,7 @@ impl RevocationTable {
         self.heard
             .store(millis.saturating_add(1), Ordering::Release);
         self.fresh.store(true, Ordering::Release);
-        let now = (self.clock)();
+        let now = self.now();
         let last = self.last_prune.load(Ordering::Relaxed);
         if now >= last.saturating_add(PRUNE_EVERY_SECS)
             && self
@@ -182,10 +190,15 @@ impl RevocationTable {
         });
     }
 
+    /// The current time on the table's clock, in unix seconds.
+    pub fn now(&self) -> u64 {
+        (self.clock)()
+    }
+
     /// Unix seconds where the window starts: revocations from before it
     /// cannot match a live session and are neither kept nor replayed.
     pub fn window_start(&self) -> u64 {
-        (self.clock)().saturating_sub(self.retention_secs)
+        self.now().saturating_sub(self.retention_secs)
     }
 
     /// The window's length in seconds.

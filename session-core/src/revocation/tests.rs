@@ -458,7 +458,7 @@ fn debug_output_names_what_matters() {
     assert_eq!(user, "User(\"42\")");
     assert_eq!(format!("{:?}", Revoked::AllUsers), "AllUsers");
     let builder = format!("{:?}", Revocations::builder::<App>(MemoryFeed::new()));
-    assert!(builder.contains("retention: 600s"), "{builder}");
+    assert!(builder.contains("retention_secs: 600"), "{builder}");
     let local = format!("{:?}", Revocations::local::<App>());
     assert!(
         local.starts_with("Revocations") && local.contains("entries: 0"),

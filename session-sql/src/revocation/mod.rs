@@ -19,7 +19,7 @@ use session_core::revocation::{FeedFuture, Revocation, RevocationFeed, Revocatio
 use session_core::{Namespace, StoreError};
 use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 
-use crate::backend::{Backend, Driver, Write};
+use crate::backend::{Backend, Driver, Write, begin_migration};
 use crate::config::{ConfigError, Identifier, SqlStoreConfig, derived_name};
 use crate::row::db_time;
 use crate::shared::bounded;
@@ -354,13 +354,10 @@ where
     async fn migrate_revocations(inner: &FeedInner<DB>) -> Result<(), StoreError> {
         inner
             .bounded("migrate revocations", async {
-                let mut tx = DB::begin_write(&inner.pool, Write::Migration).await?;
-                // Through `Executor` (a boxed future), as the store's
-                // migration: `RawSql::execute`'s future is not `Send`.
-                (&mut *tx)
-                    .execute(sqlx::raw_sql(&inner.sql.migration))
-                    .await?;
-                tx.commit().await
+                begin_migration(&inner.pool, &inner.sql.migration)
+                    .await?
+                    .commit()
+                    .await
             })
             .await
     }
@@ -452,9 +449,7 @@ where
 mod tests {
     use super::*;
 
-    fn ident(name: &str) -> Identifier {
-        Identifier::parse("table", name).expect("valid")
-    }
+    use crate::config::test_table as ident;
 
     #[test]
     fn statements_are_rendered_for_each_database() {
