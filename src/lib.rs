@@ -95,6 +95,13 @@
 //! an ephemeral key (with a warning) and cookies are not `Secure` by default,
 //! so `http://localhost` works.
 //!
+//! A service that only verifies `#[session(asymmetric)]` sessions (Ed25519,
+//! minted by another service that holds the secret) needs no secret: it
+//! reads `SESSION_SEAL_PUBLIC_KEYS` with [`VerifyingKeyring::from_env`]
+//! (`session-seal pubkey` prints the keys) and gives the layer
+//! [`Keyring::verify_only`]`(keys)`, which opens those types and seals
+//! nothing.
+//!
 //! ## Lifetime: two clocks
 //!
 //! `max_age` is the idle timeout: each value expires `max_age` after it was
@@ -386,6 +393,10 @@ pub use session_axum::{
 pub use session_axum::Flash;
 // Which forwarding header trusted proxies write (store-mode login metadata).
 pub use session_axum::ProxyHeader;
+// The events and metrics the layer reports, and their stable names.
+pub use session_axum::observability;
+// What a client fingerprint mismatch does (`#[session(fingerprint)]`).
+pub use session_axum::{FingerprintMismatch, FingerprintPolicy};
 pub mod store {
     //! Store mode: the [`SessionStore`] contract, its row and key types, the
     //! in-memory backend [`MemoryStore`] and the per-user operations (all
@@ -429,6 +440,14 @@ pub mod csrf {
 
     pub use session_core::csrf::*;
 }
+pub mod fingerprint {
+    //! Client fingerprints (`#[session(fingerprint)]`): how a session is
+    //! bound to the browser that logged in, what it stops and what it does
+    //! not (from `session_core::fingerprint`). The layer's side is
+    //! [`SessionLayer::fingerprint_policy`](crate::SessionLayer::fingerprint_policy).
+
+    pub use session_core::fingerprint::*;
+}
 pub mod revocation {
     //! Revocable cookie-mode sessions (`#[session(revocable)]`): the
     //! [`Revocations`] handle the layer checks, the [`RevocationFeed`]
@@ -457,6 +476,11 @@ pub use session_core::{
     KeyId, Keyring, KeyringError, OpenError, Opened, PREVIOUS_SECRETS_VAR, Registry, RegistryError,
     SECRET_VAR, SameSite, SealError, SecretError, SessionPayload, SessionSecret, SessionSpec,
     SpecError, Storage, StoreError, Tier, UserKey, peek_key_id,
+};
+// Verify-only services: the public keys that open `#[session(asymmetric)]`
+// values (wire format 3) and cannot make any.
+pub use session_core::{
+    PUBLIC_KEYS_VAR, PublicKey, PublicKeyError, VerifyingKeyring, VerifyingKeyringError,
 };
 pub use session_derive::{SessionPayload, registry};
 

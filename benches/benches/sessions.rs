@@ -15,18 +15,19 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
-    BenchSession, BenchSessions, EncryptedBenchSession, Floor, encrypted_payload, jar_key, keyring,
-    payload, postgres_store, private_core_open, private_core_seal, private_jar_open,
-    private_jar_seal, redis_cluster_store, redis_store, sent_back_cookie, sqlite_store,
-    stored_router,
+    BROWSER_HEADERS, BenchSession, BenchSessions, EncryptedBenchSession, FingerprintBenchSession,
+    Floor, encrypted_payload, jar_key, keyring, payload, postgres_store, private_core_open,
+    private_core_seal, private_jar_open, private_jar_seal, redis_cluster_store, redis_store,
+    sent_back_cookie, sqlite_store, stored_router,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header::{COOKIE, HeaderMap, HeaderValue};
 use http::{Request, StatusCode};
+use session_seal::fingerprint::ClientSignals;
 use session_seal::store::{
     MemoryStore as StoreMemory, Record, SaveOutcome, SessionId, SessionStore, StoreKey,
 };
-use session_seal::{SessionLayer, TypedSession};
+use session_seal::{SessionLayer, SessionPayload, TypedSession};
 use tower_service::Service;
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
 
@@ -123,6 +124,81 @@ fn primitives(c: &mut Criterion) {
 }
 
 /// One GET through `router` with `cookie`, on a current-thread runtime.
+/// A read of the same payload as a plain signed type and as one bound to
+/// the browser (`fingerprint`), both requests carrying a browser's
+/// `User-Agent` and `Accept-Language`: the difference is what the
+/// fingerprint check costs a request. And the check alone.
+fn fingerprint(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let keyring = keyring();
+    let signals = ClientSignals {
+        user_agent: BROWSER_HEADERS[0].1.as_bytes(),
+        accept_language: BROWSER_HEADERS[1].1.as_bytes(),
+    };
+    let spec = &<FingerprintBenchSession as SessionPayload>::SPEC;
+    let bound = keyring.fingerprint(spec, &signals);
+    let plain_cookie = format!("sid={}", keyring.seal(&payload()).unwrap());
+    let now = keyring
+        .open::<BenchSession>(&plain_cookie[4..])
+        .unwrap()
+        .issued_at;
+    let bound_value = keyring
+        .reseal_bound_at(&FingerprintBenchSession(payload()), Some(&bound), now, now)
+        .unwrap();
+    let bound_cookie = format!("fsid={bound_value}");
+    let router = Router::new()
+        .route(
+            "/plain",
+            get(|s: TypedSession<BenchSession>| async move {
+                black_box(s.get().map(|p| p.user_id));
+                StatusCode::OK
+            }),
+        )
+        .route(
+            "/bound",
+            get(|s: TypedSession<FingerprintBenchSession>| async move {
+                match s.get() {
+                    Some(p) => {
+                        black_box(p.0.user_id);
+                        StatusCode::OK
+                    }
+                    None => StatusCode::UNAUTHORIZED,
+                }
+            }),
+        )
+        .layer(SessionLayer::<BenchSessions>::new(keyring.clone()))
+        .with_state(());
+    let request = |path: &'static str, cookie: &str| {
+        let mut request = Request::get(path).header(COOKIE, cookie);
+        for (name, value) in BROWSER_HEADERS {
+            request = request.header(name, value);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+    let status = |path, cookie: &str| {
+        rt.block_on(router.clone().call(request(path, cookie)))
+            .unwrap()
+            .status()
+    };
+    assert_eq!(status("/bound", &bound_cookie), StatusCode::OK);
+    assert_eq!(status("/plain", &plain_cookie), StatusCode::OK);
+
+    let mut group = c.benchmark_group("fingerprint");
+    group.bench_function("check", |b| {
+        b.iter(|| keyring.fingerprint_matches(spec, black_box(&bound), black_box(&signals)))
+    });
+    group.bench_function("read-plain", |b| {
+        b.iter(|| status("/plain", black_box(&plain_cookie)))
+    });
+    group.bench_function("read-bound", |b| {
+        b.iter(|| status("/bound", black_box(&bound_cookie)))
+    });
+    group.finish();
+}
+
 fn call(rt: &tokio::runtime::Runtime, router: &Router, cookie: Option<&str>) -> StatusCode {
     let mut request = Request::get("/");
     if let Some(cookie) = cookie {
@@ -477,5 +553,11 @@ fn payload_for_login() -> BenchSession {
     payload()
 }
 
-criterion_group!(benches, primitives, read_per_request, store_load);
+criterion_group!(
+    benches,
+    primitives,
+    read_per_request,
+    store_load,
+    fingerprint
+);
 criterion_main!(benches);

@@ -80,10 +80,35 @@ impl session_seal::SessionPayload for RevocableBenchSession {
     }
 }
 
+/// The benchmark payload as a signed type bound to the browser that
+/// logged in (`fingerprint`): the same JSON after a 16-byte fingerprint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FingerprintBenchSession(pub BenchSession);
+
+impl session_seal::SessionPayload for FingerprintBenchSession {
+    const SPEC: session_seal::SessionSpec =
+        session_seal::SessionSpec::builder("FingerprintBenchSession", "fsid", "bench_fp")
+            .max_age_secs(86_400)
+            .fingerprint()
+            .build();
+}
+
+/// The `User-Agent` and `Accept-Language` of the fingerprint benchmarks: a
+/// desktop browser's.
+pub const BROWSER_HEADERS: [(&str, &str); 2] = [
+    (
+        "user-agent",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36",
+    ),
+    ("accept-language", "en-GB,en;q=0.9,de;q=0.8"),
+];
+
 session_seal::registry! {
     /// The session types of the benchmarks.
     pub struct BenchSessions {
-        BenchSession, StoredBenchSession, EncryptedBenchSession, RevocableBenchSession
+        BenchSession, StoredBenchSession, EncryptedBenchSession, RevocableBenchSession,
+        FingerprintBenchSession
     }
 }
 

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use session_seal::{Keyring, OpenError, SessionSecret};
 use session_seal_fuzz::{
-    EncryptedSession, FuzzEncV1, FuzzSession, FuzzV1, KEYRING, NOW, OtherSession, PREVIOUS,
-    SignedTwin,
+    AsymmetricSession, AsymmetricSignedTwin, EncryptedSession, FuzzEncV1, FuzzSession, FuzzV1,
+    KEYRING, NOW, OtherSession, PREVIOUS, PUBLIC_KEYS, SignedTwin,
 };
 
 fn main() -> std::io::Result<()> {
@@ -118,6 +118,47 @@ fn main() -> std::io::Result<()> {
             "enc_signed_twin" => {
                 assert_eq!(opened.err(), Some(OpenError::Malformed));
                 assert!(KEYRING.open_at::<SignedTwin>(&value, NOW).is_ok());
+            }
+            _ => assert!(matches!(opened, Err(OpenError::Expired { .. }))),
+        }
+        std::fs::write(dir.join(name), value)?;
+    }
+    // Format 3: the asymmetric type, opened by the public keys.
+    let asymmetric = AsymmetricSession {
+        user_id: 42,
+        name: "Zoë \"admin\"".into(),
+        roles: vec!["admin".into(), "billing".into()],
+        tenant: Some("acme".into()),
+        admin: true,
+    };
+    let twin = AsymmetricSignedTwin {
+        user_id: 42,
+        name: "Zoë \"admin\"".into(),
+        roles: vec!["admin".into()],
+        tenant: None,
+        admin: false,
+    };
+    let seeds = [
+        ("asym_primary", KEYRING.seal_at(&asymmetric, NOW - 100)),
+        (
+            "asym_previous_key",
+            previous.seal_at(&asymmetric, NOW - 100),
+        ),
+        ("asym_signed_twin", KEYRING.seal_at(&twin, NOW - 100)),
+        (
+            "asym_expired",
+            KEYRING.seal_at(&asymmetric, NOW - 2 * 86_400),
+        ),
+    ];
+    for (name, value) in seeds {
+        let value = value.expect("seals");
+        let opened = PUBLIC_KEYS.open_at::<AsymmetricSession>(&value, NOW);
+        match name {
+            "asym_primary" => assert!(opened.is_ok_and(|o| !o.needs_reissue())),
+            "asym_previous_key" => assert!(opened.is_ok_and(|o| o.previous_key)),
+            "asym_signed_twin" => {
+                assert_eq!(opened.err(), Some(OpenError::Malformed));
+                assert!(KEYRING.open_at::<AsymmetricSignedTwin>(&value, NOW).is_ok());
             }
             _ => assert!(matches!(opened, Err(OpenError::Expired { .. }))),
         }

@@ -7,13 +7,21 @@
 //! accepted one must be canonical (its parts re-encode to the same text),
 //! re-seal to a value that opens alike, and never open as the signed type of
 //! the same binding.
+//!
+//! And as an asymmetric type (format 3, Ed25519), through the keyring and
+//! through the public keys alone, which must agree: Ed25519 signatures are
+//! deterministic and `verify_strict` refuses a non-canonical one, so an
+//! accepted value is exactly what sealing its payload again produces.
 #![no_main]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use session_seal::{OpenError, SessionPayload};
-use session_seal_fuzz::{EncryptedSession, FuzzSession, KEYRING, NOW, OtherSession, SignedTwin};
+use session_seal_fuzz::{
+    AsymmetricSession, AsymmetricSignedTwin, EncryptedSession, FuzzSession, KEYRING, NOW,
+    OtherSession, PUBLIC_KEYS, SignedTwin,
+};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
@@ -56,7 +64,45 @@ fuzz_target!(|data: &[u8]| {
         assert!(KEYRING.open_at::<FuzzSession>(text, NOW).is_err());
     }
     open_encrypted(text);
+    open_asymmetric(text);
 });
+
+/// The format-3 checks of the target.
+fn open_asymmetric(text: &str) {
+    let opened = KEYRING.open_at::<AsymmetricSession>(text, NOW);
+    // The public keys alone reach the same verdict.
+    assert_eq!(
+        PUBLIC_KEYS.open_at::<AsymmetricSession>(text, NOW),
+        opened,
+        "keyring and public keys disagree"
+    );
+    match opened {
+        Ok(opened) => {
+            let resealed = KEYRING
+                .reseal_at(&opened.payload, opened.started_at, opened.issued_at)
+                .expect("a payload that opened seals again");
+            if !opened.previous_key {
+                // No malleability: the only accepted spelling is ours.
+                assert_eq!(resealed, text, "a non-canonical value was accepted");
+            }
+            let reopened = PUBLIC_KEYS
+                .open_at::<AsymmetricSession>(&resealed, NOW)
+                .expect("a re-sealed value opens");
+            assert_eq!(reopened.payload, opened.payload);
+            assert!(!reopened.previous_key);
+            assert!(reopened.expires_at <= opened.started_at + 7 * 86_400);
+            assert_eq!(
+                KEYRING.open_at::<AsymmetricSignedTwin>(text, NOW).err(),
+                Some(OpenError::Malformed)
+            );
+        }
+        Err(OpenError::TooLarge { size, limit }) => {
+            assert_eq!(size, text.len());
+            assert!(size > limit);
+        }
+        Err(_) => {}
+    }
+}
 
 /// The format-2 checks of the target.
 fn open_encrypted(text: &str) {

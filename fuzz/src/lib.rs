@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
-use session_seal::{Keyring, SessionPayload, SessionSecret};
+use session_seal::{Keyring, SessionPayload, SessionSecret, VerifyingKeyring};
 
 /// The fixed "now" of every fuzz run (unix seconds).
 pub const NOW: u64 = 1_750_000_000;
@@ -113,6 +113,36 @@ pub struct SignedTwin {
     pub tenant: Option<String>,
     pub admin: bool,
 }
+
+/// The asymmetric session type the `open` target also opens (wire format 3,
+/// Ed25519): version 2 and both clocks, like `FuzzSession`.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(cookie = "fuzz_asym", namespace = "fuzz", version = 2, max_age = "1d")]
+#[session(absolute_max_age = "7d", asymmetric)]
+pub struct AsymmetricSession {
+    pub user_id: u64,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub tenant: Option<String>,
+    pub admin: bool,
+}
+
+/// `AsymmetricSession`'s binding and shape, signed with HMAC: no value
+/// opens as both.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(cookie = "fuzz_asym", namespace = "fuzz", version = 2, max_age = "1d")]
+#[session(absolute_max_age = "7d")]
+pub struct AsymmetricSignedTwin {
+    pub user_id: u64,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub tenant: Option<String>,
+    pub admin: bool,
+}
+
+/// The public keys of [`KEYRING`]'s secrets: what a verify-only service
+/// holds.
+pub static PUBLIC_KEYS: LazyLock<VerifyingKeyring> = LazyLock::new(|| KEYRING.verifying_keyring());
 
 /// The `store_scan` target's input format, shared with `make_seeds`.
 ///

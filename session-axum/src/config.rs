@@ -10,6 +10,7 @@ use session_core::unix_now;
 use session_core::{Keyring, SessionSpec};
 
 use crate::client::ProxyHeader;
+use crate::fingerprint::FingerprintSettings;
 use crate::policy::SecurePolicy;
 
 /// A clock in unix seconds; replaceable for tests.
@@ -41,6 +42,8 @@ pub(crate) struct LayerConfig {
     pub(crate) trusted_proxies: Vec<IpAddr>,
     /// Which forwarding header trusted proxies write.
     pub(crate) proxy_header: ProxyHeader,
+    /// What a client fingerprint mismatch does, and whom it tells.
+    pub(crate) fingerprint: FingerprintSettings,
 }
 
 impl LayerConfig {

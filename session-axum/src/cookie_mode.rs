@@ -13,6 +13,7 @@ use crate::config::LayerConfig;
 use crate::cookie;
 use crate::current::Current;
 use crate::error::SessionError;
+use crate::fingerprint::signals_of;
 use crate::rejection::SessionRejection;
 use crate::request::{Opened as Found, Pending, RequestSessions, StaticSpec, found_none};
 use crate::status::SessionStatus;
@@ -88,12 +89,17 @@ fn scan<T: SessionPayload + 'static>(
                 if spec.is_revocable() {
                     check_revocation(config, &opened)?;
                 }
+                if spec.binds_fingerprint() {
+                    check_fingerprint(config, headers, &opened)?;
+                }
                 Ok(opened)
             });
         match opened {
             Ok(opened) => {
-                let reissued = if opened.needs_reissue() {
-                    reissue(config, &opened, now).map(|value| Pending::Set {
+                // A verify-only keyring (public keys) cannot seal: the
+                // value is served as it is until it expires.
+                let reissued = if opened.needs_reissue() && !config.keyring.is_verify_only() {
+                    reissue(config, headers, &opened, now).map(|value| Pending::Set {
                         value,
                         expires_at: spec.expiry(opened.started_at.min(now), now),
                     })
@@ -114,7 +120,7 @@ fn scan<T: SessionPayload + 'static>(
             Err(CheckError::Reject(rejection)) => return Err(rejection),
         }
     }
-    let (found, pending) = found_none(spec, first_error);
+    let (found, pending) = found_none(first_error);
     current.status = found.status;
     Ok((found, pending))
 }
@@ -136,6 +142,7 @@ fn check_revocation<T: SessionPayload>(
     let revocations = config.revocations.as_ref().ok_or(CheckError::Reject(
         SessionRejection::MissingRevocations { type_name },
     ))?;
+    crate::observability::revocation_feed_silent(revocations);
     let user = opened.payload.session_user();
     match revocations.check(T::SPEC.namespace(), user.as_deref(), opened.started_at) {
         Ok(()) => Ok(()),
@@ -144,6 +151,29 @@ fn check_revocation<T: SessionPayload>(
             type_name,
         })),
     }
+}
+
+/// A value that carries a client fingerprint must have been sealed for
+/// this request's browser; a mismatch is reported and, under the enforcing
+/// policy, makes the cookie unusable.
+fn check_fingerprint<T: SessionPayload>(
+    config: &LayerConfig,
+    headers: &HeaderMap,
+    opened: &Opened<T>,
+) -> Result<(), CheckError> {
+    let Some(recorded) = &opened.fingerprint else {
+        return Ok(());
+    };
+    if config
+        .keyring
+        .fingerprint_matches(&T::SPEC, recorded, &signals_of(headers))
+        || !config
+            .fingerprint
+            .mismatch(&T::SPEC, opened.payload.session_user())
+    {
+        return Ok(());
+    }
+    Err(CheckError::Open(OpenError::FingerprintMismatch))
 }
 
 /// Seals `value` for the session that started at `started`, records the
@@ -156,7 +186,12 @@ pub(crate) fn seal<T: SessionPayload + 'static>(
     started: u64,
 ) -> Result<(), (T, SessionError)> {
     let now = sessions.config.now();
-    match sessions.config.keyring.reseal_at(&value, started, now) {
+    let fingerprint = sessions.fingerprint_for(T::SPEC_REF);
+    match sessions
+        .config
+        .keyring
+        .reseal_bound_at(&value, fingerprint.as_ref(), started, now)
+    {
         Ok(sealed) => {
             let started = started.min(now);
             let expires_at = T::SPEC.expiry(started, now);
@@ -234,15 +269,24 @@ pub(crate) async fn revoke_user<T: SessionPayload + 'static>(
 /// Seals an opened payload again under the primary key and current schema
 /// with a fresh lifetime (rotation, migration, sliding renewal), keeping its
 /// start so the absolute lifetime is not extended.
+///
+/// A value that carries a client fingerprint (which matched this request)
+/// gets it afresh, under the primary secret.
 fn reissue<T: SessionPayload + 'static>(
     config: &LayerConfig,
+    headers: &HeaderMap,
     opened: &Opened<T>,
     now: u64,
 ) -> Option<String> {
-    match config
-        .keyring
-        .reseal_at(&opened.payload, opened.started_at, now)
-    {
+    let fingerprint = opened
+        .fingerprint
+        .map(|_| config.keyring.fingerprint(&T::SPEC, &signals_of(headers)));
+    match config.keyring.reseal_bound_at(
+        &opened.payload,
+        fingerprint.as_ref(),
+        opened.started_at,
+        now,
+    ) {
         Ok(sealed) => {
             tracing::debug!(
                 target: TRACING_TARGET,

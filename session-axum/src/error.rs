@@ -55,15 +55,23 @@ pub enum SessionError {
         /// The session type.
         type_name: &'static str,
     },
+    /// A form's CSRF token did not check out
+    /// ([`CsrfToken::verify`](crate::CsrfToken::verify)), so a handler can
+    /// use `?` on it beside session changes. Answered as the
+    /// [`CsrfRejection`](crate::CsrfRejection) itself (403).
+    #[error(transparent)]
+    Csrf(#[from] crate::CsrfRejection),
 }
 
 impl SessionError {
     /// The HTTP status of the response: 503 when the store is down, 409 on a
     /// lost update, 401 for a session revoked meanwhile or one that reached
-    /// its absolute lifetime during the request, else 500 (the payload is
+    /// its absolute lifetime during the request, the rejection's own for a
+    /// failed CSRF check (403), else 500 (the payload is
     /// the server's own data).
     pub fn status(&self) -> StatusCode {
         match self {
+            SessionError::Csrf(rejection) => rejection.status(),
             SessionError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
             SessionError::Conflict { .. } => StatusCode::CONFLICT,
             SessionError::Revoked { .. } | SessionError::Seal(SealError::Expired { .. }) => {
@@ -78,6 +86,7 @@ impl SessionError {
     /// The response body: short, without the payload.
     pub fn body_text(&self) -> String {
         match self {
+            SessionError::Csrf(_) => "CSRF token missing or invalid".to_owned(),
             SessionError::Store(_) => STORE_UNAVAILABLE_BODY.to_owned(),
             SessionError::Conflict { .. } => {
                 "the session was changed by another request, please retry".to_owned()
@@ -97,6 +106,9 @@ impl SessionError {
 
 impl IntoResponse for SessionError {
     fn into_response(self) -> Response {
+        if let SessionError::Csrf(rejection) = self {
+            return rejection.into_response();
+        }
         match &self {
             SessionError::Conflict { .. } | SessionError::Revoked { .. } => {
                 tracing::info!(target: TRACING_TARGET, error = %self, "session not saved");

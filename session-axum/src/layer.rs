@@ -22,6 +22,7 @@ use tower_service::Service;
 
 use crate::client::ProxyHeader;
 use crate::config::{Clock, LayerConfig};
+use crate::fingerprint::{FingerprintMismatch, FingerprintPolicy, FingerprintSettings};
 use crate::policy::SecurePolicy;
 use crate::request::{Emit, RequestSessions, RequestState, SharedSessions};
 use crate::store_mode;
@@ -143,6 +144,7 @@ impl<R: Registry> SessionLayer<R> {
                 session_metadata: true,
                 trusted_proxies: Vec::new(),
                 proxy_header: ProxyHeader::XForwardedFor,
+                fingerprint: FingerprintSettings::default(),
             }),
             registry: PhantomData,
         })
@@ -292,6 +294,53 @@ impl<R> SessionLayer<R> {
         self.map_config(|config| config.session_metadata = on)
     }
 
+    /// What happens to a session of a `#[session(fingerprint)]` type that a
+    /// browser other than the one that logged in presents (its
+    /// `User-Agent` or `Accept-Language` differ from the login's): by
+    /// default ([`FingerprintPolicy::Enforce`]) it reads as absent, with
+    /// status `Invalid(OpenError::FingerprintMismatch)`, its cookie is
+    /// removed and, in store mode, its row deleted;
+    /// [`FingerprintPolicy::Report`] only reports. Every mismatch is a
+    /// `tracing` warning (type and namespace, never the user or a header
+    /// value) and goes to [`on_fingerprint_mismatch`](Self::on_fingerprint_mismatch).
+    /// See `session_core::fingerprint` for what the check stops and what it
+    /// does not.
+    #[must_use = "the layer with this setting is returned, not changed in place"]
+    pub fn fingerprint_policy(self, policy: FingerprintPolicy) -> Self {
+        self.map_config(|config| config.fingerprint.policy = policy)
+    }
+
+    /// Calls `hook` on every client fingerprint mismatch (see
+    /// [`fingerprint_policy`](Self::fingerprint_policy)), with the session's
+    /// type and user, so the app can alert the user or its security team.
+    /// It runs inside the request: keep it quick (hand slow work to a
+    /// task).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use session_axum::{FingerprintMismatch, SessionLayer};
+    /// # use session_core::{Keyring, SessionSecret};
+    /// # struct App;
+    /// # impl session_core::Registry for App {
+    /// #     const SPECS: &'static [session_core::SessionSpec] = &[];
+    /// #     fn contains(_: std::any::TypeId) -> bool { false }
+    /// # }
+    /// let alerts: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+    /// let seen = Arc::clone(&alerts);
+    /// let layer = SessionLayer::<App>::new(Keyring::new(SessionSecret::generate()))
+    ///     .on_fingerprint_mismatch(move |event: &FingerprintMismatch| {
+    ///         seen.lock().unwrap().push(event.user.clone());
+    ///     });
+    /// # drop(layer);
+    /// ```
+    #[must_use = "the layer with this setting is returned, not changed in place"]
+    pub fn on_fingerprint_mismatch<F>(self, hook: F) -> Self
+    where
+        F: Fn(&FingerprintMismatch) + Send + Sync + 'static,
+    {
+        self.map_config(|config| config.fingerprint.hook = Some(Arc::new(hook)))
+    }
+
     /// The reverse proxies (load balancers) in front of the app whose
     /// forwarding header is believed, for the client address a store-mode
     /// login records (see [`session_metadata`](Self::session_metadata)).
@@ -416,6 +465,7 @@ impl<R> fmt::Debug for SessionLayer<R> {
             .field("save_on_server_error", &self.config.save_on_server_error)
             .field("session_metadata", &self.config.session_metadata)
             .field("trusted_proxies", &self.config.trusted_proxies.len())
+            .field("fingerprint", &self.config.fingerprint)
             .finish_non_exhaustive()
     }
 }

@@ -32,8 +32,10 @@ mod cross_origin;
 mod csrf;
 mod current;
 mod error;
+mod fingerprint;
 mod flash;
 mod layer;
+pub mod observability;
 mod policy;
 mod rejection;
 mod request;
@@ -48,6 +50,7 @@ pub use cross_origin::{
 };
 pub use csrf::{CSRF_HEADER, CsrfRejection, CsrfToken, VerifiedCsrf};
 pub use error::SessionError;
+pub use fingerprint::{FingerprintMismatch, FingerprintPolicy};
 pub use flash::Flash;
 pub use layer::{SessionLayer, SessionService};
 

@@ -117,6 +117,23 @@ impl SessionRejection {
         }
     }
 
+    /// A short stable label for logs and metrics: `unauthorized`,
+    /// `store_unavailable`, `revocations_stale`, or the wiring mistake
+    /// (`missing_layer`, `unregistered`, `missing_store`,
+    /// `missing_revocations`, `not_flash`).
+    pub fn label(&self) -> &'static str {
+        match self {
+            SessionRejection::MissingLayer { .. } => "missing_layer",
+            SessionRejection::Unregistered { .. } => "unregistered",
+            SessionRejection::MissingStore { .. } => "missing_store",
+            SessionRejection::MissingRevocations { .. } => "missing_revocations",
+            SessionRejection::NotFlash { .. } => "not_flash",
+            SessionRejection::StoreUnavailable { .. } => "store_unavailable",
+            SessionRejection::RevocationsStale { .. } => "revocations_stale",
+            SessionRejection::Unauthorized { .. } => "unauthorized",
+        }
+    }
+
     /// The response body. Wiring mistakes name the fix (they reach only the
     /// developer's own requests); a 401 says nothing about why.
     pub fn body_text(&self) -> String {
@@ -131,6 +148,7 @@ impl SessionRejection {
 
 impl IntoResponse for SessionRejection {
     fn into_response(self) -> Response {
+        crate::observability::rejected(self.label());
         match &self {
             SessionRejection::Unauthorized { .. } => {
                 tracing::debug!(target: TRACING_TARGET, reason = %self, "rejecting request");

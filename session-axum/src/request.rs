@@ -10,6 +10,10 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use http::HeaderValue;
 use http::header::{HeaderMap, SET_COOKIE};
 use session_core::store::{IdCookie, SessionMeta, StoreState};
+
+use session_core::fingerprint::Fingerprint;
+
+use crate::fingerprint::RequestSignals;
 use session_core::{OpenError, SessionPayload, SessionSpec};
 
 use crate::TRACING_TARGET;
@@ -177,6 +181,9 @@ pub(crate) struct RequestSessions {
     /// The request's client, read when a store-mode type is first
     /// extracted: what a login records.
     client: OnceLock<RequestClient>,
+    /// The headers a client fingerprint reads, kept when a type that binds
+    /// one is first extracted: what its login records or its check reads.
+    signals: OnceLock<RequestSignals>,
 }
 
 impl RequestSessions {
@@ -187,6 +194,7 @@ impl RequestSessions {
             ended_everywhere: AtomicBool::new(false),
             slots: Mutex::new(Slots::default()),
             client: OnceLock::new(),
+            signals: OnceLock::new(),
         }
     }
 
@@ -204,6 +212,29 @@ impl RequestSessions {
             .get()
             .map(RequestClient::meta)
             .unwrap_or_default()
+    }
+
+    /// Keeps the request's fingerprint headers (once per request), for a
+    /// type that binds a fingerprint.
+    pub(crate) fn note_signals(&self, headers: &HeaderMap) -> &RequestSignals {
+        self.signals.get_or_init(|| RequestSignals::read(headers))
+    }
+
+    /// What a store-mode row of `spec` created in this request records: the
+    /// client's metadata (see [`request_meta`](Self::request_meta)) and, for a
+    /// type that binds one, its fingerprint.
+    pub(crate) fn request_meta_for(&self, spec: &SessionSpec) -> SessionMeta {
+        self.request_meta()
+            .with_fingerprint(self.fingerprint_for(spec))
+    }
+
+    /// The fingerprint of this request's browser for `spec`, if its type
+    /// binds one: what a login records.
+    pub(crate) fn fingerprint_for(&self, spec: &SessionSpec) -> Option<Fingerprint> {
+        spec.binds_fingerprint().then(|| {
+            let signals = self.signals.get_or_init(RequestSignals::default);
+            self.config.keyring.fingerprint(spec, &signals.signals())
+        })
     }
 
     /// Whether any session type was extracted in this request.
@@ -234,6 +265,7 @@ impl RequestSessions {
         opened: Opened,
         pending: Option<Pending>,
     ) {
+        crate::observability::opened(spec, &opened.status);
         self.with_slot(type_id, spec, |slot| slot.record_opened(opened, pending));
     }
 
@@ -307,7 +339,7 @@ impl RequestSessions {
         spec: &'static SessionSpec,
         first_error: Option<OpenError>,
     ) -> SessionStatus {
-        let (found, pending) = found_none(spec, first_error);
+        let (found, pending) = found_none(first_error);
         self.opened(type_id, spec, found, pending);
         found.status
     }
@@ -369,13 +401,13 @@ fn write_slots(
             continue;
         }
         let secure = config.secure(slot.spec);
-        let line = match &slot.pending {
+        let (line, action) = match &slot.pending {
             None => continue,
             Some(Pending::Set { value, expires_at }) => {
                 let max_age = expires_at.saturating_sub(config.now());
-                cookie::set_cookie(slot.spec, value, max_age, secure)
+                (cookie::set_cookie(slot.spec, value, max_age, secure), "set")
             }
-            Some(Pending::Remove) => cookie::removal_cookie(slot.spec, secure),
+            Some(Pending::Remove) => (cookie::removal_cookie(slot.spec, secure), "removed"),
         };
         // Our own output (token name, base64url value, validated
         // attributes) is always a valid header value; if that ever
@@ -383,6 +415,7 @@ fn write_slots(
         match HeaderValue::try_from(line) {
             Ok(value) => {
                 headers.append(SET_COOKIE, value);
+                crate::observability::cookie_written(slot.spec, action);
                 written += 1;
             }
             Err(_) => tracing::error!(
@@ -395,17 +428,12 @@ fn write_slots(
     Some(written)
 }
 
-/// What to record when no cookie of `spec`'s type opened: absent if none
-/// was sent, else rejected (logged, cleared) for the first one's reason.
-pub(crate) fn found_none(
-    spec: &SessionSpec,
-    first_error: Option<OpenError>,
-) -> (Opened, Option<Pending>) {
+/// What to record when no cookie of a type opened: absent if none was
+/// sent, else rejected (cleared; reported when recorded) for the first
+/// one's reason.
+pub(crate) fn found_none(first_error: Option<OpenError>) -> (Opened, Option<Pending>) {
     let (status, pending) = match first_error {
-        Some(error) => {
-            log_invalid(spec.cookie(), &error);
-            (SessionStatus::Invalid(error), Some(Pending::Remove))
-        }
+        Some(error) => (SessionStatus::Invalid(error), Some(Pending::Remove)),
         None => (SessionStatus::Absent, None),
     };
     let found = Opened {
@@ -413,22 +441,4 @@ pub(crate) fn found_none(
         candidate: None,
     };
     (found, pending)
-}
-
-/// Logs why a cookie was unusable: its name and the reason, never its value.
-fn log_invalid(cookie: &str, error: &OpenError) {
-    match error {
-        OpenError::Expired { .. } => tracing::debug!(
-            target: TRACING_TARGET,
-            cookie,
-            reason = error.label(),
-            "session cookie treated as absent"
-        ),
-        _ => tracing::info!(
-            target: TRACING_TARGET,
-            cookie,
-            reason = error.label(),
-            "session cookie treated as absent"
-        ),
-    }
 }

@@ -370,6 +370,10 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
                 registry: sessions.config.registry_name,
             });
         }
+        if T::SPEC.binds_fingerprint() {
+            // What a login in this request binds the session to.
+            sessions.note_signals(headers);
+        }
         let current = if T::SPEC.is_stored() {
             // What a login in this request records (read once per request).
             sessions.note_client(headers, extensions);

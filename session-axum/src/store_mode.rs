@@ -13,13 +13,14 @@
 
 use std::any::TypeId;
 use std::sync::Arc;
+use std::time::Instant;
 
 use http::HeaderMap;
 use session_core::store::{
     self, FlushAccess, FlushError, IdCookie, Loaded, SessionStore, SessionStoreExt as _, StoreKey,
     StoreState, UserSession,
 };
-use session_core::{Keyring, SealError, SessionPayload, SessionSpec};
+use session_core::{Keyring, OpenError, SealError, SessionPayload, SessionSpec};
 
 use crate::TRACING_TARGET;
 use crate::cookie;
@@ -60,12 +61,37 @@ pub(crate) async fn load_from<T: SessionPayload + 'static>(
 
     let now = sessions.config.now();
     let candidates = cookie::candidates(headers, spec.cookie());
-    let loaded = store::load::<T>(&*store, &sessions.config.keyring, candidates, now)
-        .await
-        .map_err(|source| SessionRejection::StoreUnavailable {
-            type_name: spec.type_name(),
-            source,
-        })?;
+    let began = Instant::now();
+    let loaded = store::load::<T>(&*store, &sessions.config.keyring, candidates, now).await;
+    crate::observability::store_call(spec, "load", began.elapsed(), loaded.is_ok());
+    let loaded = loaded.map_err(|source| SessionRejection::StoreUnavailable {
+        type_name: spec.type_name(),
+        source,
+    })?;
+    let loaded = match loaded {
+        Loaded::Found {
+            state,
+            value,
+            reissue,
+        } if spec.binds_fingerprint()
+            && state.fingerprint_differs(
+                &sessions.config.keyring,
+                spec,
+                &sessions.note_signals(headers).signals(),
+            ) =>
+        {
+            if ended_for_fingerprint(&*store, sessions, &state, &value).await {
+                Loaded::Missing(Some(OpenError::FingerprintMismatch))
+            } else {
+                Loaded::Found {
+                    state,
+                    value,
+                    reissue,
+                }
+            }
+        }
+        loaded => loaded,
+    };
     match loaded {
         Loaded::Found {
             state,
@@ -88,6 +114,37 @@ pub(crate) async fn load_from<T: SessionPayload + 'static>(
         }
     }
     Ok(current)
+}
+
+/// A session whose fingerprint differs: reported, and under
+/// [`FingerprintPolicy::Enforce`](crate::FingerprintPolicy::Enforce) its
+/// row deleted now (not at the flush, which a failing handler may skip).
+/// Returns whether the session ended (the request then reads as carrying
+/// an invalid session).
+async fn ended_for_fingerprint<T: SessionPayload>(
+    store: &dyn SessionStore,
+    sessions: &RequestSessions,
+    state: &StoreState,
+    value: &T,
+) -> bool {
+    let spec = &T::SPEC;
+    let user = value.session_user();
+    if !sessions.config.fingerprint.mismatch(spec, user) {
+        return false;
+    }
+    if let Some(key) = state.key()
+        && let Err(error) = store.delete(&key).await
+    {
+        // The row stays until it expires or the next mismatch; this
+        // request still reads as without a session.
+        tracing::warn!(
+            target: TRACING_TARGET,
+            session_type = spec.type_name(),
+            %error,
+            "could not delete a session whose fingerprint differs"
+        );
+    }
+    true
 }
 
 /// Takes a row's payload and times (a stored session is issued when it
@@ -138,7 +195,7 @@ fn change<T: SessionPayload + 'static>(
     let keyring = &sessions.config.keyring;
     let times = sessions.with_stored(TypeId::of::<T>(), T::SPEC_REF, |state, cookie| {
         if starts || state.record().is_none() {
-            state.set_request_meta(sessions.request_meta());
+            state.set_request_meta(sessions.request_meta_for(T::SPEC_REF));
         }
         let sealed = apply(state, keyring, &value, now)?;
         *cookie = Some(Pending::from(sealed));
@@ -358,7 +415,10 @@ pub(crate) async fn flush(
         spec,
     };
     let now = sessions.config.now();
-    match store::flush(&*store, spec, &access, now).await {
+    let began = Instant::now();
+    let flushed = store::flush(&*store, spec, &access, now).await;
+    crate::observability::store_call(spec, "flush", began.elapsed(), flushed.is_ok());
+    match flushed {
         Ok(()) => {
             access.written();
             Ok(())

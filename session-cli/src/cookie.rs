@@ -5,7 +5,7 @@ use std::io::{Read as _, Write};
 
 use session_core::unix_now;
 use session_core::{Inspection, WireFormat, inspect};
-use session_core::{KeyId, Keyring, SessionSpec};
+use session_core::{KeyId, Keyring, SessionSecret, SessionSpec};
 
 use crate::Failure;
 use crate::escape::escape_non_printing;
@@ -51,10 +51,14 @@ fn key_note(kid: KeyId, secrets: Option<&Secrets>) -> &'static str {
     let Some(secrets) = secrets else {
         return "";
     };
-    let id_of = |secret| Keyring::new(secret).primary_key_id();
-    if id_of(secrets.primary.clone()) == kid {
+    // A format 3 value carries its public key's id, any other the secret's.
+    let id_of = |secret: SessionSecret| {
+        let keyring = Keyring::new(secret);
+        keyring.primary_key_id() == kid || keyring.public_key().key_id() == kid
+    };
+    if id_of(secrets.primary.clone()) {
         " (the primary secret)"
-    } else if secrets.previous.iter().any(|s| id_of(s.clone()) == kid) {
+    } else if secrets.previous.iter().any(|s| id_of(s.clone())) {
         " (a previous secret)"
     } else {
         " (no configured secret)"
@@ -115,7 +119,7 @@ pub fn run_inspect(
     let now = unix_now();
     write_fields(out, &seen, secrets.as_ref(), now).map_err(write_failed)?;
     match (&seen.format, &seen.payload) {
-        (WireFormat::Signed, Some(payload)) => {
+        (WireFormat::Signed | WireFormat::Asymmetric, Some(payload)) => {
             writeln!(
                 out,
                 "payload  UNVERIFIED (anyone can write this; `session-seal verify` checks it):"
@@ -158,8 +162,8 @@ pub fn run_verify(
     let value = read_value(argument)?;
     // The header says which format to open it as (a value of the other
     // format would be `Malformed` for the type anyway).
-    let encrypted = inspect(&value).is_ok_and(|seen| seen.format == WireFormat::Encrypted);
-    let spec = spec_for(binding, encrypted)?;
+    let format = inspect(&value).map_or(WireFormat::Signed, |seen| seen.format);
+    let spec = spec_for(binding, format)?;
     let mut keyring = Keyring::new(secrets.primary.clone());
     for previous in &secrets.previous {
         keyring = keyring.with_previous(previous.clone());
@@ -176,17 +180,17 @@ pub fn run_verify(
 }
 
 /// A spec for the binding the user named; names the rules they broke.
-fn spec_for(binding: &Binding<'_>, encrypted: bool) -> Result<SessionSpec, Failure> {
+fn spec_for(binding: &Binding<'_>, format: WireFormat) -> Result<SessionSpec, Failure> {
     // A spec holds `&'static str`s; the process ends right after.
     let cookie: &'static str = Box::leak(binding.cookie.to_owned().into_boxed_str());
     let namespace: &'static str = Box::leak(binding.namespace.to_owned().into_boxed_str());
     let builder = SessionSpec::builder("session-seal verify", cookie, namespace)
         .max_age_secs(LONGEST_MAX_AGE_SECS)
         .secure(true);
-    let builder = if encrypted {
-        builder.encrypted()
-    } else {
-        builder
+    let builder = match format {
+        WireFormat::Encrypted => builder.encrypted(),
+        WireFormat::Asymmetric => builder.asymmetric(),
+        _ => builder,
     };
     builder
         .try_build()

@@ -1,11 +1,13 @@
-//! `keygen`, `rotate` and `kid`: the secret-handling commands.
+//! `keygen`, `rotate`, `kid` and `pubkey`: the secret-handling commands.
 
 use std::io::Write;
 use std::path::Path;
 
 use rand::TryRngCore as _;
 use rand::rngs::OsRng;
-use session_core::{KeyId, Keyring, PREVIOUS_SECRETS_VAR, SECRET_VAR, SessionSecret};
+use session_core::{
+    KeyId, Keyring, PREVIOUS_SECRETS_VAR, PUBLIC_KEYS_VAR, PublicKey, SECRET_VAR, SessionSecret,
+};
 use zeroize::Zeroizing;
 
 use crate::Failure;
@@ -94,4 +96,41 @@ pub fn kid(out: &mut impl Write, sources: &Sources) -> Result<(), Failure> {
         writeln!(out, "previous  {}", key_id(secret)).map_err(write_failed)?;
     }
     Ok(())
+}
+
+/// The Ed25519 public key a keyring of just `secret` signs asymmetric
+/// values with.
+pub fn public_key(secret: &SessionSecret) -> PublicKey {
+    Keyring::new(secret.clone()).public_key()
+}
+
+/// Prints the public key of each configured secret, the primary first: one
+/// per line, or one `SESSION_SEAL_PUBLIC_KEYS=...` line with `env`.
+pub fn pubkey(
+    out: &mut impl Write,
+    sources: &Sources,
+    primary_only: bool,
+    env: bool,
+) -> Result<(), Failure> {
+    let secrets = sources.load()?;
+    let mut keys = vec![public_key(&secrets.primary)];
+    if !primary_only {
+        keys.extend(secrets.previous.iter().map(public_key));
+    }
+    let mut texts: Vec<String> = Vec::with_capacity(keys.len());
+    for key in keys {
+        let text = key.to_base64();
+        // A previous secret equal to the primary (or another) adds nothing.
+        if !texts.contains(&text) {
+            texts.push(text);
+        }
+    }
+    if env {
+        writeln!(out, "{PUBLIC_KEYS_VAR}={}", texts.join(",")).map_err(write_failed)
+    } else {
+        texts
+            .iter()
+            .try_for_each(|text| writeln!(out, "{text}"))
+            .map_err(write_failed)
+    }
 }

@@ -5,7 +5,10 @@
 //! session-seal rotate [--keep N] [--output F]
 //!                                     the two lines of a key rotation
 //! session-seal kid                    key ids of the configured secrets
-//! session-seal inspect VALUE|-        a cookie's header (and signed payload), unverified
+//! session-seal pubkey [--primary-only] [--env]
+//!                                     Ed25519 public keys of the configured secrets,
+//!                                     for SESSION_SEAL_PUBLIC_KEYS (asymmetric types)
+//! session-seal inspect VALUE|-        a cookie's header (and readable payload), unverified
 //! session-seal verify VALUE|- --cookie NAME --namespace NS
 //!                                     open it for real with the configured secrets
 //! session-seal revoke --namespace NS (--user U | --all)
@@ -16,7 +19,9 @@
 //!
 //! Secrets come from `SESSION_SEAL_SECRET` / `SESSION_SEAL_PREVIOUS_SECRETS`,
 //! or from files (`--secret-file`, `--previous-secrets-file`). Only `keygen`
-//! and `rotate` ever print a secret: printing one is their purpose.
+//! and `rotate` ever print a secret: printing one is their purpose. `pubkey`
+//! prints public keys, which open `#[session(asymmetric)]` values and cannot
+//! make any: what services that only verify such sessions are given.
 //!
 //! `revoke` needs no secret: it publishes a revocation (namespace, one user
 //! or every user, a unix time) to the feed the applications' `Revocations`
@@ -62,8 +67,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Operate session-seal: generate and rotate secrets, read key ids, look at
-/// cookies, revoke sessions.
+/// Operate session-seal: generate and rotate secrets, read key ids and
+/// public keys, look at cookies, revoke sessions.
 #[derive(Debug, Parser)]
 #[command(name = "session-seal", version, about, long_about = None)]
 struct Cli {
@@ -112,9 +117,32 @@ enum Command {
     /// Print the key id of each configured secret (to match a cookie's kid).
     #[command(after_help = "Example:\n  SESSION_SEAL_SECRET=... session-seal kid")]
     Kid,
+    /// Print the Ed25519 public key of each configured secret, for
+    /// SESSION_SEAL_PUBLIC_KEYS.
+    ///
+    /// One base64url key per line, the primary's first, then each previous
+    /// secret's: what services that verify asymmetric
+    /// (`#[session(asymmetric)]`) sessions but never mint them are given.
+    /// Public keys are not secret, and open no signed or encrypted value.
+    #[command(after_help = "Examples:\n  \
+        export SESSION_SEAL_PUBLIC_KEYS=\"$(session-seal pubkey)\"\n  \
+        session-seal pubkey --env >> verifier.env\n\n\
+        SESSION_SEAL_PUBLIC_KEYS takes the keys separated by newlines or commas,\n\
+        the primary first; keep the previous secrets' keys listed until the\n\
+        values they signed have expired.")]
+    Pubkey {
+        /// Print only the primary secret's key (the one that signs now).
+        #[arg(long)]
+        primary_only: bool,
+        /// Print one line for an environment file:
+        /// SESSION_SEAL_PUBLIC_KEYS=KEY[,KEY...].
+        #[arg(long)]
+        env: bool,
+    },
     /// Decode a cookie value without any secret: format, key id, version,
-    /// times, and a signed value's payload, clearly marked UNVERIFIED. With
-    /// secrets configured, also says which one the key id belongs to.
+    /// times, and a signed or asymmetric value's payload, clearly marked
+    /// UNVERIFIED. With secrets configured, also says which one the key id
+    /// belongs to.
     ///
     /// The payload is attacker-controlled text: each non-printing character
     /// in it (controls such as the 8-bit CSI U+009B, bidi overrides and
@@ -254,6 +282,9 @@ fn main() -> ExitCode {
             keys::rotate(text, &cli.sources, keep)
         }),
         Command::Kid => keys::kid(&mut out, &cli.sources),
+        Command::Pubkey { primary_only, env } => {
+            keys::pubkey(&mut out, &cli.sources, primary_only, env)
+        }
         Command::Inspect { value } => cookie::run_inspect(&mut out, &cli.sources, &value),
         Command::Verify {
             value,

@@ -608,6 +608,146 @@ fn encrypted_values_are_inspected_without_payload_and_verified_with_it() {
     assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
 }
 
+/// An asymmetric (format 3) session: signed with the secret's Ed25519 key,
+/// opened with its public key alone.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+struct AccessSession {
+    user_id: u64,
+}
+
+impl session_core::SessionPayload for AccessSession {
+    const SPEC: session_core::SessionSpec =
+        session_core::SessionSpec::builder("AccessSession", "access", "access")
+            .max_age_secs(300)
+            .asymmetric()
+            .build();
+}
+
+/// Runs `pubkey` with `args` and the given secrets; its stdout lines.
+fn pubkey(args: &[&str], env: &[(&str, &str)]) -> Vec<String> {
+    let mut all = vec!["pubkey"];
+    all.extend_from_slice(args);
+    let output = run(&all, env);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "", "nothing on stderr");
+    stdout(&output).lines().map(str::to_owned).collect()
+}
+
+#[test]
+fn pubkey_prints_the_public_keys_of_the_primary_then_the_previous_secrets() {
+    let (primary, old) = (keygen(), keygen());
+    let env = [
+        ("SESSION_SEAL_SECRET", primary.as_str()),
+        ("SESSION_SEAL_PREVIOUS_SECRETS", old.as_str()),
+    ];
+    let lines = pubkey(&[], &env);
+    let expected = |secret: &str| keyring_of(secret).public_key().to_base64();
+    assert_eq!(lines, vec![expected(&primary), expected(&old)]);
+    for line in &lines {
+        assert_eq!(line.len(), 43, "32 bytes in base64url without padding");
+        assert!(
+            line.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+        assert!(!line.contains(&primary) && !line.contains(&old));
+    }
+    assert_eq!(pubkey(&["--primary-only"], &env), vec![expected(&primary)]);
+    assert_eq!(
+        pubkey(&["--env"], &env),
+        vec![format!(
+            "SESSION_SEAL_PUBLIC_KEYS={},{}",
+            expected(&primary),
+            expected(&old)
+        )]
+    );
+    // A previous secret equal to the primary is listed once.
+    let same = [
+        ("SESSION_SEAL_SECRET", primary.as_str()),
+        ("SESSION_SEAL_PREVIOUS_SECRETS", primary.as_str()),
+    ];
+    assert_eq!(pubkey(&[], &same), vec![expected(&primary)]);
+}
+
+#[test]
+fn pubkey_output_is_what_a_verifying_keyring_reads() {
+    let (primary, old) = (keygen(), keygen());
+    let env = [
+        ("SESSION_SEAL_SECRET", primary.as_str()),
+        ("SESSION_SEAL_PREVIOUS_SECRETS", old.as_str()),
+    ];
+    let lines = pubkey(&[], &env).join("\n");
+    let env_line = pubkey(&["--env"], &env).join("");
+    let (name, list) = env_line.split_once('=').expect("NAME=VALUE");
+    assert_eq!(name, session_core::PUBLIC_KEYS_VAR);
+    let now = session_core::unix_now();
+    let fresh = keyring_of(&primary)
+        .seal_at(&AccessSession { user_id: 7 }, now)
+        .expect("sealed");
+    let older = keyring_of(&old)
+        .seal_at(&AccessSession { user_id: 8 }, now)
+        .expect("sealed");
+    for value in [lines.as_str(), list] {
+        let value = std::ffi::OsString::from(value);
+        let keys = session_core::VerifyingKeyring::from_lookup(|var| {
+            (var == session_core::PUBLIC_KEYS_VAR).then(|| value.clone())
+        })
+        .expect("reads the keys");
+        let opened = keys.open::<AccessSession>(&fresh).expect("primary");
+        assert_eq!(opened.payload, AccessSession { user_id: 7 });
+        assert!(!opened.previous_key);
+        let opened = keys.open::<AccessSession>(&older).expect("previous");
+        assert_eq!(opened.payload, AccessSession { user_id: 8 });
+        assert!(opened.previous_key, "flagged for re-issue");
+    }
+}
+
+#[test]
+fn pubkey_without_a_secret_is_a_one_line_error_with_exit_1() {
+    let output = run(&["pubkey"], &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("SESSION_SEAL_SECRET"), "{message}");
+    assert_eq!(stdout(&output), "");
+    let output = run(
+        &["pubkey", "--bogus"],
+        &[("SESSION_SEAL_SECRET", &keygen())],
+    );
+    assert_eq!(output.status.code(), Some(2), "usage error");
+}
+
+#[test]
+fn asymmetric_values_are_inspected_and_verified() {
+    let secret = keygen();
+    let value = keyring_of(&secret)
+        .seal_at(&AccessSession { user_id: 4242 }, SEALED_AT)
+        .expect("sealed");
+    let output = run(&["inspect", &value], &[("SESSION_SEAL_SECRET", &secret)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("format   asymmetric"), "{text}");
+    assert!(text.contains("(the primary secret)"), "{text}");
+    assert!(text.contains("UNVERIFIED"), "{text}");
+    assert!(text.contains("\"user_id\": 4242"), "{text}");
+
+    let env = [("SESSION_SEAL_SECRET", secret.as_str())];
+    let output = verify(&value, "access", "access", &env, SEALED_AT + 60);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("\"user_id\": 4242"));
+    // Under another binding, or another secret, it does not open.
+    let output = verify(&value, "access", "other", &env, SEALED_AT + 60);
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+    let other = keygen();
+    let output = verify(
+        &value,
+        "access",
+        "access",
+        &[("SESSION_SEAL_SECRET", &other)],
+        SEALED_AT + 60,
+    );
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+}
+
 /// A session whose payload carries text an attacker chose.
 #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 struct NoteSession {
@@ -749,7 +889,9 @@ proptest::proptest! {
 
 #[test]
 fn every_command_has_help_with_an_example() {
-    for command in ["keygen", "rotate", "kid", "inspect", "verify", "revoke"] {
+    for command in [
+        "keygen", "rotate", "kid", "pubkey", "inspect", "verify", "revoke",
+    ] {
         let output = run(&[command, "--help"], &[]);
         assert!(output.status.success(), "{command}");
         assert!(

@@ -21,6 +21,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac as _;
 
+use crate::error::SealError;
 use crate::keyring::Keyring;
 use crate::spec::SessionSpec;
 use crate::wire::HmacSha256;
@@ -43,13 +44,27 @@ pub struct CsrfContext<'a> {
 impl Keyring {
     /// A CSRF token for `spec`'s binding and `context`, under the primary
     /// secret.
+    ///
+    /// A [`verify_only`](Keyring::verify_only) keyring has no secret to make
+    /// one with: the token is then empty, and no token ever verifies under
+    /// it. [`try_csrf_token`](Self::try_csrf_token) says so instead.
     pub fn csrf_token(&self, spec: &SessionSpec, context: &CsrfContext<'_>) -> String {
+        self.try_csrf_token(spec, context).unwrap_or_default()
+    }
+
+    /// [`csrf_token`](Self::csrf_token), refusing with
+    /// [`SealError::VerifyOnly`] on a keyring that holds public keys only.
+    pub fn try_csrf_token(
+        &self,
+        spec: &SessionSpec,
+        context: &CsrfContext<'_>,
+    ) -> Result<String, SealError> {
         let mac = self
             .csrf_macs(spec)
             .next()
             .map(|mac| feed(mac, context).finalize().into_bytes());
         mac.map(|tag| URL_SAFE_NO_PAD.encode(tag))
-            .unwrap_or_default()
+            .ok_or(SealError::VerifyOnly)
     }
 
     /// Whether `token` is the CSRF token of `spec`'s binding and `context`
@@ -171,6 +186,22 @@ mod tests {
         let rotated = keyring_of(2).with_previous(SessionSecret::from_bytes(&[1; 32]).unwrap());
         assert!(rotated.verify_csrf_token(&ADMIN, &ctx, &token));
         assert_ne!(rotated.csrf_token(&ADMIN, &ctx), token);
+    }
+
+    #[test]
+    fn a_verify_only_keyring_makes_no_token_and_verifies_none() {
+        let keyring = keyring_of(1);
+        let ctx = context(1000, Some("42"), b"");
+        let token = keyring.csrf_token(&ADMIN, &ctx);
+        assert_eq!(keyring.try_csrf_token(&ADMIN, &ctx).unwrap(), token);
+        let public = Keyring::verify_only(keyring.verifying_keyring());
+        assert!(matches!(
+            public.try_csrf_token(&ADMIN, &ctx),
+            Err(SealError::VerifyOnly)
+        ));
+        assert_eq!(public.csrf_token(&ADMIN, &ctx), "");
+        assert!(!public.verify_csrf_token(&ADMIN, &ctx, &token));
+        assert!(!public.verify_csrf_token(&ADMIN, &ctx, ""));
     }
 
     #[test]

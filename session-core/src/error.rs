@@ -87,6 +87,65 @@ pub enum SealError {
         /// The key's length in bytes.
         len: usize,
     },
+    /// The keyring was made with [`Keyring::verify_only`](crate::Keyring::verify_only):
+    /// it holds public keys, which open asymmetric values but cannot make
+    /// any value (or CSRF token).
+    #[error("this keyring holds public keys only and cannot seal")]
+    VerifyOnly,
+    /// A cookie-mode type that binds a client fingerprint
+    /// (`#[session(fingerprint)]`) was sealed without one: use
+    /// [`Keyring::reseal_bound_at`](crate::Keyring::reseal_bound_at) (the
+    /// axum layer does).
+    #[error("session type {type_name} binds a client fingerprint; seal it with one")]
+    MissingFingerprint {
+        /// The session type's name.
+        type_name: &'static str,
+    },
+}
+
+/// A [`PublicKey`](crate::PublicKey) could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublicKeyError {
+    /// The text is not base64 (standard or URL-safe alphabet, padding optional).
+    #[error(
+        "the public key is not valid base64 (standard or URL-safe alphabet); \
+         print it with `session-seal pubkey`"
+    )]
+    NotBase64,
+    /// The bytes are not the 32 of an Ed25519 public key.
+    #[error("the public key has {len} bytes; an Ed25519 public key has 32")]
+    Length {
+        /// Bytes decoded.
+        len: usize,
+    },
+    /// The 32 bytes are not a usable Ed25519 public key: not the encoding
+    /// of a curve point, or a point of small order (which any signature
+    /// would match).
+    #[error("the public key is not a usable Ed25519 public key")]
+    Invalid,
+}
+
+/// A [`VerifyingKeyring`](crate::VerifyingKeyring) could not be built from
+/// the environment.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyingKeyringError {
+    /// `SESSION_SEAL_PUBLIC_KEYS` is not set, or lists no key.
+    #[error(
+        "SESSION_SEAL_PUBLIC_KEYS is not set: run `session-seal pubkey` where \
+         SESSION_SEAL_SECRET is set and copy its output (comma-separated, primary first)"
+    )]
+    Missing,
+    /// One of the keys is invalid (counted from 1, left to right).
+    #[error("SESSION_SEAL_PUBLIC_KEYS, entry {position}: {source}")]
+    Key {
+        /// 1-based position in the comma-separated list.
+        position: usize,
+        /// What is wrong with it.
+        #[source]
+        source: PublicKeyError,
+    },
 }
 
 /// A cookie value could not be opened. Each variant is a reason to treat the
@@ -133,6 +192,11 @@ pub enum OpenError {
     /// revocation of its user or namespace covers it.
     #[error("session was ended on the server")]
     Revoked,
+    /// The session is genuine but bound to another browser: the
+    /// fingerprint recorded at login ([`crate::fingerprint`]) differs from
+    /// this request's. A hijack signal; a store-mode session is ended.
+    #[error("session belongs to another browser (client fingerprint differs)")]
+    FingerprintMismatch,
 }
 
 impl OpenError {
@@ -145,6 +209,7 @@ impl OpenError {
             OpenError::Expired { .. } => "expired",
             OpenError::UnknownVersion { .. } => "unknown_version",
             OpenError::Revoked => "revoked",
+            OpenError::FingerprintMismatch => "fingerprint_mismatch",
         }
     }
 }

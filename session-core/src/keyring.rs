@@ -1,10 +1,11 @@
 //! [`Keyring`]: the primary secret, previous secrets for rotation, and the
-//! per-binding keys derived from them.
+//! per-binding keys derived from them (for format 3, see the crate docs).
 
 use std::ffi::OsString;
 use std::fmt;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
+use ed25519_dalek::VerifyingKey;
 use hkdf::Hkdf;
 use hmac::Mac as _;
 use rand::TryRngCore as _;
@@ -13,16 +14,20 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::error::{KeyringError, OpenError, SealError, SecretError};
+use crate::fingerprint::{FINGERPRINT_LEN, Fingerprint};
 use crate::opened::Opened;
 use crate::payload::SessionPayload;
 use crate::secret::SessionSecret;
 use crate::spec::SessionSpec;
 use crate::tier::{self, Tier};
 use crate::time::unix_now;
+use crate::verifying::{PublicKey, PublicKeys, VerifyingKeyring};
 use crate::wire::{
-    self, CSRF_INFO, ENC_INFO, FORMAT_ENCRYPTED, FORMAT_SIGNED, HKDF_SALT, Header, HmacSha256,
-    KID_INFO, KeyId, MAC_INFO, MAX_SET_COOKIE_LEN, NONCE_LEN, XChaCha20Poly1305,
+    self, CSRF_INFO, ENC_INFO, FINGERPRINT_INFO, FORMAT_ENCRYPTED, FORMAT_SIGNED, HKDF_SALT,
+    Header, HmacSha256, KID_INFO, KeyId, MAC_INFO, MAX_SET_COOKIE_LEN, NONCE_LEN,
+    XChaCha20Poly1305,
 };
+use crate::wire::{FORMAT_ASYMMETRIC, Signer};
 
 /// Environment variable with previous secrets, comma-separated base64.
 pub const PREVIOUS_SECRETS_VAR: &str = "SESSION_SEAL_PREVIOUS_SECRETS";
@@ -43,6 +48,9 @@ struct BindingKeys {
     /// The binding's CSRF token key as a pre-keyed HMAC state
     /// ([`crate::csrf`]).
     csrf: HmacSha256,
+    /// The binding's client fingerprint key as a pre-keyed HMAC state
+    /// ([`crate::fingerprint`]).
+    fingerprint: HmacSha256,
 }
 
 /// Bindings whose keys are cached in lock-free slots; more spill to a
@@ -62,6 +70,9 @@ struct Key {
     slots: [OnceLock<(Binding, BindingKeys)>; SLOTS],
     /// Bindings beyond [`SLOTS`] (an app with that many session types).
     overflow: RwLock<Vec<(Binding, BindingKeys)>>,
+    /// The Ed25519 signing key of format 3 (one per secret, for every
+    /// binding), derived on first use.
+    signer: OnceLock<Signer>,
 }
 
 impl Clone for Key {
@@ -83,7 +94,14 @@ impl Key {
             secret,
             slots: [const { OnceLock::new() }; SLOTS],
             overflow: RwLock::new(Vec::new()),
+            signer: OnceLock::new(),
         }
+    }
+
+    /// The format 3 signing key and public key, derived on first use.
+    fn signer(&self) -> &Signer {
+        self.signer
+            .get_or_init(|| Signer::derive(self.secret.expose()))
     }
 
     /// The pre-keyed MAC state of `spec`'s binding, a copy to feed.
@@ -161,18 +179,16 @@ impl Key {
             .expect("32 bytes is a valid HKDF-SHA256 output length");
             key
         };
-        let mac_key = expand(MAC_INFO);
-        #[allow(clippy::expect_used)] // HMAC accepts keys of any length; this cannot fail.
-        let mac = HmacSha256::new_from_slice(mac_key.as_ref()).expect("HMAC takes any key length");
         let enc_key = expand(ENC_INFO);
-        let csrf_key = expand(CSRF_INFO);
-        #[allow(clippy::expect_used)] // HMAC accepts keys of any length; this cannot fail.
-        let csrf =
-            HmacSha256::new_from_slice(csrf_key.as_ref()).expect("HMAC takes any key length");
+        let hmac = |purpose: &[u8]| {
+            #[allow(clippy::expect_used)] // HMAC accepts keys of any length; this cannot fail.
+            HmacSha256::new_from_slice(expand(purpose).as_ref()).expect("HMAC takes any key length")
+        };
         BindingKeys {
-            mac,
+            mac: hmac(MAC_INFO),
             enc: XChaCha20Poly1305::new(&enc_key),
-            csrf,
+            csrf: hmac(CSRF_INFO),
+            fingerprint: hmac(FINGERPRINT_INFO),
         }
     }
 }
@@ -181,8 +197,21 @@ impl Key {
 struct Inner {
     tier: Tier,
     ephemeral: bool,
-    primary: Key,
-    previous: Vec<Key>,
+    keys: Keys,
+}
+
+/// What a keyring holds.
+#[derive(Clone)]
+// One per keyring, behind its `Arc`: the size of the secret variant (its
+// inline key caches) costs nothing, where a box would cost every operation
+// a second pointer to follow.
+#[allow(clippy::large_enum_variant)]
+enum Keys {
+    /// Secrets: the primary seals, every one opens.
+    Secret { primary: Key, previous: Vec<Key> },
+    /// Public keys only ([`Keyring::verify_only`]): they open format 3
+    /// values and seal nothing.
+    Public(PublicKeys),
 }
 
 /// The keys of one application: a primary secret that seals, and previous
@@ -230,7 +259,18 @@ struct Inner {
 /// returns; the copies the cipher code makes on the stack (HChaCha20's
 /// working state, and `ring`'s per-value ChaCha20 and Poly1305 keys, which
 /// `ring` does not wipe) are not (see `wire::xchacha`). The derived key
-/// bytes the binding keys come from are wiped after use.
+/// bytes the binding keys come from are wiped after use, and so is the
+/// seed of a secret's Ed25519 signing key (format 3), whose signing key is
+/// wiped when the keyring drops it (copies `ed25519-dalek` makes while
+/// signing are its own).
+///
+/// A type declared `asymmetric` (see [`SessionSpec::is_asymmetric`]) is
+/// signed with an Ed25519 key derived from each secret (wire format 3; see
+/// the module docs), so that [`public_key`](Self::public_key) and
+/// [`verifying_keyring`](Self::verifying_keyring) can hand other services
+/// what opens its values and cannot make them. A keyring made with
+/// [`verify_only`](Self::verify_only) is such a service's: no secret, so it
+/// opens only asymmetric types and every seal is [`SealError::VerifyOnly`].
 ///
 /// Two clocks bound a session: the idle `max_age` (each value expires
 /// `max_age` after it was sealed) and, when the type declares one,
@@ -267,25 +307,103 @@ impl Keyring {
             inner: Arc::new(Inner {
                 tier: Tier::Production,
                 ephemeral: false,
-                primary: Key::new(primary),
-                previous: Vec::new(),
+                keys: Keys::Secret {
+                    primary: Key::new(primary),
+                    previous: Vec::new(),
+                },
             }),
         }
     }
 
     /// Adds a previous secret: cookies sealed with it still open (and are
     /// flagged for re-issue), but it never seals. A secret whose key id is
-    /// already in the keyring is ignored.
+    /// already in the keyring is ignored, and so is any secret given to a
+    /// [`verify_only`](Self::verify_only) keyring (it holds public keys).
     pub fn with_previous(mut self, secret: SessionSecret) -> Self {
+        if self.is_verify_only() {
+            return self;
+        }
         let key = Key::new(secret);
-        let inner = self.inner_mut();
-        let known = std::iter::once(&inner.primary)
-            .chain(&inner.previous)
-            .any(|k| k.kid == key.kid);
-        if !known {
-            inner.previous.push(key);
+        if let Keys::Secret { primary, previous } = &mut self.inner_mut().keys {
+            let known = std::iter::once(&*primary)
+                .chain(previous.iter())
+                .any(|k| k.kid == key.kid);
+            if !known {
+                previous.push(key);
+            }
         }
         self
+    }
+
+    /// A keyring with no secret, holding `keys`: it opens asymmetric
+    /// (format 3) types as `keys` does, opening any other type is
+    /// [`OpenError::BadSignature`], and every seal is
+    /// [`SealError::VerifyOnly`] (CSRF tokens too: see
+    /// [`try_csrf_token`](Self::try_csrf_token)). For a service that serves
+    /// sessions minted elsewhere through code that takes a `Keyring` (the
+    /// axum layer). Production tier, as [`new`](Self::new).
+    pub fn verify_only(keys: VerifyingKeyring) -> Self {
+        keys.into_keyring()
+    }
+
+    /// A verify-only keyring of `keys` (what a [`VerifyingKeyring`] wraps).
+    pub(crate) fn from_public_keys(keys: PublicKeys) -> Self {
+        Keyring {
+            inner: Arc::new(Inner {
+                tier: Tier::Production,
+                ephemeral: false,
+                keys: Keys::Public(keys),
+            }),
+        }
+    }
+
+    /// The public keys of a verify-only keyring; `None` for secrets.
+    pub(crate) fn public_keys(&self) -> Option<&PublicKeys> {
+        match &self.inner.keys {
+            Keys::Public(keys) => Some(keys),
+            Keys::Secret { .. } => None,
+        }
+    }
+
+    /// [`public_keys`](Self::public_keys), to change (copying a shared
+    /// keyring first).
+    pub(crate) fn public_keys_mut(&mut self) -> Option<&mut PublicKeys> {
+        if !self.is_verify_only() {
+            return None;
+        }
+        match &mut self.inner_mut().keys {
+            Keys::Public(keys) => Some(keys),
+            Keys::Secret { .. } => None,
+        }
+    }
+
+    /// Whether this keyring was made by [`verify_only`](Self::verify_only):
+    /// public keys and no secret.
+    pub fn is_verify_only(&self) -> bool {
+        matches!(self.inner.keys, Keys::Public(_))
+    }
+
+    /// The Ed25519 public key of the primary secret: what opens the
+    /// asymmetric values this keyring seals (a verify-only keyring's
+    /// primary public key). Derived on first use.
+    pub fn public_key(&self) -> PublicKey {
+        match &self.inner.keys {
+            Keys::Secret { primary, .. } => *primary.signer().public(),
+            Keys::Public(keys) => keys.primary(),
+        }
+    }
+
+    /// The public keys of every secret, the primary first: a keyring that
+    /// opens this one's asymmetric values, previous secrets included, and
+    /// cannot seal.
+    pub fn verifying_keyring(&self) -> VerifyingKeyring {
+        match &self.inner.keys {
+            Keys::Secret { primary, previous } => VerifyingKeyring::from_keys(PublicKeys::new(
+                *primary.signer().public(),
+                previous.iter().map(|key| *key.signer().public()),
+            )),
+            Keys::Public(_) => VerifyingKeyring::from_keyring(self.clone()),
+        }
     }
 
     /// Sets the tier (used by the axum layer for its default `Secure` policy).
@@ -358,14 +476,22 @@ impl Keyring {
         self.inner.ephemeral
     }
 
-    /// The key id of the primary secret: the only one that ever seals.
+    /// The key id of the primary secret: the only one that ever seals (of
+    /// a verify-only keyring, its primary public key's).
     pub fn primary_key_id(&self) -> KeyId {
-        self.inner.primary.kid
+        match &self.inner.keys {
+            Keys::Secret { primary, .. } => primary.kid,
+            Keys::Public(keys) => keys.primary().key_id(),
+        }
     }
 
-    /// The key ids of the previous secrets, in the order given.
+    /// The key ids of the previous secrets, in the order given (of a
+    /// verify-only keyring, its previous public keys').
     pub fn previous_key_ids(&self) -> Vec<KeyId> {
-        self.inner.previous.iter().map(|key| key.kid).collect()
+        match &self.inner.keys {
+            Keys::Secret { previous, .. } => previous.iter().map(|key| key.kid).collect(),
+            Keys::Public(keys) => keys.previous().iter().map(PublicKey::key_id).collect(),
+        }
     }
 
     /// Derives and caches the keys of `specs` now, so the first request of each
@@ -374,6 +500,9 @@ impl Keyring {
         for spec in specs {
             for key in self.keys() {
                 key.with_keys(spec, |_| ());
+                if spec.is_asymmetric() {
+                    key.signer();
+                }
             }
         }
     }
@@ -440,12 +569,46 @@ impl Keyring {
         started_at: u64,
         now: u64,
     ) -> Result<String, SealError> {
+        self.reseal_bound_at(payload, None, started_at, now)
+    }
+
+    /// [`reseal_at`](Self::reseal_at) for a cookie-mode type that binds a
+    /// client fingerprint (`#[session(fingerprint)]`): the value carries
+    /// `fingerprint`, authenticated with the payload (see
+    /// [`crate::fingerprint`]), and [`Opened::fingerprint`] returns it. For
+    /// such a type `fingerprint` is required
+    /// ([`SealError::MissingFingerprint`] without it); for any other type
+    /// it is ignored.
+    ///
+    /// # Panics
+    ///
+    /// As [`reseal_at`](Self::reseal_at).
+    pub fn reseal_bound_at<T: SessionPayload>(
+        &self,
+        payload: &T,
+        fingerprint: Option<&Fingerprint>,
+        started_at: u64,
+        now: u64,
+    ) -> Result<String, SealError> {
+        if self.is_verify_only() {
+            return Err(SealError::VerifyOnly);
+        }
         if T::SPEC.is_revocable() {
             check_revocable_user(payload)?;
         }
+        let prefix: &[u8] = match (carries_fingerprint(&T::SPEC), fingerprint) {
+            (false, _) => &[],
+            (true, Some(fingerprint)) => fingerprint.as_bytes(),
+            (true, None) => {
+                return Err(SealError::MissingFingerprint {
+                    type_name: T::SPEC.type_name(),
+                });
+            }
+        };
         if T::SPEC.is_encrypted() {
             // The plaintext: in a buffer that never grows, wiped on every path.
-            let mut json = wire::PayloadJson::serialize(payload).map_err(SealError::Serialize)?;
+            let mut json =
+                wire::PayloadJson::serialize(prefix, payload).map_err(SealError::Serialize)?;
             let json_len = json.len();
             return self.seal_json_with_nonce(
                 &T::SPEC,
@@ -460,6 +623,7 @@ impl Keyring {
         // wiped: an ordinary buffer, big enough for most payloads from the
         // start. (Wiping it measurably slowed every signed seal for nothing.)
         let mut json = Vec::with_capacity(wire::FIRST_SEAL_CAPACITY);
+        json.extend_from_slice(prefix);
         serde_json::to_writer(&mut json, payload).map_err(SealError::Serialize)?;
         self.seal_json(&T::SPEC, &mut json, started_at, now)
     }
@@ -493,6 +657,9 @@ impl Keyring {
         now: u64,
         nonce: impl FnOnce() -> [u8; NONCE_LEN],
     ) -> Result<String, SealError> {
+        let Keys::Secret { primary, .. } = &self.inner.keys else {
+            return Err(SealError::VerifyOnly);
+        };
         // A start in the future (a clock step) counts as now.
         let started_at = started_at.min(now);
         let exp = spec.expiry(started_at, now);
@@ -500,10 +667,10 @@ impl Keyring {
             return Err(SealError::Expired { expired_at: exp });
         }
         let format = format_of(spec);
-        let value_len = if format == FORMAT_ENCRYPTED {
-            wire::encrypted_len(json_len)
-        } else {
-            wire::signed_len(json_len)
+        let value_len = match format {
+            FORMAT_ENCRYPTED => wire::encrypted_len(json_len),
+            FORMAT_ASYMMETRIC => wire::asymmetric_len(json_len),
+            _ => wire::signed_len(json_len),
         };
         let size = spec.cookie().len() + 1 + value_len + spec.attributes_len();
         let too_large = SealError::TooLarge {
@@ -516,9 +683,15 @@ impl Keyring {
         if size > MAX_SET_COOKIE_LEN || json.len() != json_len {
             return Err(too_large);
         }
+        // Format 3 values carry the id of the public key that checks them.
+        let kid = if format == FORMAT_ASYMMETRIC {
+            primary.signer().public().key_id()
+        } else {
+            primary.kid
+        };
         let header = Header {
             format,
-            kid: self.inner.primary.kid,
+            kid,
             version: spec.version(),
             iat: now,
             exp,
@@ -526,11 +699,18 @@ impl Keyring {
             // `u32::MAX` seconds, so a capped session never gets there.
             age: u32::try_from(now - started_at).unwrap_or(u32::MAX),
         };
+        if format == FORMAT_ASYMMETRIC {
+            return Ok(wire::seal_asymmetric(
+                primary.signer(),
+                spec.namespace(),
+                spec.cookie(),
+                &header,
+                json,
+            ));
+        }
         if format == FORMAT_ENCRYPTED {
             let nonce = nonce();
-            return self
-                .inner
-                .primary
+            return primary
                 .with_keys(spec, |keys| {
                     wire::seal_encrypted(&keys.enc, &header, json, &nonce)
                 })
@@ -538,11 +718,7 @@ impl Keyring {
                 // size check above stops those long before.
                 .ok_or(too_large);
         }
-        Ok(wire::seal_signed(
-            self.inner.primary.mac(spec),
-            &header,
-            json,
-        ))
+        Ok(wire::seal_signed(primary.mac(spec), &header, json))
     }
 
     /// Opens `value` now; see [`open_at`](Self::open_at).
@@ -555,7 +731,9 @@ impl Keyring {
     /// Checks, in order, stopping at the first failure: size and shape
     /// ([`OpenError::TooLarge`], [`OpenError::Malformed`]); the MAC under the
     /// key named by the header's key id, in constant time, over the bytes as
-    /// received ([`OpenError::BadSignature`]; nothing is parsed before this);
+    /// received (for an asymmetric type, the Ed25519 signature under the
+    /// public key the id names) ([`OpenError::BadSignature`]; nothing is
+    /// parsed before this);
     /// expiry ([`OpenError::Expired`]); schema version and JSON
     /// ([`OpenError::UnknownVersion`], [`OpenError::Malformed`]).
     ///
@@ -637,7 +815,39 @@ impl Keyring {
         now: u64,
         read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
     ) -> Result<(R, Verified), OpenError> {
+        if carries_fingerprint(spec) {
+            // The payload bytes are `F ‖ JSON` (crate::fingerprint).
+            let mut fingerprint = None;
+            let (value, mut verified) = self.open_format(spec, value, now, |header, bytes| {
+                let (bound, json) = bytes
+                    .split_first_chunk::<FINGERPRINT_LEN>()
+                    .ok_or(OpenError::Malformed)?;
+                fingerprint = Some(Fingerprint::from_bytes(*bound));
+                read(header, json)
+            })?;
+            verified.fingerprint = fingerprint;
+            return Ok((value, verified));
+        }
+        self.open_format(spec, value, now, read)
+    }
+
+    /// [`open_with`](Self::open_with) by the format of `spec`, with `read`
+    /// given the payload bytes as sealed.
+    fn open_format<R>(
+        &self,
+        spec: &SessionSpec,
+        value: &[u8],
+        now: u64,
+        read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
+    ) -> Result<(R, Verified), OpenError> {
         let format = format_of(spec);
+        if format == FORMAT_ASYMMETRIC {
+            return self.open_asymmetric(spec, value, now, read);
+        }
+        if self.is_verify_only() {
+            // Public keys check no HMAC and open no ciphertext.
+            return Err(OpenError::BadSignature);
+        }
         if format == FORMAT_ENCRYPTED {
             return self.open_encrypted(spec, value, now, read);
         }
@@ -678,20 +888,69 @@ impl Keyring {
         Ok((read(&header, json)?, verified))
     }
 
+    /// [`open_with`](Self::open_with) for format 3: the public key by the
+    /// header's key id (a secret's, derived on first use, or one of a
+    /// verify-only keyring's), then as [`open_asymmetric_with`].
+    #[inline(never)]
+    fn open_asymmetric<R>(
+        &self,
+        spec: &SessionSpec,
+        value: &[u8],
+        now: u64,
+        read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
+    ) -> Result<(R, Verified), OpenError> {
+        match &self.inner.keys {
+            Keys::Public(keys) => {
+                open_asymmetric_with(spec, value, now, |kid| keys.key_for(kid), read)
+            }
+            Keys::Secret { .. } => open_asymmetric_with(
+                spec,
+                value,
+                now,
+                |kid| {
+                    self.keys().enumerate().find_map(|(at, key)| {
+                        let public = key.signer().public();
+                        (public.key_id() == kid).then(|| (public.verifying_key(), at > 0))
+                    })
+                },
+                read,
+            ),
+        }
+    }
+
     /// The key with this id, and whether it is a previous one.
     fn key_for(&self, kid: KeyId) -> Option<(&Key, bool)> {
-        if self.inner.primary.kid == kid {
-            return Some((&self.inner.primary, false));
+        let Keys::Secret { primary, previous } = &self.inner.keys else {
+            return None;
+        };
+        if primary.kid == kid {
+            return Some((primary, false));
         }
-        self.inner
-            .previous
+        previous
             .iter()
             .find(|key| key.kid == kid)
             .map(|key| (key, true))
     }
 
+    /// The primary secret's key, for the unit tests.
+    #[cfg(test)]
+    fn test_primary(&self) -> &Key {
+        self.keys().next().expect("a keyring with secrets")
+    }
+
+    /// The previous secrets' keys, for the unit tests.
+    #[cfg(test)]
+    fn test_previous(&self) -> impl Iterator<Item = &Key> {
+        self.keys().skip(1)
+    }
+
+    /// Every secret's key, the primary first; none for a verify-only keyring.
     fn keys(&self) -> impl Iterator<Item = &Key> {
-        std::iter::once(&self.inner.primary).chain(&self.inner.previous)
+        let (primary, previous) = match &self.inner.keys {
+            Keys::Secret { primary, previous } => (Some(primary), previous.as_slice()),
+            Keys::Public(_) => (None, &[][..]),
+        };
+        primary.into_iter().chain(previous)
     }
 
     /// The pre-keyed CSRF HMAC state of `spec`'s binding under each secret,
@@ -704,6 +963,16 @@ impl Keyring {
             .map(move |key| key.with_keys(spec, |keys| keys.csrf.clone()))
     }
 
+    /// The pre-keyed fingerprint HMAC state of `spec`'s binding under each
+    /// secret, the primary first.
+    pub(crate) fn fingerprint_macs<'a>(
+        &'a self,
+        spec: &'a SessionSpec,
+    ) -> impl Iterator<Item = HmacSha256> + 'a {
+        self.keys()
+            .map(move |key| key.with_keys(spec, |keys| keys.fingerprint.clone()))
+    }
+
     /// Mutable access for the builder methods; a shared keyring is copied
     /// (secrets cloned, caches started empty).
     fn inner_mut(&mut self) -> &mut Inner {
@@ -711,14 +980,46 @@ impl Keyring {
     }
 }
 
+/// Whether `spec`'s sealed values carry a client fingerprint before the
+/// JSON: a cookie-mode type that binds one (a store-mode row keeps its own,
+/// and its id cookie carries none).
+fn carries_fingerprint(spec: &SessionSpec) -> bool {
+    spec.binds_fingerprint() && !spec.is_stored()
+}
+
 /// The wire format of `spec`'s values: encrypted (format 2) for types
-/// declared `encrypted`, signed (format 1) for all others.
+/// declared `encrypted`, asymmetric (format 3) for types declared
+/// `asymmetric`, signed (format 1) for all others.
 fn format_of(spec: &SessionSpec) -> u8 {
     if spec.is_encrypted() {
         FORMAT_ENCRYPTED
+    } else if spec.is_asymmetric() {
+        FORMAT_ASYMMETRIC
     } else {
         FORMAT_SIGNED
     }
+}
+
+/// Opens a format 3 value for `spec`'s binding at `now`, in the order of
+/// [`Keyring::open_at`]: size and shape, the public key `lookup` gives for
+/// the header's key id (none: [`OpenError::BadSignature`]), the Ed25519
+/// signature (`verify_strict`), and only then expiry and `read` with the
+/// header and the payload JSON (decoded into a buffer wiped when this
+/// returns). `lookup` also says whether the key is a previous one.
+fn open_asymmetric_with<'k, R>(
+    spec: &SessionSpec,
+    value: &[u8],
+    now: u64,
+    lookup: impl FnOnce(KeyId) -> Option<(&'k VerifyingKey, bool)>,
+    read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
+) -> Result<(R, Verified), OpenError> {
+    let parts = wire::split_asymmetric(value)?;
+    let header = parts.header;
+    let (key, previous_key) = lookup(header.kid).ok_or(OpenError::BadSignature)?;
+    wire::verify_asymmetric(key, spec.namespace(), spec.cookie(), &parts)?;
+    let verified = Verified::check(header, previous_key, spec, now)?;
+    let json = wire::asymmetric_payload_json(&parts)?;
+    Ok((read(&header, &json)?, verified))
 }
 
 /// A nonce for one encrypted value: 24 bytes read from the operating
@@ -748,6 +1049,9 @@ pub(crate) struct Verified {
     header: Header,
     expires_at: u64,
     previous_key: bool,
+    /// The client fingerprint the value carries (a cookie-mode type that
+    /// binds one).
+    fingerprint: Option<Fingerprint>,
 }
 
 impl Verified {
@@ -774,6 +1078,7 @@ impl Verified {
             header,
             expires_at,
             previous_key,
+            fingerprint: None,
         })
     }
 
@@ -788,16 +1093,25 @@ impl Verified {
             previous_key: self.previous_key,
             migrated: self.header.version != spec.version(),
             renewal_due: now >= self.header.iat.saturating_add(spec.renew_after_secs()),
+            fingerprint: self.fingerprint,
         }
     }
 }
 
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Keys::Public(keys) = &self.inner.keys {
+            return f
+                .debug_struct("Keyring")
+                .field("tier", &self.inner.tier)
+                .field("verify_only", &true)
+                .field("public_keys", keys)
+                .finish_non_exhaustive();
+        }
         f.debug_struct("Keyring")
             .field("tier", &self.inner.tier)
             .field("ephemeral", &self.inner.ephemeral)
-            .field("primary", &self.inner.primary.kid)
+            .field("primary", &self.primary_key_id())
             .field("previous", &self.previous_key_ids())
             .finish_non_exhaustive()
     }

@@ -792,7 +792,7 @@ fn binding_keys_follow_the_hkdf_tree() {
     };
     let mac_key = expand(b"session-seal/v1 mac\0\x05admin\x09admin_sid");
     let enc_key = expand(b"session-seal/v1 enc\0\x05admin\x09admin_sid");
-    let keys = keyring.inner.primary.derive(&Admin::SPEC);
+    let keys = keyring.test_primary().derive(&Admin::SPEC);
     // The cached cipher is keyed with exactly that key: same tag as the
     // reference crate's cipher built from it directly.
     {
@@ -811,7 +811,7 @@ fn binding_keys_follow_the_hkdf_tree() {
     assert_ne!(mac_key, enc_key);
     let mut expected = HmacSha256::new_from_slice(&mac_key).unwrap();
     expected.update(b"H.P");
-    let mut ours = keyring.inner.primary.mac(&Admin::SPEC);
+    let mut ours = keyring.test_primary().mac(&Admin::SPEC);
     ours.update(b"H.P");
     assert_eq!(
         ours.finalize().into_bytes(),
@@ -832,24 +832,24 @@ fn more_bindings_than_slots_all_work_and_stay_separate() {
     let macs: Vec<[u8; 32]> = specs
         .iter()
         .map(|spec| {
-            let mut mac = keyring.inner.primary.mac(spec);
+            let mut mac = keyring.test_primary().mac(spec);
             mac.update(b"x");
             mac.finalize().into_bytes().into()
         })
         .collect();
     for (i, spec) in specs.iter().enumerate() {
         // Every binding has its own key, and asking again gives the same one.
-        let mut again = keyring.inner.primary.mac(spec);
+        let mut again = keyring.test_primary().mac(spec);
         again.update(b"x");
         assert_eq!(<[u8; 32]>::from(again.finalize().into_bytes()), macs[i]);
-        let mut fresh = keyring.inner.primary.derive(spec).mac;
+        let mut fresh = keyring.test_primary().derive(spec).mac;
         fresh.update(b"x");
         assert_eq!(<[u8; 32]>::from(fresh.finalize().into_bytes()), macs[i]);
         for j in 0..i {
             assert_ne!(macs[i], macs[j], "bindings {i} and {j}");
         }
     }
-    assert_eq!(keyring.inner.primary.overflow.read().unwrap().len(), 5);
+    assert_eq!(keyring.test_primary().overflow.read().unwrap().len(), 5);
 }
 
 #[test]
@@ -865,8 +865,7 @@ fn first_use_from_many_threads_caches_one_entry_per_binding() {
         }
     });
     let filled = keyring
-        .inner
-        .primary
+        .test_primary()
         .slots
         .iter()
         .filter(|slot| slot.get().is_some())
@@ -957,7 +956,7 @@ fn seal_watched<P: Serialize>(
     started: u64,
     nonce: [u8; NONCE_LEN],
 ) -> (Result<String, SealError>, wire::PayloadJson, usize) {
-    let mut json = wire::PayloadJson::serialize(payload).expect("serializes");
+    let mut json = wire::PayloadJson::serialize(&[], payload).expect("serializes");
     let capacity = json.buf_mut().capacity();
     let len = json.len();
     let result = keyring.seal_json_with_nonce(spec, json.buf_mut(), len, started, NOW, || nonce);
@@ -1250,16 +1249,16 @@ fn prepare_derives_the_keys_of_every_secret_up_front() {
     let keyring = Keyring::new(secret(1))
         .with_previous(secret(2))
         .with_previous(secret(3));
-    assert!(cached_bindings(&keyring.inner.primary).is_empty());
+    assert!(cached_bindings(keyring.test_primary()).is_empty());
     keyring.prepare(&[Admin::SPEC, Tenant::SPEC]);
     let expected = vec![("admin", "admin_sid"), ("tenant", "admin_sid")];
-    assert_eq!(cached_bindings(&keyring.inner.primary), expected);
-    for previous in &keyring.inner.previous {
+    assert_eq!(cached_bindings(keyring.test_primary()), expected);
+    for previous in keyring.test_previous() {
         assert_eq!(cached_bindings(previous), expected);
     }
     // Preparing again adds nothing.
     keyring.prepare(&[Tenant::SPEC]);
-    assert_eq!(cached_bindings(&keyring.inner.primary), expected);
+    assert_eq!(cached_bindings(keyring.test_primary()), expected);
 }
 
 #[test]
@@ -1277,8 +1276,8 @@ fn moving_bytes_between_namespace_and_cookie_name_changes_the_keys() {
         const SPEC: SessionSpec = SessionSpec::builder("Right", "bc", "a").build();
     }
     let keyring = Keyring::new(secret(1));
-    let left = keyring.inner.primary.derive(&Left::SPEC);
-    let right = keyring.inner.primary.derive(&Right::SPEC);
+    let left = keyring.test_primary().derive(&Left::SPEC);
+    let right = keyring.test_primary().derive(&Right::SPEC);
     let tag = |mut mac: HmacSha256| {
         mac.update(b"H.P");
         <[u8; 32]>::from(mac.finalize().into_bytes())
@@ -1291,7 +1290,7 @@ fn moving_bytes_between_namespace_and_cookie_name_changes_the_keys() {
         .expect("32 bytes");
     let expected = HmacSha256::new_from_slice(&mac_key).expect("any length");
     assert_eq!(
-        tag(keyring.inner.primary.derive(&Left::SPEC).mac),
+        tag(keyring.test_primary().derive(&Left::SPEC).mac),
         tag(expected)
     );
     let value = keyring.seal_at(&Left(1), NOW).expect("seals");

@@ -1,5 +1,7 @@
 //! The known-answer vectors of `wire/vectors.txt`: sealing reproduces each
-//! value byte for byte, and each value opens to its payload.
+//! value byte for byte, and each value opens to its payload. Format 3's are
+//! also recomputed here from the construction alone, with `hkdf`, `sha2`
+//! and `ed25519-dalek` directly.
 
 use super::*;
 use crate::store::{SessionId, StoreKey};
@@ -53,7 +55,7 @@ fn keyring(fields: &Fields) -> Keyring {
 }
 
 /// The spec a vector describes (its strings leaked: specs hold `'static`).
-fn spec(fields: &Fields, encrypted: bool) -> SessionSpec {
+fn spec(fields: &Fields, kind: &str) -> SessionSpec {
     let leak = |name: &str| -> &'static str { Box::leak(field(fields, name).into()) };
     let mut builder = SessionSpec::builder("Vector", leak("cookie"), leak("namespace"))
         .version(u32::try_from(number(fields, "version")).expect("u32"))
@@ -62,18 +64,25 @@ fn spec(fields: &Fields, encrypted: bool) -> SessionSpec {
     if absolute > 0 {
         builder = builder.absolute_max_age_secs(absolute);
     }
-    if encrypted {
-        builder = builder.encrypted();
+    match kind {
+        "encrypted" => builder = builder.encrypted(),
+        "asymmetric" => builder = builder.asymmetric(),
+        _ => {}
     }
     builder.build()
 }
 
-/// What each record's expected field should read, computed from its inputs.
-fn computed(fields: &Fields) -> (&'static str, String) {
+/// Whether a record is a sealed value (of any format).
+fn is_value(kind: &str) -> bool {
+    matches!(kind, "signed" | "encrypted" | "asymmetric")
+}
+
+/// What each record's expected fields should read, computed from its inputs.
+fn computed(fields: &Fields) -> Vec<(&'static str, String)> {
     match field(fields, "kind") {
-        "kid" => ("kid", keyring(fields).primary_key_id().to_string()),
-        kind @ ("signed" | "encrypted") => {
-            let spec = spec(fields, kind == "encrypted");
+        "kid" => vec![("kid", keyring(fields).primary_key_id().to_string())],
+        kind @ ("signed" | "encrypted" | "asymmetric") => {
+            let spec = spec(fields, kind);
             let mut json = field(fields, "payload").as_bytes().to_vec();
             json.reserve(wire::MIN_SEALED_LEN);
             let len = json.len();
@@ -91,16 +100,24 @@ fn computed(fields: &Fields) -> (&'static str, String) {
                     || nonce,
                 )
                 .expect("seals");
-            ("value", value)
+            if kind == "asymmetric" {
+                let public = keyring(fields).public_key();
+                return vec![
+                    ("public_key", public.to_base64()),
+                    ("kid", public.key_id().to_string()),
+                    ("value", value),
+                ];
+            }
+            vec![("value", value)]
         }
         "store_key" => {
             let id: [u8; 24] = hex(field(fields, "id")).try_into().expect("24 bytes");
             let key = StoreKey::derive(field(fields, "namespace"), &SessionId::from_bytes(id));
-            ("key", key.to_hex())
+            vec![("key", key.to_hex())]
         }
         "user_route" => {
             let route = StoreKey::user_route(field(fields, "namespace"), field(fields, "user"));
-            ("route", to_hex(&route.to_be_bytes()))
+            vec![("route", to_hex(&route.to_be_bytes()))]
         }
         other => panic!("unknown kind {other}"),
     }
@@ -110,12 +127,13 @@ fn computed(fields: &Fields) -> (&'static str, String) {
 fn sealing_reproduces_every_vector() {
     let mut missing = String::new();
     for fields in records() {
-        let (name, value) = computed(&fields);
-        let expected = field(&fields, name);
-        if expected.is_empty() {
-            missing.push_str(&format!("{fields:?}\n{name} = {value}\n\n"));
-        } else {
-            assert_eq!(value, expected, "{fields:?}");
+        for (name, value) in computed(&fields) {
+            let expected = field(&fields, name);
+            if expected.is_empty() {
+                missing.push_str(&format!("{fields:?}\n{name} = {value}\n\n"));
+            } else {
+                assert_eq!(value, expected, "{name} of {fields:?}");
+            }
         }
     }
     assert!(
@@ -128,10 +146,10 @@ fn sealing_reproduces_every_vector() {
 fn every_vector_value_opens_to_its_payload() {
     for fields in records() {
         let kind = field(&fields, "kind");
-        if kind != "signed" && kind != "encrypted" {
+        if !is_value(kind) {
             continue;
         }
-        let spec = spec(&fields, kind == "encrypted");
+        let spec = spec(&fields, kind);
         let now = number(&fields, "now");
         let (json, verified) = keyring(&fields)
             .open_with(&spec, field(&fields, "value").as_bytes(), now, |_, json| {
@@ -141,4 +159,79 @@ fn every_vector_value_opens_to_its_payload() {
         assert_eq!(json, field(&fields, "payload").as_bytes(), "{fields:?}");
         assert_eq!(verified.header.started(), number(&fields, "started"));
     }
+}
+
+/// Every format 3 vector, recomputed from the construction of DESIGN §12
+/// without the crate's own helpers: the seed by HKDF, the key pair and
+/// signature by `ed25519-dalek`, the key id by SHA-256, and the signed
+/// message and the header assembled here byte by byte.
+#[test]
+fn asymmetric_vectors_match_an_independent_computation() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ed25519_dalek::{Signer as _, SigningKey};
+    use sha2::Digest as _;
+
+    let mut checked = 0;
+    for fields in records() {
+        if field(&fields, "kind") != "asymmetric" {
+            continue;
+        }
+        let secret = hex(field(&fields, "secret"));
+        let mut seed = [0u8; 32];
+        Hkdf::<Sha256>::new(Some(b"session-seal/v1"), &secret)
+            .expand(b"session-seal/v1 ed25519", &mut seed)
+            .unwrap();
+        let signing = SigningKey::from_bytes(&seed);
+        let public = signing.verifying_key().to_bytes();
+        assert_eq!(
+            URL_SAFE_NO_PAD.encode(public),
+            field(&fields, "public_key"),
+            "{fields:?}"
+        );
+        let digest = Sha256::new()
+            .chain_update(b"session-seal/v1 pk")
+            .chain_update(public)
+            .finalize();
+        let kid = to_hex(&digest[..4]);
+        assert_eq!(kid, field(&fields, "kid"), "{fields:?}");
+
+        // The header: format 3, kid, version, iat, exp, age; big-endian.
+        let now = number(&fields, "now");
+        let started = number(&fields, "started");
+        let mut exp = now + number(&fields, "max_age");
+        let absolute = number(&fields, "absolute_max_age");
+        if absolute > 0 {
+            exp = exp.min(started + absolute);
+        }
+        let version = u32::try_from(number(&fields, "version")).unwrap();
+        let age = u32::try_from(now - started).unwrap();
+        let mut header = vec![3u8];
+        header.extend_from_slice(&digest[..4]);
+        header.extend_from_slice(&version.to_be_bytes());
+        header.extend_from_slice(&now.to_be_bytes());
+        header.extend_from_slice(&exp.to_be_bytes());
+        header.extend_from_slice(&age.to_be_bytes());
+        assert_eq!(header.len(), 29);
+        let signed_text = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&header),
+            URL_SAFE_NO_PAD.encode(field(&fields, "payload"))
+        );
+
+        // "session-seal/v1 sig" 0x00 len8(ns) ns len8(cookie) cookie H "." P
+        let (namespace, cookie) = (field(&fields, "namespace"), field(&fields, "cookie"));
+        let mut message = b"session-seal/v1 sig\x00".to_vec();
+        message.push(u8::try_from(namespace.len()).unwrap());
+        message.extend_from_slice(namespace.as_bytes());
+        message.push(u8::try_from(cookie.len()).unwrap());
+        message.extend_from_slice(cookie.as_bytes());
+        message.extend_from_slice(signed_text.as_bytes());
+        let signature = signing.sign(&message).to_bytes();
+
+        let expected = format!("{signed_text}.{}", URL_SAFE_NO_PAD.encode(signature));
+        assert_eq!(expected, field(&fields, "value"), "{fields:?}");
+        checked += 1;
+    }
+    assert!(checked >= 3, "format 3 has vectors");
 }

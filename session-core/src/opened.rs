@@ -30,6 +30,11 @@ pub struct Opened<T> {
     pub migrated: bool,
     /// Older than the type's `renew_after`.
     pub renewal_due: bool,
+    /// The client fingerprint the value was sealed with: `Some` exactly for
+    /// a cookie-mode type that binds one (`#[session(fingerprint)]`; see
+    /// [`crate::fingerprint`]). Compare it with
+    /// [`Keyring::fingerprint_matches`](crate::Keyring::fingerprint_matches).
+    pub fingerprint: Option<crate::fingerprint::Fingerprint>,
 }
 
 impl<T> Opened<T> {

@@ -33,8 +33,10 @@ pub struct SessionSecret {
 /// commands, env files and secret managers that disagree on both.
 const LENIENT: GeneralPurposeConfig =
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
-const STANDARD_ANY_PAD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
-const URL_SAFE_ANY_PAD: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
+pub(crate) const STANDARD_ANY_PAD: GeneralPurpose =
+    GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+pub(crate) const URL_SAFE_ANY_PAD: GeneralPurpose =
+    GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
 
 impl SessionSecret {
     /// The minimum length in bytes (256 bits).

@@ -117,6 +117,25 @@ pub enum SpecError {
         "encrypted applies only to cookie-mode sessions; a store-mode cookie carries only a random id, which is already opaque"
     )]
     EncryptedStore,
+    /// `asymmetric` was set on a store-mode spec: its cookie carries only a
+    /// random id, which the services holding the store look up themselves.
+    #[error(
+        "asymmetric applies only to cookie-mode sessions; a store-mode cookie carries only a random id that needs the store to resolve"
+    )]
+    AsymmetricStore,
+    /// `asymmetric` was set with `encrypted`: a verify-only service must be
+    /// able to read the payload, which encryption would hide from it.
+    #[error(
+        "asymmetric cannot be combined with encrypted: services verifying with the public key must read the payload"
+    )]
+    AsymmetricEncrypted,
+    /// `asymmetric` was set with `fingerprint`: the fingerprint is a keyed
+    /// hash under the secret, which services holding only public keys
+    /// cannot check.
+    #[error(
+        "asymmetric cannot be combined with fingerprint: services verifying with the public key cannot check a fingerprint keyed by the secret"
+    )]
+    AsymmetricFingerprint,
     /// `revocable` was set on a store-mode spec: a stored session is ended
     /// by deleting its row, which needs no revocation feed.
     #[error(
@@ -197,6 +216,15 @@ impl SpecError {
             SpecError::EncryptedStore => {
                 "invalid session spec: encrypted is for cookie mode; a store-mode id is already opaque"
             }
+            SpecError::AsymmetricStore => {
+                "invalid session spec: asymmetric is for cookie mode; a store-mode cookie is only an id"
+            }
+            SpecError::AsymmetricEncrypted => {
+                "invalid session spec: asymmetric cannot be encrypted (verifiers must read the payload)"
+            }
+            SpecError::AsymmetricFingerprint => {
+                "invalid session spec: asymmetric cannot bind a fingerprint (verifiers hold no secret)"
+            }
             SpecError::RevocableStore => {
                 "invalid session spec: revocable is for cookie mode; store mode deletes rows instead"
             }
@@ -255,9 +283,11 @@ pub struct SessionSpec {
     secure: bool,
     storage: Storage,
     encrypted: bool,
+    asymmetric: bool,
     revocable: bool,
     flash: bool,
     partitioned: bool,
+    fingerprint: bool,
     touch_after_secs: u64,
     max_per_user: Option<u32>,
 }
@@ -285,9 +315,11 @@ impl SessionSpec {
             secure: None,
             storage: Storage::Cookie,
             encrypted: false,
+            asymmetric: false,
             revocable: false,
             flash: false,
             partitioned: false,
+            fingerprint: false,
             touch_after_secs: None,
             max_per_user: None,
         }
@@ -390,6 +422,15 @@ impl SessionSpec {
     pub const fn is_encrypted(&self) -> bool {
         self.encrypted
     }
+    /// Whether values are signed with Ed25519 (wire format 3,
+    /// `#[session(asymmetric)]`): sealed with a signing key derived from the
+    /// secret, and opened with its public key alone, so services holding
+    /// only a [`VerifyingKeyring`](crate::VerifyingKeyring) can check them
+    /// but never mint them. The payload is readable, as for signed types.
+    /// Cookie mode only, never encrypted; a type opens only its own format.
+    pub const fn is_asymmetric(&self) -> bool {
+        self.asymmetric
+    }
     /// Whether sessions of this type can be ended before they expire in
     /// cookie mode: a value opens only if its session started at or after
     /// every revocation covering its user and namespace (see
@@ -416,6 +457,14 @@ impl SessionSpec {
     /// the browser would not match them to the partitioned cookie.
     pub const fn partitioned(&self) -> bool {
         self.partitioned
+    }
+    /// Whether sessions of this type are bound to the browser that logged
+    /// in (`#[session(fingerprint)]`): a keyed hash of its `User-Agent` and
+    /// `Accept-Language` is recorded at login (in the row in store mode, in
+    /// the sealed value in cookie mode) and compared on every request; see
+    /// [`crate::fingerprint`].
+    pub const fn binds_fingerprint(&self) -> bool {
+        self.fingerprint
     }
     /// Store mode: a stored session's expiry is pushed back to now + `max_age`
     /// when it is used and its last touch is at least this old.
@@ -468,9 +517,11 @@ pub struct SessionSpecBuilder {
     secure: Option<bool>,
     storage: Storage,
     encrypted: bool,
+    asymmetric: bool,
     revocable: bool,
     flash: bool,
     partitioned: bool,
+    fingerprint: bool,
     touch_after_secs: Option<u64>,
     max_per_user: Option<u32>,
 }
@@ -536,6 +587,13 @@ impl SessionSpecBuilder {
         self.encrypted = true;
         self
     }
+    /// Sign with Ed25519 (wire format 3) instead of HMAC: values then open
+    /// with the public key alone. Cookie mode only, not with
+    /// [`encrypted`](Self::encrypted); see [`SessionSpec::is_asymmetric`].
+    pub const fn asymmetric(mut self) -> Self {
+        self.asymmetric = true;
+        self
+    }
     /// Make cookie-mode sessions of this type revocable (see
     /// [`SessionSpec::is_revocable`]). Needs `absolute_max_age`, which bounds
     /// how long a revocation is remembered, and a `user` on the payload
@@ -561,6 +619,12 @@ impl SessionSpecBuilder {
     /// by a `__Host-`/`__Secure-` name) and `SameSite=None`.
     pub const fn partitioned(mut self) -> Self {
         self.partitioned = true;
+        self
+    }
+    /// Bind sessions of this type to the browser that logged in (see
+    /// [`SessionSpec::binds_fingerprint`]).
+    pub const fn fingerprint(mut self) -> Self {
+        self.fingerprint = true;
         self
     }
     /// Store mode: touch interval in seconds (default five minutes, or half of
@@ -623,6 +687,15 @@ impl SessionSpecBuilder {
         }
         if stored && self.encrypted {
             return Err(SpecError::EncryptedStore);
+        }
+        if stored && self.asymmetric {
+            return Err(SpecError::AsymmetricStore);
+        }
+        if self.asymmetric && self.encrypted {
+            return Err(SpecError::AsymmetricEncrypted);
+        }
+        if self.asymmetric && self.fingerprint {
+            return Err(SpecError::AsymmetricFingerprint);
         }
         if self.revocable && stored {
             return Err(SpecError::RevocableStore);
@@ -688,9 +761,11 @@ impl SessionSpecBuilder {
             secure,
             storage: self.storage,
             encrypted: self.encrypted,
+            asymmetric: self.asymmetric,
             revocable: self.revocable,
             flash: self.flash,
             partitioned: self.partitioned,
+            fingerprint: self.fingerprint,
             touch_after_secs,
             max_per_user: self.max_per_user,
         })
@@ -730,6 +805,10 @@ mod tests {
         assert!(spec.http_only());
         assert!(!spec.secure());
         assert!(!spec.is_encrypted());
+        assert!(!spec.is_asymmetric());
+        let asymmetric = base().asymmetric().build();
+        assert!(asymmetric.is_asymmetric() && !asymmetric.is_encrypted());
+        assert_eq!(asymmetric.storage(), Storage::Cookie);
         let encrypted = base().encrypted().absolute_max_age_secs(7 * 86_400).build();
         assert!(encrypted.is_encrypted());
         assert_eq!(encrypted.storage(), Storage::Cookie);
@@ -784,6 +863,20 @@ mod tests {
             (base().store().max_per_user(0), SpecError::MaxPerUser),
             (base().store().encrypted(), SpecError::EncryptedStore),
             (base().encrypted().store(), SpecError::EncryptedStore),
+            (base().asymmetric().store(), SpecError::AsymmetricStore),
+            (base().store().asymmetric(), SpecError::AsymmetricStore),
+            (
+                base().asymmetric().encrypted(),
+                SpecError::AsymmetricEncrypted,
+            ),
+            (
+                base().encrypted().asymmetric(),
+                SpecError::AsymmetricEncrypted,
+            ),
+            (
+                base().fingerprint().asymmetric(),
+                SpecError::AsymmetricFingerprint,
+            ),
             (base().max_age_secs(MAX_MAX_AGE_SECS + 1), SpecError::MaxAge),
             (
                 base().max_age_secs(60).renew_after_secs(60),
@@ -922,6 +1015,9 @@ mod tests {
             SpecError::TouchAfter,
             SpecError::MaxPerUser,
             SpecError::EncryptedStore,
+            SpecError::AsymmetricStore,
+            SpecError::AsymmetricEncrypted,
+            SpecError::AsymmetricFingerprint,
             SpecError::RevocableStore,
             SpecError::RevocableLifetime,
             SpecError::FlashStore,

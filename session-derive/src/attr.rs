@@ -8,9 +8,10 @@ use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Lit, LitInt, LitStr, Token, Type, token};
 
 use crate::ctxt::Ctxt;
+use crate::symbol::ASYMMETRIC;
 use crate::symbol::{
-    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, ENCRYPTED, FLASH, FROM,
-    HTTP_ONLY, MAX_AGE, MAX_PER_USER, MIGRATE, MIGRATE_KEYS, NAMESPACE, PARTITIONED, PATH,
+    self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, ENCRYPTED, FINGERPRINT, FLASH,
+    FROM, HTTP_ONLY, MAX_AGE, MAX_PER_USER, MIGRATE, MIGRATE_KEYS, NAMESPACE, PARTITIONED, PATH,
     REGISTRY_KEYS, RENEW_AFTER, REVOCABLE, SAME_SITE, SECURE, SESSION, STORE, Symbol, TOUCH_AFTER,
     TYPE_KEYS, USER, VERSION,
 };
@@ -77,12 +78,16 @@ pub struct Attrs {
     pub store: Option<Setting<()>>,
     /// `encrypted` (a bare flag; the setting records where it is written).
     pub encrypted: Option<Setting<()>>,
+    /// `asymmetric` (a bare flag; the setting records where it is written).
+    pub asymmetric: Option<Setting<()>>,
     /// `revocable` (a bare flag; the setting records where it is written).
     pub revocable: Option<Setting<()>>,
     /// `flash` (a bare flag; the setting records where it is written).
     pub flash: Option<Setting<()>>,
     /// `partitioned` (a bare flag; the setting records where it is written).
     pub partitioned: Option<Setting<()>>,
+    /// `fingerprint` (a bare flag; the setting records where it is written).
+    pub fingerprint: Option<Setting<()>>,
     /// `touch_after = "..."`.
     pub touch_after: Option<Setting<LitStr>>,
     /// `max_per_user = N`.
@@ -185,6 +190,14 @@ fn parse_key(cx: &Ctxt, out: &mut Attrs, meta: &ParseNestedMeta) -> syn::Result<
     } else if path == ENCRYPTED {
         let value = bare(cx, meta, ENCRYPTED, "leave it out for a signed session")?;
         set_key(out, cx, |a| &mut a.encrypted, key, value, ENCRYPTED);
+    } else if path == ASYMMETRIC {
+        let value = bare(
+            cx,
+            meta,
+            ASYMMETRIC,
+            "leave it out for a session signed with HMAC",
+        )?;
+        set_key(out, cx, |a| &mut a.asymmetric, key, value, ASYMMETRIC);
     } else if path == REVOCABLE {
         let value = bare(
             cx,
@@ -209,6 +222,14 @@ fn parse_key(cx: &Ctxt, out: &mut Attrs, meta: &ParseNestedMeta) -> syn::Result<
             "leave it out for an unpartitioned cookie",
         )?;
         set_key(out, cx, |a| &mut a.partitioned, key, value, PARTITIONED);
+    } else if path == FINGERPRINT {
+        let value = bare(
+            cx,
+            meta,
+            FINGERPRINT,
+            "leave it out for a session that any browser holding its cookie may use",
+        )?;
+        set_key(out, cx, |a| &mut a.fingerprint, key, value, FINGERPRINT);
     } else if path == TOUCH_AFTER {
         let value = string(cx, meta, TOUCH_AFTER, "\"5m\"")?;
         set_key(out, cx, |a| &mut a.touch_after, key, value, TOUCH_AFTER);
@@ -396,7 +417,7 @@ fn integer(
 }
 
 /// A key that is a switch by being written, with no value (`store`,
-/// `encrypted`, `revocable`, `flash`, `partitioned`); `None` (reported at
+/// `encrypted`, `revocable`, `flash`, `partitioned`, `fingerprint`); `None` (reported at
 /// the key and whatever follows it, with `otherwise` saying how to get the
 /// other behaviour) when a value is given.
 fn bare(

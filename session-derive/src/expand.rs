@@ -44,6 +44,7 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
     let domain = spec.domain.iter().map(|domain| quote!(.domain(#domain)));
     let secure = spec.secure.iter().map(|secure| quote!(.secure(#secure)));
     let partitioned = spec.partitioned.then(|| quote!(.partitioned()));
+    let fingerprint = spec.fingerprint.then(|| quote!(.fingerprint()));
     let absolute_max_age = spec
         .absolute_max_age_secs
         .iter()
@@ -52,13 +53,15 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
         Mode::Cookie {
             renew_after_secs,
             encrypted,
+            asymmetric,
             revocable,
             flash,
         } => {
             let encrypted = encrypted.then(|| quote!(.encrypted()));
+            let asymmetric = asymmetric.then(|| quote!(.asymmetric()));
             let revocable = revocable.then(|| quote!(.revocable()));
             let flash = flash.then(|| quote!(.flash()));
-            quote!(.renew_after_secs(#renew_after_secs) #encrypted #revocable #flash)
+            quote!(.renew_after_secs(#renew_after_secs) #encrypted #asymmetric #revocable #flash)
         }
         Mode::Store(store) => store_settings(store),
     };
@@ -79,6 +82,7 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
                     .http_only(#http_only)
                     #(#secure)*
                     #partitioned
+                    #fingerprint
                     .build();
 
             #decode_version

@@ -65,6 +65,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `migrate(from = Old, version = N)` | none | `N` lower than `version`, each `N` once, `Old: Into<Self>` |
 /// | `crate = "path"` | `"session_seal"` | a path to the session_seal crate |
 /// | `encrypted` | signed only | a bare flag: the payload is encrypted in the cookie (wire format 2); cookie mode only |
+/// | `asymmetric` | HMAC | a bare flag: values are signed with Ed25519 (wire format 3) and open with the public key alone; cookie mode only, not with `encrypted` |
 /// | `store` | cookie mode | a bare flag: the payload lives in a session store |
 /// | `touch_after = "10m"` | `"5m"`, or half of `max_age` when shorter | a duration shorter than `max_age`; store mode only |
 /// | `max_per_user = 5` | no limit | integer in `1..=u32::MAX`; store mode only, requires `user` |
@@ -72,6 +73,7 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `revocable` | off | a bare flag: revocations by user or namespace end its sessions early; cookie mode only, requires `user` and `absolute_max_age` |
 /// | `flash` | off | a bare flag: a message read once by the next request (`Flash<T>`); cookie mode only, not with `revocable`, `max_age` at most `"1h"` |
 /// | `partitioned` | off | a bare flag: the cookie carries `Partitioned` (CHIPS); requires Secure (`secure`, or a `__Host-`/`__Secure-` name) and `same_site = "none"` |
+/// | `fingerprint` | off | a bare flag: sessions are bound to the browser that logged in (a keyed hash of `User-Agent` and `Accept-Language`, see `session_core::fingerprint`); any mode |
 ///
 /// Durations are one or more groups of digits and a unit, `s`, `m`, `h` or
 /// `d`: `"30s"`, `"15m"`, `"1h30m"`, `"7d"`.
@@ -138,6 +140,26 @@ use syn::{DeriveInput, parse_macro_input};
 /// struct AccountSession {
 ///     user_id: u64,
 ///     email: String,
+/// }
+/// ```
+///
+/// # Asymmetric sessions
+///
+/// With `asymmetric` a cookie-mode session is signed with an Ed25519 key
+/// derived from the secret (wire format 3) instead of an HMAC key, so a
+/// service holding only the public key (`VerifyingKeyring`, or
+/// `Keyring::verify_only` for the axum layer) can verify it but never mint
+/// one: the access token of the hybrid model, checked by resource servers
+/// that do not hold the secret. The payload is readable, as for a signed
+/// type, so `asymmetric` with `encrypted` is an error, and so is
+/// `asymmetric` with `store` (a stored session's id means nothing without
+/// the store). As with `encrypted`, a type opens only its own format.
+///
+/// ```ignore
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "__Host-access", namespace = "access", max_age = "5m", asymmetric)]
+/// struct AccessSession {
+///     user_id: u64,
 /// }
 /// ```
 ///
@@ -286,7 +308,8 @@ use syn::{DeriveInput, parse_macro_input};
 /// Every mistake is reported in one build, each at the key or literal it is
 /// about: unknown keys (with a suggestion for typos), repeated keys, literals
 /// of the wrong kind, broken rules, store-mode keys without `store`,
-/// `encrypted` with `store` or with a value, `revocable` with `store` or
+/// `encrypted` with `store` or with a value, `asymmetric` with `store`,
+/// `encrypted` or a value, `revocable` with `store` or
 /// without `user` or `absolute_max_age`, `flash` with `store` or
 /// `revocable` or a `max_age` over an hour, `partitioned` without Secure or
 /// `same_site = "none"`, `user` without `store` or

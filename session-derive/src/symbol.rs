@@ -49,6 +49,9 @@ pub const CRATE: Symbol = Symbol("crate");
 pub const STORE: Symbol = Symbol("store");
 /// `encrypted`: the payload is encrypted in the cookie (wire format 2).
 pub const ENCRYPTED: Symbol = Symbol("encrypted");
+/// `asymmetric`: values are signed with Ed25519 (wire format 3), so that
+/// services holding only the public key can verify them.
+pub const ASYMMETRIC: Symbol = Symbol("asymmetric");
 /// `touch_after = "5m"`: store mode's sliding-expiry interval.
 pub const TOUCH_AFTER: Symbol = Symbol("touch_after");
 /// `max_per_user = 5`: store mode's limit of sessions per user.
@@ -62,6 +65,8 @@ pub const REVOCABLE: Symbol = Symbol("revocable");
 pub const FLASH: Symbol = Symbol("flash");
 /// `partitioned`: the cookie carries `Partitioned` (CHIPS).
 pub const PARTITIONED: Symbol = Symbol("partitioned");
+/// `fingerprint`: sessions are bound to the browser that logged in.
+pub const FINGERPRINT: Symbol = Symbol("fingerprint");
 
 /// `same_site = "lax"`.
 pub const LAX: Symbol = Symbol("lax");
@@ -90,9 +95,11 @@ pub const TYPE_KEYS: &[Symbol] = &[
     MAX_PER_USER,
     USER,
     ENCRYPTED,
+    ASYMMETRIC,
     REVOCABLE,
     FLASH,
     PARTITIONED,
+    FINGERPRINT,
 ];
 /// Keys accepted inside `migrate(...)`.
 pub const MIGRATE_KEYS: &[Symbol] = &[FROM, VERSION];
@@ -233,6 +240,8 @@ mod tests {
         assert_eq!(closest("usr", TYPE_KEYS), Some(USER));
         assert_eq!(closest("encrypt", TYPE_KEYS), Some(ENCRYPTED));
         assert_eq!(closest("encryptd", TYPE_KEYS), Some(ENCRYPTED));
+        assert_eq!(closest("asymetric", TYPE_KEYS), Some(ASYMMETRIC));
+        assert_eq!(closest("assymetric", TYPE_KEYS), Some(ASYMMETRIC));
         assert_eq!(closest("revokable", TYPE_KEYS), Some(REVOCABLE));
         assert_eq!(closest("revocabel", TYPE_KEYS), Some(REVOCABLE));
         assert_eq!(closest("flahs", TYPE_KEYS), Some(FLASH));

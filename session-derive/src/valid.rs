@@ -22,6 +22,7 @@ use crate::symbol::{
     HOST_PREFIX, LAX, MAX_AGE, MAX_PER_USER, NAMESPACE, NONE, PARTITIONED, RENEW_AFTER, REVOCABLE,
     SAME_SITE, SAME_SITE_VALUES, SECURE, SESSION, STORE, STRICT, Symbol, TOUCH_AFTER, USER,
 };
+use crate::symbol::{ASYMMETRIC, FINGERPRINT};
 
 use session_rules::{
     CookiePrefix, DEFAULT_FLASH_MAX_AGE_SECS, MAX_ABSOLUTE_MAX_AGE_SECS, MAX_COOKIE_NAME_LEN,
@@ -58,6 +59,9 @@ pub enum Mode {
         /// `encrypted`: wire format 2, the payload hidden as well as
         /// authenticated.
         encrypted: bool,
+        /// `asymmetric`: wire format 3, signed with Ed25519 so that the
+        /// public key alone verifies it.
+        asymmetric: bool,
         /// `revocable`: revocations of its user or namespace end it early.
         revocable: bool,
         /// `flash`: a message read once by the next request, short-lived.
@@ -126,6 +130,8 @@ pub struct Spec<'a> {
     pub secure: Option<bool>,
     /// `Partitioned` attribute (CHIPS).
     pub partitioned: bool,
+    /// Sessions bound to the browser that logged in.
+    pub fingerprint: bool,
     /// Older versions this type reads, in declaration order.
     pub migrations: Vec<Migration>,
 }
@@ -250,6 +256,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
                 .is_none_or(|setting| setting.value.value),
             secure: secure.map(|flag| flag.value),
             partitioned: attrs.partitioned.is_some(),
+            fingerprint: attrs.fingerprint.is_some(),
             migrations,
         },
         stub,
@@ -482,11 +489,32 @@ fn mode(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, max_age: MaxAge) -> Mode 
             (Some(setting), None) => revocable_needs(cx, input, attrs, setting, max_age),
             (None, _) => {}
         }
+        if let (Some(setting), Some(_)) = (&attrs.asymmetric, &attrs.encrypted) {
+            cx.error(
+                setting.key,
+                format!(
+                    "`{ASYMMETRIC}` cannot be combined with `{ENCRYPTED}`: services that verify \
+                     with the public key must read the payload, which `{ENCRYPTED}` hides from \
+                     them; remove one of the two"
+                ),
+            );
+        }
+        if let (Some(setting), Some(_)) = (&attrs.asymmetric, &attrs.fingerprint) {
+            cx.error(
+                setting.key,
+                format!(
+                    "`{ASYMMETRIC}` cannot be combined with `{FINGERPRINT}`: a fingerprint is a \
+                     hash keyed by the secret, which services holding only the public key cannot \
+                     check; remove one of the two"
+                ),
+            );
+        }
         let renew_after = before_max_age(cx, attrs.renew_after.as_ref(), RENEW_AFTER, max_age);
         return Mode::Cookie {
             renew_after_secs: renew_after
                 .unwrap_or(session_rules::default_renew_after_secs(max_age.secs())),
             encrypted: attrs.encrypted.is_some(),
+            asymmetric: attrs.asymmetric.is_some(),
             revocable: attrs.revocable.is_some(),
             flash: attrs.flash.is_some(),
         };
@@ -518,6 +546,16 @@ fn mode(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, max_age: MaxAge) -> Mode 
                 "`{ENCRYPTED}` applies only to cookie-mode sessions: with `{STORE}` the cookie \
                  carries only a random session id, which is already opaque, and the payload \
                  stays on the server; remove `{ENCRYPTED}`"
+            ),
+        );
+    }
+    if let Some(setting) = &attrs.asymmetric {
+        cx.error(
+            setting.key,
+            format!(
+                "`{ASYMMETRIC}` applies only to cookie-mode sessions: with `{STORE}` the cookie \
+                 carries only a random session id, which a service holding the public key \
+                 could not look up; remove `{ASYMMETRIC}`"
             ),
         );
     }

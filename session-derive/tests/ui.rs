@@ -17,7 +17,7 @@
 
 use std::path::Path;
 
-const AREAS: [&str; 14] = [
+const AREAS: [&str; 15] = [
     "attr",
     "cookie",
     "namespace",
@@ -29,6 +29,7 @@ const AREAS: [&str; 14] = [
     "shape",
     "store",
     "encrypted",
+    "asymmetric",
     "revocable",
     "flash",
     "partitioned",

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 use redis::{ScriptInvocation, Value};
+use session_core::fingerprint::{FINGERPRINT_LEN, Fingerprint};
 use session_core::is_namespace;
 use session_core::store::{Record, SessionMeta, StoreKey};
 
@@ -20,10 +21,13 @@ pub(crate) const DATA: &str = "data";
 /// One field rather than five: a read's reply has four values to parse
 /// instead of eight.
 pub(crate) const META: &str = "meta";
-/// The login's [`SessionMeta`]: the client address (empty if unknown), one
-/// space, then the user agent (empty if unknown). Absent when neither is
-/// known, as in every row written before this field existed. An address
-/// never contains a space, so the first space splits the two.
+/// The login's [`SessionMeta`]: for a type that binds a client
+/// fingerprint, `#`, its 16 bytes in lowercase hex and one space; then the
+/// client address (empty if unknown), one space, and the user agent (empty
+/// if unknown). Absent when nothing is known, as in every row written
+/// before this field existed. An address never starts with `#` nor
+/// contains a space, so the first byte tells whether a fingerprint leads
+/// and the next space splits address from user agent.
 pub(crate) const CLIENT: &str = "client";
 
 // The parts of `meta`, named in errors.
@@ -58,12 +62,44 @@ pub(crate) fn client(meta: &SessionMeta) -> String {
     if meta.is_empty() {
         return String::new();
     }
+    let mut field = String::new();
+    if let Some(fingerprint) = meta.fingerprint() {
+        field.push('#');
+        for byte in fingerprint.as_bytes() {
+            field.push_str(&format!("{byte:02x}"));
+        }
+        field.push(' ');
+    }
     let addr = meta.client_addr().map(|addr| addr.to_string());
-    format!(
-        "{} {}",
-        addr.as_deref().unwrap_or(""),
-        meta.user_agent().unwrap_or("")
-    )
+    field.push_str(addr.as_deref().unwrap_or(""));
+    field.push(' ');
+    field.push_str(meta.user_agent().unwrap_or(""));
+    field
+}
+
+/// The fingerprint that leads a `client` field (`#` and 32 hex digits,
+/// then a space), and the rest of the field; a field without one is all
+/// rest, and one that does not decode is unknown.
+fn split_fingerprint(field: &[u8]) -> (Option<Fingerprint>, &[u8]) {
+    let Some(hex) = field.strip_prefix(b"#") else {
+        return (None, field);
+    };
+    let end = hex
+        .iter()
+        .position(|byte| *byte == b' ')
+        .unwrap_or(hex.len());
+    let (hex, rest) = hex.split_at(end);
+    let rest = rest.strip_prefix(b" ").unwrap_or(rest);
+    let mut bytes = [0u8; FINGERPRINT_LEN];
+    let decoded = hex.len() == 2 * FINGERPRINT_LEN
+        && hex.chunks(2).zip(&mut bytes).all(|(pair, byte)| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                .map(|value| *byte = value)
+                .is_some()
+        });
+    (decoded.then(|| Fingerprint::from_bytes(bytes)), rest)
 }
 
 /// The metadata in a `client` field; `None` (no field) and anything that
@@ -73,6 +109,7 @@ fn client_meta(field: Option<&[u8]>) -> SessionMeta {
     let Some(field) = field.filter(|field| !field.is_empty()) else {
         return SessionMeta::NONE;
     };
+    let (fingerprint, field) = split_fingerprint(field);
     let mut parts = field.splitn(2, |byte| *byte == b' ');
     let addr = parts
         .next()
@@ -81,7 +118,7 @@ fn client_meta(field: Option<&[u8]>) -> SessionMeta {
     let user_agent = parts
         .next()
         .and_then(|agent| std::str::from_utf8(agent).ok());
-    SessionMeta::new(addr, user_agent)
+    SessionMeta::new(addr, user_agent).with_fingerprint(fingerprint)
 }
 
 /// Appends `record` as the six arguments `write_row` in `prelude.lua`
@@ -409,6 +446,10 @@ mod tests {
             good_meta(),
             SessionMeta::new(Some(IpAddr::from([10, 0, 0, 1])), None),
             SessionMeta::new(None, Some("Only/1.0 agent with spaces")),
+            good_meta().with_fingerprint(Some(Fingerprint::from_bytes([0xa5; 16]))),
+            SessionMeta::NONE.with_fingerprint(Some(Fingerprint::from_bytes([7; 16]))),
+            SessionMeta::new(None, Some("#not a fingerprint"))
+                .with_fingerprint(Some(Fingerprint::from_bytes([0; 16]))),
         ] {
             let field = client(&meta);
             assert_eq!(client_meta(Some(field.as_bytes())), meta, "{field}");
@@ -421,6 +462,17 @@ mod tests {
             )),
             "10.0.0.1 UA/1"
         );
+        let fingerprinted = SessionMeta::new(None, Some("UA/1"))
+            .with_fingerprint(Some(Fingerprint::from_bytes([0xab; 16])));
+        assert_eq!(
+            client(&fingerprinted),
+            format!("#{}  UA/1", "ab".repeat(16)),
+            "fingerprint, empty address, user agent"
+        );
+        // A fingerprint that does not decode is unknown; the rest still is.
+        let bad = client_meta(Some(b"#zz 10.0.0.1 UA/1"));
+        assert_eq!(bad.fingerprint(), None);
+        assert_eq!(bad.user_agent(), Some("UA/1"));
     }
 
     #[test]

@@ -46,6 +46,7 @@
 //! | `created_at`, `touched_at`, `expires_at` | `BIGINT` | `INTEGER` | Unix seconds |
 //! | `client_addr` | `TEXT` null | `TEXT` null | the login's client address ([`SessionMeta`](session_core::store::SessionMeta)), `NULL` when not recorded |
 //! | `user_agent` | `TEXT` null | `TEXT` null | the login's user agent (at most 256 bytes), `NULL` when not recorded |
+//! | `fingerprint` | `BYTEA` null | `BLOB` null | the login's client fingerprint (16 bytes, a keyed hash; `session_core::fingerprint`), `NULL` for a type that binds none |
 //!
 //! Upgrading: a table created by a version without the metadata columns
 //! gets them from `migrate()` (only those missing, in its transaction), or

@@ -22,6 +22,7 @@
 
 use std::net::IpAddr;
 
+use session_core::fingerprint::Fingerprint;
 use session_core::store::{Record, SessionMeta, StoreKey, UserSession};
 use sqlx::query::Query;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Row, Type};
@@ -40,7 +41,7 @@ fn revision_from_db(stored: i64) -> u64 {
     u64::from_ne_bytes(stored.to_ne_bytes())
 }
 
-/// A record's values in bind order (`$2..=$11` of the write statements).
+/// A record's values in bind order (`$2..=$12` of the write statements).
 pub(crate) struct Bound<'a> {
     pub(crate) namespace: &'a str,
     pub(crate) user: Option<&'a str>,
@@ -53,6 +54,8 @@ pub(crate) struct Bound<'a> {
     /// The client address as text (`NULL` when unknown).
     pub(crate) client_addr: Option<String>,
     pub(crate) user_agent: Option<&'a str>,
+    /// The client fingerprint's bytes (`NULL` for a type without one).
+    pub(crate) fingerprint: Option<&'a [u8]>,
 }
 
 impl<'a> Bound<'a> {
@@ -68,11 +71,15 @@ impl<'a> Bound<'a> {
             expires_at: db_time(record.expires_at),
             client_addr: record.meta.client_addr().map(|addr| addr.to_string()),
             user_agent: record.meta.user_agent(),
+            fingerprint: record
+                .meta
+                .fingerprint()
+                .map(|fingerprint| fingerprint.as_bytes().as_slice()),
         }
     }
 }
 
-/// `query` with `key` as `$1` and `record` as `$2..=$11`.
+/// `query` with `key` as `$1` and `record` as `$2..=$12`.
 pub(crate) fn bind_record<'q, DB>(
     query: Query<'q, DB, <DB as Database>::Arguments<'q>>,
     key: &'q StoreKey,
@@ -83,6 +90,7 @@ where
     &'q [u8]: Encode<'q, DB> + Type<DB>,
     &'q str: Encode<'q, DB> + Type<DB>,
     Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    Option<&'q [u8]>: Encode<'q, DB> + Type<DB>,
     i64: Encode<'q, DB> + Type<DB>,
 {
     query
@@ -97,6 +105,7 @@ where
         .bind(record.expires_at)
         .bind(record.client_addr.as_deref())
         .bind(record.user_agent)
+        .bind(record.fingerprint)
 }
 
 /// Why a row could not be read: the column (never its value, which may be
@@ -120,17 +129,24 @@ fn time(stored: i64, column: &'static str) -> Result<u64, Unreadable> {
     u64::try_from(stored).map_err(|_| Unreadable { column })
 }
 
-/// The metadata in columns `addr` (`client_addr`) and `addr + 1`
-/// (`user_agent`): what does not decode is unknown.
+/// The metadata in columns `addr` (`client_addr`), `addr + 1`
+/// (`user_agent`) and `addr + 2` (`fingerprint`): what does not decode is
+/// unknown.
 fn meta<'r, R>(row: &'r R, addr: usize) -> SessionMeta
 where
     R: Row,
     usize: ColumnIndex<R>,
     String: Decode<'r, R::Database> + Type<R::Database>,
+    Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
 {
     let text = |index: usize| row.try_get::<Option<String>, usize>(index).ok().flatten();
     let client_addr = text(addr).and_then(|addr| addr.parse::<IpAddr>().ok());
-    SessionMeta::new(client_addr, text(addr + 1).as_deref())
+    let fingerprint = row
+        .try_get::<Option<Vec<u8>>, usize>(addr + 2)
+        .ok()
+        .flatten()
+        .and_then(|bytes| Fingerprint::from_slice(&bytes));
+    SessionMeta::new(client_addr, text(addr + 1).as_deref()).with_fingerprint(fingerprint)
 }
 
 /// A row of [`RECORD_COLUMNS`](crate::sql::RECORD_COLUMNS) as a [`Record`].
@@ -159,7 +175,7 @@ where
 }
 
 /// A row of `store_key, created_at, touched_at, expires_at, client_addr,
-/// user_agent` as a [`UserSession`].
+/// user_agent, fingerprint` as a [`UserSession`].
 pub(crate) fn user_session<'r, R>(row: &'r R) -> Result<UserSession, Unreadable>
 where
     R: Row,

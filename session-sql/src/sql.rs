@@ -11,13 +11,17 @@ use crate::config::Identifier;
 /// Columns of a [`Record`](session_core::store::Record), in the order
 /// [`crate::row`] reads them.
 pub(crate) const RECORD_COLUMNS: &str = "namespace, user_id, schema_version, data, revision, \
-     created_at, touched_at, expires_at, client_addr, user_agent";
+     created_at, touched_at, expires_at, client_addr, user_agent, fingerprint";
 
 /// The columns added since the first schema, each nullable (so a table
 /// created before holds `NULL` there, and reads as no metadata), in the
-/// order `migrate` adds them, with their type.
-pub(crate) const ADDED_COLUMNS: [(&str, &str); 2] =
-    [("client_addr", "TEXT"), ("user_agent", "TEXT")];
+/// order `migrate` adds them, with their type (`BLOB` is `BYTEA` on
+/// PostgreSQL).
+pub(crate) const ADDED_COLUMNS: [(&str, &str); 3] = [
+    ("client_addr", "TEXT"),
+    ("user_agent", "TEXT"),
+    ("fingerprint", "BLOB"),
+];
 
 /// The database a statement set is rendered for. Public in name only (it
 /// is not reachable from outside the crate), as the type of a
@@ -47,17 +51,17 @@ pub(crate) struct Statements {
     pub(crate) columns_args: Vec<String>,
     /// `$1` key, `$2` now → one record row or none.
     pub(crate) load: String,
-    /// `$1` key, `$2..=$11` the record, `$12` now: creates the row, or
+    /// `$1` key, `$2..=$12` the record, `$13` now: creates the row, or
     /// replaces an expired one. One row affected means written.
     pub(crate) create: String,
-    /// `$1` key, `$2..=$11` the record, `$12` expected revision, `$13` now.
+    /// `$1` key, `$2..=$12` the record, `$13` expected revision, `$14` now.
     pub(crate) update: String,
     /// `$1` key.
     pub(crate) delete: String,
     /// `$1` key, `$2` touched_at, `$3` expires_at, `$4` now.
     pub(crate) touch: String,
     /// `$1` namespace, `$2` user, `$3` now → `store_key, created_at,
-    /// touched_at, expires_at, client_addr, user_agent`.
+    /// touched_at, expires_at, client_addr, user_agent, fingerprint`.
     pub(crate) list_user: String,
     /// `$1` namespace, `$2` user.
     pub(crate) delete_user: String,
@@ -86,12 +90,13 @@ impl Statements {
         };
         let set_all = "namespace = $2, user_id = $3, schema_version = $4, data = $5, \
                        revision = $6, created_at = $7, touched_at = $8, expires_at = $9, \
-                       client_addr = $10, user_agent = $11";
+                       client_addr = $10, user_agent = $11, fingerprint = $12";
         let set_excluded = "namespace = excluded.namespace, user_id = excluded.user_id, \
              schema_version = excluded.schema_version, data = excluded.data, \
              revision = excluded.revision, created_at = excluded.created_at, \
              touched_at = excluded.touched_at, expires_at = excluded.expires_at, \
-             client_addr = excluded.client_addr, user_agent = excluded.user_agent";
+             client_addr = excluded.client_addr, user_agent = excluded.user_agent, \
+             fingerprint = excluded.fingerprint";
         let (columns, columns_args) = match dialect {
             Dialect::Postgres => (
                 "SELECT attname::text FROM pg_attribute \
@@ -115,6 +120,10 @@ impl Statements {
             add_columns: ADDED_COLUMNS
                 .iter()
                 .map(|(column, kind)| {
+                    let kind = match (dialect, *kind) {
+                        (Dialect::Postgres, "BLOB") => "BYTEA",
+                        (_, kind) => kind,
+                    };
                     (
                         *column,
                         format!("ALTER TABLE {t} ADD COLUMN {column} {kind}"),
@@ -128,13 +137,13 @@ impl Statements {
             ),
             create: format!(
                 "INSERT INTO {t} AS s (store_key, {RECORD_COLUMNS}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
                  ON CONFLICT (store_key) DO UPDATE SET {set_excluded} \
-                 WHERE s.expires_at <= $12"
+                 WHERE s.expires_at <= $13"
             ),
             update: format!(
                 "UPDATE {t} SET {set_all} \
-                 WHERE store_key = $1 AND revision = $12 AND expires_at > $13"
+                 WHERE store_key = $1 AND revision = $13 AND expires_at > $14"
             ),
             delete: format!("DELETE FROM {t} WHERE store_key = $1"),
             touch: format!(
@@ -142,8 +151,8 @@ impl Statements {
                  WHERE store_key = $1 AND expires_at > $4"
             ),
             list_user: format!(
-                "SELECT store_key, created_at, touched_at, expires_at, client_addr, user_agent \
-                 FROM {t} \
+                "SELECT store_key, created_at, touched_at, expires_at, client_addr, user_agent, \
+                 fingerprint FROM {t} \
                  WHERE namespace = $1 AND user_id = $2 AND expires_at > $3 \
                  ORDER BY created_at, store_key"
             ),
@@ -248,6 +257,7 @@ CREATE TABLE IF NOT EXISTS {qualified} (
     expires_at     {integer} NOT NULL,
     client_addr    TEXT,
     user_agent     TEXT,
+    fingerprint    {blob},
     CHECK ({key_length}(store_key) = 32),
     CHECK (schema_version BETWEEN 0 AND 4294967295),
     CHECK (created_at >= 0 AND touched_at >= 0 AND expires_at >= 0)
@@ -267,7 +277,7 @@ mod tests {
     #[test]
     fn sqlite_statements_use_numbered_question_marks() {
         let sql = Statements::new(Dialect::Sqlite, None, &ident("s"));
-        assert!(sql.update.contains("revision = ?12 AND expires_at > ?13"));
+        assert!(sql.update.contains("revision = ?13 AND expires_at > ?14"));
         assert_eq!(sql.columns, "SELECT name FROM pragma_table_info(?1)");
         assert_eq!(sql.columns_args, ["s"]);
         assert_eq!(
@@ -280,6 +290,10 @@ mod tests {
                 (
                     "user_agent",
                     "ALTER TABLE \"s\" ADD COLUMN user_agent TEXT".to_owned()
+                ),
+                (
+                    "fingerprint",
+                    "ALTER TABLE \"s\" ADD COLUMN fingerprint BLOB".to_owned()
                 ),
             ]
         );
@@ -304,6 +318,10 @@ mod tests {
         assert_eq!(
             sql.add_columns[1].1,
             "ALTER TABLE \"auth\".\"s\" ADD COLUMN user_agent TEXT"
+        );
+        assert_eq!(
+            sql.add_columns[2].1,
+            "ALTER TABLE \"auth\".\"s\" ADD COLUMN fingerprint BYTEA"
         );
         assert!(sql.revision_for_move.ends_with("FOR UPDATE"));
         assert!(

@@ -104,9 +104,10 @@ impl<DB: Backend> SqlStore<DB> {
     /// ```sql
     /// ALTER TABLE "session_seal_sessions" ADD COLUMN client_addr TEXT;
     /// ALTER TABLE "session_seal_sessions" ADD COLUMN user_agent TEXT;
+    /// ALTER TABLE "session_seal_sessions" ADD COLUMN fingerprint BYTEA;
     /// ```
     ///
-    /// Both columns are nullable without a default: on PostgreSQL (11 and
+    /// (`BLOB` for the last one on SQLite.) The columns are nullable without a default: on PostgreSQL (11 and
     /// later) and SQLite the change rewrites no row, and existing rows read
     /// with no metadata.
     pub fn upgrade_sql(&self) -> String {

@@ -5,13 +5,14 @@ use axum::body::{Body, Bytes};
 use http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt as _;
-use session_core::store::{Record, SaveOutcome, SessionId, SessionStore, StoreKey};
+use session_core::fingerprint::ClientSignals;
+use session_core::store::{Record, SaveOutcome, SessionId, SessionMeta, SessionStore, StoreKey};
 use session_core::{Keyring, SealError, SessionPayload};
 use tower::ServiceExt as _;
 
 use super::clock::TestClock;
 use super::jar::CookieJar;
-use super::mint::MintError;
+use super::mint::{MintError, seal_for_test_client};
 
 /// Drives a [`Router`] the way a browser would, in memory (tower's
 /// `oneshot`, no socket): it sends the cookies it holds and keeps what
@@ -220,14 +221,17 @@ impl TestClient {
     /// expired one; for one under an older schema version, declare the old
     /// type as it was (the same `cookie`, `namespace` and format, the old
     /// `version`) and mint that. For store-mode types use
-    /// [`with_stored_session`](Self::with_stored_session).
+    /// [`with_stored_session`](Self::with_stored_session). A type that binds
+    /// a client fingerprint is bound to a client that sends neither
+    /// `User-Agent` nor `Accept-Language`, as requests the test builds
+    /// without them.
     pub fn with_session<T: SessionPayload>(
         &mut self,
         keyring: &Keyring,
         payload: &T,
     ) -> Result<&mut Self, SealError> {
         let now = self.clock.now();
-        let value = keyring.seal_at(payload, now)?;
+        let value = seal_for_test_client(keyring, payload, now)?;
         let expires_at = T::SPEC.expiry(now, now);
         self.jar
             .insert_until(T::SPEC.cookie(), &value, T::SPEC.path(), Some(expires_at));
@@ -244,14 +248,15 @@ impl TestClient {
         payload: &T,
         issued_at: u64,
     ) -> Result<&mut Self, SealError> {
-        let value = keyring.seal_at(payload, issued_at)?;
+        let value = seal_for_test_client(keyring, payload, issued_at)?;
         self.jar.insert(T::SPEC.cookie(), &value, T::SPEC.path());
         Ok(self)
     }
 
     /// Starts this client logged in to a store-mode type: writes a new row
     /// for `payload` into `store` (give the layer the same store) and puts
-    /// its sealed id in the jar.
+    /// its sealed id in the jar. A type that binds a client fingerprint is
+    /// bound as [`with_session`](Self::with_session) says.
     pub async fn with_stored_session<T: SessionPayload>(
         &mut self,
         keyring: &Keyring,
@@ -276,7 +281,12 @@ impl TestClient {
             created_at: now,
             touched_at: now,
             expires_at: spec.expiry(now, now),
-            meta: Default::default(),
+            // A type that binds a fingerprint is bound to a client that
+            // sends neither header, as the test client's requests.
+            meta: SessionMeta::NONE.with_fingerprint(
+                spec.binds_fingerprint()
+                    .then(|| keyring.fingerprint(&spec, &ClientSignals::default())),
+            ),
         };
         let key = StoreKey::derive(spec.namespace(), &id);
         if store.save(&key, &record, None, now).await? == SaveOutcome::Conflict {

@@ -1,5 +1,6 @@
 //! Minting session cookies for tests, without going through a login route.
 
+use session_core::fingerprint::ClientSignals;
 use session_core::{Keyring, SealError, SessionPayload, StoreError};
 
 /// Why a test session could not be minted.
@@ -44,6 +45,21 @@ pub fn cookie_pair<T: SessionPayload>(
     payload: &T,
     issued_at: u64,
 ) -> Result<String, SealError> {
-    let value = keyring.seal_at(payload, issued_at)?;
+    let value = seal_for_test_client(keyring, payload, issued_at)?;
     Ok(format!("{}={value}", T::SPEC.cookie()))
+}
+
+/// `payload` sealed at `issued_at`; for a type that binds a client
+/// fingerprint, bound to a client that sends neither `User-Agent` nor
+/// `Accept-Language` (as the test client's requests, unless a test adds
+/// them).
+pub(crate) fn seal_for_test_client<T: SessionPayload>(
+    keyring: &Keyring,
+    payload: &T,
+    issued_at: u64,
+) -> Result<String, SealError> {
+    let fingerprint = T::SPEC
+        .binds_fingerprint()
+        .then(|| keyring.fingerprint(&T::SPEC, &ClientSignals::default()));
+    keyring.reseal_bound_at(payload, fingerprint.as_ref(), issued_at, issued_at)
 }

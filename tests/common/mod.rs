@@ -8,6 +8,8 @@
 //! - [`logs`]: capturing what `tracing` logs during one test;
 //! - [`proxy`]: a loopback TCP proxy a test cuts and restores, for outages
 //!   between a client and a real server;
+//! - [`fingerprint_app`]: the app of the fingerprint tests and its
+//!   scenarios, run in every mode and on every backend;
 //! - [`revocation_app`]: the app of the revocation tests and its
 //!   two-process scenarios, run over every feed;
 //! - [`with_every_check!`]: the conformance checks, listed once;
@@ -15,6 +17,7 @@
 
 #![allow(dead_code)] // each test binary uses a different part of the helpers
 
+pub mod fingerprint_app;
 pub mod logs;
 pub mod proxy;
 pub mod revocation_app;

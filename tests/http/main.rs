@@ -9,12 +9,19 @@
 //! - `adversarial_http`: hostile `Cookie` headers and what reaches the logs;
 //! - `csrf_http`: the cross-origin layer and CSRF tokens bound to a
 //!   session type;
+//! - `fingerprint_http`: sessions bound to the browser that logged in:
+//!   copied cookies in every mode, the report policy, rotation;
 //! - `flash_http`: flash messages (`Flash<T>`): read once after a
 //!   redirect, two tabs, a server error leaves them, `Partitioned`;
+//! - `observability`: the events and metrics the layer reports, and that
+//!   no secret, id or payload reaches them;
+//! - `quickstart`: the quickstart example, as a user walks through it;
 //! - `layer_scope`: how extractors find their layer (nesting, panics,
 //!   spawned tasks, `Buffer`);
 //! - `revocation_http`: revocable cookie-mode sessions across two
 //!   processes, keep-this-device, a silent feed;
+//! - `verify_only`: format 3 (`asymmetric`): a resource service with
+//!   public keys only serves the authority's cookies and mints none;
 //! - `testing_kit`: the kit itself (jar rules, devices, minted sessions).
 //!
 //! Store mode on real backends is in the `store` test binary. Run one module
@@ -26,6 +33,9 @@
 #[path = "../../examples/multi_layer/app.rs"]
 mod app;
 #[allow(dead_code)]
+#[path = "../../examples/quickstart/app.rs"]
+mod quickstart_app;
+#[allow(dead_code)]
 #[path = "../../examples/store_mode/app.rs"]
 mod store_app;
 
@@ -34,9 +44,13 @@ mod common;
 
 mod adversarial_http;
 mod csrf_http;
+mod fingerprint_http;
 mod flash_http;
 mod http_lifetime;
 mod http_sessions;
 mod layer_scope;
+mod observability;
+mod quickstart;
 mod revocation_http;
 mod testing_kit;
+mod verify_only;

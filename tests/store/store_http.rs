@@ -780,7 +780,9 @@ async fn with_metadata_off_nothing_is_stored(store: AppStore) {
         .expect("live");
     assert_eq!(row.meta, SessionMeta::NONE);
     assert!(
-        format!("{row:?}").contains("meta: SessionMeta { client_addr: None, user_agent: None }")
+        format!("{row:?}").contains(
+            "meta: SessionMeta { client_addr: None, user_agent: None, fingerprint: None }"
+        )
     );
 }
 
@@ -801,7 +803,20 @@ on_every_backend!(
     a_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored,
     behind_a_trusted_proxy_the_right_most_untrusted_hop_is_recorded,
     with_metadata_off_nothing_is_stored,
+    a_fingerprinted_session_copied_to_another_browser_ends,
 );
+
+/// `#[session(fingerprint)]` in store mode on this backend: the fingerprint
+/// round trips through the row, the browser that logged in is served, the
+/// same cookie from another browser reads as absent, and the row is gone.
+async fn a_fingerprinted_session_copied_to_another_browser_ends(store: AppStore) {
+    crate::common::fingerprint_app::a_copied_cookie_fails_in_another_browser(
+        "stored",
+        dev_keyring(),
+        store,
+    )
+    .await;
+}
 
 fn memory_store() -> AppStore {
     Arc::new(MemoryStore::new())

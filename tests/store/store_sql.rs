@@ -195,15 +195,18 @@ async fn migration_sql_names_the_configured_table_and_its_indexes() {
     assert!(ddl.contains("\"Sessions_expires_idx\" ON \"auth\".\"Sessions\" (expires_at)"));
     assert!(ddl.contains("client_addr    TEXT,\n"), "{ddl}");
     assert!(ddl.contains("user_agent     TEXT,\n"), "{ddl}");
+    assert!(ddl.contains("fingerprint    BYTEA,\n"), "{ddl}");
     assert_eq!(
         store.upgrade_sql(),
         "ALTER TABLE \"auth\".\"Sessions\" ADD COLUMN client_addr TEXT;\n\
-         ALTER TABLE \"auth\".\"Sessions\" ADD COLUMN user_agent TEXT;\n"
+         ALTER TABLE \"auth\".\"Sessions\" ADD COLUMN user_agent TEXT;\n\
+         ALTER TABLE \"auth\".\"Sessions\" ADD COLUMN fingerprint BYTEA;\n"
     );
 
     let sqlite = SqliteStore::in_memory(SqlStoreConfig::default()).expect("valid");
     let ddl = sqlite.migration_sql();
     assert!(ddl.contains("store_key      BLOB PRIMARY KEY"), "{ddl}");
+    assert!(ddl.contains("fingerprint    BLOB,\n"), "{ddl}");
     assert!(ddl.contains("WITHOUT ROWID"), "{ddl}");
 }
 
@@ -454,16 +457,22 @@ async fn postgres_migrate_upgrades_a_table_of_the_first_schema() {
             "touched_at",
             "expires_at",
             "client_addr",
-            "user_agent"
+            "user_agent",
+            "fingerprint"
         ]
     );
-    for (name, kind, nullable) in &columns[9..] {
-        assert_eq!(
-            (kind.as_str(), nullable.as_str()),
-            ("text", "YES"),
-            "{name}"
-        );
-    }
+    let added: Vec<(&str, &str, &str)> = columns[9..]
+        .iter()
+        .map(|(name, kind, nullable)| (name.as_str(), kind.as_str(), nullable.as_str()))
+        .collect();
+    assert_eq!(
+        added,
+        [
+            ("client_addr", "text", "YES"),
+            ("user_agent", "text", "YES"),
+            ("fingerprint", "bytea", "YES")
+        ]
+    );
     check_upgraded(&a, &old).await;
     drop_table(&probe, &table).await;
     drop_table(&probe, &probe_table).await;
@@ -523,12 +532,22 @@ async fn sqlite_migrate_upgrades_a_table_of_the_first_schema() {
             "touched_at",
             "expires_at",
             "client_addr",
-            "user_agent"
+            "user_agent",
+            "fingerprint"
         ]
     );
-    for (name, kind, not_null) in &columns[9..] {
-        assert_eq!((kind.as_str(), *not_null), ("TEXT", 0), "{name}");
-    }
+    let added: Vec<(&str, &str, i64)> = columns[9..]
+        .iter()
+        .map(|(name, kind, not_null)| (name.as_str(), kind.as_str(), *not_null))
+        .collect();
+    assert_eq!(
+        added,
+        [
+            ("client_addr", "TEXT", 0),
+            ("user_agent", "TEXT", 0),
+            ("fingerprint", "BLOB", 0)
+        ]
+    );
     check_upgraded(&a, &old).await;
     // Still STRICT: the upgrade kept the table's options.
     let text_in_a_number = sqlx::query("UPDATE session_seal_sessions SET expires_at = 'soon'")
@@ -722,7 +741,7 @@ async fn the_table_refuses_rows_no_record_can_hold() {
     let key = [7u8; 32];
     let insert = |key: Vec<u8>, version: i64, created_at: i64| {
         sqlx::query(
-            "INSERT INTO session_seal_sessions VALUES ($1, 'admin', NULL, $2, x'00', 1, $3, 0, 1, NULL, NULL)",
+            "INSERT INTO session_seal_sessions VALUES ($1, 'admin', NULL, $2, x'00', 1, $3, 0, 1, NULL, NULL, NULL)",
         )
         .bind(key)
         .bind(version)

@@ -38,6 +38,7 @@ use super::{
     Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionMeta, SessionStore,
     SessionStoreExt as _, StoreError, StoreKey, UserSession,
 };
+use crate::fingerprint::{FINGERPRINT_LEN, Fingerprint};
 use crate::{SessionPayload, SessionSpec};
 
 /// The future a [`Check`] returns.
@@ -983,8 +984,8 @@ async fn listed_meta(
 }
 
 /// Checks: metadata round trips through save, update and list user: both
-/// parts, either part alone, IPv6, the longest user agent and non-ASCII
-/// text read back as written, from `load` and from `list_user`; an update
+/// parts, either part alone, IPv6, the longest user agent, non-ASCII text
+/// and a client fingerprint (with metadata and alone) read back as written, from `load` and from `list_user`; an update
 /// and a touch keep what the row holds.
 pub async fn metadata_round_trips_through_save_update_and_list_user(store: &dyn SessionStore) {
     let longest = format!("{}é", "x".repeat(SessionMeta::MAX_USER_AGENT_LEN - 2));
@@ -1002,6 +1003,9 @@ pub async fn metadata_round_trips_through_save_update_and_list_user(store: &dyn 
             ))),
             Some("Navigateur/1.0 (français; 日本語) ✓ \"quoted\" 'single' back\\slash"),
         ),
+        meta_from(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)), FIREFOX)
+            .with_fingerprint(Some(Fingerprint::from_bytes([0x5a; FINGERPRINT_LEN]))),
+        SessionMeta::NONE.with_fingerprint(Some(Fingerprint::from_bytes([0; FINGERPRINT_LEN]))),
     ];
     assert_eq!(
         cases[3].user_agent().map(str::len),
@@ -1052,7 +1056,8 @@ pub async fn metadata_round_trips_through_save_update_and_list_user(store: &dyn 
 /// with the expected revision), a re-login (without), a change of user, and
 /// a row whose metadata the move replaces.
 pub async fn metadata_moves_with_the_session(store: &dyn SessionStore) {
-    let laptop = meta_from(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7)), FIREFOX);
+    let laptop = meta_from(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7)), FIREFOX)
+        .with_fingerprint(Some(Fingerprint::from_bytes([0xc3; FINGERPRINT_LEN])));
     let (old_key, renewed_key) = (new_key(), new_key());
     let mut old = record(Some("alice"), NOW);
     old.meta = laptop.clone();

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use crate::fingerprint::Fingerprint;
+
 /// What the request that started a store-mode session said about its
 /// client: its address and its user agent. Recorded once, when the row is
 /// created at login ([`StoreState::insert`](super::StoreState::insert));
@@ -30,6 +32,7 @@ use std::net::IpAddr;
 pub struct SessionMeta {
     client_addr: Option<IpAddr>,
     user_agent: Option<String>,
+    fingerprint: Option<Fingerprint>,
 }
 
 impl SessionMeta {
@@ -43,6 +46,7 @@ impl SessionMeta {
     pub const NONE: SessionMeta = SessionMeta {
         client_addr: None,
         user_agent: None,
+        fingerprint: None,
     };
 
     /// Metadata of a client at `client_addr` sending `user_agent`, bounded
@@ -51,7 +55,24 @@ impl SessionMeta {
         SessionMeta {
             client_addr: client_addr.map(|addr| addr.to_canonical()),
             user_agent: user_agent.and_then(bounded_user_agent),
+            fingerprint: None,
         }
+    }
+
+    /// The same metadata with the client's `fingerprint` (a type declared
+    /// `#[session(fingerprint)]`; see [`crate::fingerprint`]). Recorded
+    /// whatever the adapter's metadata setting: it is what the session is
+    /// checked against, not a description of the device.
+    #[must_use]
+    pub fn with_fingerprint(mut self, fingerprint: Option<Fingerprint>) -> Self {
+        self.fingerprint = fingerprint;
+        self
+    }
+
+    /// The fingerprint of the browser that logged in, for a type that binds
+    /// one (rows written before the type did have none).
+    pub fn fingerprint(&self) -> Option<&Fingerprint> {
+        self.fingerprint.as_ref()
     }
 
     /// The client's address, if known.
@@ -64,9 +85,9 @@ impl SessionMeta {
         self.user_agent.as_deref()
     }
 
-    /// Whether neither part is known.
+    /// Whether nothing is known: no address, user agent or fingerprint.
     pub fn is_empty(&self) -> bool {
-        self.client_addr.is_none() && self.user_agent.is_none()
+        self.client_addr.is_none() && self.user_agent.is_none() && self.fingerprint.is_none()
     }
 }
 
@@ -77,6 +98,7 @@ impl fmt::Debug for SessionMeta {
         f.debug_struct("SessionMeta")
             .field("client_addr", &redacted(self.client_addr.is_some()))
             .field("user_agent", &redacted(self.user_agent.is_some()))
+            .field("fingerprint", &redacted(self.fingerprint.is_some()))
             .finish()
     }
 }
@@ -175,7 +197,7 @@ mod tests {
         assert!(debug.contains("<redacted>"), "{debug}");
         assert_eq!(
             format!("{:?}", SessionMeta::NONE),
-            "SessionMeta { client_addr: None, user_agent: None }"
+            "SessionMeta { client_addr: None, user_agent: None, fingerprint: None }"
         );
     }
 }

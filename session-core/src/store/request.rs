@@ -37,6 +37,7 @@ use super::{
 };
 use crate::TRACING_TARGET;
 use crate::error::{OpenError, SealError, StoreError};
+use crate::fingerprint::ClientSignals;
 use crate::keyring::Keyring;
 use crate::payload::{SessionPayload, encode_json};
 use crate::spec::SessionSpec;
@@ -269,6 +270,29 @@ impl StoreState {
     /// The at-rest key of the session in use, if any.
     pub fn key(&self) -> Option<StoreKey> {
         self.current.as_ref().map(|row| row.key)
+    }
+
+    /// Whether the session in use was bound at login to a browser other
+    /// than the one `signals` describe: its row records a fingerprint
+    /// ([`crate::fingerprint`]) that matches `signals` under none of the
+    /// keyring's secrets. `false` without a session, for a type that binds
+    /// no fingerprint, and for a row written before its type did (it
+    /// records none).
+    pub fn fingerprint_differs(
+        &self,
+        keyring: &Keyring,
+        spec: &SessionSpec,
+        signals: &ClientSignals<'_>,
+    ) -> bool {
+        let recorded = self
+            .record()
+            .and_then(|record| record.meta.fingerprint().copied());
+        match recorded {
+            Some(recorded) if spec.binds_fingerprint() => {
+                !keyring.fingerprint_matches(spec, &recorded, signals)
+            }
+            _ => false,
+        }
     }
 
     /// Sets what a row this request creates (at [`insert`](Self::insert),

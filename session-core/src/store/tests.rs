@@ -298,7 +298,7 @@ fn a_records_debug_hides_its_data_and_metadata() {
     assert!(!shown.contains("PrivateBrowser"), "{shown}");
     assert!(
         shown.contains(
-            "meta: SessionMeta { client_addr: Some(<redacted>), user_agent: Some(<redacted>) }"
+            "meta: SessionMeta { client_addr: Some(<redacted>), user_agent: Some(<redacted>), fingerprint: None }"
         ),
         "{shown}"
     );

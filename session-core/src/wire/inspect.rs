@@ -4,10 +4,14 @@
 //! sealed a value, when it expires, which schema version it claims. Nothing
 //! read here is authenticated; only [`Keyring`](crate::Keyring) opening a
 //! value makes it trustworthy. It reads values with the same parser that
-//! opening uses ([`split_signed`], [`split_encrypted`]), so it accepts
-//! exactly the shapes a keyring would go on to check.
+//! opening uses ([`split_signed`], [`split_asymmetric`],
+//! [`split_encrypted`]), so it accepts exactly the shapes a keyring would
+//! go on to check.
 
-use super::{FORMAT_ENCRYPTED, FORMAT_SIGNED, KeyId, payload_json, split_encrypted, split_signed};
+use super::{
+    FORMAT_ENCRYPTED, FORMAT_SIGNED, KeyId, asymmetric_payload_json, payload_json,
+    split_asymmetric, split_encrypted, split_signed,
+};
 use crate::error::OpenError;
 
 /// Which wire format a value claims.
@@ -18,14 +22,17 @@ pub enum WireFormat {
     Signed,
     /// Format 2: `H.C`, the payload encrypted with XChaCha20-Poly1305.
     Encrypted,
+    /// Format 3: `H.P.S`, the payload readable, signed with Ed25519.
+    Asymmetric,
 }
 
 impl WireFormat {
-    /// `signed` or `encrypted`.
+    /// `signed`, `encrypted` or `asymmetric`.
     pub fn label(self) -> &'static str {
         match self {
             WireFormat::Signed => "signed",
             WireFormat::Encrypted => "encrypted",
+            WireFormat::Asymmetric => "asymmetric",
         }
     }
 }
@@ -46,17 +53,17 @@ pub struct Inspection {
     pub expires_at: u64,
     /// Unix seconds at which it claims its session started.
     pub started_at: u64,
-    /// The payload bytes of a signed value (its JSON, unverified); `None`
-    /// for an encrypted one.
+    /// The payload bytes of a signed or asymmetric value (its JSON,
+    /// unverified); `None` for an encrypted one.
     pub payload: Option<Vec<u8>>,
 }
 
-/// Decodes `value`'s header (and, for a signed value, its payload) without
+/// Decodes `value`'s header (and, for a signed or asymmetric value, its payload) without
 /// checking anything a key would check.
 ///
 /// Fails with [`OpenError::TooLarge`] past the size limit and
 /// [`OpenError::Malformed`] for anything that is not shaped like a value of
-/// either format; never panics.
+/// any format; never panics.
 ///
 /// ```
 /// use session_core::{WireFormat, inspect};
@@ -82,10 +89,18 @@ pub fn inspect(value: &str) -> Result<Inspection, OpenError> {
             parts.header,
             Some(payload_json(&parts)?.to_vec()),
         ),
-        Err(OpenError::Malformed) => {
-            let parts = split_encrypted(bytes, FORMAT_ENCRYPTED)?;
-            (WireFormat::Encrypted, parts.header, None)
-        }
+        Err(OpenError::Malformed) => match split_asymmetric(bytes) {
+            Ok(parts) => (
+                WireFormat::Asymmetric,
+                parts.header,
+                Some(asymmetric_payload_json(&parts)?.to_vec()),
+            ),
+            Err(OpenError::Malformed) => {
+                let parts = split_encrypted(bytes, FORMAT_ENCRYPTED)?;
+                (WireFormat::Encrypted, parts.header, None)
+            }
+            Err(error) => return Err(error),
+        },
         Err(error) => return Err(error),
     };
     Ok(Inspection {
@@ -99,7 +114,7 @@ pub fn inspect(value: &str) -> Result<Inspection, OpenError> {
     })
 }
 
-/// Reads the key id of a signed or encrypted value without authenticating
+/// Reads the key id of a value of any format without authenticating
 /// anything.
 ///
 /// For diagnostics and tests (e.g. "which key sealed this?"); never a reason
@@ -120,6 +135,7 @@ mod tests {
     fn formats_are_labelled_as_the_cli_prints_them() {
         assert_eq!(WireFormat::Signed.label(), "signed");
         assert_eq!(WireFormat::Encrypted.label(), "encrypted");
+        assert_eq!(WireFormat::Asymmetric.label(), "asymmetric");
     }
 
     #[test]
@@ -169,6 +185,18 @@ mod tests {
         assert_eq!(
             inspect(&format!("{h}.e30.{tag}")),
             Err(OpenError::Malformed)
+        );
+        // Format 3: a 64-byte signature part.
+        let signature = "A".repeat(86);
+        let seen = inspect(&format!("{h}.e30.{signature}")).expect("shaped like format 3");
+        assert_eq!(seen.format, WireFormat::Asymmetric);
+        assert_eq!(seen.payload.as_deref(), Some(&b"{}"[..]));
+        header[0] = FORMAT_SIGNED;
+        let h = URL_SAFE_NO_PAD.encode(header);
+        assert_eq!(
+            inspect(&format!("{h}.e30.{signature}")),
+            Err(OpenError::Malformed),
+            "a format 1 header with a format 3 signature"
         );
     }
 }

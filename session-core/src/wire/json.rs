@@ -27,22 +27,29 @@ impl PayloadJson {
     /// A `Serialize` impl whose second JSON is longer than its first gets
     /// that second JSON cut short too, and so is refused as too large: the
     /// buffer does not grow even then.
+    ///
+    /// `prefix` (a client fingerprint, or nothing) comes first, as part of
+    /// the plaintext.
     pub(crate) fn serialize<P: serde::Serialize + ?Sized>(
+        prefix: &[u8],
         payload: &P,
     ) -> Result<Self, serde_json::Error> {
-        let json = Self::write(payload, FIRST_SEAL_CAPACITY)?;
+        let json = Self::write(prefix, payload, FIRST_SEAL_CAPACITY)?;
         if json.len > json.buf.capacity() && json.len <= MAX_JSON_LEN {
-            return Self::write(payload, json.len + MIN_SEALED_LEN);
+            return Self::write(prefix, payload, json.len + MIN_SEALED_LEN);
         }
         Ok(json)
     }
 
-    /// Serializes `payload` into a new buffer of `capacity`.
+    /// Serializes `prefix` and `payload` into a new buffer of `capacity`
+    /// (which `prefix` fits).
     fn write<P: serde::Serialize + ?Sized>(
+        prefix: &[u8],
         payload: &P,
         capacity: usize,
     ) -> Result<Self, serde_json::Error> {
-        let mut buf = Zeroizing::new(Vec::with_capacity(capacity));
+        let mut buf = Zeroizing::new(Vec::with_capacity(capacity.max(prefix.len())));
+        buf.extend_from_slice(prefix);
         let len = write_json(&mut buf, payload)?;
         Ok(PayloadJson { buf, len })
     }
@@ -59,8 +66,9 @@ impl PayloadJson {
     }
 }
 
-/// Serializes `payload` as JSON into `buf` without ever growing it, and
-/// returns the JSON's full length.
+/// Serializes `payload` as JSON into `buf` after what it holds, without
+/// ever growing it, and returns the full length (what `buf` held plus the
+/// JSON).
 ///
 /// Bytes that do not fit in `buf`'s spare capacity are counted and dropped,
 /// so `buf` holds the whole JSON only when the returned length equals its
@@ -69,7 +77,8 @@ pub(crate) fn write_json<P: serde::Serialize + ?Sized>(
     buf: &mut Vec<u8>,
     payload: &P,
 ) -> Result<usize, serde_json::Error> {
-    let mut sink = FixedSink { buf, len: 0 };
+    let len = buf.len();
+    let mut sink = FixedSink { buf, len };
     serde_json::to_writer(&mut sink, payload)?;
     Ok(sink.len)
 }

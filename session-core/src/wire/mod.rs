@@ -3,7 +3,7 @@
 //!
 //! | bytes | field |
 //! |---|---|
-//! | 1 | format: `1` signed, `2` encrypted |
+//! | 1 | format: `1` signed, `2` encrypted, `3` asymmetric |
 //! | 4 | key id |
 //! | 4 | schema version (u32) |
 //! | 8 | `iat`: unix seconds, when the value was sealed |
@@ -26,6 +26,13 @@
 //! opens only its own format: a signed value presented to an encrypted type,
 //! or the reverse, is `Malformed`, never a downgrade.
 //!
+//! Format 3, for asymmetric types, is `H "." P "." S` with the same header
+//! (format byte 3) and payload part as format 1: `S` is the 64-byte
+//! Ed25519 signature of the secret's signing key over
+//! `"session-seal/v1 sig" 0x00 ‖ B ‖ H "." P` (see `wire/asymmetric.rs`),
+//! which anyone holding the public key can check and only the secret's
+//! holder can make.
+//!
 //! XChaCha20-Poly1305 is as draft-irtf-cfrg-xchacha-03 defines it: HChaCha20
 //! of the key and the nonce's first 16 bytes gives a subkey, under which
 //! ChaCha20-Poly1305 (RFC 8439) seals with the nonce `0x00000000 ‖` its
@@ -45,17 +52,32 @@
 //! - a binding's encryption key (format 2), 32 bytes: the same with
 //!   `"session-seal/v1 enc"` ([`ENC_INFO`]);
 //! - a binding's CSRF token key, 32 bytes: the same with
-//!   `"session-seal/v1 csrf"` ([`CSRF_INFO`]; tokens in [`crate::csrf`]).
+//!   `"session-seal/v1 csrf"` ([`CSRF_INFO`]; tokens in [`crate::csrf`]);
+//! - a binding's fingerprint key, 32 bytes: the same with
+//!   `"session-seal/v1 fingerprint"` ([`FINGERPRINT_INFO`]; see
+//!   [`crate::fingerprint`]).
+//!
+//! Format 3 (asymmetric types) has one Ed25519 key pair per secret, for
+//! every binding: its 32-byte seed comes with info `"session-seal/v1
+//! ed25519"` ([`ED25519_INFO`]) and no binding. Its key id is not derived
+//! from the secret but from the public key, the first 4 bytes of
+//! `SHA-256("session-seal/v1 pk" ‖ public key)` ([`PUBLIC_KEY_ID_CONTEXT`]),
+//! so a holder of public keys only finds keys by id too; its signatures
+//! cover `"session-seal/v1 sig" 0x00 len8(namespace) namespace len8(cookie)
+//! cookie ‖ H "." P` ([`SIG_CONTEXT`]).
 //!
 //! # Opening, in order
 //!
 //! 1. Size: over [`MAX_VALUE_LEN`] bytes is `TooLarge`, before anything is
 //!    split or decoded.
 //! 2. Shape: the parts at their fixed places, a canonical header of the
-//!    type's own format, a canonical tag (format 1); else `Malformed`.
+//!    type's own format, a canonical tag (format 1) or 64-byte signature
+//!    (format 3); else `Malformed`.
 //! 3. The key by the header's key id (an unknown id is `BadSignature`),
 //!    then the MAC over `H "." P` as received, or the AEAD tag over `C` with
-//!    `H` as associated data, compared in constant time: `BadSignature`.
+//!    `H` as associated data, compared in constant time, or the Ed25519
+//!    signature over the binding and `H "." P` as received, checked with
+//!    `verify_strict`: `BadSignature`.
 //! 4. Only then the header's times (`Expired`) and version (`UnknownVersion`,
 //!    or a declared migration), and the payload JSON (`Malformed`).
 //!
@@ -66,7 +88,8 @@
 //! only `SHA-256("session-seal/store/v1" 0x00 len8(namespace) namespace id)`
 //! with the id's first two bytes (its route) in place of the hash's.
 //!
-//! Known-answer vectors for both formats, the key id, the store key and the
+//! Known-answer vectors for the three formats (format 3's with its public
+//! key and key id), the key id, the store key and the
 //! user route are in `session-core/src/wire/vectors.txt`, checked in the
 //! crate's tests: sealing reproduces each value byte for byte and each
 //! value opens to its payload.
@@ -86,6 +109,7 @@
 //! outside these buffers (the JSON of a signed seal among them) is not
 //! wiped; see [`Keyring`](crate::Keyring).
 
+mod asymmetric;
 mod encrypted;
 pub(crate) mod id;
 mod inspect;
@@ -107,6 +131,14 @@ use zeroize::Zeroizing;
 
 use crate::error::OpenError;
 
+pub use asymmetric::{
+    ED25519_INFO, PUBLIC_KEY_ID_CONTEXT, PUBLIC_KEY_LEN, SIG_CONTEXT, SIGNATURE_B64_LEN,
+    SIGNATURE_LEN,
+};
+pub(crate) use asymmetric::{
+    Signer, asymmetric_len, asymmetric_payload_json, public_key_id, seal_asymmetric,
+    split_asymmetric, verify_asymmetric,
+};
 pub(crate) use encrypted::{
     decode_sealed, encrypted_len, open_sealed, seal_encrypted, split_encrypted,
 };
@@ -126,6 +158,9 @@ pub const MAC_INFO: &[u8] = b"session-seal/v1 mac";
 pub const ENC_INFO: &[u8] = b"session-seal/v1 enc";
 /// HKDF info purpose of a binding's CSRF token key ([`crate::csrf`]).
 pub const CSRF_INFO: &[u8] = b"session-seal/v1 csrf";
+/// HKDF info purpose of a binding's client fingerprint key
+/// ([`crate::fingerprint`]).
+pub const FINGERPRINT_INFO: &[u8] = b"session-seal/v1 fingerprint";
 
 /// HMAC-SHA256.
 pub(crate) type HmacSha256 = Hmac<Sha256>;
@@ -160,6 +195,8 @@ impl fmt::Debug for KeyId {
 pub const FORMAT_SIGNED: u8 = 1;
 /// The format byte of an encrypted value (`H "." C`).
 pub const FORMAT_ENCRYPTED: u8 = 2;
+/// The format byte of an asymmetric value (`H "." P "." S`, Ed25519).
+pub const FORMAT_ASYMMETRIC: u8 = 3;
 /// Bytes in the binary header.
 pub const HEADER_LEN: usize = 29;
 /// Bytes in the MAC tag.

@@ -198,7 +198,7 @@ fn write_json_never_grows_the_buffer_and_counts_what_does_not_fit() {
     // Unserializable payloads fail as serde_json fails.
     let map = std::collections::HashMap::from([((1, 2), 3)]);
     assert!(write_json(&mut Vec::with_capacity(100), &map).is_err());
-    assert!(PayloadJson::serialize(&map).is_err());
+    assert!(PayloadJson::serialize(&[], &map).is_err());
 }
 
 #[test]
@@ -218,7 +218,7 @@ fn payload_json_holds_any_json_that_can_be_sealed_at_its_size() {
         3 * MAX_JSON_LEN,
     ] {
         let text = "x".repeat(len - 2);
-        let mut json = PayloadJson::serialize(&text).expect("serializes");
+        let mut json = PayloadJson::serialize(&[], &text).expect("serializes");
         assert_eq!(json.len(), len);
         let buf = json.buf_mut();
         if len <= FIRST_SEAL_CAPACITY {

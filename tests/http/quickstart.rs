@@ -1,0 +1,95 @@
+//! The quickstart example (`examples/quickstart`), as a user walks through
+//! it: log in, save a note through the CSRF-protected form and see its
+//! notice once, a forged post refused, log out everywhere.
+
+use axum::body::Body;
+use http::header::{CONTENT_TYPE, LOCATION};
+use http::{Method, Request, StatusCode};
+use session_seal::testing::{TestClient, TestResponse};
+
+use crate::common::dev_keyring;
+use crate::quickstart_app;
+
+/// The hidden CSRF field's value in the home page.
+fn csrf_field(page: &str) -> String {
+    let start = page.find(r#"name="csrf" value=""#).expect("the field") + 19;
+    page[start..].split('"').next().expect("a value").to_owned()
+}
+
+async fn post_note(browser: &mut TestClient, body: String) -> TestResponse {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/note")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(body))
+        .expect("a request");
+    browser.send(request).await
+}
+
+#[tokio::test]
+async fn a_user_logs_in_saves_a_note_sees_it_once_and_logs_out_everywhere() {
+    let app = TestClient::new(quickstart_app::router(dev_keyring()));
+    let mut browser = app.device();
+    assert!(browser.get("/").await.text().contains("<p>nobody</p>"));
+
+    let login = browser.get("/login/7").await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let home = browser.get("/").await.text();
+    assert!(home.contains("<p>user 7</p>"), "{home}");
+
+    let token = csrf_field(&home);
+    let saved = post_note(&mut browser, format!("note=hello&csrf={token}")).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+    assert_eq!(
+        saved.headers.get(LOCATION).map(|v| v.as_bytes()),
+        Some(&b"/"[..])
+    );
+    let shown = browser.get("/").await.text();
+    assert!(shown.contains("<p>saved: hello</p>"), "{shown}");
+    let again = browser.get("/").await.text();
+    assert!(
+        !again.contains("saved: hello"),
+        "a notice shows once: {again}"
+    );
+
+    // A post without this session's token is refused, and saves nothing.
+    let forged = post_note(&mut browser, "note=evil&csrf=not-the-token".to_owned()).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(!browser.get("/").await.text().contains("evil"));
+    // So is one from another site, before any handler runs.
+    let cross_site = Request::builder()
+        .method(Method::POST)
+        .uri("/note")
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from(format!("note=evil&csrf={token}")))
+        .expect("a request");
+    assert_eq!(browser.send(cross_site).await.status, StatusCode::FORBIDDEN);
+
+    // Two devices, one log out everywhere: both end. (The phone logged in
+    // a minute ago: a session begun in the very second of the revocation
+    // survives it, as the browser that asks for it may keep one.)
+    let mut phone = app.device();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    let a_minute_ago = now.expect("after 1970").as_secs() - 60;
+    phone
+        .with_session_sealed_at(
+            &dev_keyring(),
+            &quickstart_app::Account { user: 7 },
+            a_minute_ago,
+        )
+        .expect("sealed");
+    assert!(phone.get("/").await.text().contains("<p>user 7</p>"));
+    let out = browser
+        .send(
+            Request::post("/logout-everywhere")
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.text());
+    assert!(browser.get("/").await.text().contains("<p>nobody</p>"));
+    assert!(phone.get("/").await.text().contains("<p>nobody</p>"));
+}
