@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 use session_seal::{
-    Flash, RequireSession, SessionError, SessionLayer, SessionPayload, SessionStatus, TypedSession,
+    CrossOriginLayer, Flash, RequireSession, SessionError, SessionLayer, SessionPayload, SessionStatus, TypedSession,
 };
 
 /// Admin area session. Version 2 added `roles`; version-1 cookies still open
@@ -116,6 +116,8 @@ pub fn router(layer: SessionLayer<AppSessions>) -> Router {
         .route("/ops/console", get(ops_console))
         .route("/sessions", get(sessions))
         .layer(layer)
+        // Refuses cross-site form posts (the rename form) before any handler.
+        .layer(CrossOriginLayer::new())
 }
 
 /// "valid", or why the request's cookie was not usable.
