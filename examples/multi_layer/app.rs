@@ -11,7 +11,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::{Deserialize, Serialize};
 use session_seal::{
-    CrossOriginLayer, Flash, RequireSession, SessionError, SessionLayer, SessionPayload, SessionStatus, TypedSession,
+    CrossOriginLayer, Flash, RequireSession, SessionError, SessionLayer, SessionPayload,
+    SessionStatus, TypedSession,
 };
 
 /// Admin area session. Version 2 added `roles`; version-1 cookies still open
