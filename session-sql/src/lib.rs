@@ -144,6 +144,22 @@
 //!
 //! - `postgres`: [`PostgresStore`] and [`PostgresRevocationFeed`].
 //!   Connects without TLS: use it on a trusted network or a Unix socket.
+//! - `postgres-tls`: the same over TLS (rustls, with the Mozilla root
+//!   certificates of `webpki-roots`). The URL's `sslmode` picks the
+//!   checks, as libpq's does:
+//!
+//!   | `sslmode` | encrypted | server certificate checked |
+//!   |---|---|---|
+//!   | `disable` | no | no |
+//!   | `prefer` (the default) | if the server offers it | no |
+//!   | `require` | yes, or no connection | no: this stops eavesdroppers, not a man in the middle |
+//!   | `verify-ca` | yes | chains to a trusted root (`sslrootcert=/path/ca.pem`, or the Mozilla roots) |
+//!   | `verify-full` | yes | as `verify-ca`, and its name matches the host |
+//!
+//!   For a database across a network you do not trust, use `verify-full`
+//!   (with `sslrootcert` for a private CA); `sslcert` and `sslkey` add a
+//!   client certificate. Without this feature, `sslmode=require` fails to
+//!   connect rather than falling back to plain text.
 //! - `sqlite`: [`SqliteStore`] and [`SqliteRevocationFeed`], with SQLite
 //!   compiled in (no system library needed).
 //!

@@ -934,3 +934,74 @@ async fn ping_fails_fast_at_start_up_on_a_wrong_address() {
         .expect_err("nothing listens there");
     assert!(error.to_string().contains("ping"), "{error}");
 }
+
+// ------------------------------------------------------------- TLS
+
+/// Whether the TLS tests must run: `.ci/run` turns TLS on in the test
+/// server and sets this; elsewhere they run when the server offers TLS.
+fn postgres_tls_required() -> bool {
+    std::env::var("SESSION_SEAL_REQUIRE_POSTGRES_TLS").is_ok_and(|value| value == "1")
+}
+
+/// `url` with `sslmode=<mode>` added.
+fn with_sslmode(url: &str, mode: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}sslmode={mode}")
+}
+
+/// Feature `postgres-tls`: with `sslmode=require` the store's connections
+/// are encrypted (the server's own `pg_stat_ssl` says so) and it works as
+/// over plain TCP; with `verify-full` a certificate no trusted root signed
+/// (the test server's is self-signed) is refused rather than trusted.
+#[tokio::test]
+async fn postgres_over_tls_encrypts_and_verify_full_checks_the_certificate() {
+    let table = unique_table("tls");
+    let Some(plain) = postgres_store_with("tls", test_config(&table)).await else {
+        return;
+    };
+    let offered: (String,) = sqlx::query_as("SHOW ssl")
+        .fetch_one(plain.pool())
+        .await
+        .expect("SHOW ssl");
+    if offered.0 != "on" {
+        assert!(
+            !postgres_tls_required(),
+            "SESSION_SEAL_REQUIRE_POSTGRES_TLS=1 but the server has ssl = {}",
+            offered.0
+        );
+        eprintln!("skipping the TLS test: the server does not offer TLS (ssl = off)");
+        drop_table(&plain, &table).await;
+        return;
+    }
+    let url = common::sql::postgres_url();
+    let tls = PostgresStore::with_config(&with_sslmode(&url, "require"), test_config(&table))
+        .expect("valid");
+    tls.ping().await.expect("connects over TLS");
+    let encrypted: (bool,) =
+        sqlx::query_as("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            .fetch_one(tls.pool())
+            .await
+            .expect("pg_stat_ssl");
+    assert!(encrypted.0, "the connection is encrypted");
+    let key = key_of("alice");
+    assert_eq!(
+        tls.save(&key, &record(NOW, NOW + HOUR), None, NOW)
+            .await
+            .expect("available"),
+        SaveOutcome::Saved
+    );
+    assert!(tls.load(&key, NOW).await.expect("available").is_some());
+
+    let strict =
+        PostgresStore::with_config(&with_sslmode(&url, "verify-full"), test_config(&table))
+            .expect("valid");
+    let refused = strict
+        .ping()
+        .await
+        .expect_err("a self-signed certificate is not trusted");
+    assert!(
+        !refused.to_string().contains("session_seal:session_seal"),
+        "the error names no password: {refused}"
+    );
+    drop_table(&plain, &table).await;
+}
