@@ -254,6 +254,90 @@ mod tests {
         assert_eq!(got.as_bytes()[..], expected[..16]);
     }
 
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Bound {
+        user: u64,
+    }
+
+    impl crate::SessionPayload for Bound {
+        const SPEC: SessionSpec = SPEC;
+    }
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct BoundEncrypted {
+        user: u64,
+    }
+
+    impl crate::SessionPayload for BoundEncrypted {
+        const SPEC: SessionSpec = SessionSpec::builder("E", "enc", "enc")
+            .encrypted()
+            .absolute_max_age_secs(86_400)
+            .fingerprint()
+            .build();
+    }
+
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Plain {
+        user: u64,
+    }
+
+    impl crate::SessionPayload for Plain {
+        const SPEC: SessionSpec = SessionSpec::builder("P", "plain", "plain").build();
+    }
+
+    const NOW: u64 = 1_760_000_000;
+
+    #[test]
+    fn a_cookie_mode_value_carries_its_fingerprint_authenticated() {
+        let keys = keyring(1);
+        let fingerprint = keys.fingerprint(&SPEC, &FIREFOX);
+        let value = keys
+            .reseal_bound_at(&Bound { user: 7 }, Some(&fingerprint), NOW, NOW)
+            .expect("sealed");
+        let opened = keys.open_at::<Bound>(&value, NOW + 1).expect("opens");
+        assert_eq!(opened.payload, Bound { user: 7 });
+        assert_eq!(opened.fingerprint, Some(fingerprint));
+
+        let secret = keys
+            .reseal_bound_at(&BoundEncrypted { user: 8 }, Some(&fingerprint), NOW, NOW)
+            .expect("sealed");
+        let opened = keys
+            .open_at::<BoundEncrypted>(&secret, NOW + 1)
+            .expect("opens");
+        assert_eq!(
+            (opened.payload.user, opened.fingerprint),
+            (8, Some(fingerprint))
+        );
+
+        // Without one, a bound type is not sealed at all.
+        assert!(matches!(
+            keys.reseal_at(&Bound { user: 7 }, NOW, NOW),
+            Err(crate::SealError::MissingFingerprint { type_name: "T" })
+        ));
+        // A type that binds none carries none, whatever it is given.
+        let plain = keys.reseal_bound_at(&Plain { user: 9 }, Some(&fingerprint), NOW, NOW);
+        let opened = keys
+            .open_at::<Plain>(&plain.expect("sealed"), NOW + 1)
+            .expect("opens");
+        assert_eq!((opened.payload.user, opened.fingerprint), (9, None));
+    }
+
+    #[test]
+    fn a_store_mode_id_cookie_carries_no_fingerprint() {
+        // The row keeps a store-mode type's fingerprint; its id cookie is
+        // sealed and opened as any other type's.
+        const STORED: SessionSpec = SessionSpec::builder("S", "sid", "app")
+            .store()
+            .fingerprint()
+            .build();
+        let keys = keyring(1);
+        let id = crate::store::SessionId::generate_for("app", None);
+        let value = keys.seal_id_at(&STORED, &id, NOW, NOW).expect("sealed");
+        let opened = keys.open_id_at(&STORED, &value, NOW + 1).expect("opens");
+        assert_eq!(opened.payload, id);
+        assert_eq!(opened.fingerprint, None);
+    }
+
     #[test]
     fn long_headers_count_by_their_first_bytes() {
         let keys = keyring(1);
@@ -278,6 +362,13 @@ mod tests {
         assert_eq!(format!("{fingerprint:?}"), "Fingerprint(<redacted>)");
         let shown = format!("{FIREFOX:?}");
         assert!(!shown.contains("Mozilla"), "{shown}");
+        assert_eq!(
+            shown,
+            format!(
+                "ClientSignals {{ user_agent_len: {}, accept_language_len: 14 }}",
+                FIREFOX.user_agent.len()
+            )
+        );
         assert_eq!(Fingerprint::from_slice(&[1; 15]), None);
         assert_eq!(
             Fingerprint::from_slice(&[1; 16]),
