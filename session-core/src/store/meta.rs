@@ -186,6 +186,19 @@ mod tests {
     }
 
     #[test]
+    fn a_fingerprint_is_kept_beside_the_client_and_read_back() {
+        let fingerprint = Fingerprint::from_bytes([9; 16]);
+        let meta = SessionMeta::new(None, Some("UA/1")).with_fingerprint(Some(fingerprint));
+        assert_eq!(meta.fingerprint(), Some(&fingerprint));
+        assert_eq!(meta.user_agent(), Some("UA/1"));
+        let only = SessionMeta::NONE.with_fingerprint(Some(fingerprint));
+        assert!(!only.is_empty());
+        assert_eq!(only.fingerprint(), Some(&fingerprint));
+        assert_eq!(SessionMeta::NONE.fingerprint(), None);
+        assert_eq!(only.with_fingerprint(None), SessionMeta::NONE);
+    }
+
+    #[test]
     fn debug_shows_presence_never_values() {
         let meta = SessionMeta::new(
             Some(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 7))),

@@ -1003,3 +1003,44 @@ fn an_update_without_a_session_is_a_login_and_records_the_metadata() {
         Some(SessionMeta::NONE)
     );
 }
+
+// ---------------------------------------------------------------- fingerprint
+
+#[test]
+fn a_row_bound_to_another_browser_differs_and_one_bound_to_none_does_not() {
+    // `Account`'s binding, declared `fingerprint`.
+    const BOUND: SessionSpec = SessionSpec::builder("Account", SPEC.cookie(), SPEC.namespace())
+        .store()
+        .fingerprint()
+        .build();
+    let firefox = ClientSignals {
+        user_agent: b"Firefox/140.0",
+        accept_language: b"en",
+    };
+    let chrome = ClientSignals {
+        user_agent: b"Chrome/140.0",
+        ..firefox
+    };
+    let store = Probe::new();
+    let keys = keyring();
+    let access = Access::new(StoreState::default());
+    let bound = SessionMeta::NONE.with_fingerprint(Some(keys.fingerprint(&BOUND, &firefox)));
+    access.state(|state| state.set_request_meta(bound.clone()));
+    let cookie = access
+        .state(|state| state.insert(&keys, &alice(1), NOW))
+        .expect("seals");
+    flush_at(&store, &access, NOW).expect("written");
+
+    let (state, _, _) = found(&store, &keys, &[&cookie.value], NOW + 1);
+    assert_eq!(state.record().map(|record| &record.meta), Some(&bound));
+    assert!(!state.fingerprint_differs(&keys, &BOUND, &firefox));
+    assert!(state.fingerprint_differs(&keys, &BOUND, &chrome));
+    // A type that binds none is never checked.
+    assert!(!state.fingerprint_differs(&keys, &SPEC, &chrome));
+    // A row written before its type bound one (it records none) passes.
+    let (plain, _) = login(&store, &alice(2), NOW);
+    let (state, _, _) = found(&store, &keys, &[&plain.value], NOW + 1);
+    assert!(!state.fingerprint_differs(&keys, &BOUND, &chrome));
+    // Without a session nothing differs.
+    assert!(!StoreState::default().fingerprint_differs(&keys, &BOUND, &chrome));
+}
