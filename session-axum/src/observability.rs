@@ -34,23 +34,23 @@ use crate::status::SessionStatus;
 pub(crate) fn opened(spec: &SessionSpec, status: &SessionStatus) {
     let outcome = status.label();
     let (session_type, namespace, cookie) = (spec.type_name(), spec.namespace(), spec.cookie());
+    // One event, at the level the outcome deserves.
+    macro_rules! treated_as_absent {
+        ($level:ident) => {
+            tracing::$level!(
+                target: TRACING_TARGET,
+                session_type,
+                namespace,
+                cookie,
+                outcome,
+                "session cookie treated as absent"
+            )
+        };
+    }
     match status {
-        SessionStatus::Invalid(OpenError::Expired { .. }) => tracing::debug!(
-            target: TRACING_TARGET,
-            session_type,
-            namespace,
-            cookie,
-            outcome,
-            "session cookie treated as absent"
-        ),
-        SessionStatus::Invalid(_) => tracing::info!(
-            target: TRACING_TARGET,
-            session_type,
-            namespace,
-            cookie,
-            outcome,
-            "session cookie treated as absent"
-        ),
+        // Browsers send expired cookies all the time: not worth an info.
+        SessionStatus::Invalid(OpenError::Expired { .. }) => treated_as_absent!(debug),
+        SessionStatus::Invalid(_) => treated_as_absent!(info),
         _ => tracing::debug!(
             target: TRACING_TARGET,
             session_type,
@@ -89,24 +89,23 @@ pub(crate) fn cookie_written(spec: &SessionSpec, action: &'static str) {
 /// A store operation for `spec` (`op`: `load` or `flush`) took `elapsed`.
 pub(crate) fn store_call(spec: &SessionSpec, op: &'static str, elapsed: Duration, ok: bool) {
     let elapsed_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+    let session_type = spec.type_name();
+    macro_rules! store_call {
+        ($level:ident) => {
+            tracing::$level!(
+                target: TRACING_TARGET,
+                session_type,
+                op,
+                ok,
+                elapsed_us,
+                "session store call"
+            )
+        };
+    }
     if ok {
-        tracing::debug!(
-            target: TRACING_TARGET,
-            session_type = spec.type_name(),
-            op,
-            ok,
-            elapsed_us,
-            "session store call"
-        );
+        store_call!(debug);
     } else {
-        tracing::warn!(
-            target: TRACING_TARGET,
-            session_type = spec.type_name(),
-            op,
-            ok,
-            elapsed_us,
-            "session store call"
-        );
+        store_call!(warn);
     }
     #[cfg(feature = "metrics")]
     metrics::histogram!(

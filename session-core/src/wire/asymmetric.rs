@@ -18,16 +18,15 @@
 //! of `SHA-256("session-seal/v1 pk" ‖ public key)`, so a holder of the
 //! public key alone computes the same id.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use hkdf::Hkdf;
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
+use super::signed::split_three;
 use super::{
-    FORMAT_ASYMMETRIC, HEADER_B64_LEN, HEADER_LEN, HKDF_SALT, Header, KeyId, MAX_VALUE_LEN,
-    base64_len, binding_info, binding_lengths, decode_exact, decode_wiped, encode_at, put_dot,
+    FORMAT_ASYMMETRIC, HEADER_B64_LEN, HKDF_SALT, Header, KeyId, base64_len, binding_info,
+    binding_lengths, decode_exact, decode_wiped, encode_at, put_dot,
 };
 use crate::error::OpenError;
 use crate::verifying::PublicKey;
@@ -146,56 +145,13 @@ pub(crate) struct Unverified<'a> {
 /// header with format byte 3 and a canonical 64-byte signature part (else
 /// [`OpenError::Malformed`]). Nothing here is trusted yet.
 pub(crate) fn split_asymmetric(bytes: &[u8]) -> Result<Unverified<'_>, OpenError> {
-    if bytes.len() > MAX_VALUE_LEN {
-        return Err(OpenError::TooLarge {
-            size: bytes.len(),
-            limit: MAX_VALUE_LEN,
-        });
-    }
-    // As format 1: `H` is the first 39 bytes and `S` the last 86, each
-    // followed or preceded by a dot, and no dot in between.
-    let signature_start = bytes
-        .len()
-        .checked_sub(SIGNATURE_B64_LEN)
-        .ok_or(OpenError::Malformed)?;
-    let (signed_dot, signature_text) = bytes.split_at(signature_start);
-    let Some((b'.', signed)) = signed_dot.split_last() else {
-        return Err(OpenError::Malformed);
-    };
-    let (header_text, dot_payload) = signed
-        .split_at_checked(HEADER_B64_LEN)
-        .ok_or(OpenError::Malformed)?;
-    let Some((b'.', payload)) = dot_payload.split_first() else {
-        return Err(OpenError::Malformed);
-    };
-    if memchr::memchr(b'.', payload).is_some() {
-        return Err(OpenError::Malformed);
-    }
-    let header_bytes: [u8; HEADER_LEN] = decode_exact(header_text)?;
-    let header =
-        Header::from_bytes(&header_bytes, FORMAT_ASYMMETRIC).ok_or(OpenError::Malformed)?;
-    let signature = Signature::from_bytes(&decode_signature(signature_text)?);
+    let parts = split_three(bytes, FORMAT_ASYMMETRIC, SIGNATURE_B64_LEN)?;
     Ok(Unverified {
-        signed,
-        payload,
-        header,
-        signature,
+        signed: parts.signed,
+        payload: parts.payload,
+        header: parts.header,
+        signature: Signature::from_bytes(&decode_exact(parts.last)?),
     })
-}
-
-/// Canonical base64url (no padding, no stray trailing bits) of exactly
-/// [`SIGNATURE_LEN`] bytes.
-fn decode_signature(text: &[u8]) -> Result<[u8; SIGNATURE_LEN], OpenError> {
-    if text.len() != SIGNATURE_B64_LEN {
-        return Err(OpenError::Malformed);
-    }
-    // The decoder wants room for its estimate (up to two bytes over).
-    let mut room = [0u8; SIGNATURE_LEN + 2];
-    let written = URL_SAFE_NO_PAD
-        .decode_slice(text, &mut room)
-        .map_err(|_| OpenError::Malformed)?;
-    let decoded = room.get(..written).ok_or(OpenError::Malformed)?;
-    decoded.try_into().map_err(|_| OpenError::Malformed)
 }
 
 /// The signature over the value as received, under `key`, for the binding
@@ -222,6 +178,9 @@ pub(crate) fn asymmetric_payload_json(
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
 
     #[test]
@@ -239,23 +198,23 @@ mod tests {
     #[test]
     fn signature_parts_that_are_not_canonical_base64url_are_malformed() {
         let good = URL_SAFE_NO_PAD.encode([0u8; SIGNATURE_LEN]);
-        assert_eq!(decode_signature(good.as_bytes()), Ok([0u8; SIGNATURE_LEN]));
+        assert_eq!(decode_exact::<SIGNATURE_LEN>(good.as_bytes()), Ok([0u8; SIGNATURE_LEN]));
         // Stray trailing bits in the last character.
         let mut stray = good.clone().into_bytes();
         *stray.last_mut().unwrap() = b'B';
-        assert_eq!(decode_signature(&stray), Err(OpenError::Malformed));
+        assert_eq!(decode_exact::<SIGNATURE_LEN>(&stray), Err(OpenError::Malformed));
         let padded = format!("{}==", &good[..84]);
         assert_eq!(
-            decode_signature(padded.as_bytes()),
+            decode_exact::<SIGNATURE_LEN>(padded.as_bytes()),
             Err(OpenError::Malformed)
         );
         assert_eq!(
-            decode_signature(&good.as_bytes()[..85]),
+            decode_exact::<SIGNATURE_LEN>(&good.as_bytes()[..85]),
             Err(OpenError::Malformed)
         );
         let standard = good.replace('A', "+");
         assert_eq!(
-            decode_signature(standard.as_bytes()),
+            decode_exact::<SIGNATURE_LEN>(standard.as_bytes()),
             Err(OpenError::Malformed)
         );
     }

@@ -365,5 +365,6 @@ pub(crate) fn decode_exact<const N: usize>(text: &[u8]) -> Result<[u8; N], OpenE
     decoded.try_into().map_err(|_| OpenError::Malformed)
 }
 
-/// The longest fixed-size part [`decode_exact`] reads: the MAC tag.
-const MAX_FIXED_LEN: usize = TAG_LEN;
+/// The longest fixed-size part [`decode_exact`] reads: format 3's
+/// signature.
+const MAX_FIXED_LEN: usize = SIGNATURE_LEN;

@@ -52,6 +52,37 @@ pub(crate) struct Unverified<'a> {
 /// header of format `format` and a 32-byte tag (else [`OpenError::Malformed`]).
 /// Nothing here is trusted yet.
 pub(crate) fn split_signed(bytes: &[u8], format: u8) -> Result<Unverified<'_>, OpenError> {
+    let parts = split_three(bytes, format, TAG_B64_LEN)?;
+    Ok(Unverified {
+        signed: parts.signed,
+        payload: parts.payload,
+        header: parts.header,
+        tag: decode_exact(parts.last)?,
+    })
+}
+
+/// A value of three parts, `H "." P "." X`, split: formats 1 (`X` a MAC
+/// tag) and 3 (`X` a signature) share this shape.
+pub(crate) struct ThreeParts<'a> {
+    /// `"H.P"` exactly as received: what `X` authenticates.
+    pub(crate) signed: &'a [u8],
+    /// The base64url payload part.
+    pub(crate) payload: &'a [u8],
+    /// The decoded header.
+    pub(crate) header: Header,
+    /// `X` as received (base64url of the tag or signature, not decoded).
+    pub(crate) last: &'a [u8],
+}
+
+/// Size and shape of `H "." P "." X` with `X` of `last_b64_len` base64url
+/// characters: at most [`MAX_VALUE_LEN`] bytes (else
+/// [`OpenError::TooLarge`]), exactly three parts and a canonical 29-byte
+/// header of format `format` (else [`OpenError::Malformed`]).
+pub(crate) fn split_three(
+    bytes: &[u8],
+    format: u8,
+    last_b64_len: usize,
+) -> Result<ThreeParts<'_>, OpenError> {
     if bytes.len() > MAX_VALUE_LEN {
         return Err(OpenError::TooLarge {
             size: bytes.len(),
@@ -59,13 +90,14 @@ pub(crate) fn split_signed(bytes: &[u8], format: u8) -> Result<Unverified<'_>, O
         });
     }
     // Both fixed-size parts sit at known offsets, so the shape is checked
-    // without scanning: `H` is the first 39 bytes and `T` the last 43, each
-    // followed or preceded by a dot, and no dot in between.
-    let tag_start = bytes
+    // without scanning: `H` is the first 39 bytes and `X` the last
+    // `last_b64_len`, each followed or preceded by a dot, and no dot in
+    // between.
+    let last_start = bytes
         .len()
-        .checked_sub(TAG_B64_LEN)
+        .checked_sub(last_b64_len)
         .ok_or(OpenError::Malformed)?;
-    let (signed_dot, tag_text) = bytes.split_at(tag_start);
+    let (signed_dot, last) = bytes.split_at(last_start);
     let Some((b'.', signed)) = signed_dot.split_last() else {
         return Err(OpenError::Malformed);
     };
@@ -81,12 +113,11 @@ pub(crate) fn split_signed(bytes: &[u8], format: u8) -> Result<Unverified<'_>, O
     }
     let header_bytes: [u8; HEADER_LEN] = decode_exact(header_text)?;
     let header = Header::from_bytes(&header_bytes, format).ok_or(OpenError::Malformed)?;
-    let tag: [u8; TAG_LEN] = decode_exact(tag_text)?;
-    Ok(Unverified {
+    Ok(ThreeParts {
         signed,
         payload,
         header,
-        tag,
+        last,
     })
 }
 
