@@ -383,6 +383,8 @@
 //!   codec. The format, key derivation and order of checks are documented
 //!   in one place, `session_core::wire`, with known-answer vectors.
 #![forbid(unsafe_code)]
+// On docs.rs (nightly, `--cfg docsrs`): a badge on each item a feature gates.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use session_axum::{
     CSRF_HEADER, CrossOriginLayer, CrossOriginRejection, CsrfRejection, CsrfToken, RequireSession,

@@ -19,6 +19,8 @@
 //!   in the request's extensions before the handler, and after it the
 //!   store writes and the cookies.
 #![forbid(unsafe_code)]
+// On docs.rs (nightly, `--cfg docsrs`): a badge on each item a feature gates.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)

@@ -24,6 +24,8 @@
 //! `verify_strict` (no non-canonical signatures, no small-order keys), and
 //! only then reads expiry, version and JSON, as for the other formats.
 #![forbid(unsafe_code)]
+// On docs.rs (nightly, `--cfg docsrs`): a badge on each item a feature gates.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)

@@ -168,6 +168,8 @@
 //! `session_seal::revocation::{PostgresRevocationFeed, SqliteRevocationFeed}`,
 //! under the same feature names.
 #![forbid(unsafe_code)]
+// On docs.rs (nightly, `--cfg docsrs`): a badge on each item a feature gates.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Without a backend feature only the configuration is compiled, and its
 // checks have no caller.
 #![cfg_attr(not(any(feature = "postgres", feature = "sqlite")), allow(dead_code))]
