@@ -7,10 +7,11 @@
 
 use std::path::Path;
 
-use session_seal::{Keyring, OpenError, SessionSecret};
+use session_seal::fingerprint::ClientSignals;
+use session_seal::{Keyring, OpenError, SessionPayload, SessionSecret};
 use session_seal_fuzz::{
-    AsymmetricSession, AsymmetricSignedTwin, EncryptedSession, FuzzEncV1, FuzzSession, FuzzV1,
-    KEYRING, NOW, OtherSession, PREVIOUS, PUBLIC_KEYS, SignedTwin,
+    AsymmetricSession, AsymmetricSignedTwin, BoundSession, EncryptedSession, FuzzEncV1,
+    FuzzSession, FuzzV1, KEYRING, NOW, OtherSession, PREVIOUS, PUBLIC_KEYS, SignedTwin,
 };
 
 fn main() -> std::io::Result<()> {
@@ -164,6 +165,26 @@ fn main() -> std::io::Result<()> {
         }
         std::fs::write(dir.join(name), value)?;
     }
+    // A type bound to a client fingerprint: the fingerprint inside the
+    // signed payload.
+    let bound = BoundSession {
+        user_id: 42,
+        name: "Zoë".into(),
+        roles: vec!["admin".into()],
+        tenant: Some("acme".into()),
+        admin: true,
+    };
+    let signals = ClientSignals {
+        user_agent: b"Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Firefox/140.0",
+        accept_language: b"en-GB,en;q=0.5",
+    };
+    let fingerprint = KEYRING.fingerprint(&BoundSession::SPEC, &signals);
+    let value = KEYRING
+        .reseal_bound_at(&bound, Some(&fingerprint), NOW - 100, NOW - 100)
+        .expect("seals");
+    let opened = KEYRING.open_at::<BoundSession>(&value, NOW).expect("opens");
+    assert_eq!(opened.fingerprint, Some(fingerprint));
+    std::fs::write(dir.join("bound_primary"), value)?;
     store_scan_seeds()
 }
 

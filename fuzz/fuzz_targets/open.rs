@@ -8,6 +8,9 @@
 //! re-seal to a value that opens alike, and never open as the signed type of
 //! the same binding.
 //!
+//! And as a type bound to a client fingerprint (its 16 bytes before the
+//! JSON, inside the signed payload), which re-seals to the same text.
+//!
 //! And as an asymmetric type (format 3, Ed25519), through the keyring and
 //! through the public keys alone, which must agree: Ed25519 signatures are
 //! deterministic and `verify_strict` refuses a non-canonical one, so an
@@ -19,8 +22,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use libfuzzer_sys::fuzz_target;
 use session_seal::{OpenError, SessionPayload};
 use session_seal_fuzz::{
-    AsymmetricSession, AsymmetricSignedTwin, EncryptedSession, FuzzSession, KEYRING, NOW,
-    OtherSession, PUBLIC_KEYS, SignedTwin,
+    AsymmetricSession, AsymmetricSignedTwin, BoundSession, EncryptedSession, FuzzSession, KEYRING,
+    NOW, OtherSession, PUBLIC_KEYS, SignedTwin,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -65,7 +68,36 @@ fuzz_target!(|data: &[u8]| {
     }
     open_encrypted(text);
     open_asymmetric(text);
+    open_bound(text);
 });
+
+/// A type bound to a client fingerprint: an accepted value carries one,
+/// and sealing its payload with that fingerprint gives the same text.
+fn open_bound(text: &str) {
+    match KEYRING.open_at::<BoundSession>(text, NOW) {
+        Ok(opened) => {
+            let fingerprint = opened
+                .fingerprint
+                .expect("a bound value carries a fingerprint");
+            let resealed = KEYRING
+                .reseal_bound_at(
+                    &opened.payload,
+                    Some(&fingerprint),
+                    opened.started_at,
+                    opened.issued_at,
+                )
+                .expect("a payload that opened seals again");
+            if !opened.previous_key {
+                assert_eq!(resealed, text, "a non-canonical value was accepted");
+            }
+        }
+        Err(OpenError::TooLarge { size, limit }) => {
+            assert_eq!(size, text.len());
+            assert!(size > limit);
+        }
+        Err(_) => {}
+    }
+}
 
 /// The format-3 checks of the target.
 fn open_asymmetric(text: &str) {

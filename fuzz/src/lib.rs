@@ -140,6 +140,19 @@ pub struct AsymmetricSignedTwin {
     pub admin: bool,
 }
 
+/// A signed session type bound to the browser (`fingerprint`): its payload
+/// bytes are a 16-byte fingerprint and then the JSON.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(cookie = "fuzz_bound", namespace = "fuzz", version = 2, max_age = "1d")]
+#[session(absolute_max_age = "7d", fingerprint)]
+pub struct BoundSession {
+    pub user_id: u64,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub tenant: Option<String>,
+    pub admin: bool,
+}
+
 /// The public keys of [`KEYRING`]'s secrets: what a verify-only service
 /// holds.
 pub static PUBLIC_KEYS: LazyLock<VerifyingKeyring> = LazyLock::new(|| KEYRING.verifying_keyring());
