@@ -198,11 +198,17 @@ mod tests {
     #[test]
     fn signature_parts_that_are_not_canonical_base64url_are_malformed() {
         let good = URL_SAFE_NO_PAD.encode([0u8; SIGNATURE_LEN]);
-        assert_eq!(decode_exact::<SIGNATURE_LEN>(good.as_bytes()), Ok([0u8; SIGNATURE_LEN]));
+        assert_eq!(
+            decode_exact::<SIGNATURE_LEN>(good.as_bytes()),
+            Ok([0u8; SIGNATURE_LEN])
+        );
         // Stray trailing bits in the last character.
         let mut stray = good.clone().into_bytes();
         *stray.last_mut().unwrap() = b'B';
-        assert_eq!(decode_exact::<SIGNATURE_LEN>(&stray), Err(OpenError::Malformed));
+        assert_eq!(
+            decode_exact::<SIGNATURE_LEN>(&stray),
+            Err(OpenError::Malformed)
+        );
         let padded = format!("{}==", &good[..84]);
         assert_eq!(
             decode_exact::<SIGNATURE_LEN>(padded.as_bytes()),
