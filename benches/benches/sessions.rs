@@ -1,5 +1,5 @@
-//! `cargo bench -p benches`: seal/open of session-seal (signed and
-//! encrypted) against the hand-written floor and axum-extra's cookie jars
+//! `cargo bench -p benches`: seal/open of session-seal (signed,
+//! encrypted and asymmetric) against the hand-written floor and axum-extra's cookie jars
 //! (`private-jar` is `PrivateCookieJar` as a handler uses it,
 //! `private-jar-core` the cookie crate's `PrivateJar` under it), the
 //! per-request cost through an axum router for session-seal, both jars,
@@ -15,10 +15,10 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
-    BROWSER_HEADERS, BenchSession, BenchSessions, EncryptedBenchSession, FingerprintBenchSession,
-    Floor, encrypted_payload, jar_key, keyring, payload, postgres_store, private_core_open,
-    private_core_seal, private_jar_open, private_jar_seal, redis_cluster_store, redis_store,
-    sent_back_cookie, sqlite_store, stored_router,
+    AsymmetricBenchSession, BROWSER_HEADERS, BenchSession, BenchSessions, EncryptedBenchSession,
+    FingerprintBenchSession, Floor, encrypted_payload, jar_key, keyring, payload, postgres_store,
+    private_core_open, private_core_seal, private_jar_open, private_jar_seal, redis_cluster_store,
+    redis_store, sent_back_cookie, sqlite_store, stored_router,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::header::{COOKIE, HeaderMap, HeaderValue};
@@ -61,6 +61,10 @@ fn primitives(c: &mut Criterion) {
     });
     sign.bench_function("session-seal-encrypted", |b| {
         b.iter(|| keyring.seal_at(black_box(&encrypted), NOW).unwrap())
+    });
+    let asymmetric = AsymmetricBenchSession(payload.clone());
+    sign.bench_function("session-seal-asymmetric", |b| {
+        b.iter(|| keyring.seal_at(black_box(&asymmetric), NOW).unwrap())
     });
     sign.bench_function("private-jar", |b| {
         b.iter(|| private_jar_seal(&key, black_box(&payload)))
@@ -111,6 +115,15 @@ fn primitives(c: &mut Criterion) {
         b.iter(|| {
             keyring
                 .open_at::<EncryptedBenchSession>(black_box(&sealed_encrypted), NOW + 1)
+                .unwrap()
+        })
+    });
+    let sealed_asymmetric = keyring.seal_at(&asymmetric, NOW).unwrap();
+    let public_keys = keyring.verifying_keyring();
+    verify.bench_function("session-seal-asymmetric", |b| {
+        b.iter(|| {
+            public_keys
+                .open_at::<AsymmetricBenchSession>(black_box(&sealed_asymmetric), NOW + 1)
                 .unwrap()
         })
     });

@@ -94,6 +94,20 @@ impl session_seal::SessionPayload for FingerprintBenchSession {
             .build();
 }
 
+/// The benchmark payload as an asymmetric type (wire format 3, Ed25519):
+/// the same JSON, signed by the keyring, verified by public keys alone.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AsymmetricBenchSession(pub BenchSession);
+
+impl session_seal::SessionPayload for AsymmetricBenchSession {
+    const SPEC: session_seal::SessionSpec =
+        session_seal::SessionSpec::builder("AsymmetricBenchSession", "asid", "bench_asym")
+            .max_age_secs(86_400)
+            .asymmetric()
+            .build();
+}
+
 /// The `User-Agent` and `Accept-Language` of the fingerprint benchmarks: a
 /// desktop browser's.
 pub const BROWSER_HEADERS: [(&str, &str); 2] = [
@@ -108,7 +122,7 @@ session_seal::registry! {
     /// The session types of the benchmarks.
     pub struct BenchSessions {
         BenchSession, StoredBenchSession, EncryptedBenchSession, RevocableBenchSession,
-        FingerprintBenchSession
+        FingerprintBenchSession, AsymmetricBenchSession
     }
 }
 
