@@ -69,6 +69,13 @@ pub(crate) fn load_from<T: SessionPayload + 'static>(
     Ok(current)
 }
 
+/// How many cookies of one asymmetric (format 3) type a request's first
+/// look checks at most; the rest are ignored, as store mode reads at most
+/// `session_core::store::MAX_STORE_LOOKUPS` rows. Signed and encrypted
+/// types try every duplicate: their check costs about as much as reading
+/// the header.
+pub(crate) const MAX_ASYMMETRIC_CANDIDATES: usize = 4;
+
 /// The first look at `T`'s cookies in this request: fills `current` (which
 /// is absent) and returns what to record of it, and the cookie to write
 /// because of it (a re-issue, or the removal of an unusable cookie).
@@ -81,6 +88,17 @@ fn scan<T: SessionPayload + 'static>(
     let spec = T::SPEC_REF;
     let mut first_error = None;
     for (index, candidate) in cookie::candidates(headers, spec.cookie()).enumerate() {
+        if spec.is_asymmetric() && index == MAX_ASYMMETRIC_CANDIDATES {
+            // An Ed25519 check costs about fifty MAC checks: a header of
+            // forged duplicates must not buy that many per request.
+            tracing::info!(
+                target: TRACING_TARGET,
+                cookie = spec.cookie(),
+                limit = MAX_ASYMMETRIC_CANDIDATES,
+                "more cookies of an asymmetric session type in one request than are checked; the rest are ignored"
+            );
+            break;
+        }
         let opened = config
             .keyring
             .open_bytes_at::<T>(candidate, now)

@@ -155,3 +155,60 @@ async fn after_the_authority_rotates_its_secret_old_and_new_cookies_verify() {
     assert_eq!(browser.get("/me").await.text(), "nobody (bad_signature)");
     assert_ne!(before.public_key(), rotated.public_key());
 }
+
+/// GET `/me` from a fresh device of `app` with exactly these `access`
+/// cookie values, in order, in one `Cookie` header.
+async fn me_with(app: &TestClient, values: &[&str]) -> String {
+    let header = values
+        .iter()
+        .map(|value| format!("access={value}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let request = http::Request::get("/me")
+        .header(http::header::COOKIE, header)
+        .body(axum::body::Body::empty())
+        .expect("a request");
+    app.device().send(request).await.text()
+}
+
+#[tokio::test]
+async fn at_most_four_duplicate_cookies_of_an_asymmetric_type_are_verified() {
+    let clock = TestClock::at(T0);
+    let keys = Keyring::new(secret(0x3c));
+    let mut browser = service(keys.clone(), &clock).device();
+    browser.get("/login/7").await;
+    let genuine = browser.cookie("access").expect("minted").to_owned();
+    // Genuine-looking forgeries: the right header (key id included), a
+    // signature that fails, so each one costs a verification.
+    let (signed, _) = genuine.rsplit_once('.').expect("H.P.S");
+    let forged = format!("{signed}.{}", "A".repeat(86));
+    let resource = service(Keyring::verify_only(keys.verifying_keyring()), &clock);
+
+    let mut within: Vec<&str> = vec![&forged; 3];
+    within.push(&genuine);
+    assert_eq!(
+        me_with(&resource, &within).await,
+        "user 7",
+        "the fourth is checked"
+    );
+    let mut beyond: Vec<&str> = vec![&forged; 4];
+    beyond.push(&genuine);
+    assert_eq!(
+        me_with(&resource, &beyond).await,
+        "nobody (bad_signature)",
+        "the fifth is not checked"
+    );
+    // Signed types still try every duplicate.
+    let mut prefs = service(keys.clone(), &clock).device();
+    prefs.get("/prefs/set").await;
+    let value = prefs.cookie("prefs").expect("set").to_owned();
+    let header = format!("{}prefs={value}", "prefs=x; ".repeat(10));
+    let request = http::Request::get("/prefs")
+        .header(http::header::COOKIE, header)
+        .body(axum::body::Body::empty())
+        .expect("a request");
+    assert_eq!(
+        service(keys, &clock).device().send(request).await.text(),
+        "dark"
+    );
+}
