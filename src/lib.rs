@@ -386,18 +386,24 @@
 // On docs.rs (nightly, `--cfg docsrs`): a badge on each item a feature gates.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The axum integration (feature `axum`, on by default).
+#[cfg(feature = "axum")]
 pub use session_axum::{
     CSRF_HEADER, CrossOriginLayer, CrossOriginRejection, CsrfRejection, CsrfToken, RequireSession,
     SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionService, SessionStatus,
     SessionUser, TypedSession, VerifiedCsrf,
 };
 // Flash messages (`#[session(flash)]` types), read once.
+#[cfg(feature = "axum")]
 pub use session_axum::Flash;
 // Which forwarding header trusted proxies write (store-mode login metadata).
+#[cfg(feature = "axum")]
 pub use session_axum::ProxyHeader;
 // The events and metrics the layer reports, and their stable names.
+#[cfg(feature = "axum")]
 pub use session_axum::observability;
 // What a client fingerprint mismatch does (`#[session(fingerprint)]`).
+#[cfg(feature = "axum")]
 pub use session_axum::{FingerprintMismatch, FingerprintPolicy};
 pub mod store {
     //! Store mode: the [`SessionStore`] contract, its row and key types, the
