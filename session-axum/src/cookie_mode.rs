@@ -13,7 +13,7 @@ use crate::config::LayerConfig;
 use crate::cookie;
 use crate::current::Current;
 use crate::error::SessionError;
-use crate::fingerprint::signals_of;
+use crate::fingerprint::RequestSignals;
 use crate::rejection::SessionRejection;
 use crate::request::{Opened as Found, Pending, RequestSessions, StaticSpec, found_none};
 use crate::status::SessionStatus;
@@ -48,7 +48,11 @@ pub(crate) fn load_from<T: SessionPayload + 'static>(
     let type_id = TypeId::of::<T>();
     let mut current = Current::absent();
     let Some((found, pending)) = sessions.earlier(type_id) else {
-        let (found, pending) = scan::<T>(headers, config, &mut current)?;
+        // The fingerprint headers, read once per request (see `TypedSession`).
+        let signals = spec
+            .binds_fingerprint()
+            .then(|| sessions.note_signals(headers));
+        let (found, pending) = scan::<T>(headers, config, signals, &mut current)?;
         sessions.opened(type_id, spec, found, pending);
         return Ok(current);
     };
@@ -82,6 +86,7 @@ pub(crate) const MAX_ASYMMETRIC_CANDIDATES: usize = 4;
 fn scan<T: SessionPayload + 'static>(
     headers: &HeaderMap,
     config: &LayerConfig,
+    signals: Option<&RequestSignals>,
     current: &mut Current<T>,
 ) -> Result<(Found, Option<Pending>), SessionRejection> {
     let now = config.now();
@@ -107,8 +112,8 @@ fn scan<T: SessionPayload + 'static>(
                 if spec.is_revocable() {
                     check_revocation(config, &opened)?;
                 }
-                if spec.binds_fingerprint() {
-                    check_fingerprint(config, headers, &opened)?;
+                if let Some(signals) = signals {
+                    check_fingerprint(config, signals, &opened)?;
                 }
                 Ok(opened)
             });
@@ -117,7 +122,7 @@ fn scan<T: SessionPayload + 'static>(
                 // A verify-only keyring (public keys) cannot seal: the
                 // value is served as it is until it expires.
                 let reissued = if opened.needs_reissue() && !config.keyring.is_verify_only() {
-                    reissue(config, headers, &opened, now).map(|value| Pending::Set {
+                    reissue(config, signals, &opened, now).map(|value| Pending::Set {
                         value,
                         expires_at: spec.expiry(opened.started_at.min(now), now),
                     })
@@ -176,7 +181,7 @@ fn check_revocation<T: SessionPayload>(
 /// policy, makes the cookie unusable.
 fn check_fingerprint<T: SessionPayload>(
     config: &LayerConfig,
-    headers: &HeaderMap,
+    signals: &RequestSignals,
     opened: &Opened<T>,
 ) -> Result<(), CheckError> {
     let Some(recorded) = &opened.fingerprint else {
@@ -184,7 +189,7 @@ fn check_fingerprint<T: SessionPayload>(
     };
     if config
         .keyring
-        .fingerprint_matches(&T::SPEC, recorded, &signals_of(headers))
+        .fingerprint_matches(&T::SPEC, recorded, &signals.signals())
         || !config
             .fingerprint
             .mismatch(&T::SPEC, opened.payload.session_user())
@@ -292,13 +297,14 @@ pub(crate) async fn revoke_user<T: SessionPayload + 'static>(
 /// gets it afresh, under the primary secret.
 fn reissue<T: SessionPayload + 'static>(
     config: &LayerConfig,
-    headers: &HeaderMap,
+    signals: Option<&RequestSignals>,
     opened: &Opened<T>,
     now: u64,
 ) -> Option<String> {
     let fingerprint = opened
         .fingerprint
-        .map(|_| config.keyring.fingerprint(&T::SPEC, &signals_of(headers)));
+        .and(signals)
+        .map(|signals| config.keyring.fingerprint(&T::SPEC, &signals.signals()));
     match config.keyring.reseal_bound_at(
         &opened.payload,
         fingerprint.as_ref(),

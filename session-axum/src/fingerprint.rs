@@ -93,16 +93,6 @@ impl FingerprintSettings {
     }
 }
 
-/// The headers a fingerprint reads, borrowed from `headers` (an absent
-/// header is empty).
-pub(crate) fn signals_of(headers: &HeaderMap) -> ClientSignals<'_> {
-    let bytes = |name| headers.get(name).map_or(&[][..], HeaderValue::as_bytes);
-    ClientSignals {
-        user_agent: bytes(USER_AGENT),
-        accept_language: bytes(ACCEPT_LANGUAGE),
-    }
-}
-
 /// The headers a fingerprint reads, kept from the request (cheap clones
 /// of the header values) for logins later in the request.
 #[derive(Clone, Default)]
