@@ -405,6 +405,9 @@ pub use session_axum::observability;
 // What a client fingerprint mismatch does (`#[session(fingerprint)]`).
 #[cfg(feature = "axum")]
 pub use session_axum::{FingerprintMismatch, FingerprintPolicy};
+// Hybrid sessions: a reused refresh id, as the layer's hook reports it.
+#[cfg(feature = "axum")]
+pub use session_axum::RefreshReuse;
 pub mod store {
     //! Store mode: the [`SessionStore`] contract, its row and key types, the
     //! in-memory backend [`MemoryStore`] and the per-user operations (all
@@ -485,6 +488,8 @@ pub use session_core::{
     SECRET_VAR, SameSite, SealError, SecretError, SessionPayload, SessionSecret, SessionSpec,
     SpecError, Storage, StoreError, Tier, UserKey, peek_key_id,
 };
+// Hybrid sessions: an access type paired with its refresh type.
+pub use session_core::{HybridAccess, RefreshPairing};
 // Verify-only services: the public keys that open `#[session(asymmetric)]`
 // values (wire format 3) and cannot make any.
 pub use session_core::{
@@ -507,5 +512,8 @@ struct ReadmeDoctests;
 pub mod __private_0_1 {
     pub use core::any::TypeId;
     pub use session_core::__private::{decode_json, str_eq, unknown_version};
-    pub use session_core::{OpenError, Registry, SameSite, SessionPayload, SessionSpec, UserKey};
+    pub use session_core::{
+        HybridAccess, OpenError, RefreshPairing, Registry, SameSite, SessionPayload, SessionSpec,
+        UserKey,
+    };
 }

@@ -11,6 +11,7 @@ use session_core::{Keyring, SessionSpec};
 
 use crate::client::ProxyHeader;
 use crate::fingerprint::FingerprintSettings;
+use crate::hybrid::HybridSettings;
 use crate::policy::SecurePolicy;
 
 /// A clock in unix seconds; replaceable for tests.
@@ -44,6 +45,8 @@ pub(crate) struct LayerConfig {
     pub(crate) proxy_header: ProxyHeader,
     /// What a client fingerprint mismatch does, and whom it tells.
     pub(crate) fingerprint: FingerprintSettings,
+    /// Hybrid sessions' lease window and reuse hook.
+    pub(crate) hybrid: HybridSettings,
 }
 
 impl LayerConfig {

@@ -55,6 +55,29 @@ pub enum SessionError {
         /// The session type.
         type_name: &'static str,
     },
+    /// A hybrid access type or a store-mode operation used on a layer
+    /// without a store ([`SessionLayer::store`](crate::SessionLayer::store)):
+    /// a wiring mistake, 500.
+    #[error("`{type_name}` needs a store; add one with SessionLayer::store")]
+    MissingStore {
+        /// The session type.
+        type_name: &'static str,
+    },
+    /// A hybrid login whose refresh payload names no user: every login
+    /// belongs to one, 500.
+    #[error("`{type_name}` login: the refresh payload names no user")]
+    MissingUser {
+        /// The access type.
+        type_name: &'static str,
+    },
+    /// A hybrid refresh session that does not make an access session of
+    /// the same user (its payload no longer decodes, or the access type's
+    /// `From` names another user): a programming mistake, 500.
+    #[error("`{type_name}`: the refresh session does not make an access session of its user")]
+    RefreshMismatch {
+        /// The access type.
+        type_name: &'static str,
+    },
     /// A form's CSRF token did not check out
     /// ([`CsrfToken::verify`](crate::CsrfToken::verify)), so a handler can
     /// use `?` on it beside session changes. Answered as the
@@ -79,7 +102,10 @@ impl SessionError {
             }
             SessionError::Seal(_)
             | SessionError::NotStored { .. }
-            | SessionError::NotRevocable { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            | SessionError::NotRevocable { .. }
+            | SessionError::MissingStore { .. }
+            | SessionError::MissingUser { .. }
+            | SessionError::RefreshMismatch { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -99,7 +125,10 @@ impl SessionError {
             }
             SessionError::Seal(_)
             | SessionError::NotStored { .. }
-            | SessionError::NotRevocable { .. } => "the session could not be saved".to_owned(),
+            | SessionError::NotRevocable { .. }
+            | SessionError::MissingStore { .. }
+            | SessionError::MissingUser { .. }
+            | SessionError::RefreshMismatch { .. } => "the session could not be saved".to_owned(),
         }
     }
 }

@@ -177,8 +177,9 @@ where
         }
         // The same checks and the same cookie handling as `TypedSession`
         // (a flash type is a cookie-mode type).
-        let TypedSession { sessions, current } =
-            TypedSession::<T>::from_request_parts(parts, state).await?;
+        let TypedSession {
+            sessions, current, ..
+        } = TypedSession::<T>::from_request_parts(parts, state).await?;
         if current.value.is_some() {
             // Read once: clear it on this response. Not committed, so a
             // 5xx leaves it, and a message set later in the request

@@ -23,6 +23,7 @@ use tower_service::Service;
 use crate::client::ProxyHeader;
 use crate::config::{Clock, LayerConfig};
 use crate::fingerprint::{FingerprintMismatch, FingerprintPolicy, FingerprintSettings};
+use crate::hybrid::{HybridSettings, RefreshReuse};
 use crate::policy::SecurePolicy;
 use crate::request::{Emit, RequestSessions, RequestState, SharedSessions};
 use crate::store_mode;
@@ -145,6 +146,7 @@ impl<R: Registry> SessionLayer<R> {
                 trusted_proxies: Vec::new(),
                 proxy_header: ProxyHeader::XForwardedFor,
                 fingerprint: FingerprintSettings::default(),
+                hybrid: HybridSettings::default(),
             }),
             registry: PhantomData,
         })
@@ -339,6 +341,26 @@ impl<R> SessionLayer<R> {
         F: Fn(&FingerprintMismatch) + Send + Sync + 'static,
     {
         self.map_config(|config| config.fingerprint.hook = Some(Arc::new(hook)))
+    }
+
+    /// How long after a hybrid session's refresh id is rotated a request
+    /// presenting it again shares that rotation (two tabs, a retried
+    /// request) instead of being taken for a copied cookie (default 10 s,
+    /// `session_core::store::refresh::DEFAULT_LEASE_SECS`). Whole seconds;
+    /// keep it short: a thief's copy used within it is not detected.
+    pub fn refresh_lease(self, lease: std::time::Duration) -> Self {
+        self.map_config(|config| config.hybrid.lease_secs = lease.as_secs())
+    }
+
+    /// Calls `hook` when a hybrid session's rotated-out refresh id is
+    /// presented after its lease window: someone holds a copy of it, and
+    /// the login has been ended (see [`RefreshReuse`]). Use it to alert the
+    /// user; it runs inside the request, so hand slow work to a task.
+    pub fn on_refresh_reuse<F>(self, hook: F) -> Self
+    where
+        F: Fn(&RefreshReuse) + Send + Sync + 'static,
+    {
+        self.map_config(|config| config.hybrid.hook = Some(Arc::new(hook)))
     }
 
     /// The reverse proxies (load balancers) in front of the app whose

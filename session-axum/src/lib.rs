@@ -10,8 +10,9 @@
 //! - `cookie_mode.rs` (the session is its sealed cookie) or `store_mode.rs`
 //!   (a row in the layer's store; the cookie carries a sealed id), which
 //!   adapts session-core's framework-neutral store-mode state machine
-//!   (`session_core::store::{load, flush, StoreState}`); both record what
-//!   to write in
+//!   (`session_core::store::{load, flush, StoreState}`), or `hybrid.rs`
+//!   (an access type refreshed from its stored login, adapting
+//!   `session_core::store::refresh`); all record what to write in
 //! - `request.rs`: the per-request state every extractor of a request and
 //!   the layer share (one slot per session type), with `current.rs` (what
 //!   one extractor holds);
@@ -36,6 +37,7 @@ mod current;
 mod error;
 mod fingerprint;
 mod flash;
+mod hybrid;
 mod layer;
 pub mod observability;
 mod policy;
@@ -54,6 +56,7 @@ pub use csrf::{CSRF_HEADER, CsrfRejection, CsrfToken, VerifiedCsrf};
 pub use error::SessionError;
 pub use fingerprint::{FingerprintMismatch, FingerprintPolicy};
 pub use flash::Flash;
+pub use hybrid::RefreshReuse;
 pub use layer::{SessionLayer, SessionService};
 
 /// The future types of the layer's service, as tower's middleware crates

@@ -269,6 +269,25 @@ impl RequestSessions {
         self.with_slot(type_id, spec, |slot| slot.record_opened(opened, pending));
     }
 
+    /// Records what a transparent refresh of a hybrid access type made of
+    /// the request (a session now, or one ended), replacing what its first
+    /// extractor found. The access cookie it wrote matches the store, so it
+    /// is sent even with an error response.
+    pub(crate) fn refreshed(
+        &self,
+        type_id: TypeId,
+        spec: &'static SessionSpec,
+        status: SessionStatus,
+    ) {
+        self.with_slot(type_id, spec, |slot| {
+            slot.opened = Some(Opened {
+                status,
+                candidate: None,
+            });
+            slot.committed = true;
+        });
+    }
+
     /// Records a change of `spec`'s cookie (replacing anything recorded before).
     pub(crate) fn record(
         &self,

@@ -16,7 +16,7 @@ use crate::error::SessionError;
 use crate::rejection::SessionRejection;
 use crate::request::{RequestState, SharedSessions};
 use crate::status::SessionStatus;
-use crate::{cookie_mode, store_mode};
+use crate::{cookie_mode, hybrid, store_mode};
 
 /// The session of type `T` for this request: read it, change it, remove it.
 ///
@@ -56,6 +56,12 @@ use crate::{cookie_mode, store_mode};
 pub struct TypedSession<T: SessionPayload + Send + Sync + 'static> {
     pub(crate) sessions: SharedSessions,
     pub(crate) current: Current<T>,
+    /// Hybrid access types only: the request's refresh cookies, for
+    /// `login`, `refresh` and `logout` (empty otherwise).
+    pub(crate) refresh_cookies: Vec<Vec<u8>>,
+    /// Hybrid access types only: this extractor's request rotated the
+    /// refresh session already.
+    pub(crate) refreshed: bool,
 }
 
 impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
@@ -227,7 +233,9 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     /// the response also tells this browser to drop every cookie of the site. [`SessionError::NotRevocable`]
     /// (500) for a cookie-mode type that is not revocable.
     pub async fn logout_everywhere(&mut self) -> Result<Option<usize>, SessionError> {
-        let ended = if T::SPEC.is_stored() {
+        let ended = if let Some(pairing) = T::REFRESH {
+            Some(hybrid::logout_everywhere(pairing, &self.sessions, &mut self.current).await?)
+        } else if T::SPEC.is_stored() {
             Some(store_mode::logout_all(&self.sessions, &mut self.current).await?)
         } else {
             cookie_mode::revoke_user(&self.sessions, &mut self.current, false).await?;
@@ -374,6 +382,8 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             // What a login in this request binds the session to.
             sessions.note_signals(headers);
         }
+        let mut refresh_cookies = Vec::new();
+        let mut refreshed = false;
         let current = if T::SPEC.is_stored() {
             // What a login in this request records (read once per request).
             sessions.note_client(headers, extensions);
@@ -381,10 +391,32 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             // future's state is not part of every extractor future (axum
             // moves each handler's future into a box on every request).
             Box::pin(store_mode::load_from(headers, &sessions)).await?
+        } else if let Some(pairing) = T::REFRESH {
+            // A hybrid access type: refreshed from its refresh cookie when
+            // the request's first look finds no valid access cookie.
+            sessions.note_client(headers, extensions);
+            let first = sessions.earlier(TypeId::of::<T>()).is_none();
+            let mut current = cookie_mode::load_from(headers, &sessions)?;
+            refresh_cookies = hybrid::refresh_cookies(headers, &pairing);
+            if first && current.value.is_none() {
+                refreshed = Box::pin(hybrid::refresh_into(
+                    pairing,
+                    &refresh_cookies,
+                    &sessions,
+                    &mut current,
+                ))
+                .await?;
+            }
+            current
         } else {
             cookie_mode::load_from(headers, &sessions)?
         };
-        Ok(TypedSession { sessions, current })
+        Ok(TypedSession {
+            sessions,
+            current,
+            refresh_cookies,
+            refreshed,
+        })
     }
 }
 

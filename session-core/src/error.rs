@@ -242,6 +242,18 @@ pub enum RegistryError {
         /// The shared namespace.
         namespace: &'static str,
     },
+    /// The access type of a hybrid session (`#[session(refresh = R)]`) is a
+    /// member, but its refresh type is not: the layer could not open the
+    /// refresh cookie it refreshes from.
+    #[error(
+        "session type `{access}` refreshes from `{refresh}`, which is not a member of the registry: add `{refresh}` to it"
+    )]
+    RefreshNotRegistered {
+        /// The access type.
+        access: &'static str,
+        /// Its refresh type.
+        refresh: &'static str,
+    },
 }
 
 /// A [`SessionStore`](crate::store::SessionStore) could not do what was asked.

@@ -24,7 +24,7 @@ use crate::time::unix_now;
 use crate::verifying::{PublicKey, PublicKeys, VerifyingKeyring};
 use crate::wire::{
     self, CSRF_INFO, ENC_INFO, FINGERPRINT_INFO, FORMAT_ENCRYPTED, FORMAT_SIGNED, HKDF_SALT,
-    Header, HmacSha256, KID_INFO, KeyId, MAC_INFO, MAX_SET_COOKIE_LEN, NONCE_LEN,
+    Header, HmacSha256, KID_INFO, KeyId, MAC_INFO, MAX_SET_COOKIE_LEN, NONCE_LEN, REFRESH_INFO,
     XChaCha20Poly1305,
 };
 use crate::wire::{FORMAT_ASYMMETRIC, Signer};
@@ -51,6 +51,9 @@ struct BindingKeys {
     /// The binding's client fingerprint key as a pre-keyed HMAC state
     /// ([`crate::fingerprint`]).
     fingerprint: HmacSha256,
+    /// The binding's refresh-successor key as a pre-keyed HMAC state
+    /// ([`crate::store::refresh`]).
+    successor: HmacSha256,
 }
 
 /// Bindings whose keys are cached in lock-free slots; more spill to a
@@ -189,6 +192,7 @@ impl Key {
             enc: XChaCha20Poly1305::new(&enc_key),
             csrf: hmac(CSRF_INFO),
             fingerprint: hmac(FINGERPRINT_INFO),
+            successor: hmac(REFRESH_INFO),
         }
     }
 }
@@ -961,6 +965,14 @@ impl Keyring {
     ) -> impl Iterator<Item = HmacSha256> + 'a {
         self.keys()
             .map(move |key| key.with_keys(spec, |keys| keys.csrf.clone()))
+    }
+
+    /// The pre-keyed refresh-successor HMAC state of `spec`'s binding under
+    /// the primary secret; `None` for a verify-only keyring.
+    pub(crate) fn successor_mac(&self, spec: &SessionSpec) -> Option<HmacSha256> {
+        self.keys()
+            .next()
+            .map(|key| key.with_keys(spec, |keys| keys.successor.clone()))
     }
 
     /// The pre-keyed fingerprint HMAC state of `spec`'s binding under each

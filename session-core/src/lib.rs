@@ -58,7 +58,7 @@ pub use error::{PublicKeyError, VerifyingKeyringError};
 pub use keyring::{Keyring, PREVIOUS_SECRETS_VAR};
 pub use namespace::Namespace;
 pub use opened::Opened;
-pub use payload::{SessionPayload, UserKey, decode_migrated};
+pub use payload::{HybridAccess, RefreshPairing, SessionPayload, UserKey, decode_migrated};
 pub use registry::Registry;
 pub use secret::{SECRET_VAR, SessionSecret};
 pub use session_rules::is_namespace;

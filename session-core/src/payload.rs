@@ -52,6 +52,96 @@ pub trait SessionPayload: Serialize + DeserializeOwned {
     fn session_user(&self) -> Option<String> {
         None
     }
+
+    /// For the access type of a hybrid session (`#[session(refresh = R)]`):
+    /// its refresh type and how an access payload is made from a refresh
+    /// session. `None` (the default) for every other type.
+    ///
+    /// The layer reads it to refresh an access cookie that is absent or
+    /// expired from the request's refresh cookie, so every extractor of the
+    /// access type (`TypedSession`, `RequireSession`, …) sees the refreshed
+    /// session. The derive writes it; see [`HybridAccess`].
+    const REFRESH: Option<RefreshPairing<Self>> = None;
+}
+
+/// The pairing of a hybrid session's access type `A` with its refresh type,
+/// as [`SessionPayload::REFRESH`] holds it.
+///
+/// Built in constant context by [`RefreshPairing::new`]; the derive writes
+/// one for `#[session(refresh = R)]` from `R`'s spec, `TypeId::of::<R>` and
+/// a function that decodes `R` and converts it with `From<&R>`.
+pub struct RefreshPairing<A> {
+    spec: &'static SessionSpec,
+    type_id: fn() -> std::any::TypeId,
+    access: fn(u32, &[u8]) -> Result<A, OpenError>,
+}
+
+impl<A> RefreshPairing<A> {
+    /// The pairing of `A` with the refresh type `R`, whose stored sessions
+    /// become access payloads through `access`: it is given the refresh
+    /// session's schema version and JSON, and decodes them with
+    /// [`SessionPayload::decode_version`] of `R` before converting.
+    pub const fn new(
+        spec: &'static SessionSpec,
+        type_id: fn() -> std::any::TypeId,
+        access: fn(u32, &[u8]) -> Result<A, OpenError>,
+    ) -> Self {
+        RefreshPairing {
+            spec,
+            type_id,
+            access,
+        }
+    }
+
+    /// The refresh type's spec (store mode).
+    pub const fn spec(&self) -> &'static SessionSpec {
+        self.spec
+    }
+
+    /// The refresh type's [`TypeId`](std::any::TypeId).
+    pub fn type_id(&self) -> std::any::TypeId {
+        (self.type_id)()
+    }
+
+    /// The access payload for a refresh session stored as `json` under
+    /// schema `version`.
+    ///
+    /// # Errors
+    ///
+    /// The refresh type's decoding error ([`OpenError::Malformed`],
+    /// [`OpenError::UnknownVersion`]).
+    pub fn access(&self, version: u32, json: &[u8]) -> Result<A, OpenError> {
+        (self.access)(version, json)
+    }
+}
+
+impl<A> Clone for RefreshPairing<A> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<A> Copy for RefreshPairing<A> {}
+
+impl<A> std::fmt::Debug for RefreshPairing<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshPairing")
+            .field("refresh", &self.spec.type_name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The access type of a hybrid session: a short-lived cookie-mode type whose
+/// sessions are refreshed from a long-lived store-mode type
+/// ([`Refresh`](Self::Refresh)), rotated on every use.
+///
+/// Implemented by `#[derive(SessionPayload)]` for
+/// `#[session(refresh = R)]`, together with [`SessionPayload::REFRESH`];
+/// the access type must implement `From<&R>`.
+pub trait HybridAccess: SessionPayload {
+    /// The refresh type: store mode, with a `user`, living longer than the
+    /// access type.
+    type Refresh: SessionPayload + 'static;
 }
 
 /// A value that names a user in store mode's per-user index.

@@ -23,18 +23,22 @@ pub trait Registry: 'static {
         Self::contains(TypeId::of::<T>())
     }
 
-    /// Checks that no two members share a cookie name or a namespace (the
-    /// layer does, once, when it is built).
+    /// Checks that no two members share a cookie name or a namespace, and
+    /// that the refresh type of every hybrid access type is a member too
+    /// (the layer does, once, when it is built).
     ///
     /// # Errors
     ///
-    /// The first collision found, naming both types.
+    /// The first collision found, naming both types; then the first access
+    /// type whose refresh type is missing.
     fn check() -> Result<(), RegistryError> {
         check_specs(Self::SPECS)
     }
 }
 
-/// Checks that no two specs share a cookie name or a namespace.
+/// Checks that no two specs share a cookie name or a namespace, and that
+/// every [`refresh`](SessionSpec::refresh) spec is among `specs` (the same
+/// cookie name and namespace).
 pub(crate) fn check_specs(specs: &[SessionSpec]) -> Result<(), RegistryError> {
     for (i, first) in specs.iter().enumerate() {
         for second in specs.iter().skip(i + 1) {
@@ -52,6 +56,18 @@ pub(crate) fn check_specs(specs: &[SessionSpec]) -> Result<(), RegistryError> {
                     namespace: first.namespace(),
                 });
             }
+        }
+    }
+    for access in specs {
+        if let Some(refresh) = access.refresh()
+            && !specs.iter().any(|member| {
+                member.cookie() == refresh.cookie() && member.namespace() == refresh.namespace()
+            })
+        {
+            return Err(RegistryError::RefreshNotRegistered {
+                access: access.type_name(),
+                refresh: refresh.type_name(),
+            });
         }
     }
     Ok(())
@@ -84,6 +100,49 @@ mod tests {
                 second: "D",
                 namespace: "b"
             })
+        );
+    }
+
+    const REFRESH: SessionSpec = SessionSpec::builder("R", "r", "r")
+        .max_age_secs(30 * 86_400)
+        .store()
+        .user()
+        .build();
+    const ACCESS: SessionSpec = SessionSpec::builder("Access", "access", "access")
+        .max_age_secs(300)
+        .user()
+        .refresh(&REFRESH)
+        .build();
+
+    #[test]
+    fn check_specs_needs_every_refresh_type() {
+        assert_eq!(check_specs(&[ACCESS, REFRESH]), Ok(()));
+        assert_eq!(check_specs(&[A, REFRESH, B, ACCESS]), Ok(()));
+        let error = RegistryError::RefreshNotRegistered {
+            access: "Access",
+            refresh: "R",
+        };
+        let missing = Err(error.clone());
+        assert_eq!(check_specs(&[ACCESS]), missing);
+        assert_eq!(check_specs(&[A, ACCESS, B]), missing);
+        // Another type with the refresh type's cookie name, or namespace,
+        // is not it.
+        let same_cookie = SessionSpec::builder("R2", "r", "other").build();
+        let same_namespace = SessionSpec::builder("R3", "other", "r").build();
+        assert_eq!(check_specs(&[ACCESS, same_cookie]), missing);
+        assert_eq!(check_specs(&[ACCESS, same_namespace]), missing);
+        // Collisions are reported first.
+        assert_eq!(
+            check_specs(&[ACCESS, A, A]),
+            Err(RegistryError::DuplicateCookie {
+                first: "A",
+                second: "A",
+                cookie: "a"
+            })
+        );
+        assert_eq!(
+            error.to_string(),
+            "session type `Access` refreshes from `R`, which is not a member of the registry: add `R` to it"
         );
     }
 }

@@ -168,6 +168,38 @@ pub enum SpecError {
     /// cookies are sent.
     #[error("partitioned requires same_site = \"none\"")]
     PartitionedSameSite,
+    /// `refresh` was set on a store-mode spec: the access type of a hybrid
+    /// session lives in its cookie, opened with no store round trip; the
+    /// refresh type is the one kept in the store.
+    #[error(
+        "refresh applies only to a cookie-mode access type; the refresh type is the one kept in the store"
+    )]
+    RefreshAccessStore,
+    /// `refresh` was set with `flash`: a flash message is read once, so
+    /// there is no session to keep refreshing.
+    #[error("a flash message cannot have a refresh type: it is read once, not kept logged in")]
+    RefreshAccessFlash,
+    /// `refresh` was set without `user`: the access type must name the user
+    /// it belongs to, as its refresh type does.
+    #[error("an access type with a refresh type must name its user (user = \"field\")")]
+    RefreshAccessUser,
+    /// The refresh type is in cookie mode: a refresh session is rotated and
+    /// revoked (with its whole family) on the server, so it lives in a store.
+    #[error("the refresh type of an access type must be a store-mode session")]
+    RefreshCookieMode,
+    /// The refresh type has a refresh type of its own: a hybrid session is
+    /// one access type and one refresh type, not a chain.
+    #[error("the refresh type of an access type cannot have a refresh type of its own")]
+    RefreshChained,
+    /// The refresh type does not name its user: rotation, family
+    /// revocation and logout everywhere go through store mode's per-user
+    /// index.
+    #[error("the refresh type of an access type must name its user (user = \"field\")")]
+    RefreshUser,
+    /// The access type's `max_age` is not shorter than its refresh type's:
+    /// the access cookie is the short-lived half of the pair.
+    #[error("an access type's max_age must be shorter than its refresh type's max_age")]
+    RefreshMaxAge,
 }
 
 impl SpecError {
@@ -246,6 +278,27 @@ impl SpecError {
             SpecError::PartitionedSameSite => {
                 "invalid session spec: partitioned requires same_site = \"none\""
             }
+            SpecError::RefreshAccessStore => {
+                "invalid session spec: refresh is for a cookie-mode access type, not a store-mode one"
+            }
+            SpecError::RefreshAccessFlash => {
+                "invalid session spec: a flash message cannot have a refresh type (it is read once)"
+            }
+            SpecError::RefreshAccessUser => {
+                "invalid session spec: an access type with a refresh type must name its user (`user`)"
+            }
+            SpecError::RefreshCookieMode => {
+                "invalid session spec: the refresh type of an access type must be in store mode (`store`)"
+            }
+            SpecError::RefreshChained => {
+                "invalid session spec: the refresh type of an access type cannot have a refresh type itself"
+            }
+            SpecError::RefreshUser => {
+                "invalid session spec: the refresh type of an access type must name its user (`user`)"
+            }
+            SpecError::RefreshMaxAge => {
+                "invalid session spec: an access type's max_age must be shorter than its refresh type's"
+            }
         }
     }
 }
@@ -290,6 +343,8 @@ pub struct SessionSpec {
     fingerprint: bool,
     touch_after_secs: u64,
     max_per_user: Option<u32>,
+    user: bool,
+    refresh: Option<&'static SessionSpec>,
 }
 
 impl SessionSpec {
@@ -322,6 +377,8 @@ impl SessionSpec {
             fingerprint: false,
             touch_after_secs: None,
             max_per_user: None,
+            user: false,
+            refresh: None,
         }
     }
 
@@ -476,6 +533,21 @@ impl SessionSpec {
     pub const fn max_per_user(&self) -> Option<u32> {
         self.max_per_user
     }
+    /// Whether the payload names the user its sessions belong to
+    /// (`#[session(user = "field")]`, read through
+    /// [`SessionPayload::session_user`](crate::SessionPayload::session_user)).
+    /// Set by [`SessionSpecBuilder::user`]; required of both types of a
+    /// hybrid session.
+    pub const fn has_user(&self) -> bool {
+        self.user
+    }
+    /// For the access type of a hybrid session (`#[session(refresh = R)]`):
+    /// the spec of its refresh type `R`, a store-mode type with a user and
+    /// a longer `max_age`, from whose sessions an absent or expired access
+    /// cookie is refreshed. `None` for every other type.
+    pub const fn refresh(&self) -> Option<&'static SessionSpec> {
+        self.refresh
+    }
 
     /// Upper bound of the bytes the attributes add to `name=value` in a
     /// `Set-Cookie` header (assuming `Secure` is written).
@@ -524,6 +596,8 @@ pub struct SessionSpecBuilder {
     fingerprint: bool,
     touch_after_secs: Option<u64>,
     max_per_user: Option<u32>,
+    user: bool,
+    refresh: Option<&'static SessionSpec>,
 }
 
 impl SessionSpecBuilder {
@@ -638,6 +712,42 @@ impl SessionSpecBuilder {
         self.max_per_user = Some(max);
         self
     }
+    /// The payload names its user: its
+    /// [`SessionPayload::session_user`](crate::SessionPayload::session_user)
+    /// reads the field that identifies the user (see
+    /// [`SessionSpec::has_user`]). The derive calls it for every type with
+    /// `user = "..."`; both types of a hybrid session need it.
+    pub const fn user(mut self) -> Self {
+        self.user = true;
+        self
+    }
+    /// Make this type the access type of a hybrid session whose refresh
+    /// type has the spec `spec` (see [`SessionSpec::refresh`]).
+    ///
+    /// The access type must be in cookie mode, not a flash message, and
+    /// name its [`user`](Self::user); `spec` must be in store mode, name its
+    /// user, have no refresh type of its own, and have a longer `max_age`
+    /// than this type.
+    ///
+    /// ```
+    /// use session_core::SessionSpec;
+    ///
+    /// const REFRESH: SessionSpec = SessionSpec::builder("AdminRefresh", "__Host-admin_refresh", "admin_refresh")
+    ///     .max_age_secs(30 * 86_400)
+    ///     .store()
+    ///     .user()
+    ///     .build();
+    /// const ACCESS: SessionSpec = SessionSpec::builder("AdminAccess", "__Host-admin", "admin")
+    ///     .max_age_secs(300)
+    ///     .user()
+    ///     .refresh(&REFRESH)
+    ///     .build();
+    /// assert_eq!(ACCESS.refresh(), Some(&REFRESH));
+    /// ```
+    pub const fn refresh(mut self, spec: &'static SessionSpec) -> Self {
+        self.refresh = Some(spec);
+        self
+    }
 
     /// Checks every rule and returns the spec or the first rule broken.
     pub const fn try_build(self) -> Result<SessionSpec, SpecError> {
@@ -712,6 +822,29 @@ impl SessionSpecBuilder {
         if self.flash && max_age_secs > MAX_FLASH_MAX_AGE_SECS {
             return Err(SpecError::FlashMaxAge);
         }
+        if let Some(refresh) = self.refresh {
+            if stored {
+                return Err(SpecError::RefreshAccessStore);
+            }
+            if self.flash {
+                return Err(SpecError::RefreshAccessFlash);
+            }
+            if !self.user {
+                return Err(SpecError::RefreshAccessUser);
+            }
+            if !refresh.is_stored() {
+                return Err(SpecError::RefreshCookieMode);
+            }
+            if refresh.refresh.is_some() {
+                return Err(SpecError::RefreshChained);
+            }
+            if !refresh.user {
+                return Err(SpecError::RefreshUser);
+            }
+            if max_age_secs >= refresh.max_age_secs {
+                return Err(SpecError::RefreshMaxAge);
+            }
+        }
         if !is_cookie_path(self.path) {
             return Err(SpecError::Path);
         }
@@ -768,6 +901,8 @@ impl SessionSpecBuilder {
             fingerprint: self.fingerprint,
             touch_after_secs,
             max_per_user: self.max_per_user,
+            user: self.user,
+            refresh: self.refresh,
         })
     }
 
@@ -791,6 +926,39 @@ mod tests {
 
     fn base() -> SessionSpecBuilder {
         SessionSpec::builder("T", "sid", "app")
+    }
+
+    /// A valid refresh type: store mode, with a user, living 30 days.
+    const REFRESH: SessionSpec = SessionSpec::builder("R", "rid", "refresh")
+        .max_age_secs(30 * 86_400)
+        .store()
+        .user()
+        .build();
+    /// A refresh type in cookie mode.
+    const COOKIE_REFRESH: SessionSpec = SessionSpec::builder("R", "rid", "refresh")
+        .max_age_secs(30 * 86_400)
+        .user()
+        .build();
+    /// A refresh type without a user.
+    const ANONYMOUS: SessionSpec = SessionSpec::builder("R", "rid", "refresh")
+        .max_age_secs(30 * 86_400)
+        .store()
+        .build();
+    /// A store-mode refresh type living one day, as long as the default.
+    const DAY_REFRESH: SessionSpec = SessionSpec::builder("R", "rid", "refresh")
+        .store()
+        .user()
+        .build();
+    /// A refresh type that is itself an access type, of `REFRESH` (it is in
+    /// store mode, so it is not a valid spec: built unchecked).
+    const CHAINED: SessionSpec = SessionSpec {
+        refresh: Some(&REFRESH),
+        ..REFRESH
+    };
+
+    /// An access type for `REFRESH`, short of the `refresh` call.
+    fn access() -> SessionSpecBuilder {
+        base().max_age_secs(300).user()
     }
 
     #[test]
@@ -939,6 +1107,37 @@ mod tests {
                 base().partitioned().same_site(SameSite::None),
                 SpecError::SameSiteNoneInsecure,
             ),
+            (
+                access().store().refresh(&REFRESH),
+                SpecError::RefreshAccessStore,
+            ),
+            (
+                access().flash().refresh(&REFRESH),
+                SpecError::RefreshAccessFlash,
+            ),
+            (
+                base().max_age_secs(300).refresh(&REFRESH),
+                SpecError::RefreshAccessUser,
+            ),
+            (
+                access().refresh(&COOKIE_REFRESH),
+                SpecError::RefreshCookieMode,
+            ),
+            (access().refresh(&CHAINED), SpecError::RefreshChained),
+            (access().refresh(&ANONYMOUS), SpecError::RefreshUser),
+            (
+                access().max_age_secs(30 * 86_400).refresh(&REFRESH),
+                SpecError::RefreshMaxAge,
+            ),
+            (
+                access().max_age_secs(31 * 86_400).refresh(&REFRESH),
+                SpecError::RefreshMaxAge,
+            ),
+            // Without `max_age`, the access type's is the default day.
+            (
+                base().user().refresh(&DAY_REFRESH),
+                SpecError::RefreshMaxAge,
+            ),
         ];
         for (builder, expected) in cases {
             assert_eq!(builder.try_build(), Err(expected), "{builder:?}");
@@ -1025,6 +1224,13 @@ mod tests {
             SpecError::FlashMaxAge,
             SpecError::PartitionedInsecure,
             SpecError::PartitionedSameSite,
+            SpecError::RefreshAccessStore,
+            SpecError::RefreshAccessFlash,
+            SpecError::RefreshAccessUser,
+            SpecError::RefreshCookieMode,
+            SpecError::RefreshChained,
+            SpecError::RefreshUser,
+            SpecError::RefreshMaxAge,
         ];
         let messages: std::collections::BTreeSet<&str> =
             all.iter().map(|error| error.message()).collect();
@@ -1116,6 +1322,56 @@ mod tests {
                 .secure(true)
                 .build()
                 .attributes_len()
+        );
+    }
+
+    #[test]
+    fn a_hybrid_access_type_holds_its_refresh_spec() {
+        const ACCESS: SessionSpec = SessionSpec::builder("A", "aid", "access")
+            .max_age_secs(300)
+            .user()
+            .refresh(&REFRESH)
+            .build();
+        assert_eq!(ACCESS.refresh(), Some(&REFRESH));
+        assert!(ACCESS.has_user());
+        assert!(REFRESH.has_user());
+        assert_eq!(REFRESH.refresh(), None);
+        assert!(!base().build().has_user());
+        assert_eq!(base().build().refresh(), None);
+        // Strictly shorter is enough, in any mode an access type may have.
+        let just_shorter = base()
+            .max_age_secs(30 * 86_400 - 1)
+            .user()
+            .refresh(&REFRESH)
+            .try_build();
+        assert!(just_shorter.is_ok());
+        let asymmetric = access().asymmetric().refresh(&REFRESH).try_build();
+        assert!(asymmetric.is_ok());
+        let revocable = access()
+            .revocable()
+            .absolute_max_age_secs(86_400)
+            .refresh(&REFRESH)
+            .try_build();
+        assert!(revocable.is_ok());
+        // `user` sets `has_user` and nothing else.
+        assert_eq!(
+            base().user().build(),
+            SessionSpec {
+                user: true,
+                ..base().build()
+            }
+        );
+        // The refresh spec is part of the access type's spec.
+        const OTHER: SessionSpec = SessionSpec {
+            max_age_secs: 31 * 86_400,
+            ..REFRESH
+        };
+        assert_ne!(
+            ACCESS,
+            SessionSpec {
+                refresh: Some(&OTHER),
+                ..ACCESS
+            }
         );
     }
 

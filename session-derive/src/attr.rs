@@ -5,15 +5,15 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Lit, LitInt, LitStr, Token, Type, token};
+use syn::{Attribute, Expr, ExprLit, Lit, LitInt, LitStr, Token, Type, TypePath, token};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::ASYMMETRIC;
 use crate::symbol::{
     self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DOMAIN, ENCRYPTED, FINGERPRINT, FLASH,
     FROM, HTTP_ONLY, MAX_AGE, MAX_PER_USER, MIGRATE, MIGRATE_KEYS, NAMESPACE, PARTITIONED, PATH,
-    REGISTRY_KEYS, RENEW_AFTER, REVOCABLE, SAME_SITE, SECURE, SESSION, STORE, Symbol, TOUCH_AFTER,
-    TYPE_KEYS, USER, VERSION,
+    REFRESH, REGISTRY_KEYS, RENEW_AFTER, REVOCABLE, SAME_SITE, SECURE, SESSION, STORE, Symbol,
+    TOUCH_AFTER, TYPE_KEYS, USER, VERSION,
 };
 
 /// One `key = value` as written.
@@ -94,6 +94,8 @@ pub struct Attrs {
     pub max_per_user: Option<Setting<LitInt>>,
     /// `user = "field"`.
     pub user: Option<Setting<LitStr>>,
+    /// `refresh = Type`.
+    pub refresh: Option<Setting<TypePath>>,
     /// Keys written with an invalid value, or suggested for an unknown key
     /// (`cokie` → `cookie`): already reported, so not also reported as missing.
     pub mentioned: Vec<Symbol>,
@@ -239,6 +241,9 @@ fn parse_key(cx: &Ctxt, out: &mut Attrs, meta: &ParseNestedMeta) -> syn::Result<
     } else if path == USER {
         let value = string(cx, meta, USER, "\"user_id\"")?;
         set_key(out, cx, |a| &mut a.user, key, value, USER);
+    } else if path == REFRESH {
+        let value = type_path(cx, meta, REFRESH, "AdminRefresh")?;
+        set_key(out, cx, |a| &mut a.refresh, key, value, REFRESH);
     } else if path == MIGRATE {
         if let Some(migration) = migration(cx, meta)? {
             out.migrations.push(migration);
@@ -552,4 +557,62 @@ fn from_type(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<Type>> {
         return Ok(None);
     }
     Ok(Some(input.parse()?))
+}
+
+/// The type path after `=` (`refresh = AdminRefresh`), or `None` (reported
+/// at the value) when the key has no value, or a literal or a type that is
+/// not a path.
+fn type_path(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta,
+    key: Symbol,
+    example: &str,
+) -> syn::Result<Option<TypePath>> {
+    if !meta.input.peek(Token![=]) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` needs a type: `{key} = {example}`"),
+        );
+        skip_value(meta)?;
+        return Ok(None);
+    }
+    let input = meta.value()?;
+    if input.peek(Lit) {
+        let lit: Lit = input.parse()?;
+        let message = match &lit {
+            Lit::Str(text) if text.parse::<TypePath>().is_ok() => format!(
+                "expected a type for `{key}`, found a string literal: write `{key} = {}` \
+                 without quotes",
+                text.value()
+            ),
+            _ => format!(
+                "expected a type for `{key}`, found {}: write `{key} = {example}`, naming the \
+                 session type",
+                describe(&Expr::Lit(ExprLit {
+                    attrs: Vec::new(),
+                    lit: lit.clone(),
+                }))
+            ),
+        };
+        cx.error(lit.span(), message);
+        return Ok(None);
+    }
+    let mut ty = input.parse::<Type>()?;
+    // `macro_rules!` expansions put an invisible group around `$ty:ty`.
+    while let Type::Group(group) = ty {
+        ty = *group.elem;
+    }
+    match ty {
+        Type::Path(path) if path.qself.is_none() => Ok(Some(path)),
+        other => {
+            cx.error_spanned_by(
+                &other,
+                format!(
+                    "expected a type path for `{key}`, such as `{key} = {example}` or \
+                     `{key} = auth::{example}`: it names a session type"
+                ),
+            );
+            Ok(None)
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! The derive: parse, check, then either the impl or the fallback. Everything
 //! below `derive` is `quote!` over a checked [`Spec`]; no decisions are made here.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::DeriveInput;
 use syn::spanned::Spanned;
@@ -9,6 +9,7 @@ use syn::spanned::Spanned;
 use crate::ctxt::Ctxt;
 use crate::valid::{Checked, Migration, Mode, SameSite, Spec, Store, UserField};
 use crate::{attr, fallback, valid};
+use syn::TypePath;
 
 /// `#[derive(SessionPayload)]`.
 pub fn derive(input: &DeriveInput) -> TokenStream {
@@ -67,11 +68,21 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
     };
     let decode_version = (!spec.migrations.is_empty()).then(|| decode_version(spec));
     let session_user = spec.user.as_ref().map(|user| session_user(spec, user));
+    let user = spec.user.is_some().then(|| quote!(.user()));
+    let build = match &spec.refresh {
+        Some(refresh) => refresh_build(&private, refresh),
+        None => quote!(builder.build()),
+    };
+    let hybrid = spec.refresh.as_ref().map(|refresh| hybrid(spec, refresh));
+    let refresh_pairing = spec
+        .refresh
+        .as_ref()
+        .map(|refresh| refresh_pairing(spec, refresh));
     quote! {
         #[automatically_derived]
         impl #private::SessionPayload for #ident #where_clause {
-            const SPEC: #private::SessionSpec =
-                #private::SessionSpec::builder(#type_name, #cookie, #namespace)
+            const SPEC: #private::SessionSpec = {
+                let builder = #private::SessionSpec::builder(#type_name, #cookie, #namespace)
                     .version(#version)
                     .max_age_secs(#max_age_secs)
                     #(#absolute_max_age)*
@@ -83,13 +94,108 @@ fn impl_session_payload(spec: &Spec) -> TokenStream {
                     #(#secure)*
                     #partitioned
                     #fingerprint
-                    .build();
+                    #user;
+                #build
+            };
 
             #decode_version
 
             #session_user
+
+            #refresh_pairing
         }
+
+        #hybrid
     }
+}
+
+/// `SessionPayload::REFRESH` of an access type: its refresh type's spec,
+/// `TypeId`, and the conversion of a refresh payload into an access payload.
+///
+/// The conversion is spanned at `refresh = Type`, so an access type without
+/// `From<&Type>` is one E0277 there.
+fn refresh_pairing(spec: &Spec, refresh: &TypePath) -> TokenStream {
+    let private = crate::symbol::private_path(&spec.krate);
+    let span = type_name_span(refresh);
+    let from = quote_spanned! {span=>
+        <Self as ::core::convert::From<&#refresh>>::from
+    };
+    quote! {
+        const REFRESH: ::core::option::Option<#private::RefreshPairing<Self>> =
+            ::core::option::Option::Some(#private::RefreshPairing::new(
+                &<#refresh as #private::SessionPayload>::SPEC,
+                #private::TypeId::of::<#refresh>,
+                |version, json| {
+                    match <#refresh as #private::SessionPayload>::decode_version(version, json) {
+                        ::core::result::Result::Ok(refresh) => {
+                            ::core::result::Result::Ok(#from(&refresh))
+                        }
+                        ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
+                    }
+                },
+            ));
+    }
+}
+
+/// `impl HybridAccess` for an access type, and a free `const` that
+/// evaluates its spec: the rules comparing it with the refresh type's spec
+/// are checked by `cargo check`, not only where the spec is used.
+fn hybrid(spec: &Spec, refresh: &TypePath) -> TokenStream {
+    let Spec {
+        ident,
+        where_clause,
+        krate,
+        ..
+    } = spec;
+    let private = crate::symbol::private_path(krate);
+    let span = type_name_span(refresh);
+    let refresh_type = quote_spanned!(span=> type Refresh = #refresh;);
+    // "erroneous constant encountered" is noted here: at `refresh = Type`
+    // too, where the spec's own error is.
+    let spec = quote_spanned!(span=> <#ident as #private::SessionPayload>::SPEC);
+    quote! {
+        #[automatically_derived]
+        impl #private::HybridAccess for #ident #where_clause {
+            #refresh_type
+        }
+
+        const _: #private::SessionSpec = #spec;
+    }
+}
+
+/// The last statement of an access type's `SPEC`: `builder` given the
+/// refresh type's spec, then built. The rules comparing the two specs are
+/// checked there, in const evaluation, so the call is spanned at the type
+/// in `refresh = Type`: a broken rule is reported at the attribute, with
+/// the rule's message.
+fn refresh_build(private: &TokenStream, refresh: &TypePath) -> TokenStream {
+    let span = type_name_span(refresh);
+    let private: TokenStream = private
+        .clone()
+        .into_iter()
+        .map(|mut tree| {
+            tree.set_span(span);
+            tree
+        })
+        .collect();
+    // The local of `SPEC`, resolved as the rest of it is (at the call site).
+    let builder = Ident::new("builder", Span::call_site().located_at(span));
+    quote_spanned! {span=>
+        #builder.refresh(&<#refresh as #private::SessionPayload>::SPEC).build()
+    }
+}
+
+/// Where errors about `refresh = Type` point: the type's name, the last
+/// segment of its path (`AdminRefresh` in `auth::AdminRefresh`). rustc
+/// reports a method call's const-evaluation failure, and an unsatisfied
+/// `Self: From<&Type>`, at a single token of the generated code, so not
+/// at the whole path.
+fn type_name_span(refresh: &TypePath) -> Span {
+    refresh
+        .path
+        .segments
+        .last()
+        .map_or_else(|| refresh.span(), |segment| segment.ident.span())
 }
 
 /// `.store()` and the store-mode settings that were declared.

@@ -69,11 +69,12 @@ use syn::{DeriveInput, parse_macro_input};
 /// | `store` | cookie mode | a bare flag: the payload lives in a session store |
 /// | `touch_after = "10m"` | `"5m"`, or half of `max_age` when shorter | a duration shorter than `max_age`; store mode only |
 /// | `max_per_user = 5` | no limit | integer in `1..=u32::MAX`; store mode only, requires `user` |
-/// | `user = "user_id"` | none | a named field of the struct (or a path of fields, `"account.id"`) whose type implements `UserKey`; store mode, or cookie mode with `revocable` |
+/// | `user = "user_id"` | none | a named field of the struct (or a path of fields, `"account.id"`) whose type implements `UserKey`; store mode, or cookie mode with `revocable` or `refresh` |
 /// | `revocable` | off | a bare flag: revocations by user or namespace end its sessions early; cookie mode only, requires `user` and `absolute_max_age` |
 /// | `flash` | off | a bare flag: a message read once by the next request (`Flash<T>`); cookie mode only, not with `revocable`, `max_age` at most `"1h"` |
 /// | `partitioned` | off | a bare flag: the cookie carries `Partitioned` (CHIPS); requires Secure (`secure`, or a `__Host-`/`__Secure-` name) and `same_site = "none"` |
 /// | `fingerprint` | off | a bare flag: sessions are bound to the browser that logged in (a keyed hash of `User-Agent` and `Accept-Language`, see `session_core::fingerprint`); any mode |
+/// | `refresh = AdminRefresh` | none | a session type (a type path, not a string): this cookie-mode type is the short-lived access type of a hybrid session refreshed from it; not with `store` or `flash`, requires `user` and `From<&AdminRefresh>`; `AdminRefresh` must be in store mode with `user`, have no `refresh` itself, and a longer `max_age` |
 ///
 /// Durations are one or more groups of digits and a unit, `s`, `m`, `h` or
 /// `d`: `"30s"`, `"15m"`, `"1h30m"`, `"7d"`.
@@ -213,6 +214,60 @@ use syn::{DeriveInput, parse_macro_input};
 /// }
 /// ```
 ///
+/// # Hybrid sessions
+///
+/// `refresh = R` makes a cookie-mode type the *access* type of a hybrid
+/// session: a short-lived cookie that every request (and every service
+/// holding the key, or only the public key with `asymmetric`) opens with no
+/// store round trip, paired with a long-lived store-mode *refresh* type `R`.
+/// When a request's access cookie is absent or expired and its refresh
+/// cookie is valid, the layer rotates the refresh session (a new id, the
+/// same login) and issues a new access cookie made from it with
+/// `From<&R>`; a rotated-out refresh id presented again revokes the whole
+/// login. The derive implements `HybridAccess` (`type Refresh = R`) and
+/// `SessionPayload::REFRESH` for the access type.
+///
+/// The pair is checked at compile time. At `refresh = R` itself: the
+/// access type is not `store` (`R` is the store-mode half) nor `flash`, it
+/// names its `user`, `R` is a type path (not a string) other than the type
+/// itself, and the access type implements `From<&R>` (a missing conversion
+/// is one E0277 there). When the access type's spec is evaluated, also at
+/// `refresh = R`, with the rule's message: `R` is in store mode, names its
+/// `user`, has no `refresh` of its own, and its `max_age` is longer than
+/// the access type's. `registry!` requires `R` to be a member wherever the
+/// access type is.
+///
+/// ```ignore
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "__Host-admin_refresh", namespace = "admin_refresh", max_age = "30d")]
+/// #[session(store, user = "user_id", absolute_max_age = "90d")]
+/// struct AdminRefresh {
+///     user_id: u64,
+///     roles: Vec<String>,
+/// }
+///
+/// #[derive(Serialize, Deserialize, SessionPayload)]
+/// #[session(cookie = "__Host-admin", namespace = "admin", max_age = "5m")]
+/// #[session(user = "user_id", refresh = AdminRefresh)]
+/// struct AdminAccess {
+///     user_id: u64,
+///     admin: bool,
+/// }
+///
+/// impl From<&AdminRefresh> for AdminAccess {
+///     fn from(refresh: &AdminRefresh) -> Self {
+///         AdminAccess {
+///             user_id: refresh.user_id,
+///             admin: refresh.roles.iter().any(|role| role == "admin"),
+///         }
+///     }
+/// }
+///
+/// session_seal::registry! {
+///     pub struct AppSessions { AdminAccess, AdminRefresh }
+/// }
+/// ```
+///
 /// # Flash messages
 ///
 /// With `flash` the type is a message for the next page ("Saved", "3 items
@@ -312,10 +367,18 @@ use syn::{DeriveInput, parse_macro_input};
 /// `encrypted` or a value, `revocable` with `store` or
 /// without `user` or `absolute_max_age`, `flash` with `store` or
 /// `revocable` or a `max_age` over an hour, `partitioned` without Secure or
-/// `same_site = "none"`, `user` without `store` or
-/// `revocable`, a `user` that names no field (with a suggestion), a migration source without
-/// `Into<Self>` (at its `from = Type`), and a `user` field without `UserKey`
-/// (at its `user = "..."`).
+/// `same_site = "none"`, `user` without `store`,
+/// `revocable` or `refresh`, a `user` that names no field (with a suggestion), a migration source without
+/// `Into<Self>` (at its `from = Type`), a `user` field without `UserKey`
+/// (at its `user = "..."`), and `refresh` with `store` or `flash`, without
+/// `user`, with a value that is not a type path, naming the type itself, or
+/// without `From<&R>` (at its `refresh = R`). The rules of a hybrid pair
+/// that need the refresh type's spec fail when the access type's spec is
+/// evaluated (`cargo check` evaluates it), also at `refresh = R`:
+///
+/// ```text
+/// error[E0080]: evaluation panicked: invalid session spec: the refresh type of an access type must be in store mode (`store`)
+/// ```
 #[proc_macro_derive(SessionPayload, attributes(session))]
 pub fn derive_session_payload(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -323,7 +386,8 @@ pub fn derive_session_payload(input: TokenStream) -> TokenStream {
 }
 
 /// Declares the set of session types one application issues, and proves at
-/// compile time that no two of them share a cookie name or a namespace.
+/// compile time that no two of them share a cookie name or a namespace, and
+/// that every hybrid access type's refresh type is among them.
 ///
 /// ```ignore
 /// session_seal::registry! {
@@ -335,14 +399,21 @@ pub fn derive_session_payload(input: TokenStream) -> TokenStream {
 /// Emits a unit struct (`Clone`, `Copy`, `Debug`, `Default`, with the given
 /// attributes and visibility) that implements `Registry`: `SPECS` lists the
 /// members' specs in order and `contains_type::<T>()` tells whether `T` is a
-/// member. For every member after the first it emits one free `const` item,
-/// placed at that member, whose evaluation compares it with every earlier
-/// member and fails the build on a shared cookie name or namespace (one
+/// member. For every member it emits one free `const` item, placed at that
+/// member, whose evaluation compares it with every earlier member and
+/// fails the build on a shared cookie name or namespace (one
 /// item per member keeps `cargo check` linear in the number of types;
 /// `benches/README.md` has the timings):
 ///
 /// ```text
 /// error[E0080]: evaluation panicked: session cookie name collision: `AdminSession` and `TenantSession` both use the cookie name `sid`
+/// ```
+///
+/// The same items check that the refresh type of every hybrid access type
+/// (`#[session(refresh = R)]`) is a member too, at the access type:
+///
+/// ```text
+/// error[E0080]: evaluation panicked: session type `AdminAccess` refreshes from `AdminRefresh`, which is not a member of this registry: add `AdminRefresh` to `AppSessions`
 /// ```
 ///
 /// A type listed twice is an error at its second mention.

@@ -1,5 +1,6 @@
 //! `registry!`: one application's set of session types, with compile-time
-//! proof that no two of them share a cookie name or a namespace.
+//! proof that no two of them share a cookie name or a namespace, and that
+//! every hybrid access type's refresh type is among them.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -74,7 +75,7 @@ pub fn expand(input: &Input) -> TokenStream {
     let implementation = krate.map(|krate| {
         let private = crate::symbol::private_path(&krate);
         let registry = registry_impl(&private, ident, &members);
-        let checks = collision_checks(&private, ident, &members);
+        let checks = member_checks(&private, ident, &members);
         quote!(#registry #checks)
     });
     quote! {
@@ -117,32 +118,47 @@ const NAMESPACE_USE: &str = "` both use the namespace `";
 const AND: &str = "` and `";
 const END: &str = "`";
 const SEPARATOR: &str = "; ";
+// A missing refresh type is
+// `{REFRESH_KIND}{member}{REFRESH_FROM}{refresh}{REFRESH_MISSING}{refresh}{REFRESH_TO}{registry}{END}`.
+const REFRESH_KIND: &str = "session type `";
+const REFRESH_FROM: &str = "` refreshes from `";
+const REFRESH_MISSING: &str = "`, which is not a member of this registry: add `";
+const REFRESH_TO: &str = "` to `";
+/// Room for a refresh type's name in the message (it is not a member, so
+/// its length is not known here); a longer one is cut.
+const REFRESH_NAME_ROOM: usize = 128;
 
-/// One free `const` item per member after the first, spanned at that member,
-/// whose evaluation panics (a compile error at the member) when the member
-/// shares its cookie name or its namespace with an earlier one. Each calls
-/// one `const fn`, emitted once per registry, that compares the member with
-/// every earlier one (n − 1 items; the n²/2 comparisons happen in `const`
-/// evaluation, which is cheap) and writes the message into a byte buffer.
-/// Free consts are evaluated by `cargo check`; associated consts of a generic
-/// would only be evaluated when used.
+/// One free `const` item per member, spanned at that member, whose
+/// evaluation panics (a compile error at the member) when the member
+/// shares its cookie name or its namespace with an earlier one, or when it
+/// is a hybrid session's access type whose refresh type is not a member.
+/// Each calls `const fn`s, emitted once per registry, that compare the
+/// member with the others (n items; the n²/2 comparisons happen in `const`
+/// evaluation, which is cheap) and write the message into a byte buffer.
+/// Free consts are evaluated by `cargo check`; associated consts of a
+/// generic would only be evaluated when used.
 ///
-/// The message names the member and the first earlier member with the same
-/// cookie name, and then (after `; `) the first earlier member with the same
-/// namespace, so a member that collides in both reports both at once.
-fn collision_checks(private: &TokenStream, ident: &Ident, members: &[Member]) -> TokenStream {
-    if members.len() < 2 {
+/// A collision message names the member and the first earlier member with
+/// the same cookie name, and then (after `; `) the first earlier member with
+/// the same namespace, so a member that collides in both reports both at
+/// once. A refresh type is found by its cookie name and namespace, which
+/// no two members share.
+fn member_checks(private: &TokenStream, ident: &Ident, members: &[Member]) -> TokenStream {
+    if members.is_empty() {
         return TokenStream::new();
     }
-    let check = format_ident!("__session_seal_collision");
+    let collision = format_ident!("__session_seal_collision");
+    let refresh = format_ident!("__session_seal_refresh");
     let push = format_ident!("__session_seal_push");
+    let text = format_ident!("__session_seal_text");
     let names_const = format_ident!("__SESSION_SEAL_NAMES");
     let buffer_len_const = format_ident!("__SESSION_SEAL_BUFFER_LEN");
     let names = members.iter().map(|member| member.name.as_str());
+    let registry_name = ident.unraw().to_string();
     let longest_name = members.iter().map(|m| m.name.len()).max().unwrap_or(0);
     // The longest message (both collisions, the longest names and values)
     // fits: no truncation happens, though the generated code handles it.
-    let buffer_len = COOKIE_KIND.len()
+    let collision_len = COOKIE_KIND.len()
         + COOKIE_USE.len()
         + NAMESPACE_KIND.len()
         + NAMESPACE_USE.len()
@@ -151,47 +167,54 @@ fn collision_checks(private: &TokenStream, ident: &Ident, members: &[Member]) ->
         + 4 * longest_name
         + session_rules::MAX_COOKIE_NAME_LEN
         + session_rules::MAX_NAMESPACE_LEN;
-    let checks = members.iter().enumerate().skip(1).map(|(i, member)| {
+    let refresh_len = REFRESH_KIND.len()
+        + REFRESH_FROM.len()
+        + REFRESH_MISSING.len()
+        + REFRESH_TO.len()
+        + END.len()
+        + longest_name
+        + 2 * REFRESH_NAME_ROOM
+        + registry_name.len();
+    let buffer_len = collision_len.max(refresh_len);
+    let collides = members.len() > 1;
+    let checks = members.iter().enumerate().map(|(i, member)| {
         // The error points at the `panic!` call: from the path's first token
         // to its last, so that it underlines all of `auth::TenantSession`.
         let (first, last) = first_and_last_span(member.path);
-        let panic = quote_spanned!(first=> ::core::panic!);
-        let mut arguments =
-            Group::new(Delimiter::Parenthesis, quote_spanned!(last=> "{}", message));
-        arguments.set_span(last);
+        let fail = |message: &Ident| {
+            let panic = quote_spanned!(first=> ::core::panic!);
+            let mut arguments = Group::new(
+                Delimiter::Parenthesis,
+                quote_spanned!(last=> "{}", #message),
+            );
+            arguments.set_span(last);
+            quote_spanned!(first=> #panic #arguments;)
+        };
+        let message = format_ident!("message");
+        let collision_check = (i > 0).then(|| {
+            let fail = fail(&message);
+            quote_spanned! {first=>
+                if let ::core::option::Option::Some(#message) = #collision(&mut buffer, #i) {
+                    #fail
+                }
+            }
+        });
+        let fail = fail(&message);
         quote_spanned! {first=>
             const _: () = {
                 let mut buffer = [0u8; #buffer_len_const];
-                if let ::core::option::Option::Some(message) = #check(&mut buffer, #i) {
-                    #panic #arguments;
+                #collision_check
+                if let ::core::option::Option::Some(#message) = #refresh(&mut buffer, #i) {
+                    #fail
                 }
             };
         }
     });
-    quote! {
-        const _: () = {
-            const #buffer_len_const: ::core::primitive::usize = #buffer_len;
-            const #names_const: &[&::core::primitive::str] = &[#(#names),*];
-
-            /// Appends `part` to `buffer[..len]` (as much as fits); the new length.
-            const fn #push(
-                buffer: &mut [::core::primitive::u8],
-                mut len: ::core::primitive::usize,
-                part: &::core::primitive::str,
-            ) -> ::core::primitive::usize {
-                let bytes = part.as_bytes();
-                let mut i = 0;
-                while i < bytes.len() && len < buffer.len() {
-                    buffer[len] = bytes[i];
-                    len += 1;
-                    i += 1;
-                }
-                len
-            }
-
+    let collision_fn = collides.then(|| {
+        quote! {
             /// The collisions of member `member` with earlier members, as a
             /// message written into `buffer`; `None` when there are none.
-            const fn #check<'b>(
+            const fn #collision<'b>(
                 buffer: &'b mut [::core::primitive::u8],
                 member: ::core::primitive::usize,
             ) -> ::core::option::Option<&'b ::core::primitive::str> {
@@ -234,19 +257,88 @@ fn collision_checks(private: &TokenStream, ident: &Ident, members: &[Member]) ->
                 if len == 0 {
                     return ::core::option::Option::None;
                 }
-                let buffer: &'b [::core::primitive::u8] = buffer;
+                ::core::option::Option::Some(
+                    #text(buffer, len, "session cookie name or namespace collision"),
+                )
+            }
+        }
+    });
+    quote! {
+        const _: () = {
+            const #buffer_len_const: ::core::primitive::usize = #buffer_len;
+            const #names_const: &[&::core::primitive::str] = &[#(#names),*];
+
+            /// Appends `part` to `buffer[..len]` (as much as fits); the new length.
+            const fn #push(
+                buffer: &mut [::core::primitive::u8],
+                mut len: ::core::primitive::usize,
+                part: &::core::primitive::str,
+            ) -> ::core::primitive::usize {
+                let bytes = part.as_bytes();
+                let mut i = 0;
+                while i < bytes.len() && len < buffer.len() {
+                    buffer[len] = bytes[i];
+                    len += 1;
+                    i += 1;
+                }
+                len
+            }
+
+            /// `buffer[..len]` as text. A truncated message may end inside
+            /// a character: the whole characters before it are kept.
+            const fn #text<'b>(
+                buffer: &'b [::core::primitive::u8],
+                len: ::core::primitive::usize,
+                fallback: &'static ::core::primitive::str,
+            ) -> &'b ::core::primitive::str {
                 let written = buffer.split_at(len).0;
-                // A truncated message may end inside a character: keep the
-                // whole characters before it.
-                ::core::option::Option::Some(match ::core::str::from_utf8(written) {
+                match ::core::str::from_utf8(written) {
                     ::core::result::Result::Ok(text) => text,
                     ::core::result::Result::Err(error) => {
                         match ::core::str::from_utf8(written.split_at(error.valid_up_to()).0) {
                             ::core::result::Result::Ok(text) => text,
-                            ::core::result::Result::Err(_) => "session cookie name or namespace collision",
+                            ::core::result::Result::Err(_) => fallback,
                         }
                     }
-                })
+                }
+            }
+
+            #collision_fn
+
+            /// When member `member` is a hybrid session's access type whose
+            /// refresh type is not a member (no member has its cookie name
+            /// and namespace), the message, written into `buffer`.
+            const fn #refresh<'b>(
+                buffer: &'b mut [::core::primitive::u8],
+                member: ::core::primitive::usize,
+            ) -> ::core::option::Option<&'b ::core::primitive::str> {
+                let specs = <#ident as #private::Registry>::SPECS;
+                let refresh = match specs[member].refresh() {
+                    ::core::option::Option::Some(refresh) => refresh,
+                    ::core::option::Option::None => return ::core::option::Option::None,
+                };
+                let mut other = 0;
+                while other < specs.len() {
+                    if #private::str_eq(specs[other].cookie(), refresh.cookie())
+                        && #private::str_eq(specs[other].namespace(), refresh.namespace())
+                    {
+                        return ::core::option::Option::None;
+                    }
+                    other += 1;
+                }
+                let mut len = 0;
+                len = #push(buffer, len, #REFRESH_KIND);
+                len = #push(buffer, len, #names_const[member]);
+                len = #push(buffer, len, #REFRESH_FROM);
+                len = #push(buffer, len, refresh.type_name());
+                len = #push(buffer, len, #REFRESH_MISSING);
+                len = #push(buffer, len, refresh.type_name());
+                len = #push(buffer, len, #REFRESH_TO);
+                len = #push(buffer, len, #registry_name);
+                len = #push(buffer, len, #END);
+                ::core::option::Option::Some(
+                    #text(buffer, len, "session type's refresh type is not a member of this registry"),
+                )
             }
 
             #(#checks)*

@@ -67,6 +67,9 @@ pub const FLASH: Symbol = Symbol("flash");
 pub const PARTITIONED: Symbol = Symbol("partitioned");
 /// `fingerprint`: sessions are bound to the browser that logged in.
 pub const FINGERPRINT: Symbol = Symbol("fingerprint");
+/// `refresh = Type`: the store-mode refresh type of a hybrid session's
+/// cookie-mode access type.
+pub const REFRESH: Symbol = Symbol("refresh");
 
 /// `same_site = "lax"`.
 pub const LAX: Symbol = Symbol("lax");
@@ -100,6 +103,7 @@ pub const TYPE_KEYS: &[Symbol] = &[
     FLASH,
     PARTITIONED,
     FINGERPRINT,
+    REFRESH,
 ];
 /// Keys accepted inside `migrate(...)`.
 pub const MIGRATE_KEYS: &[Symbol] = &[FROM, VERSION];
@@ -247,6 +251,8 @@ mod tests {
         assert_eq!(closest("flahs", TYPE_KEYS), Some(FLASH));
         assert_eq!(closest("partitoned", TYPE_KEYS), Some(PARTITIONED));
         assert_eq!(closest("partition", TYPE_KEYS), Some(PARTITIONED));
+        assert_eq!(closest("refersh", TYPE_KEYS), Some(REFRESH));
+        assert_eq!(closest("refresh_type", TYPE_KEYS), None);
     }
 
     #[test]

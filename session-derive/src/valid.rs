@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident};
 use syn::ext::IdentExt;
-use syn::{Data, DeriveInput, Fields, Ident, LitInt, LitStr, Path, Type, WhereClause};
+use syn::{Data, DeriveInput, Fields, Ident, LitInt, LitStr, Path, Type, TypePath, WhereClause};
 
 use crate::attr::{Attrs, Flag, Setting};
 use crate::ctxt::Ctxt;
@@ -19,8 +19,9 @@ use crate::duration::{
 };
 use crate::symbol::{
     self, ABSOLUTE_MAX_AGE, COOKIE, CRATE, CRATE_EXAMPLE, DEFAULT_CRATE, ENCRYPTED, FLASH,
-    HOST_PREFIX, LAX, MAX_AGE, MAX_PER_USER, NAMESPACE, NONE, PARTITIONED, RENEW_AFTER, REVOCABLE,
-    SAME_SITE, SAME_SITE_VALUES, SECURE, SESSION, STORE, STRICT, Symbol, TOUCH_AFTER, USER,
+    HOST_PREFIX, LAX, MAX_AGE, MAX_PER_USER, NAMESPACE, NONE, PARTITIONED, REFRESH, RENEW_AFTER,
+    REVOCABLE, SAME_SITE, SAME_SITE_VALUES, SECURE, SESSION, STORE, STRICT, Symbol, TOUCH_AFTER,
+    USER,
 };
 use crate::symbol::{ASYMMETRIC, FINGERPRINT};
 
@@ -134,6 +135,9 @@ pub struct Spec<'a> {
     pub fingerprint: bool,
     /// Older versions this type reads, in declaration order.
     pub migrations: Vec<Migration>,
+    /// `refresh = Type`: this is the (cookie-mode) access type of a hybrid
+    /// session whose refresh type is `Type`.
+    pub refresh: Option<TypePath>,
 }
 
 /// The outcome of [`check`]: a spec (meaningful only when no error was
@@ -180,12 +184,16 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
         flash,
     };
     let mode = mode(cx, input, &attrs, max_age);
-    // Without `store` or `revocable`, `user` was reported as unused; its
-    // field is not looked for.
+    let refresh = attrs.refresh.as_ref().map(|setting| &setting.value);
+    if let Some(path) = refresh {
+        not_its_own_refresh(cx, input, path);
+    }
+    // Without `store`, `revocable` or `refresh`, `user` was reported as
+    // unused; its field is not looked for.
     let user = attrs
         .user
         .as_ref()
-        .filter(|_| attrs.store.is_some() || attrs.revocable.is_some())
+        .filter(|_| attrs.store.is_some() || attrs.revocable.is_some() || attrs.refresh.is_some())
         .and_then(|setting| user_field(cx, input, &setting.value));
     let absolute_max_age = absolute_max_age(cx, attrs.absolute_max_age.as_ref(), max_age);
     let path = attrs.path.as_ref().map(|setting| &setting.value);
@@ -232,6 +240,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
         (Some(_), Some(_)) => Declared::Explicit,
         (Some(_), None) => Declared::Invalid,
     };
+    let refresh = refresh.cloned();
     let migrations = migrations(cx, attrs.migrations, current, declared);
 
     Checked {
@@ -258,6 +267,7 @@ pub fn check<'a>(cx: &Ctxt, input: &'a DeriveInput, attrs: Attrs) -> Checked<'a>
             partitioned: attrs.partitioned.is_some(),
             fingerprint: attrs.fingerprint.is_some(),
             migrations,
+            refresh,
         },
         stub,
     }
@@ -509,6 +519,9 @@ fn mode(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, max_age: MaxAge) -> Mode 
                 ),
             );
         }
+        if let Some(setting) = &attrs.refresh {
+            refresh_needs(cx, input, attrs, setting);
+        }
         let renew_after = before_max_age(cx, attrs.renew_after.as_ref(), RENEW_AFTER, max_age);
         return Mode::Cookie {
             renew_after_secs: renew_after
@@ -526,6 +539,17 @@ fn mode(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, max_age: MaxAge) -> Mode 
                 "`{FLASH}` applies only to cookie-mode sessions: a flash message lives in its \
                  cookie until the next page reads it, with nothing on the server; remove \
                  `{STORE}` (or `{FLASH}`)"
+            ),
+        );
+    }
+    if let Some(setting) = &attrs.refresh {
+        cx.error(
+            setting.key,
+            format!(
+                "`{REFRESH}` goes on the cookie-mode access type of a hybrid session, opened \
+                 on every request with no store round trip; the refresh type `{refresh}` is \
+                 the store-mode half: remove `{STORE}` here and declare `{STORE}` on `{refresh}`",
+                refresh = display_type(&setting.value),
             ),
         );
     }
@@ -632,6 +656,73 @@ fn revocable_needs(
     }
 }
 
+/// Reports what a hybrid session's access type (cookie mode, with
+/// `refresh = Type`) lacks or has too much of, at `refresh`: it is not a
+/// flash message, and it names its `user`. The rules that need the refresh
+/// type's spec (store mode, its own `user`, a longer `max_age`) are checked
+/// when the access type's spec is evaluated.
+fn refresh_needs(cx: &Ctxt, input: &DeriveInput, attrs: &Attrs, refresh: &Setting<TypePath>) {
+    if attrs.flash.is_some() {
+        cx.error(
+            refresh.key,
+            format!(
+                "`{REFRESH}` cannot be combined with `{FLASH}`: a flash message is read once, \
+                 so there is no session to keep refreshed; remove `{REFRESH}`"
+            ),
+        );
+        return;
+    }
+    // After a syntax error, or with `store` written wrongly, what is
+    // missing (or even which mode this is) is not known.
+    if attrs.incomplete || attrs.mentioned.contains(&STORE) || attrs.mentioned.contains(&USER) {
+        return;
+    }
+    if attrs.user.is_none() {
+        cx.error(
+            refresh.key,
+            format!(
+                "an access type with `{REFRESH}` needs `{USER} = \"field\"`: an access cookie \
+                 belongs to the user of the refresh session it is refreshed from, so name the \
+                 field that identifies the user, e.g. `{USER} = {:?}` (`{}` needs one too)",
+                user_field_guess(input),
+                display_type(&refresh.value),
+            ),
+        );
+    }
+}
+
+/// Reports `refresh = Self`, or the type's own name: a type cannot be
+/// refreshed from its own sessions (its spec would be defined by itself).
+fn not_its_own_refresh(cx: &Ctxt, input: &DeriveInput, path: &TypePath) {
+    let own = path.path.is_ident("Self")
+        || path
+            .path
+            .get_ident()
+            .is_some_and(|ident| ident.unraw() == input.ident.unraw());
+    if own {
+        cx.error_spanned_by(
+            path,
+            format!(
+                "`{}` cannot be its own refresh type: `{REFRESH}` names another session type, \
+                 in store mode, that the access cookie is refreshed from",
+                input.ident.unraw()
+            ),
+        );
+    }
+}
+
+/// A type path as written (`AdminRefresh`, `auth::AdminRefresh`), for messages.
+fn display_type(path: &TypePath) -> String {
+    path.to_token_stream()
+        .to_string()
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" <", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+}
+
 /// Reports each store-mode key written on a cookie-mode session.
 fn store_only(cx: &Ctxt, attrs: &Attrs) {
     let keys = [
@@ -673,13 +764,16 @@ fn store_only(cx: &Ctxt, attrs: &Attrs) {
     } else if let Some(setting) = &attrs.user
         && attrs.revocable.is_none()
         && !attrs.mentioned.contains(&REVOCABLE)
+        && attrs.refresh.is_none()
+        && !attrs.mentioned.contains(&REFRESH)
     {
         cx.error(
             setting.key,
             format!(
-                "`{USER}` needs `{STORE}` or `{REVOCABLE}` in #[{SESSION}(...)]: it names whose \
-                 sessions to end, through the session store's per-user index (`{STORE}`) or by \
-                 revoking cookie-mode sessions (`{REVOCABLE}`)"
+                "`{USER}` needs `{STORE}`, `{REVOCABLE}` or `{REFRESH} = Type` in \
+                 #[{SESSION}(...)]: it names whose sessions to end, through the session store's \
+                 per-user index (`{STORE}`), by revoking cookie-mode sessions (`{REVOCABLE}`), or \
+                 with the refresh sessions of a hybrid session's access type (`{REFRESH}`)"
             ),
         );
     }

@@ -17,7 +17,7 @@
 
 use std::path::Path;
 
-const AREAS: [&str; 15] = [
+const AREAS: [&str; 16] = [
     "attr",
     "cookie",
     "namespace",
@@ -33,6 +33,7 @@ const AREAS: [&str; 15] = [
     "revocable",
     "flash",
     "partitioned",
+    "refresh",
 ];
 
 #[test]

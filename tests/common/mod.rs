@@ -57,6 +57,11 @@ macro_rules! with_every_check {
             metadata_round_trips_through_save_update_and_list_user,
             metadata_moves_with_the_session,
             a_row_without_metadata_reads_back_without_it,
+            racing_creates_of_one_key_let_exactly_one_win,
+            refresh_racing_refresh_shares_one_rotation,
+            refresh_replayed_after_its_lease_ends_the_family,
+            replaying_the_first_refresh_id_after_rotations_ends_the_family,
+            ending_one_family_leaves_the_users_other_logins,
         );
     };
 }

@@ -173,6 +173,21 @@ fn store_mode_defaults() {
 }
 
 #[test]
+fn a_declared_user_is_in_the_spec_and_no_type_has_a_refresh_type_unless_declared() {
+    for with_user in [ACCOUNT, SUPPORT, CART] {
+        assert!(with_user.has_user(), "{}", with_user.type_name());
+    }
+    for without in [ADMIN, TENANT, OPERATOR] {
+        assert!(!without.has_user(), "{}", without.type_name());
+    }
+    for spec in [ACCOUNT, SUPPORT, CART, ADMIN, TENANT, OPERATOR] {
+        assert_eq!(spec.refresh(), None, "{}", spec.type_name());
+    }
+    assert!(<AccountSession as SessionPayload>::REFRESH.is_none());
+    assert!(<AdminSession as SessionPayload>::REFRESH.is_none());
+}
+
+#[test]
 fn session_user_reads_the_declared_field() {
     let account = AccountSession {
         user_id: 42,

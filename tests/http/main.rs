@@ -13,6 +13,10 @@
 //!   copied cookies in every mode, the report policy, rotation;
 //! - `flash_http`: flash messages (`Flash<T>`): read once after a
 //!   redirect, two tabs, a server error leaves them, `Partitioned`;
+//! - `hybrid_example`: the `hybrid` example's authority and resource
+//!   service;
+//! - `hybrid_http`: hybrid sessions: transparent refresh, two tabs at
+//!   once, a stolen refresh cookie, logouts, the refresh endpoint;
 //! - `observability`: the events and metrics the layer reports, and that
 //!   no secret, id or payload reaches them;
 //! - `quickstart`: the quickstart example, as a user walks through it;
@@ -33,6 +37,9 @@
 #[path = "../../examples/multi_layer/app.rs"]
 mod app;
 #[allow(dead_code)]
+#[path = "../../examples/hybrid/app.rs"]
+mod hybrid_app;
+#[allow(dead_code)]
 #[path = "../../examples/quickstart/app.rs"]
 mod quickstart_app;
 #[allow(dead_code)]
@@ -48,6 +55,8 @@ mod fingerprint_http;
 mod flash_http;
 mod http_lifetime;
 mod http_sessions;
+mod hybrid_example;
+mod hybrid_http;
 mod layer_scope;
 mod observability;
 mod quickstart;

@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Move, MoveOutcome, Record, SaveOutcome, SessionId, SessionMeta, SessionStore,
-    SessionStoreExt as _, StoreError, StoreKey, UserSession,
+    SessionStoreExt as _, StoreError, StoreKey, UserSession, refresh,
 };
 use crate::fingerprint::{FINGERPRINT_LEN, Fingerprint};
 use crate::{SessionPayload, SessionSpec};
@@ -113,6 +113,11 @@ checks!(
     metadata_round_trips_through_save_update_and_list_user,
     metadata_moves_with_the_session,
     a_row_without_metadata_reads_back_without_it,
+    racing_creates_of_one_key_let_exactly_one_win,
+    refresh_racing_refresh_shares_one_rotation,
+    refresh_replayed_after_its_lease_ends_the_family,
+    replaying_the_first_refresh_id_after_rotations_ends_the_family,
+    ending_one_family_leaves_the_users_other_logins,
 );
 
 const NOW: u64 = 1_750_000_000;
@@ -1181,4 +1186,232 @@ pub async fn a_row_without_metadata_reads_back_without_it(store: &dyn SessionSto
     anonymous.meta = SessionMeta::new(None, Some(FIREFOX));
     create(store, &anonymous_key, &anonymous).await;
     assert_eq!(load(store, &anonymous_key, NOW).await, Some(anonymous));
+}
+
+// ------------------------------------------------- hybrid sessions' refresh
+
+/// The refresh type of the refresh checks: store mode, a user, a day's
+/// sliding lifetime within a week.
+#[derive(Serialize, Deserialize)]
+struct RefreshSessionOf {
+    user: String,
+}
+
+impl SessionPayload for RefreshSessionOf {
+    const SPEC: SessionSpec = SessionSpec::builder("RefreshSessionOf", "refresh_sid", "refresh")
+        .store()
+        .max_age_secs(24 * HOUR)
+        .absolute_max_age_secs(7 * 24 * HOUR)
+        .build();
+
+    fn session_user(&self) -> Option<String> {
+        Some(self.user.clone())
+    }
+}
+
+/// The lease window of the refresh checks.
+const LEASE: u64 = refresh::DEFAULT_LEASE_SECS;
+
+/// A keyring for the refresh checks (its secret matters to no backend).
+fn refresh_keyring() -> crate::Keyring {
+    crate::Keyring::new(crate::SessionSecret::generate())
+}
+
+/// Starts a family for `user` at `now`.
+async fn login(
+    store: &dyn SessionStore,
+    keyring: &crate::Keyring,
+    user: &str,
+    now: u64,
+) -> refresh::RefreshSession {
+    let payload = RefreshSessionOf {
+        user: user.to_owned(),
+    };
+    refresh::start(store, keyring, &payload, SessionMeta::NONE, now)
+        .await
+        .expect("store available")
+}
+
+/// Refreshes with the cookie `value` at `now`.
+async fn refresh_with(
+    store: &dyn SessionStore,
+    keyring: &crate::Keyring,
+    value: &str,
+    now: u64,
+) -> refresh::Refreshed {
+    refresh::refresh(
+        store,
+        keyring,
+        &RefreshSessionOf::SPEC,
+        [value.as_bytes()],
+        LEASE,
+        now,
+    )
+    .await
+    .expect("store available")
+}
+
+/// The rotated session of `outcome`, which must be a rotation.
+fn rotated(outcome: refresh::Refreshed) -> (refresh::RefreshSession, bool) {
+    match outcome {
+        refresh::Refreshed::Rotated { session, shared } => (session, shared),
+        other => panic!("expected a rotation, got {other:?}"),
+    }
+}
+
+/// Checks: racing creates of one key let exactly one win (the lease of a
+/// refresh rotation is a create-if-absent save).
+pub async fn racing_creates_of_one_key_let_exactly_one_win(store: &dyn SessionStore) {
+    for round in 0..RACE_ROUNDS {
+        let key = new_key();
+        let mut first = record(None, NOW);
+        first.data = br#"{"writer":1}"#.to_vec();
+        let mut second = record(None, NOW);
+        second.data = br#"{"writer":2}"#.to_vec();
+        let outcomes = both(
+            save(store, &key, &first, None, NOW),
+            save(store, &key, &second, None, NOW),
+        )
+        .await;
+        let stored = load(store, &key, NOW).await;
+        match outcomes {
+            (SaveOutcome::Saved, SaveOutcome::Conflict) => {
+                assert_eq!(stored, Some(first), "round {round}");
+            }
+            (SaveOutcome::Conflict, SaveOutcome::Saved) => {
+                assert_eq!(stored, Some(second), "round {round}");
+            }
+            other => panic!("round {round}: both or neither created the row: {other:?}"),
+        }
+    }
+}
+
+/// Checks: refresh racing refresh shares one rotation: two requests
+/// presenting one refresh id at once both get the same new id, one row
+/// exists for the login afterwards, and no family is ended.
+pub async fn refresh_racing_refresh_shares_one_rotation(store: &dyn SessionStore) {
+    let keyring = refresh_keyring();
+    for round in 0..RACE_ROUNDS / 5 {
+        let user = format!("racer{round}");
+        let login = login(store, &keyring, &user, NOW).await;
+        let (a, b) = both(
+            refresh_with(store, &keyring, &login.cookie.value, NOW + 60),
+            refresh_with(store, &keyring, &login.cookie.value, NOW + 60),
+        )
+        .await;
+        let ((a, a_shared), (b, b_shared)) = (rotated(a), rotated(b));
+        assert_eq!(a.key, b.key, "round {round}: one rotation");
+        assert_ne!(a.key, login.key, "round {round}: a new id");
+        assert!(a_shared || b_shared, "round {round}: one of them shared");
+        assert_eq!(a.family, login.family, "round {round}: the same family");
+        assert_eq!(a.record.created_at, NOW, "round {round}: started_at kept");
+        let listed = listed(store, "refresh", &user, NOW + 60).await;
+        assert_eq!(
+            listed,
+            vec![a.key],
+            "round {round}: one row, no tombstone listed"
+        );
+        // Within the lease, a third request with the old id still shares.
+        let (c, shared) =
+            rotated(refresh_with(store, &keyring, &login.cookie.value, NOW + 61).await);
+        assert!(shared, "round {round}");
+        assert_eq!(c.key, a.key, "round {round}");
+    }
+}
+
+/// Checks: refresh replayed after its lease ends the family: the new id
+/// stops working too, and the user has no refresh row left.
+pub async fn refresh_replayed_after_its_lease_ends_the_family(store: &dyn SessionStore) {
+    let keyring = refresh_keyring();
+    let login = login(store, &keyring, "alice", NOW).await;
+    let (next, shared) =
+        rotated(refresh_with(store, &keyring, &login.cookie.value, NOW + 60).await);
+    assert!(!shared);
+    let replay = refresh_with(store, &keyring, &login.cookie.value, NOW + 60 + LEASE).await;
+    match replay {
+        refresh::Refreshed::Reused {
+            family,
+            user,
+            ended,
+            presented,
+        } => {
+            assert_eq!(family, login.family);
+            assert_eq!(user, "alice");
+            assert_eq!(ended, 1);
+            assert_eq!(presented.len(), 16);
+            assert!(!presented.contains(&login.key.to_hex()));
+        }
+        other => panic!("expected a reuse, got {other:?}"),
+    }
+    assert_eq!(load(store, &next.key, NOW + 61 + LEASE).await, None);
+    assert!(matches!(
+        refresh_with(store, &keyring, &next.cookie.value, NOW + 61 + LEASE).await,
+        refresh::Refreshed::Missing(Some(crate::OpenError::Revoked))
+    ));
+    assert_eq!(
+        listed(store, "refresh", "alice", NOW + 61 + LEASE).await,
+        vec![]
+    );
+}
+
+/// Checks: replaying the first refresh id after rotations ends the family.
+pub async fn replaying_the_first_refresh_id_after_rotations_ends_the_family(
+    store: &dyn SessionStore,
+) {
+    let keyring = refresh_keyring();
+    let first = login(store, &keyring, "alice", NOW).await;
+    let mut cookie = first.cookie.value.clone();
+    let mut now = NOW;
+    for _ in 0..4 {
+        now += 15 * 60;
+        let (next, shared) = rotated(refresh_with(store, &keyring, &cookie, now).await);
+        assert!(!shared);
+        assert_eq!(next.family, first.family);
+        cookie = next.cookie.value;
+    }
+    now += 60;
+    assert!(matches!(
+        refresh_with(store, &keyring, &first.cookie.value, now).await,
+        refresh::Refreshed::Reused { ended: 1, .. }
+    ));
+    assert!(matches!(
+        refresh_with(store, &keyring, &cookie, now).await,
+        refresh::Refreshed::Missing(Some(crate::OpenError::Revoked))
+    ));
+}
+
+/// Checks: ending one family leaves the user's other logins, by logout
+/// and by reuse.
+pub async fn ending_one_family_leaves_the_users_other_logins(store: &dyn SessionStore) {
+    let keyring = refresh_keyring();
+    let laptop = login(store, &keyring, "alice", NOW).await;
+    let phone = login(store, &keyring, "alice", NOW + 1).await;
+    let tablet = login(store, &keyring, "alice", NOW + 2).await;
+    assert_ne!(laptop.family, phone.family);
+    // The phone logs out.
+    let ended = refresh::end_current(
+        store,
+        &keyring,
+        &RefreshSessionOf::SPEC,
+        [phone.cookie.value.as_bytes()],
+        NOW + 10,
+    )
+    .await
+    .expect("store available");
+    assert_eq!(ended.as_deref(), Some("alice"));
+    // The laptop's family is rotated, then its old id replayed: it ends.
+    let (_, _) = rotated(refresh_with(store, &keyring, &laptop.cookie.value, NOW + 20).await);
+    assert!(matches!(
+        refresh_with(store, &keyring, &laptop.cookie.value, NOW + 20 + LEASE).await,
+        refresh::Refreshed::Reused { ended: 1, .. }
+    ));
+    // The tablet's login stands.
+    assert_eq!(
+        listed(store, "refresh", "alice", NOW + 30 + LEASE).await,
+        vec![tablet.key]
+    );
+    let (still, shared) =
+        rotated(refresh_with(store, &keyring, &tablet.cookie.value, NOW + 40 + LEASE).await);
+    assert!(!shared);
+    assert_eq!(still.family, tablet.family);
 }

@@ -45,7 +45,7 @@ impl SessionId {
     /// the panic).
     pub fn generate_routed(route: u16) -> Self {
         let mut id = Self::generate();
-        id.0[..ROUTE_LEN].copy_from_slice(&route.to_be_bytes());
+        id.set_route(route);
         id
     }
 
@@ -65,10 +65,20 @@ impl SessionId {
         u16::from_be_bytes([high, low])
     }
 
-    /// The id of these bytes (tests pin ids this way).
-    #[cfg(test)]
+    /// The id of these bytes (tests pin ids this way, and a refresh
+    /// rotation derives its successor id).
     pub(crate) fn from_bytes(bytes: [u8; SESSION_ID_LEN]) -> Self {
         SessionId(bytes)
+    }
+
+    /// The id's bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8; SESSION_ID_LEN] {
+        &self.0
+    }
+
+    /// Gives the id `route` as its first 16 bits.
+    pub(crate) fn set_route(&mut self, route: u16) {
+        self.0[..ROUTE_LEN].copy_from_slice(&route.to_be_bytes());
     }
 
     /// The id as base64url (the JSON string sealed into the cookie).

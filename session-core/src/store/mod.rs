@@ -55,6 +55,7 @@ mod id;
 mod memory;
 mod meta;
 mod per_user;
+pub mod refresh;
 mod request;
 #[cfg(test)]
 mod tests;

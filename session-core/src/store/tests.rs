@@ -93,6 +93,16 @@ impl Probe {
             .collect()
     }
 
+    /// The names of the calls made, in order.
+    pub(crate) fn names(&self) -> Vec<&'static str> {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
     /// Forgets the calls so far.
     pub(crate) fn reset_calls(&self) {
         self.calls

@@ -15,6 +15,8 @@ const ID_B64_LEN: usize = 32;
 pub(crate) const ROUTE_LEN: usize = 2;
 /// Domain separation of the at-rest hash.
 const STORE_KEY_DOMAIN: &[u8] = b"session-seal/store/v1\0";
+/// Domain separation of a rotated refresh id's tombstone key.
+const TOMBSTONE_KEY_DOMAIN: &[u8] = b"session-seal/tombstone/v1\0";
 /// Domain separation of a user's route.
 const USER_ROUTE_DOMAIN: &[u8] = b"session-seal/route/v1\0";
 
@@ -50,7 +52,20 @@ pub(crate) fn id_from_json(json: &[u8]) -> Option<[u8; ID_LEN]> {
 /// the namespace (length-prefixed) and the id, with the id's route in its
 /// first two bytes.
 pub(crate) fn store_key(namespace: &str, id: &[u8; ID_LEN]) -> [u8; 32] {
-    let mut key: [u8; 32] = hash_with_namespace(STORE_KEY_DOMAIN, namespace, id);
+    routed_key(STORE_KEY_DOMAIN, namespace, id)
+}
+
+/// The at-rest key of the tombstone left by `namespace`'s refresh id `id`
+/// when it is rotated: as [`store_key`] under its own domain, so a
+/// tombstone never shares a key with a session row.
+pub(crate) fn tombstone_key(namespace: &str, id: &[u8; ID_LEN]) -> [u8; 32] {
+    routed_key(TOMBSTONE_KEY_DOMAIN, namespace, id)
+}
+
+/// SHA-256 over `domain`, the namespace (length-prefixed) and the id, with
+/// the id's route in its first two bytes.
+fn routed_key(domain: &[u8], namespace: &str, id: &[u8; ID_LEN]) -> [u8; 32] {
+    let mut key: [u8; 32] = hash_with_namespace(domain, namespace, id);
     if let (Some(route), Some(from)) = (key.get_mut(..ROUTE_LEN), id.get(..ROUTE_LEN)) {
         route.copy_from_slice(from);
     }

@@ -55,7 +55,10 @@
 //!   `"session-seal/v1 csrf"` ([`CSRF_INFO`]; tokens in [`crate::csrf`]);
 //! - a binding's fingerprint key, 32 bytes: the same with
 //!   `"session-seal/v1 fingerprint"` ([`FINGERPRINT_INFO`]; see
-//!   [`crate::fingerprint`]).
+//!   [`crate::fingerprint`]);
+//! - a refresh type's successor key, 32 bytes: the same with
+//!   `"session-seal/v1 refresh"` ([`REFRESH_INFO`]; the id a rotated
+//!   refresh id moves to, see [`crate::store::refresh`]).
 //!
 //! Format 3 (asymmetric types) has one Ed25519 key pair per secret, for
 //! every binding: its 32-byte seed comes with info `"session-seal/v1
@@ -161,6 +164,9 @@ pub const CSRF_INFO: &[u8] = b"session-seal/v1 csrf";
 /// HKDF info purpose of a binding's client fingerprint key
 /// ([`crate::fingerprint`]).
 pub const FINGERPRINT_INFO: &[u8] = b"session-seal/v1 fingerprint";
+/// HKDF info purpose of a refresh type's successor key: the id a hybrid
+/// session's refresh id is rotated to ([`crate::store::refresh`]).
+pub const REFRESH_INFO: &[u8] = b"session-seal/v1 refresh";
 
 /// HMAC-SHA256.
 pub(crate) type HmacSha256 = Hmac<Sha256>;

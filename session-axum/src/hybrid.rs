@@ -1,0 +1,480 @@
+//! Hybrid sessions (DESIGN §12): a short-lived cookie-mode *access* type
+//! (`#[session(refresh = R)]`) refreshed from a long-lived store-mode
+//! *refresh* type `R` whose id rotates on every use.
+//!
+//! The rules (families, tombstones, leases, reuse) live in session-core
+//! ([`session_core::store::refresh`]); this module adapts them to the
+//! layer:
+//!
+//! - **Transparent refresh.** When a request's first extractor of an
+//!   access type finds no valid access cookie but the request carries a
+//!   refresh cookie, the refresh session is rotated and the request is
+//!   served as logged in: the access payload is made from the refresh
+//!   payload (`From<&R>`), and both cookies are written on the response
+//!   (also on an error response: the store has moved on).
+//! - **Reuse.** A rotated-out refresh id presented after its lease window
+//!   ends the login's family; the access type's cookies of that user are
+//!   revoked too when it is `revocable` and the layer has revocations
+//!   (other logins of the user refresh transparently at their next
+//!   request; the ended one cannot). The event goes to `tracing` (hashes,
+//!   never an id) and to [`SessionLayer::on_refresh_reuse`](crate::SessionLayer::on_refresh_reuse).
+//! - **Explicit calls** on `TypedSession<A>`: [`login`](crate::TypedSession::login),
+//!   [`refresh`](crate::TypedSession::refresh) (an endpoint for single-page
+//!   apps whose refresh cookie is limited to its path) and
+//!   [`logout`](crate::TypedSession::logout).
+
+use std::any::TypeId;
+use std::fmt;
+use std::sync::Arc;
+
+use http::HeaderMap;
+use session_core::revocation::Revocation;
+use session_core::store::refresh::{self, RefreshSession, Refreshed};
+use session_core::store::{SessionStore, UserSession};
+use session_core::{HybridAccess, OpenError, RefreshPairing, SessionPayload};
+
+use crate::TRACING_TARGET;
+use crate::cookie;
+use crate::cookie_mode;
+use crate::current::Current;
+use crate::error::SessionError;
+use crate::rejection::SessionRejection;
+use crate::request::{Pending, RequestSessions, StaticSpec};
+use crate::session::TypedSession;
+use crate::status::SessionStatus;
+
+/// A refresh id presented again after its lease window, as
+/// [`SessionLayer::on_refresh_reuse`](crate::SessionLayer::on_refresh_reuse)
+/// reports it: someone holds a copy of a rotated-out refresh cookie, and
+/// the login it belonged to has been ended.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RefreshReuse {
+    /// The access type's Rust name.
+    pub type_name: &'static str,
+    /// The user whose login ended (to alert them).
+    pub user: String,
+    /// A short hash naming the ended login's family (the same for every
+    /// event about it), never the family id itself.
+    pub family: String,
+    /// A short hash of the presented id's at-rest key, never the id.
+    pub presented: String,
+    /// How many live refresh sessions were ended (0 if the login had
+    /// ended already).
+    pub ended: usize,
+    /// Whether the user's access cookies were revoked too (the access type
+    /// is revocable and the layer has revocations).
+    pub access_revoked: bool,
+}
+
+/// The hook [`SessionLayer::on_refresh_reuse`](crate::SessionLayer::on_refresh_reuse) installs.
+pub(crate) type ReuseHook = Arc<dyn Fn(&RefreshReuse) + Send + Sync>;
+
+/// The layer's hybrid-session settings.
+#[derive(Clone)]
+pub(crate) struct HybridSettings {
+    /// Seconds within which requests presenting one refresh id share its
+    /// rotation.
+    pub(crate) lease_secs: u64,
+    pub(crate) hook: Option<ReuseHook>,
+}
+
+impl Default for HybridSettings {
+    fn default() -> Self {
+        HybridSettings {
+            lease_secs: refresh::DEFAULT_LEASE_SECS,
+            hook: None,
+        }
+    }
+}
+
+impl fmt::Debug for HybridSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HybridSettings")
+            .field("lease_secs", &self.lease_secs)
+            .field("hook", &self.hook.is_some())
+            .finish()
+    }
+}
+
+/// The raw values of the request's refresh cookies of `pairing`'s type,
+/// kept by an access type's extractor for its explicit calls.
+pub(crate) fn refresh_cookies<T>(headers: &HeaderMap, pairing: &RefreshPairing<T>) -> Vec<Vec<u8>> {
+    cookie::candidates(headers, pairing.spec().cookie())
+        .take(session_core::store::MAX_STORE_LOOKUPS * 4)
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// Transparent refresh at the first extraction of the access type `T`:
+/// called when no valid access cookie was found. Returns whether the
+/// request is now logged in.
+pub(crate) async fn refresh_into<T: SessionPayload + 'static>(
+    pairing: RefreshPairing<T>,
+    cookies: &[Vec<u8>],
+    sessions: &RequestSessions,
+    current: &mut Current<T>,
+) -> Result<bool, SessionRejection> {
+    if cookies.is_empty() {
+        return Ok(false);
+    }
+    match rotate(pairing, cookies, sessions, current).await {
+        Ok(rotated) => Ok(rotated),
+        Err(SessionError::Store(source)) => Err(SessionRejection::StoreUnavailable {
+            type_name: T::SPEC.type_name(),
+            source,
+        }),
+        Err(SessionError::MissingStore { type_name }) => {
+            Err(SessionRejection::MissingStore { type_name })
+        }
+        Err(error) => {
+            // The refresh session cannot become an access session (its
+            // payload does not decode, or names another user): served as
+            // without a session, and said why.
+            tracing::warn!(
+                target: TRACING_TARGET,
+                session_type = T::SPEC.type_name(),
+                %error,
+                "a refresh session could not be turned into an access session"
+            );
+            Ok(false)
+        }
+    }
+}
+
+/// Rotates the family of `cookies` and, on success, makes `current` the
+/// refreshed access session with both cookies pending. Returns whether the
+/// request is now logged in.
+async fn rotate<T: SessionPayload + 'static>(
+    pairing: RefreshPairing<T>,
+    cookies: &[Vec<u8>],
+    sessions: &RequestSessions,
+    current: &mut Current<T>,
+) -> Result<bool, SessionError> {
+    let config = &sessions.config;
+    let spec = pairing.spec();
+    let store = store_of::<T>(sessions)?;
+    let now = config.now();
+    let outcome = refresh::refresh(
+        &*store,
+        &config.keyring,
+        spec,
+        cookies.iter().map(Vec::as_slice),
+        config.hybrid.lease_secs,
+        now,
+    )
+    .await?;
+    let (type_id, access_spec) = (TypeId::of::<T>(), T::SPEC_REF);
+    match outcome {
+        Refreshed::Rotated { session, shared } => {
+            let access = access_of(pairing, &session)?;
+            cookie_mode::seal(sessions, current, access, now).map_err(|(_, error)| error)?;
+            set_refresh_cookie(sessions, pairing, Some(&session));
+            current.status = SessionStatus::Valid;
+            sessions.refreshed(type_id, access_spec, SessionStatus::Valid);
+            tracing::debug!(
+                target: TRACING_TARGET,
+                session_type = access_spec.type_name(),
+                family = %session.family.correlation(),
+                shared,
+                "hybrid session refreshed"
+            );
+            Ok(true)
+        }
+        Refreshed::Reused {
+            family,
+            user,
+            ended,
+            presented,
+        } => {
+            let access_revoked = revoke_access::<T>(sessions, &user, now).await;
+            set_refresh_cookie(sessions, pairing, None);
+            current.end();
+            current.status = SessionStatus::Invalid(OpenError::Revoked);
+            sessions.refreshed(type_id, access_spec, current.status);
+            if let Some(hook) = &config.hybrid.hook {
+                hook(&RefreshReuse {
+                    type_name: access_spec.type_name(),
+                    user,
+                    family: family.correlation(),
+                    presented,
+                    ended,
+                    access_revoked,
+                });
+            }
+            Ok(false)
+        }
+        Refreshed::Missing(error) => {
+            if error.is_some() {
+                // A refresh cookie that leads nowhere is cleared.
+                set_refresh_cookie(sessions, pairing, None);
+            }
+            Ok(false)
+        }
+    }
+}
+
+/// The access payload of a refresh session, which must name the same user.
+fn access_of<T: SessionPayload>(
+    pairing: RefreshPairing<T>,
+    session: &RefreshSession,
+) -> Result<T, SessionError> {
+    let access = pairing
+        .access(session.record.version, session.payload())
+        .map_err(|_| SessionError::RefreshMismatch {
+            type_name: T::SPEC.type_name(),
+        })?;
+    if access.session_user().as_deref() != Some(session.user()) {
+        return Err(SessionError::RefreshMismatch {
+            type_name: T::SPEC.type_name(),
+        });
+    }
+    Ok(access)
+}
+
+/// Records the refresh type's cookie: `session`'s, or its removal. Either
+/// matches what the store holds, so it is sent even with an error response.
+fn set_refresh_cookie<T>(
+    sessions: &RequestSessions,
+    pairing: RefreshPairing<T>,
+    session: Option<&RefreshSession>,
+) {
+    let (type_id, spec) = (pairing.type_id(), pairing.spec());
+    let pending = match session {
+        Some(session) => Pending::from(session.cookie.clone()),
+        None => Pending::Remove,
+    };
+    sessions.record(type_id, spec, Some(pending));
+    sessions.commit(type_id, spec);
+}
+
+/// Revokes `user`'s access cookies of `T` begun before `now`, if `T` is
+/// revocable and the layer has revocations. Returns whether it did; a
+/// failure is logged (the refresh sessions are ended already, and the
+/// access cookies die within their short lifetime).
+async fn revoke_access<T: SessionPayload>(
+    sessions: &RequestSessions,
+    user: &str,
+    now: u64,
+) -> bool {
+    let Some(revocations) = sessions
+        .config
+        .revocations
+        .as_ref()
+        .filter(|_| T::SPEC.is_revocable())
+    else {
+        return false;
+    };
+    let Ok(revocation) = Revocation::of_user::<T>(user, now) else {
+        return false;
+    };
+    match revocations.revoke(&revocation).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(
+                target: TRACING_TARGET,
+                session_type = T::SPEC.type_name(),
+                %error,
+                "could not revoke the access cookies of an ended login"
+            );
+            false
+        }
+    }
+}
+
+/// The layer's store, or the wiring mistake.
+fn store_of<T: SessionPayload>(
+    sessions: &RequestSessions,
+) -> Result<Arc<dyn SessionStore>, SessionError> {
+    sessions
+        .config
+        .store
+        .clone()
+        .ok_or(SessionError::MissingStore {
+            type_name: T::SPEC.type_name(),
+        })
+}
+
+impl<A> TypedSession<A>
+where
+    A: HybridAccess + Send + Sync + 'static,
+    A: for<'a> From<&'a A::Refresh>,
+{
+    /// Logs in: starts a new login (a refresh session family) holding
+    /// `refresh`, and an access session made from it. A login already in
+    /// this browser ends first.
+    ///
+    /// The refresh payload must name a user (its `user` field).
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Store`] (503) when the store cannot be reached,
+    /// [`SessionError::MissingUser`] (500) when `refresh` names no user,
+    /// and sealing errors; on error no new login exists.
+    pub async fn login(&mut self, refresh: A::Refresh) -> Result<(), SessionError> {
+        let spec = <A::Refresh as StaticSpec>::SPEC_REF;
+        let type_name = A::SPEC.type_name();
+        let store = store_of::<A>(&self.sessions)?;
+        let config = &self.sessions.config;
+        let now = config.now();
+        let cookies = std::mem::take(&mut self.refresh_cookies);
+        refresh::end_current(
+            &*store,
+            &config.keyring,
+            spec,
+            cookies.iter().map(Vec::as_slice),
+            now,
+        )
+        .await?;
+        let meta = self.sessions.request_meta_for(spec);
+        let session = refresh::start(&*store, &config.keyring, &refresh, meta, now)
+            .await
+            .map_err(|error| match error {
+                refresh::StartError::MissingUser => SessionError::MissingUser { type_name },
+                refresh::StartError::Store(error) => SessionError::Store(error),
+                refresh::StartError::Seal(error) => SessionError::from(error),
+                _ => SessionError::MissingStore { type_name },
+            })?;
+        if spec.max_per_user().is_some()
+            && let Err(error) = session_core::store::enforce_max_per_user(
+                &*store,
+                spec,
+                session.user(),
+                session.key,
+                now,
+            )
+            .await
+        {
+            // The login stands; older ones beyond the cap stay until they expire.
+            tracing::warn!(target: TRACING_TARGET, %error, "could not enforce max_per_user");
+        }
+        let pairing = refresh_pairing::<A>();
+        set_refresh_cookie(&self.sessions, pairing, Some(&session));
+        self.refresh_cookies = vec![session.cookie.value.clone().into_bytes()];
+        self.insert(A::from(&refresh))
+    }
+
+    /// Rotates the refresh session now and issues fresh access and refresh
+    /// cookies, whether or not the access cookie is still valid: the
+    /// endpoint a single-page app calls (for example when its refresh
+    /// cookie is limited to that endpoint's path). Returns whether the
+    /// request is logged in afterwards.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Store`] (503) when the store cannot be reached.
+    pub async fn refresh(&mut self) -> Result<bool, SessionError> {
+        if self.refreshed {
+            // The extractor refreshed this request's expired access cookie
+            // already: that rotation is the answer.
+            return Ok(true);
+        }
+        let cookies = self.refresh_cookies.clone();
+        if cookies.is_empty() {
+            return Ok(false);
+        }
+        let rotated = rotate(
+            refresh_pairing::<A>(),
+            &cookies,
+            &self.sessions,
+            &mut self.current,
+        )
+        .await?;
+        self.refreshed = rotated;
+        if !rotated && self.current.value.is_some() {
+            // The login ended: its access cookie goes too.
+            self.remove();
+        }
+        Ok(rotated)
+    }
+
+    /// Logs this browser out: ends its login (the refresh session) and
+    /// removes both cookies. The user's other logins stay.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Store`] (503) when the store cannot be reached:
+    /// nothing was ended.
+    pub async fn logout(&mut self) -> Result<(), SessionError> {
+        let store = store_of::<A>(&self.sessions)?;
+        let config = &self.sessions.config;
+        let spec = <A::Refresh as StaticSpec>::SPEC_REF;
+        let cookies = std::mem::take(&mut self.refresh_cookies);
+        refresh::end_current(
+            &*store,
+            &config.keyring,
+            spec,
+            cookies.iter().map(Vec::as_slice),
+            config.now(),
+        )
+        .await?;
+        set_refresh_cookie(&self.sessions, refresh_pairing::<A>(), None);
+        self.remove();
+        Ok(())
+    }
+
+    /// The current user's logins (live refresh sessions), oldest first,
+    /// for a "your devices" page. Empty without a session.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Store`] (503) when the store cannot be reached.
+    pub async fn logins(&self) -> Result<Vec<UserSession>, SessionError> {
+        let Some(user) = self.get().and_then(SessionPayload::session_user) else {
+            return Ok(Vec::new());
+        };
+        let store = store_of::<A>(&self.sessions)?;
+        let spec = <A::Refresh as StaticSpec>::SPEC_REF;
+        Ok(store
+            .list_user(spec.namespace(), &user, self.sessions.config.now())
+            .await?)
+    }
+}
+
+/// `A`'s pairing, which the derive always writes for a [`HybridAccess`] type.
+fn refresh_pairing<A: HybridAccess>() -> RefreshPairing<A> {
+    match A::REFRESH {
+        Some(pairing) => pairing,
+        // A hand-written `HybridAccess` without `REFRESH`: pair by the
+        // associated type.
+        None => RefreshPairing::new(
+            <A::Refresh as StaticSpec>::SPEC_REF,
+            TypeId::of::<A::Refresh>,
+            |_, _| Err(OpenError::Malformed),
+        ),
+    }
+}
+
+/// Ends every login of the current user of the access type `T` (logout
+/// everywhere): deletes the user's refresh sessions, revokes the access
+/// cookies when `T` is revocable and the layer has revocations, and
+/// removes both cookies here. Returns how many logins ended.
+pub(crate) async fn logout_everywhere<T: SessionPayload + 'static>(
+    pairing: RefreshPairing<T>,
+    sessions: &RequestSessions,
+    current: &mut Current<T>,
+) -> Result<usize, SessionError> {
+    let Some(user) = current
+        .value
+        .as_ref()
+        .and_then(SessionPayload::session_user)
+    else {
+        return Ok(0);
+    };
+    let store = store_of::<T>(sessions)?;
+    let ended = store
+        .delete_user(pairing.spec().namespace(), &user, None)
+        .await?;
+    if T::SPEC.is_revocable()
+        && let Some(revocations) = &sessions.config.revocations
+        && let Ok(revocation) = Revocation::of_user::<T>(&user, sessions.config.now())
+    {
+        revocations.revoke(&revocation).await?;
+    }
+    set_refresh_cookie(sessions, pairing, None);
+    current.end();
+    let (type_id, spec) = (TypeId::of::<T>(), T::SPEC_REF);
+    sessions.record(type_id, spec, Some(Pending::Remove));
+    sessions.commit(type_id, spec);
+    Ok(ended)
+}

@@ -1,0 +1,27 @@
+// An access type names the user of the refresh session it comes from.
+
+use serde::{Deserialize, Serialize};
+use session_seal::SessionPayload;
+
+#[derive(Serialize, Deserialize, SessionPayload)]
+#[session(cookie = "admin_refresh", namespace = "admin_refresh", max_age = "30d")]
+#[session(store, user = "user_id")]
+struct AdminRefresh {
+    user_id: u64,
+}
+
+#[derive(Serialize, Deserialize, SessionPayload)]
+#[session(cookie = "admin", namespace = "admin", max_age = "5m", refresh = AdminRefresh)]
+struct AdminAccess {
+    user_id: u64,
+}
+
+impl From<&AdminRefresh> for AdminAccess {
+    fn from(refresh: &AdminRefresh) -> Self {
+        AdminAccess {
+            user_id: refresh.user_id,
+        }
+    }
+}
+
+fn main() {}
