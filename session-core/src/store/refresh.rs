@@ -60,7 +60,7 @@ use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 
 use super::id::SessionId;
-use super::request::IdCookie;
+use super::request::{IdCookie, IdScan};
 use super::{Move, MoveOutcome, Record, SaveOutcome, SessionMeta, SessionStore, StoreKey};
 use crate::TRACING_TARGET;
 use crate::error::{OpenError, SealError, StoreError};
@@ -333,28 +333,10 @@ pub async fn refresh<'a>(
     lease_secs: u64,
     now: u64,
 ) -> Result<Refreshed, StoreError> {
-    let mut first_error = None;
-    let mut looked_up: Vec<StoreKey> = Vec::new();
-    for candidate in candidates {
-        let opened = std::str::from_utf8(candidate)
-            .map_err(|_| OpenError::Malformed)
-            .and_then(|value| keyring.open_id_at(spec, value, now));
-        let opened = match opened {
-            Ok(opened) => opened,
-            Err(error) => {
-                first_error.get_or_insert(error);
-                continue;
-            }
-        };
+    let mut scan = IdScan::new(keyring, spec, now);
+    let mut candidates = candidates.into_iter();
+    while let Some((opened, key)) = scan.next(&mut candidates) {
         let id = opened.payload;
-        let key = StoreKey::derive(spec.namespace(), &id);
-        if looked_up.contains(&key) {
-            continue;
-        }
-        if looked_up.len() == super::MAX_STORE_LOOKUPS {
-            break;
-        }
-        looked_up.push(key);
         let presented = Presented {
             id,
             key,
@@ -365,13 +347,11 @@ pub async fn refresh<'a>(
             None => after_rotation(store, keyring, spec, &presented, lease_secs, now).await?,
         };
         match outcome {
-            Refreshed::Missing(error) => {
-                first_error.get_or_insert(error.unwrap_or(OpenError::Revoked));
-            }
+            Refreshed::Missing(error) => scan.fail(error.unwrap_or(OpenError::Revoked)),
             done => return Ok(done),
         }
     }
-    Ok(Refreshed::Missing(first_error))
+    Ok(Refreshed::Missing(scan.first_error))
 }
 
 /// The id a request presented, opened.
@@ -612,19 +592,9 @@ pub async fn end_current<'a>(
     candidates: impl IntoIterator<Item = &'a [u8]>,
     now: u64,
 ) -> Result<Option<String>, StoreError> {
-    let mut looked_up = 0;
-    for candidate in candidates {
-        let Ok(opened) = std::str::from_utf8(candidate)
-            .map_err(|_| OpenError::Malformed)
-            .and_then(|value| keyring.open_id_at(spec, value, now))
-        else {
-            continue;
-        };
-        if looked_up == super::MAX_STORE_LOOKUPS {
-            break;
-        }
-        looked_up += 1;
-        let key = StoreKey::derive(spec.namespace(), &opened.payload);
+    let mut scan = IdScan::new(keyring, spec, now);
+    let mut candidates = candidates.into_iter();
+    while let Some((_, key)) = scan.next(&mut candidates) {
         if let Some(record) = store.load(&key, now).await? {
             store.delete(&key).await?;
             return Ok(record.user);

@@ -39,6 +39,7 @@ use crate::TRACING_TARGET;
 use crate::error::{OpenError, SealError, StoreError};
 use crate::fingerprint::ClientSignals;
 use crate::keyring::Keyring;
+use crate::opened::Opened;
 use crate::payload::{SessionPayload, encode_json};
 use crate::spec::SessionSpec;
 
@@ -174,41 +175,17 @@ pub async fn load<'a, T: SessionPayload>(
     now: u64,
 ) -> Result<Loaded<T>, StoreError> {
     let spec = &T::SPEC;
-    let mut first_error = None;
-    let mut looked_up: Vec<StoreKey> = Vec::new();
-    for candidate in candidates {
-        let opened = std::str::from_utf8(candidate)
-            .map_err(|_| OpenError::Malformed)
-            .and_then(|value| keyring.open_id_at(spec, value, now));
-        let opened = match opened {
-            Ok(opened) => opened,
-            Err(error) => {
-                first_error.get_or_insert(error);
-                continue;
-            }
-        };
-        let key = StoreKey::derive(spec.namespace(), &opened.payload);
-        if looked_up.contains(&key) {
-            continue;
-        }
-        if looked_up.len() == MAX_STORE_LOOKUPS {
-            tracing::info!(
-                target: TRACING_TARGET,
-                cookie = spec.cookie(),
-                limit = MAX_STORE_LOOKUPS,
-                "more distinct stored sessions in one request than are looked up; the rest are ignored"
-            );
-            break;
-        }
-        looked_up.push(key);
+    let mut scan = IdScan::new(keyring, spec, now);
+    let mut candidates = candidates.into_iter();
+    while let Some((opened, key)) = scan.next(&mut candidates) {
         let Some(record) = store.load(&key, now).await? else {
-            first_error.get_or_insert(OpenError::Revoked);
+            scan.fail(OpenError::Revoked);
             continue;
         };
         let value = match decode::<T>(&record) {
             Ok(value) => value,
             Err(error) => {
-                first_error.get_or_insert(error);
+                scan.fail(error);
                 continue;
             }
         };
@@ -243,7 +220,73 @@ pub async fn load<'a, T: SessionPayload>(
             reissue,
         });
     }
-    Ok(Loaded::Missing(first_error))
+    Ok(Loaded::Missing(scan.first_error))
+}
+
+/// The ids of a request's cookies of one store-mode type, opened, each
+/// distinct one once and at most [`MAX_STORE_LOOKUPS`], with the first
+/// reason a cookie was unusable.
+pub(crate) struct IdScan<'k> {
+    keyring: &'k Keyring,
+    spec: &'k SessionSpec,
+    now: u64,
+    looked_up: Vec<StoreKey>,
+    /// Why the first unusable cookie was unusable, if any was.
+    pub(crate) first_error: Option<OpenError>,
+}
+
+impl<'k> IdScan<'k> {
+    pub(crate) fn new(keyring: &'k Keyring, spec: &'k SessionSpec, now: u64) -> Self {
+        IdScan {
+            keyring,
+            spec,
+            now,
+            looked_up: Vec::new(),
+            first_error: None,
+        }
+    }
+
+    /// The next of `candidates` whose seal opens and whose id was not
+    /// looked up yet, with its store key; `None` when they run out or the
+    /// limit is reached.
+    pub(crate) fn next<'a>(
+        &mut self,
+        candidates: &mut impl Iterator<Item = &'a [u8]>,
+    ) -> Option<(Opened<SessionId>, StoreKey)> {
+        for candidate in candidates {
+            let opened = std::str::from_utf8(candidate)
+                .map_err(|_| OpenError::Malformed)
+                .and_then(|value| self.keyring.open_id_at(self.spec, value, self.now));
+            let opened = match opened {
+                Ok(opened) => opened,
+                Err(error) => {
+                    self.fail(error);
+                    continue;
+                }
+            };
+            let key = StoreKey::derive(self.spec.namespace(), &opened.payload);
+            if self.looked_up.contains(&key) {
+                continue;
+            }
+            if self.looked_up.len() == MAX_STORE_LOOKUPS {
+                tracing::info!(
+                    target: TRACING_TARGET,
+                    cookie = self.spec.cookie(),
+                    limit = MAX_STORE_LOOKUPS,
+                    "more distinct stored sessions in one request than are looked up; the rest are ignored"
+                );
+                return None;
+            }
+            self.looked_up.push(key);
+            return Some((opened, key));
+        }
+        None
+    }
+
+    /// Records why a cookie was unusable, unless an earlier one was.
+    pub(crate) fn fail(&mut self, error: OpenError) {
+        self.first_error.get_or_insert(error);
+    }
 }
 
 /// Reads a row as `T`: its namespace must be `T`'s and its data must decode
