@@ -155,15 +155,15 @@ async fn rotate<T: SessionPayload + 'static>(
     let spec = pairing.spec();
     let store = store_of::<T>(sessions)?;
     let now = config.now();
-    let outcome = refresh::refresh(
+    let rotation = refresh::refresh(
         &*store,
         &config.keyring,
         spec,
         cookies.iter().map(Vec::as_slice),
         config.hybrid.lease_secs,
         now,
-    )
-    .await?;
+    );
+    let outcome = crate::observability::store_span(spec, "refresh", rotation).await?;
     let (type_id, access_spec) = (TypeId::of::<T>(), T::SPEC_REF);
     match outcome {
         Refreshed::Rotated { session, shared } => {
@@ -318,16 +318,17 @@ where
         let config = &self.sessions.config;
         let now = config.now();
         let cookies = std::mem::take(&mut self.refresh_cookies);
-        refresh::end_current(
+        let ended = refresh::end_current(
             &*store,
             &config.keyring,
             spec,
             cookies.iter().map(Vec::as_slice),
             now,
-        )
-        .await?;
+        );
+        crate::observability::store_span(spec, "logout", ended).await?;
         let meta = self.sessions.request_meta_for(spec);
-        let session = refresh::start(&*store, &config.keyring, &refresh, meta, now)
+        let started = refresh::start(&*store, &config.keyring, &refresh, meta, now);
+        let session = crate::observability::store_span(spec, "login", started)
             .await
             .map_err(|error| match error {
                 refresh::StartError::MissingUser => SessionError::MissingUser { type_name },
@@ -400,14 +401,14 @@ where
         let config = &self.sessions.config;
         let spec = <A::Refresh as StaticSpec>::SPEC_REF;
         let cookies = std::mem::take(&mut self.refresh_cookies);
-        refresh::end_current(
+        let ended = refresh::end_current(
             &*store,
             &config.keyring,
             spec,
             cookies.iter().map(Vec::as_slice),
             config.now(),
-        )
-        .await?;
+        );
+        crate::observability::store_span(spec, "logout", ended).await?;
         set_refresh_cookie(&self.sessions, refresh_pairing::<A>(), None);
         self.remove();
         Ok(())

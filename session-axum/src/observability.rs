@@ -8,8 +8,13 @@
 //! | `session opened` | debug | `session_type`, `namespace`, `outcome` (`absent` or `valid`) |
 //! | `session cookie treated as absent` | info; debug when it expired | `session_type`, `namespace`, `cookie` (its name), `outcome` (why: `expired`, `bad_signature`, `malformed`, `revoked`, `fingerprint_mismatch`, …) |
 //! | `session cookie written` | debug | `session_type`, `action` (`set` or `removed`) |
-//! | `session store call` | debug; warn when it failed | `session_type`, `op` (`load`, `flush`), `ok`, `elapsed_us` |
+//! | `session store call` | debug; warn when it failed | `session_type`, `op` (`load`, `flush`; hybrid sessions: `refresh`, `login`, `logout`), `ok`, `elapsed_us` |
 //! | `rejecting request` and the other rejection events | debug to error | `reason` |
+//!
+//! Each store call runs inside a span `session_seal.store` (level debug,
+//! fields `session_type` and `op`, as above), so whatever the store and
+//! session-core log during the call (a failed touch, a reused refresh id)
+//! is attributed to it.
 //!
 //! | metric | kind | labels |
 //! |---|---|---|
@@ -23,9 +28,12 @@
 //! never a cookie value, a session id or its at-rest key, a payload, a
 //! user or a header (a test captures every event and metric and checks).
 
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use session_core::{OpenError, SessionSpec};
+
+use tracing::Instrument as _;
 
 use crate::TRACING_TARGET;
 use crate::status::SessionStatus;
@@ -86,7 +94,31 @@ pub(crate) fn cookie_written(spec: &SessionSpec, action: &'static str) {
     .increment(1);
 }
 
-/// A store operation for `spec` (`op`: `load` or `flush`) took `elapsed`.
+/// Runs the store call `call` of `spec`'s type (`op`, as in the module
+/// docs) inside its `session_seal.store` span, and reports it
+/// ([`store_call`]).
+pub(crate) async fn store_span<T, E>(
+    spec: &SessionSpec,
+    op: &'static str,
+    call: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    let span = tracing::debug_span!(
+        target: TRACING_TARGET,
+        "session_seal.store",
+        session_type = spec.type_name(),
+        op
+    );
+    async {
+        let began = Instant::now();
+        let result = call.await;
+        store_call(spec, op, began.elapsed(), result.is_ok());
+        result
+    }
+    .instrument(span)
+    .await
+}
+
+/// A store operation for `spec` (`op`, as in the module docs) took `elapsed`.
 pub(crate) fn store_call(spec: &SessionSpec, op: &'static str, elapsed: Duration, ok: bool) {
     let elapsed_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
     let session_type = spec.type_name();

@@ -13,7 +13,6 @@
 
 use std::any::TypeId;
 use std::sync::Arc;
-use std::time::Instant;
 
 use http::HeaderMap;
 use session_core::store::{
@@ -61,9 +60,8 @@ pub(crate) async fn load_from<T: SessionPayload + 'static>(
 
     let now = sessions.config.now();
     let candidates = cookie::candidates(headers, spec.cookie());
-    let began = Instant::now();
-    let loaded = store::load::<T>(&*store, &sessions.config.keyring, candidates, now).await;
-    crate::observability::store_call(spec, "load", began.elapsed(), loaded.is_ok());
+    let load = store::load::<T>(&*store, &sessions.config.keyring, candidates, now);
+    let loaded = crate::observability::store_span(spec, "load", load).await;
     let loaded = loaded.map_err(|source| SessionRejection::StoreUnavailable {
         type_name: spec.type_name(),
         source,
@@ -415,9 +413,8 @@ pub(crate) async fn flush(
         spec,
     };
     let now = sessions.config.now();
-    let began = Instant::now();
-    let flushed = store::flush(&*store, spec, &access, now).await;
-    crate::observability::store_call(spec, "flush", began.elapsed(), flushed.is_ok());
+    let flush = store::flush(&*store, spec, &access, now);
+    let flushed = crate::observability::store_span(spec, "flush", flush).await;
     match flushed {
         Ok(()) => {
             access.written();

@@ -141,6 +141,8 @@ fn events_and_metrics_carry_stable_names_and_no_secret_id_or_payload() {
         "session store call",
         "outcome=\"fingerprint_mismatch\"",
         "op=\"flush\"",
+        // Store calls run in their span, named with its fields.
+        "session_seal.store{session_type=\"Stored\" op=\"load\"}",
     ] {
         assert!(log.contains(expected), "{expected} in:\n{log}");
     }
