@@ -57,6 +57,12 @@ impl LayerConfig {
         }
     }
 
+    /// The revocations `spec`'s sessions are checked against: the layer's,
+    /// for a revocable type; `None` otherwise.
+    pub(crate) fn revocations_for(&self, spec: &SessionSpec) -> Option<&Revocations> {
+        self.revocations.as_ref().filter(|_| spec.is_revocable())
+    }
+
     /// `Secure` for `spec`: forced by the spec, else the layer's policy.
     pub(crate) fn secure(&self, spec: &SessionSpec) -> bool {
         spec.secure() || self.secure.resolve(self.keyring.tier())

@@ -250,12 +250,7 @@ pub(crate) async fn revoke_user<T: SessionPayload + 'static>(
     keep_this: bool,
 ) -> Result<(), SessionError> {
     let type_name = T::SPEC.type_name();
-    let Some(revocations) = sessions
-        .config
-        .revocations
-        .as_ref()
-        .filter(|_| T::SPEC.is_revocable())
-    else {
+    let Some(revocations) = sessions.config.revocations_for(&T::SPEC) else {
         return Err(SessionError::NotRevocable { type_name });
     };
     let Some(user) = current

@@ -31,7 +31,7 @@ use http::HeaderMap;
 use session_core::revocation::Revocation;
 use session_core::store::refresh::{self, RefreshSession, Refreshed};
 use session_core::store::{SessionStore, UserSession};
-use session_core::{HybridAccess, OpenError, RefreshPairing, SessionPayload};
+use session_core::{HybridAccess, OpenError, RefreshPairing, SessionPayload, SessionSpec};
 
 use crate::TRACING_TARGET;
 use crate::cookie;
@@ -257,15 +257,10 @@ async fn revoke_access<T: SessionPayload>(
     user: &str,
     now: u64,
 ) -> bool {
-    let Some(revocations) = sessions
-        .config
-        .revocations
-        .as_ref()
-        .filter(|_| T::SPEC.is_revocable())
-    else {
-        return false;
-    };
-    let Ok(revocation) = Revocation::of_user::<T>(user, now) else {
+    let (Some(revocations), Ok(revocation)) = (
+        sessions.config.revocations_for(&T::SPEC),
+        Revocation::of_user::<T>(user, now),
+    ) else {
         return false;
     };
     match revocations.revoke(&revocation).await {
@@ -317,15 +312,7 @@ where
         let store = store_of::<A>(&self.sessions)?;
         let config = &self.sessions.config;
         let now = config.now();
-        let cookies = std::mem::take(&mut self.refresh_cookies);
-        let ended = refresh::end_current(
-            &*store,
-            &config.keyring,
-            spec,
-            cookies.iter().map(Vec::as_slice),
-            now,
-        );
-        crate::observability::store_span(spec, "logout", ended).await?;
+        end_this_login(&self.sessions, &*store, spec, &mut self.refresh_cookies).await?;
         let meta = self.sessions.request_meta_for(spec);
         let started = refresh::start(&*store, &config.keyring, &refresh, meta, now);
         let session = crate::observability::store_span(spec, "login", started)
@@ -398,17 +385,8 @@ where
     /// nothing was ended.
     pub async fn logout(&mut self) -> Result<(), SessionError> {
         let store = store_of::<A>(&self.sessions)?;
-        let config = &self.sessions.config;
         let spec = <A::Refresh as StaticSpec>::SPEC_REF;
-        let cookies = std::mem::take(&mut self.refresh_cookies);
-        let ended = refresh::end_current(
-            &*store,
-            &config.keyring,
-            spec,
-            cookies.iter().map(Vec::as_slice),
-            config.now(),
-        );
-        crate::observability::store_span(spec, "logout", ended).await?;
+        end_this_login(&self.sessions, &*store, spec, &mut self.refresh_cookies).await?;
         set_refresh_cookie(&self.sessions, refresh_pairing::<A>(), None);
         self.remove();
         Ok(())
@@ -430,6 +408,27 @@ where
             .list_user(spec.namespace(), &user, self.sessions.config.now())
             .await?)
     }
+}
+
+/// Ends the login of the request's refresh `cookies` (taken: they name
+/// nothing any more), if it has a live row.
+async fn end_this_login(
+    sessions: &RequestSessions,
+    store: &dyn SessionStore,
+    spec: &SessionSpec,
+    cookies: &mut Vec<Vec<u8>>,
+) -> Result<(), SessionError> {
+    let cookies = std::mem::take(cookies);
+    let config = &sessions.config;
+    let ended = refresh::end_current(
+        store,
+        &config.keyring,
+        spec,
+        cookies.iter().map(Vec::as_slice),
+        config.now(),
+    );
+    crate::observability::store_span(spec, "logout", ended).await?;
+    Ok(())
 }
 
 /// `A`'s pairing, which the derive always writes for a [`HybridAccess`] type.
@@ -466,8 +465,7 @@ pub(crate) async fn logout_everywhere<T: SessionPayload + 'static>(
     let ended = store
         .delete_user(pairing.spec().namespace(), &user, None)
         .await?;
-    if T::SPEC.is_revocable()
-        && let Some(revocations) = &sessions.config.revocations
+    if let Some(revocations) = sessions.config.revocations_for(&T::SPEC)
         && let Ok(revocation) = Revocation::of_user::<T>(&user, sessions.config.now())
     {
         revocations.revoke(&revocation).await?;

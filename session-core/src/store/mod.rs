@@ -18,7 +18,9 @@
 //!   writes only if the row's revision is the one the caller read (or, for a
 //!   new session, if there is no row), so two writers racing on one session
 //!   cannot overwrite each other silently; the loser gets
-//!   [`SaveOutcome::Conflict`].
+//!   [`SaveOutcome::Conflict`]. Of many requests creating one key at once
+//!   (`expected = None`), exactly one writes: hybrid sessions take their
+//!   renewal lease this way ([`refresh`]).
 //! - [`SessionStore::move_session`] replaces a session's key in one atomic
 //!   step (renewal and re-login): the new row is created only if the old one
 //!   is still there at the revision the caller read, and the old row and its

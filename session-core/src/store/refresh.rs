@@ -60,7 +60,7 @@ use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 
 use super::id::SessionId;
-use super::request::{IdCookie, IdScan};
+use super::request::{IdCookie, IdScan, seal_id as seal};
 use super::{Move, MoveOutcome, Record, SaveOutcome, SessionMeta, SessionStore, StoreKey};
 use crate::TRACING_TARGET;
 use crate::error::{OpenError, SealError, StoreError};
@@ -521,20 +521,6 @@ fn continued(
             cookie,
         },
         shared,
-    })
-}
-
-/// Seals `id` as `spec`'s cookie for a family that started at `started`.
-fn seal(
-    keyring: &Keyring,
-    spec: &SessionSpec,
-    id: &SessionId,
-    started: u64,
-    now: u64,
-) -> Result<IdCookie, SealError> {
-    Ok(IdCookie {
-        value: keyring.seal_id_at(spec, id, started, now)?,
-        expires_at: spec.expiry(started.min(now), now),
     })
 }
 

@@ -635,7 +635,7 @@ async fn delete_ended(
 
 /// Seals `id` as `spec`'s cookie value for the session that started at
 /// `started`.
-fn seal_id(
+pub(crate) fn seal_id(
     keyring: &Keyring,
     spec: &SessionSpec,
     id: &SessionId,
