@@ -27,7 +27,8 @@ use std::any::TypeId;
 use std::fmt;
 use std::sync::Arc;
 
-use http::HeaderMap;
+use http::header::COOKIE;
+use http::{HeaderMap, HeaderValue};
 use session_core::revocation::Revocation;
 use session_core::store::refresh::{self, RefreshSession, Refreshed};
 use session_core::store::{SessionStore, UserSession};
@@ -97,26 +98,50 @@ impl fmt::Debug for HybridSettings {
     }
 }
 
-/// The raw values of the request's refresh cookies of `pairing`'s type,
-/// kept by an access type's extractor for its explicit calls.
-pub(crate) fn refresh_cookies<T>(headers: &HeaderMap, pairing: &RefreshPairing<T>) -> Vec<Vec<u8>> {
-    cookie::candidates(headers, pairing.spec().cookie())
-        .take(session_core::store::MAX_STORE_LOOKUPS * 4)
-        .map(<[u8]>::to_vec)
-        .collect()
+/// The request's `Cookie` lines, kept by an access type's extractor for
+/// its explicit calls (`login`, `refresh`, `logout`), which look for the
+/// refresh cookies in them only when called: a read with a valid access
+/// cookie costs the clone of the lines (reference-counted), no parsing.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CookieLines(Vec<HeaderValue>);
+
+impl CookieLines {
+    /// The `Cookie` lines of `headers`.
+    pub(crate) fn of(headers: &HeaderMap) -> Self {
+        CookieLines(headers.get_all(COOKIE).iter().cloned().collect())
+    }
+
+    /// One line holding `spec`'s cookie with `value` (a login's new one).
+    fn single(spec: &SessionSpec, value: &str) -> Self {
+        CookieLines(
+            HeaderValue::from_str(&format!("{}={value}", spec.cookie()))
+                .into_iter()
+                .collect(),
+        )
+    }
+
+    /// The lines as headers, to look for cookies in.
+    fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for line in &self.0 {
+            headers.append(COOKIE, line.clone());
+        }
+        headers
+    }
 }
 
 /// Transparent refresh at the first extraction of the access type `T`:
-/// called when no valid access cookie was found. Returns whether the
-/// request is now logged in.
+/// called when no valid access cookie was found. Returns the new refresh
+/// cookie when the request is now logged in.
 pub(crate) async fn refresh_into<T: SessionPayload + 'static>(
     pairing: RefreshPairing<T>,
-    cookies: &[Vec<u8>],
+    headers: &HeaderMap,
     sessions: &RequestSessions,
     current: &mut Current<T>,
-) -> Result<bool, SessionRejection> {
-    if cookies.is_empty() {
-        return Ok(false);
+) -> Result<Option<CookieLines>, SessionRejection> {
+    let mut cookies = cookie::candidates(headers, pairing.spec().cookie()).peekable();
+    if cookies.peek().is_none() {
+        return Ok(None);
     }
     match rotate(pairing, cookies, sessions, current).await {
         Ok(rotated) => Ok(rotated),
@@ -137,20 +162,21 @@ pub(crate) async fn refresh_into<T: SessionPayload + 'static>(
                 %error,
                 "a refresh session could not be turned into an access session"
             );
-            Ok(false)
+            Ok(None)
         }
     }
 }
 
 /// Rotates the family of `cookies` and, on success, makes `current` the
-/// refreshed access session with both cookies pending. Returns whether the
-/// request is now logged in.
-async fn rotate<T: SessionPayload + 'static>(
+/// refreshed access session with both cookies pending. Returns the new
+/// refresh cookie (for later calls in the request) when the request is now
+/// logged in.
+async fn rotate<'a, T: SessionPayload + 'static>(
     pairing: RefreshPairing<T>,
-    cookies: &[Vec<u8>],
+    cookies: impl IntoIterator<Item = &'a [u8]>,
     sessions: &RequestSessions,
     current: &mut Current<T>,
-) -> Result<bool, SessionError> {
+) -> Result<Option<CookieLines>, SessionError> {
     let config = &sessions.config;
     let spec = pairing.spec();
     let store = store_of::<T>(sessions)?;
@@ -159,7 +185,7 @@ async fn rotate<T: SessionPayload + 'static>(
         &*store,
         &config.keyring,
         spec,
-        cookies.iter().map(Vec::as_slice),
+        cookies,
         config.hybrid.lease_secs,
         now,
     );
@@ -179,7 +205,7 @@ async fn rotate<T: SessionPayload + 'static>(
                 shared,
                 "hybrid session refreshed"
             );
-            Ok(true)
+            Ok(Some(CookieLines::single(spec, &session.cookie.value)))
         }
         Refreshed::Reused {
             family,
@@ -202,14 +228,14 @@ async fn rotate<T: SessionPayload + 'static>(
                     access_revoked,
                 });
             }
-            Ok(false)
+            Ok(None)
         }
         Refreshed::Missing(error) => {
             if error.is_some() {
                 // A refresh cookie that leads nowhere is cleared.
                 set_refresh_cookie(sessions, pairing, None);
             }
-            Ok(false)
+            Ok(None)
         }
     }
 }
@@ -338,7 +364,7 @@ where
         }
         let pairing = refresh_pairing::<A>();
         set_refresh_cookie(&self.sessions, pairing, Some(&session));
-        self.refresh_cookies = vec![session.cookie.value.clone().into_bytes()];
+        self.refresh_cookies = CookieLines::single(spec, &session.cookie.value);
         self.insert(A::from(&refresh))
     }
 
@@ -357,23 +383,26 @@ where
             // already: that rotation is the answer.
             return Ok(true);
         }
-        let cookies = self.refresh_cookies.clone();
-        if cookies.is_empty() {
+        let pairing = refresh_pairing::<A>();
+        let lines = self.refresh_cookies.headers();
+        let mut cookies = cookie::candidates(&lines, pairing.spec().cookie()).peekable();
+        if cookies.peek().is_none() {
             return Ok(false);
         }
-        let rotated = rotate(
-            refresh_pairing::<A>(),
-            &cookies,
-            &self.sessions,
-            &mut self.current,
-        )
-        .await?;
-        self.refreshed = rotated;
-        if !rotated && self.current.value.is_some() {
-            // The login ended: its access cookie goes too.
-            self.remove();
+        match rotate(pairing, cookies, &self.sessions, &mut self.current).await? {
+            Some(lines) => {
+                self.refresh_cookies = lines;
+                self.refreshed = true;
+                Ok(true)
+            }
+            None => {
+                if self.current.value.is_some() {
+                    // The login ended: its access cookie goes too.
+                    self.remove();
+                }
+                Ok(false)
+            }
         }
-        Ok(rotated)
     }
 
     /// Logs this browser out: ends its login (the refresh session) and
@@ -416,15 +445,15 @@ async fn end_this_login(
     sessions: &RequestSessions,
     store: &dyn SessionStore,
     spec: &SessionSpec,
-    cookies: &mut Vec<Vec<u8>>,
+    cookies: &mut CookieLines,
 ) -> Result<(), SessionError> {
-    let cookies = std::mem::take(cookies);
+    let lines = std::mem::take(cookies).headers();
     let config = &sessions.config;
     let ended = refresh::end_current(
         store,
         &config.keyring,
         spec,
-        cookies.iter().map(Vec::as_slice),
+        cookie::candidates(&lines, spec.cookie()),
         config.now(),
     );
     crate::observability::store_span(spec, "logout", ended).await?;

@@ -58,7 +58,7 @@ pub struct TypedSession<T: SessionPayload + Send + Sync + 'static> {
     pub(crate) current: Current<T>,
     /// Hybrid access types only: the request's refresh cookies, for
     /// `login`, `refresh` and `logout` (empty otherwise).
-    pub(crate) refresh_cookies: Vec<Vec<u8>>,
+    pub(crate) refresh_cookies: hybrid::CookieLines,
     /// Hybrid access types only: this extractor's request rotated the
     /// refresh session already.
     pub(crate) refreshed: bool,
@@ -382,7 +382,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             // What a login in this request binds the session to.
             sessions.note_signals(headers);
         }
-        let mut refresh_cookies = Vec::new();
+        let mut refresh_cookies = hybrid::CookieLines::default();
         let mut refreshed = false;
         let current = if T::SPEC.is_stored() {
             // What a login in this request records (read once per request).
@@ -397,15 +397,14 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
             sessions.note_client(headers, extensions);
             let first = sessions.earlier(TypeId::of::<T>()).is_none();
             let mut current = cookie_mode::load_from(headers, &sessions)?;
-            refresh_cookies = hybrid::refresh_cookies(headers, &pairing);
+            refresh_cookies = hybrid::CookieLines::of(headers);
             if first && current.value.is_none() {
-                refreshed = Box::pin(hybrid::refresh_into(
-                    pairing,
-                    &refresh_cookies,
-                    &sessions,
-                    &mut current,
-                ))
-                .await?;
+                let refresh = hybrid::refresh_into(pairing, headers, &sessions, &mut current);
+                if let Some(lines) = Box::pin(refresh).await? {
+                    // Later calls in this request see the new refresh id.
+                    refresh_cookies = lines;
+                    refreshed = true;
+                }
             }
             current
         } else {

@@ -428,3 +428,18 @@ impl SessionStore for GateStore {
         self.inner.delete_user(namespace, user, keep)
     }
 }
+
+#[tokio::test]
+async fn a_logout_in_the_request_that_refreshed_ends_the_new_login() {
+    let App {
+        store, mut browser, ..
+    } = app().await;
+    browser.get("/login/7").await;
+    // The access cookie has expired: this request refreshes first, then
+    // logs out; the login under its new id must end too.
+    browser.clock().advance(6 * 60);
+    assert_eq!(browser.get("/logout").await.text(), "out");
+    assert_eq!(store.users_rows("7").await, 0);
+    assert_eq!(browser.cookie("refresh"), None);
+    assert_eq!(browser.get("/me").await.text(), "nobody (absent)");
+}
