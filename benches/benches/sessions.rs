@@ -3,11 +3,14 @@
 //! (`private-jar` is `PrivateCookieJar` as a handler uses it,
 //! `private-jar-core` the cookie crate's `PrivateJar` under it), the
 //! per-request cost through an axum router for session-seal, both jars,
-//! tower-sessions and every store, and a store read alone (Redis: one server
-//! and a cluster) next to a bare Redis `GET` through the same client.
+//! tower-sessions and every store, a store read alone (Redis: one server
+//! and a cluster) next to a bare Redis `GET` through the same client, and
+//! hybrid sessions (`hybrid`: an access-cookie read, a transparent refresh
+//! beside a store-mode renewal).
 //! `cargo run -p benches --release --bin bench-report` prints the table.
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -15,19 +18,22 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SignedCookieJar};
 use benches::{
-    AsymmetricBenchSession, BROWSER_HEADERS, BenchSession, BenchSessions, EncryptedBenchSession,
-    FingerprintBenchSession, Floor, encrypted_payload, jar_key, keyring, payload, postgres_store,
+    AsymmetricBenchSession, BROWSER_HEADERS, BenchLogin, BenchSession, BenchSessions, CallLog,
+    EncryptedBenchSession, FingerprintBenchSession, Floor, bench_access, bench_plain_access,
+    check_refreshed, check_renewed, encrypted_payload, expired_access_cookie, get_through,
+    hybrid_keyring, hybrid_router, id_of, jar_key, keyring, payload, postgres_store,
     private_core_open, private_core_seal, private_jar_open, private_jar_seal, redis_cluster_store,
-    redis_store, sent_back_cookie, sqlite_store, stored_router,
+    redis_store, refresh_header, renew_header, sent_back_cookie, set_cookie, sqlite_store,
+    stored_router, unix_now,
 };
 use criterion::{Criterion, criterion_group, criterion_main};
-use http::header::{COOKIE, HeaderMap, HeaderValue};
+use http::header::{COOKIE, HeaderMap, HeaderValue, SET_COOKIE};
 use http::{Request, StatusCode};
 use session_seal::fingerprint::ClientSignals;
 use session_seal::store::{
     MemoryStore as StoreMemory, Record, SaveOutcome, SessionId, SessionStore, StoreKey,
 };
-use session_seal::{SessionLayer, SessionPayload, TypedSession};
+use session_seal::{Keyring, SessionLayer, SessionPayload, TypedSession};
 use tower_service::Service;
 use tower_sessions::{MemoryStore, Session, SessionManagerLayer};
 
@@ -555,6 +561,281 @@ fn store_load(c: &mut Criterion) {
     group.finish();
 }
 
+/// Hybrid sessions (`#[session(refresh = R)]`) through the layer, one app
+/// (`benches::hybrid_router`) per store:
+///
+/// - `access-read`: a request with a valid access cookie (format 1,
+///   signed) beside `cookie-read`, a plain cookie-mode type of the same
+///   payload; both requests also carry the login's refresh cookie (a
+///   browser sends it with every request unless it is limited to a path),
+///   so the `Cookie` headers are as long. `access-read-alone` and
+///   `cookie-read-alone`: the same without the refresh cookie (one limited
+///   to a refresh endpoint's path).
+/// - `refresh-<store>`: a request whose access cookie has expired and whose
+///   refresh cookie is valid, so the layer rotates the login (load,
+///   create-if-absent tombstone save, move) and answers with both cookies
+///   new; beside `renew-<store>`, a store-mode type's `renew()` (load,
+///   move). Each timed request presents a refresh id never used before,
+///   from a login made before the timer starts.
+///   Before timing, one request of each is checked to make exactly these
+///   store calls.
+/// - `save-<store>`: the step a rotation adds, alone: a create-if-absent
+///   save of a tombstone-sized anonymous row under a new key; and
+///   `load-<store>`, a login's row read alone.
+/// - `redis-ping`: one round trip through the Redis store's client.
+///
+/// The Redis cases run when a Redis answers, as in the other store groups.
+fn hybrid(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let keyring = hybrid_keyring();
+    let memory = StoreMemory::new();
+    let router = hybrid_router(keyring.clone(), memory.clone());
+    let mut group = c.benchmark_group("hybrid");
+
+    // Access cookies live five minutes: made just before each case, and the
+    // case checked again after it.
+    let login = rt.block_on(get_through(&router, "/login", None));
+    assert_eq!(login.status(), StatusCode::OK);
+    let refresh = set_cookie(&login, "refresh").expect("a refresh cookie");
+    let read_cases: [(&str, &str, SealCookie); 2] = [
+        ("access-read", "/access", |keyring| {
+            format!("access={}", keyring.seal(&bench_access()).unwrap())
+        }),
+        ("cookie-read", "/signed", |keyring| {
+            format!("signed={}", keyring.seal(&bench_plain_access()).unwrap())
+        }),
+    ];
+    let with_refresh = [("", true), ("-alone", false)];
+    for ((suffix, send_refresh), (name, path, cookie)) in with_refresh
+        .into_iter()
+        .flat_map(|variant| read_cases.map(|case| (variant, case)))
+    {
+        let name = format!("{name}{suffix}");
+        let cookie = cookie(&keyring);
+        let header = if send_refresh {
+            format!("{cookie}; {refresh}")
+        } else {
+            cookie
+        };
+        let read = |rt: &tokio::runtime::Runtime| {
+            let response = rt.block_on(get_through(&router, path, Some(&header)));
+            let status = response.status();
+            // A read sets no cookie (a refresh would set both).
+            (status, response.headers().contains_key(SET_COOKIE))
+        };
+        assert_eq!(read(&rt), (StatusCode::OK, false), "{name}");
+        group.bench_function(&name, |b| {
+            b.iter(|| {
+                rt.block_on(get_through(&router, path, Some(black_box(&header))))
+                    .status()
+            })
+        });
+        assert_eq!(read(&rt), (StatusCode::OK, false), "{name}, after");
+    }
+
+    // An access cookie that expired an hour ago, sent with every refresh.
+    let expired_access = expired_access_cookie(&keyring);
+    rotation_cases(&mut group, &rt, &keyring, "memory", memory, &expired_access);
+    if let Some(redis) = rt.block_on(redis_store()) {
+        assert!(rt.block_on(redis.ping()).is_ok());
+        group.bench_function("redis-ping", |b| {
+            b.iter(|| rt.block_on(redis.ping()).unwrap())
+        });
+        rotation_cases(&mut group, &rt, &keyring, "redis", redis, &expired_access);
+    }
+    group.finish();
+}
+
+/// Seals a cookie for a read case of [`hybrid`] (`name=value`).
+type SealCookie = fn(&Keyring) -> String;
+
+/// `refresh-<name>`, `renew-<name>`, `save-<name>` and `load-<name>` of [`hybrid`] on
+/// `store`, after checking which store calls a refresh and a renewal make.
+fn rotation_cases<S: SessionStore + Clone>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    rt: &tokio::runtime::Runtime,
+    keyring: &Keyring,
+    name: &str,
+    store: S,
+    expired_access: &str,
+) {
+    // What each case is made of, by the store calls of one request.
+    let calls = CallLog::new(store.clone());
+    let router = hybrid_router(keyring.clone(), calls.clone());
+    let rotation = Rotation {
+        rt,
+        router: &router,
+        store: &store,
+        keyring,
+    };
+    let header = rotation.refresh_header(expired_access);
+    calls.take();
+    let response = rotation.get("/access", Some(&header));
+    assert_eq!(
+        calls.take_names(),
+        ["load", "save", "move_session"],
+        "{name}"
+    );
+    rotation.check_refresh(&header, &response);
+    let header = rotation.renew_header();
+    calls.take();
+    let response = rotation.get("/renewable/renew", Some(&header));
+    assert_eq!(calls.take_names(), ["load", "move_session"], "{name}");
+    rotation.check_renew(&header, &response);
+
+    let router = hybrid_router(keyring.clone(), store.clone());
+    let rotation = Rotation {
+        router: &router,
+        ..rotation
+    };
+    group.bench_function(format!("refresh-{name}"), |b| {
+        b.iter_custom(|iters| {
+            rotation.run(
+                iters,
+                "/access",
+                || rotation.refresh_header(expired_access),
+                |sent, response| rotation.check_refresh(sent, response),
+            )
+        })
+    });
+    group.bench_function(format!("renew-{name}"), |b| {
+        b.iter_custom(|iters| {
+            rotation.run(
+                iters,
+                "/renewable/renew",
+                || rotation.renew_header(),
+                |sent, response| rotation.check_renew(sent, response),
+            )
+        })
+    });
+    let spec = &<BenchLogin as SessionPayload>::SPEC;
+    group.bench_function(format!("save-{name}"), |b| {
+        b.iter_custom(|iters| {
+            let mut elapsed = Duration::ZERO;
+            let mut left = iters;
+            while left > 0 {
+                let chunk = left.min(CHUNK);
+                left -= chunk;
+                let now = unix_now();
+                let (keys, records): (Vec<StoreKey>, Vec<Record>) = (0..chunk)
+                    .map(|_| {
+                        let id = SessionId::generate_for(spec.namespace(), None);
+                        (StoreKey::tombstone(spec.namespace(), &id), tombstone(now))
+                    })
+                    .unzip();
+                let mut outcomes = Vec::with_capacity(keys.len());
+                let start = Instant::now();
+                for (key, record) in keys.iter().zip(&records) {
+                    outcomes.push(rt.block_on(store.save(key, record, None, now)).unwrap());
+                }
+                elapsed += start.elapsed();
+                for (key, outcome) in keys.iter().zip(outcomes) {
+                    assert_eq!(outcome, SaveOutcome::Saved);
+                    assert!(rt.block_on(store.delete(key)).unwrap(), "saved");
+                }
+            }
+            elapsed
+        })
+    });
+    // A login's row read alone: the first step of both.
+    let header = rotation.refresh_header(expired_access);
+    let (_, cookie) = header.split_once("; ").unwrap();
+    let key = StoreKey::derive(spec.namespace(), &id_of(keyring, spec, cookie));
+    let load = || rt.block_on(store.load(&key, unix_now())).unwrap();
+    assert!(load().is_some());
+    group.bench_function(format!("load-{name}"), |b| b.iter(|| black_box(load())));
+    assert!(rt.block_on(store.delete(&key)).unwrap());
+}
+
+/// Requests of a batch are timed in chunks of at most this many, each
+/// prepared before and checked and cleaned up after its timer.
+const CHUNK: u64 = 2048;
+
+/// An anonymous row the size of a rotation's tombstone (family ‖ user).
+fn tombstone(now: u64) -> Record {
+    let mut data = vec![0x17; 16];
+    data.extend_from_slice(payload().user_id.to_string().as_bytes());
+    Record {
+        namespace: <BenchLogin as SessionPayload>::SPEC.namespace().into(),
+        user: None,
+        version: 0,
+        data,
+        revision: 1,
+        created_at: now,
+        touched_at: now,
+        expires_at: now + 30 * 86_400,
+        meta: Default::default(),
+    }
+}
+
+/// Rotations (transparent refreshes or renewals) through one app: each
+/// timed request presents a cookie made for it beforehand, and each is
+/// checked and its rows deleted afterwards, outside the timer.
+#[derive(Clone, Copy)]
+struct Rotation<'a> {
+    rt: &'a tokio::runtime::Runtime,
+    router: &'a Router,
+    store: &'a dyn SessionStore,
+    keyring: &'a Keyring,
+}
+
+impl Rotation<'_> {
+    fn get(&self, path: &str, cookie: Option<&str>) -> axum::response::Response {
+        self.rt.block_on(get_through(self.router, path, cookie))
+    }
+
+    /// Times `iters` requests to `path`, each with a `Cookie` header of its
+    /// own from `prepare`; `check` sees each header and its response after
+    /// the timer.
+    fn run(
+        &self,
+        iters: u64,
+        path: &str,
+        prepare: impl Fn() -> String,
+        check: impl Fn(&str, &axum::response::Response),
+    ) -> Duration {
+        let mut elapsed = Duration::ZERO;
+        let mut left = iters;
+        while left > 0 {
+            let chunk = left.min(CHUNK);
+            left -= chunk;
+            let headers: Vec<String> = (0..chunk).map(|_| prepare()).collect();
+            let mut responses = Vec::with_capacity(headers.len());
+            let start = Instant::now();
+            for header in &headers {
+                responses.push(self.get(path, Some(header)));
+            }
+            elapsed += start.elapsed();
+            for (header, response) in headers.iter().zip(&responses) {
+                check(header, response);
+            }
+        }
+        elapsed
+    }
+
+    fn refresh_header(&self, expired_access: &str) -> String {
+        self.rt
+            .block_on(refresh_header(self.router, expired_access))
+    }
+
+    fn renew_header(&self) -> String {
+        self.rt.block_on(renew_header(self.router))
+    }
+
+    fn check_refresh(&self, sent: &str, response: &axum::response::Response) {
+        self.rt
+            .block_on(check_refreshed(self.store, self.keyring, sent, response));
+    }
+
+    fn check_renew(&self, sent: &str, response: &axum::response::Response) {
+        self.rt
+            .block_on(check_renewed(self.store, self.keyring, sent, response));
+    }
+}
+
 /// The cookie `GET /login` of `router` sets.
 fn login_cookie(rt: &tokio::runtime::Runtime, router: &Router) -> String {
     let request = Request::get("/login").body(Body::empty()).unwrap();
@@ -571,6 +852,7 @@ criterion_group!(
     primitives,
     read_per_request,
     store_load,
-    fingerprint
+    fingerprint,
+    hybrid
 );
 criterion_main!(benches);

@@ -4,7 +4,8 @@
 //! binary behind `http.sh`.
 #![forbid(unsafe_code)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -15,7 +16,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use session_seal::store::{
-    PostgresStore, RedisStore, RedisStoreConfig, SessionStore, SqlStoreConfig, SqliteStore,
+    Move, MoveOutcome, PostgresStore, Record, RedisStore, RedisStoreConfig, SaveOutcome, SessionId,
+    SessionStore, SqlStoreConfig, SqliteStore, StoreFuture, StoreKey, UserSession,
 };
 use session_seal::{Keyring, SessionError, SessionLayer, SessionSecret, TypedSession};
 use sha2::Sha256;
@@ -143,6 +145,467 @@ pub async fn read_session(
         })?;
     }
     Ok(StatusCode::OK)
+}
+
+/// The benchmark payload's fields, for the hybrid-session types below
+/// (each serializes to the same 149 bytes of JSON as [`BenchSession`]).
+macro_rules! bench_fields_from {
+    ($from:expr, $to:ident) => {{
+        let from = $from;
+        $to {
+            user_id: from.user_id,
+            tenant: from.tenant.clone(),
+            roles: from.roles.clone(),
+            csrf: from.csrf.clone(),
+            issued_at: from.issued_at,
+        }
+    }};
+}
+
+/// Hybrid sessions: the refresh type, a login kept in the store whose id
+/// rotates on every use (the benchmark payload, with a user).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(
+    cookie = "refresh",
+    namespace = "bench_refresh",
+    store,
+    user = "user_id"
+)]
+#[session(max_age = "30d", absolute_max_age = "90d")]
+pub struct BenchLogin {
+    /// A large user id.
+    pub user_id: u64,
+    /// Tenant slug.
+    pub tenant: String,
+    /// Role names.
+    pub roles: Vec<String>,
+    /// A CSRF token.
+    pub csrf: String,
+    /// When the user logged in.
+    pub issued_at: u64,
+}
+
+/// Hybrid sessions: the access type (format 1, signed, five minutes),
+/// refreshed from a [`BenchLogin`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(
+    cookie = "access",
+    namespace = "bench_access",
+    max_age = "5m",
+    user = "user_id"
+)]
+#[session(refresh = BenchLogin)]
+pub struct BenchAccess {
+    /// A large user id.
+    pub user_id: u64,
+    /// Tenant slug.
+    pub tenant: String,
+    /// Role names.
+    pub roles: Vec<String>,
+    /// A CSRF token.
+    pub csrf: String,
+    /// When the user logged in.
+    pub issued_at: u64,
+}
+
+impl From<&BenchLogin> for BenchAccess {
+    fn from(login: &BenchLogin) -> Self {
+        bench_fields_from!(login, BenchAccess)
+    }
+}
+
+/// [`BenchAccess`] without `refresh` (and so without `user`, which a plain
+/// cookie-mode type cannot name): a cookie-mode type with the same payload
+/// and lifetime (its cookie name as long), the row an access-cookie read
+/// is compared with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(cookie = "signed", namespace = "bench_signed", max_age = "5m")]
+pub struct BenchPlainAccess {
+    /// A large user id.
+    pub user_id: u64,
+    /// Tenant slug.
+    pub tenant: String,
+    /// Role names.
+    pub roles: Vec<String>,
+    /// A CSRF token.
+    pub csrf: String,
+    /// When the user logged in.
+    pub issued_at: u64,
+}
+
+/// [`BenchLogin`] as an ordinary store-mode type (no refresh pairing): the
+/// same payload, lifetimes and user, renewed with `renew()`, the row a
+/// transparent refresh is compared with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, session_seal::SessionPayload)]
+#[session(cookie = "renewd", namespace = "bench_renew", store, user = "user_id")]
+#[session(max_age = "30d", absolute_max_age = "90d")]
+pub struct BenchRenewable {
+    /// A large user id.
+    pub user_id: u64,
+    /// Tenant slug.
+    pub tenant: String,
+    /// Role names.
+    pub roles: Vec<String>,
+    /// A CSRF token.
+    pub csrf: String,
+    /// When the user logged in.
+    pub issued_at: u64,
+}
+
+session_seal::registry! {
+    /// The session types of the hybrid-session benchmarks.
+    pub struct HybridBenchSessions {
+        BenchPlainAccess, BenchAccess, BenchLogin, BenchRenewable
+    }
+}
+
+/// The benchmark payload as a [`BenchLogin`].
+pub fn bench_login() -> BenchLogin {
+    bench_fields_from!(&payload(), BenchLogin)
+}
+
+/// The benchmark payload as a [`BenchAccess`].
+pub fn bench_access() -> BenchAccess {
+    bench_fields_from!(&payload(), BenchAccess)
+}
+
+/// The benchmark payload as a [`BenchPlainAccess`].
+pub fn bench_plain_access() -> BenchPlainAccess {
+    bench_fields_from!(&payload(), BenchPlainAccess)
+}
+
+/// The benchmark payload as a [`BenchRenewable`].
+pub fn bench_renewable() -> BenchRenewable {
+    bench_fields_from!(&payload(), BenchRenewable)
+}
+
+/// session-seal's keyring over [`SECRET`], keys derived for
+/// [`HybridBenchSessions`] only.
+pub fn hybrid_keyring() -> Keyring {
+    let keyring =
+        Keyring::new(SessionSecret::from_bytes(&SECRET).unwrap_or_else(|_| unreachable!()));
+    keyring.prepare(<HybridBenchSessions as session_seal::Registry>::SPECS);
+    keyring
+}
+
+/// Hybrid sessions and store-mode renewal behind one router on `store`:
+///
+/// - `GET /login` logs in ([`BenchLogin`] in the store, a [`BenchAccess`]
+///   cookie), `GET /access` reads the access session (refreshing it
+///   transparently when its cookie has expired), `GET /signed` reads a
+///   [`BenchPlainAccess`] cookie: 200, or 401 without a session.
+/// - `GET /renewable/login` starts a [`BenchRenewable`] in the store,
+///   `GET /renewable/renew` renews it (200, 401 without one).
+pub fn hybrid_router(keyring: Keyring, store: impl SessionStore) -> Router {
+    Router::new()
+        .route(
+            "/access",
+            get(|s: TypedSession<BenchAccess>| async move {
+                match s.get() {
+                    Some(p) => {
+                        std::hint::black_box(p.user_id);
+                        StatusCode::OK
+                    }
+                    None => StatusCode::UNAUTHORIZED,
+                }
+            }),
+        )
+        .route(
+            "/signed",
+            get(|s: TypedSession<BenchPlainAccess>| async move {
+                match s.get() {
+                    Some(p) => {
+                        std::hint::black_box(p.user_id);
+                        StatusCode::OK
+                    }
+                    None => StatusCode::UNAUTHORIZED,
+                }
+            }),
+        )
+        .route(
+            "/login",
+            get(|mut s: TypedSession<BenchAccess>| async move {
+                s.login(bench_login()).await.map(|()| StatusCode::OK)
+            }),
+        )
+        .route(
+            "/renewable/login",
+            get(|mut s: TypedSession<BenchRenewable>| async move {
+                s.insert(bench_renewable()).map(|()| StatusCode::OK)
+            }),
+        )
+        .route(
+            "/renewable/renew",
+            get(|mut s: TypedSession<BenchRenewable>| async move {
+                match s.renew() {
+                    Ok(true) => StatusCode::OK,
+                    Ok(false) => StatusCode::UNAUTHORIZED,
+                    Err(error) => error.status(),
+                }
+            }),
+        )
+        .layer(SessionLayer::<HybridBenchSessions>::new(keyring).store(store))
+        .with_state(())
+}
+
+/// The `name=value` of the `Set-Cookie` of `response` that sets the cookie
+/// `name` (not one that removes it), if any.
+pub fn set_cookie(response: &axum::response::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter(|line| !line.contains("Max-Age=0"))
+        .filter_map(|line| line.split(';').next())
+        .find(|pair| {
+            pair.split_once('=')
+                .is_some_and(|(cookie, value)| cookie == name && !value.is_empty())
+        })
+        .map(str::to_owned)
+}
+
+/// The seconds since the epoch, as the layer's clock reads them.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// A GET of `path` through `router`, with `cookie` as its `Cookie` header.
+///
+/// # Panics
+///
+/// If `cookie` is not a header value.
+pub async fn get_through(
+    router: &Router,
+    path: &str,
+    cookie: Option<&str>,
+) -> axum::response::Response {
+    use tower_service::Service as _;
+    let mut request = http::Request::get(path);
+    if let Some(cookie) = cookie {
+        request = request.header(http::header::COOKIE, cookie);
+    }
+    let request = request
+        .body(axum::body::Body::empty())
+        .expect("a cookie header value");
+    let Ok(response) = router.clone().call(request).await;
+    response
+}
+
+/// A [`BenchAccess`] cookie (`access=…`) that expired an hour ago.
+///
+/// # Panics
+///
+/// If `keyring` cannot seal (a verify-only keyring).
+pub fn expired_access_cookie(keyring: &Keyring) -> String {
+    let value = keyring
+        .seal_at(&bench_access(), unix_now() - 3600)
+        .expect("a keyring that seals");
+    format!("access={value}")
+}
+
+/// The `Cookie` header of a request to be refreshed transparently through
+/// a [`hybrid_router`]: `expired_access` and the refresh cookie of a new
+/// login (made by this call).
+///
+/// # Panics
+///
+/// If the login sets no refresh cookie.
+pub async fn refresh_header(router: &Router, expired_access: &str) -> String {
+    let login = get_through(router, "/login", None).await;
+    let refresh = set_cookie(&login, "refresh").expect("a refresh cookie");
+    format!("{expired_access}; {refresh}")
+}
+
+/// The `Cookie` header of a request to be renewed through a
+/// [`hybrid_router`]: a new [`BenchRenewable`]'s cookie (made by this call).
+///
+/// # Panics
+///
+/// If the login sets no cookie.
+pub async fn renew_header(router: &Router) -> String {
+    let login = get_through(router, "/renewable/login", None).await;
+    set_cookie(&login, "renewd").expect("a store-mode cookie")
+}
+
+/// The id sealed in `cookie` (`name=value`, or the value alone) of the
+/// store-mode `spec`.
+///
+/// # Panics
+///
+/// If `cookie` does not open as one.
+pub fn id_of(keyring: &Keyring, spec: &session_seal::SessionSpec, cookie: &str) -> SessionId {
+    let value = cookie.split_once('=').map_or(cookie, |(_, value)| value);
+    keyring
+        .open_id_at(spec, value, unix_now())
+        .expect("a store-mode cookie of the type")
+        .payload
+}
+
+/// Checks that `response`, to a request with the `Cookie` header `sent`
+/// (from [`refresh_header`]), refreshed the login: 200, a new refresh
+/// cookie and a new access cookie, the presented id's row gone and its
+/// tombstone written. Then deletes the tombstone and the moved row.
+///
+/// # Panics
+///
+/// If any of this does not hold, or the store fails.
+pub async fn check_refreshed(
+    store: &dyn SessionStore,
+    keyring: &Keyring,
+    sent: &str,
+    response: &axum::response::Response,
+) {
+    use session_seal::SessionPayload as _;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (_, sent_refresh) = sent.split_once("; ").expect("two cookies sent");
+    let refresh = set_cookie(response, "refresh").expect("a new refresh cookie");
+    assert_ne!(refresh, sent_refresh, "the refresh id rotates");
+    assert!(
+        set_cookie(response, "access").is_some(),
+        "a new access cookie"
+    );
+    let spec = &BenchLogin::SPEC;
+    let namespace = spec.namespace();
+    let old = id_of(keyring, spec, sent_refresh);
+    let new = id_of(keyring, spec, &refresh);
+    let (old_key, new_key) = (
+        StoreKey::derive(namespace, &old),
+        StoreKey::derive(namespace, &new),
+    );
+    let gone = store.load(&old_key, unix_now()).await.expect("the store");
+    assert!(gone.is_none(), "the row moved");
+    let tombstone = StoreKey::tombstone(namespace, &old);
+    assert!(
+        store.delete(&tombstone).await.expect("the store"),
+        "a tombstone"
+    );
+    let moved = store.delete(&new_key).await.expect("the store");
+    assert!(moved, "the row under the new id");
+}
+
+/// Checks that `response`, to a request with the `Cookie` header `sent`
+/// (from [`renew_header`]), renewed the session: 200, a new cookie, the
+/// old id's row gone. Then deletes the moved row.
+///
+/// # Panics
+///
+/// If any of this does not hold, or the store fails.
+pub async fn check_renewed(
+    store: &dyn SessionStore,
+    keyring: &Keyring,
+    sent: &str,
+    response: &axum::response::Response,
+) {
+    use session_seal::SessionPayload as _;
+    assert_eq!(response.status(), StatusCode::OK);
+    let renewed = set_cookie(response, "renewd").expect("a new store-mode cookie");
+    assert_ne!(renewed, sent, "the id changes");
+    let spec = &BenchRenewable::SPEC;
+    let namespace = spec.namespace();
+    let (old, new) = (id_of(keyring, spec, sent), id_of(keyring, spec, &renewed));
+    let (old_key, new_key) = (
+        StoreKey::derive(namespace, &old),
+        StoreKey::derive(namespace, &new),
+    );
+    let gone = store.load(&old_key, unix_now()).await.expect("the store");
+    assert!(gone.is_none(), "the row moved");
+    let moved = store.delete(&new_key).await.expect("the store");
+    assert!(moved, "the row under the new id");
+}
+
+/// A store that notes each call's name and how long it took, to check
+/// (and time) what a request does with its store.
+#[derive(Clone)]
+pub struct CallLog<S> {
+    inner: S,
+    calls: Arc<Mutex<Vec<(&'static str, Duration)>>>,
+}
+
+impl<S> CallLog<S> {
+    /// Logs the calls to `inner`.
+    pub fn new(inner: S) -> Self {
+        CallLog {
+            inner,
+            calls: Arc::default(),
+        }
+    }
+
+    /// The calls since the last `take`, in order.
+    pub fn take(&self) -> Vec<(&'static str, Duration)> {
+        std::mem::take(&mut *self.calls.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The names of the calls since the last `take`, in order.
+    pub fn take_names(&self) -> Vec<&'static str> {
+        self.take().into_iter().map(|(name, _)| name).collect()
+    }
+}
+
+impl<S: SessionStore> CallLog<S> {
+    /// `call()`, timed from the call (a store may do its work there, before
+    /// returning a ready future) to its result.
+    fn timed<'a, T: Send + 'a>(
+        &'a self,
+        name: &'static str,
+        call: impl FnOnce() -> StoreFuture<'a, T>,
+    ) -> StoreFuture<'a, T> {
+        let start = Instant::now();
+        let call = call();
+        Box::pin(async move {
+            let result = call.await;
+            let elapsed = start.elapsed();
+            self.calls
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push((name, elapsed));
+            result
+        })
+    }
+}
+
+impl<S: SessionStore> SessionStore for CallLog<S> {
+    fn load<'a>(&'a self, key: &'a StoreKey, now: u64) -> StoreFuture<'a, Option<Record>> {
+        self.timed("load", || self.inner.load(key, now))
+    }
+    fn save<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        record: &'a Record,
+        expected: Option<u64>,
+        now: u64,
+    ) -> StoreFuture<'a, SaveOutcome> {
+        self.timed("save", || self.inner.save(key, record, expected, now))
+    }
+    fn move_session<'a>(&'a self, change: &'a Move) -> StoreFuture<'a, MoveOutcome> {
+        self.timed("move_session", || self.inner.move_session(change))
+    }
+    fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
+        self.timed("delete", || self.inner.delete(key))
+    }
+    fn touch<'a>(&'a self, key: &'a StoreKey, expires_at: u64, now: u64) -> StoreFuture<'a, bool> {
+        self.timed("touch", || self.inner.touch(key, expires_at, now))
+    }
+    fn list_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        now: u64,
+    ) -> StoreFuture<'a, Vec<UserSession>> {
+        self.timed("list_user", || self.inner.list_user(namespace, user, now))
+    }
+    fn delete_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        keep: Option<&'a StoreKey>,
+    ) -> StoreFuture<'a, usize> {
+        self.timed("delete_user", || {
+            self.inner.delete_user(namespace, user, keep)
+        })
+    }
 }
 
 /// Store mode behind a router: `GET /login` starts a [`StoredBenchSession`]
