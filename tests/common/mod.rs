@@ -18,6 +18,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the helpers
 
 pub mod fingerprint_app;
+pub mod gate;
 pub mod logs;
 pub mod proxy;
 pub mod revocation_app;

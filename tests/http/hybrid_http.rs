@@ -5,7 +5,6 @@
 //! the explicit refresh endpoint. The same rules on every backend are the
 //! store conformance checks (`refresh_*`) in the `store` binary.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,16 +14,13 @@ use axum::routing::get;
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use session_seal::revocation::{MemoryFeed, Revocations};
-use session_seal::store::{
-    MemoryStore, Move, MoveOutcome, Record, SaveOutcome, SessionStore, StoreFuture, StoreKey,
-    UserSession,
-};
+use session_seal::store::MemoryStore;
 use session_seal::testing::{TestClient, TestClock};
 use session_seal::{
     Keyring, RefreshReuse, SessionError, SessionLayer, SessionPayload, TypedSession,
 };
-use tokio::sync::Notify;
 
+use crate::common::gate::GateStore;
 use crate::common::secret;
 
 /// The refresh type: a login, kept server-side, rotated on every use.
@@ -108,7 +104,7 @@ struct App {
 
 async fn app() -> App {
     let clock = TestClock::at(T0);
-    let store = GateStore::default();
+    let store = GateStore::new(Arc::new(MemoryStore::new()));
     let reports = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&reports);
     let revocations = Revocations::builder::<Sessions>(MemoryFeed::new())
@@ -175,7 +171,7 @@ async fn an_expired_access_cookie_is_refreshed_transparently() {
     assert_ne!(browser.cookie("refresh"), Some(first_refresh.as_str()));
     assert_ne!(browser.cookie("access"), Some(first_access.as_str()));
     // One login, one row.
-    assert_eq!(store.users_rows("7").await, 1);
+    assert_eq!(store.users_rows("refresh", "7", T0 + 3600).await, 1);
     assert_eq!(browser.get("/logins").await.text(), "1 logins");
 }
 
@@ -207,7 +203,7 @@ async fn two_tabs_refreshing_at_once_share_one_rotation() {
     assert_eq!(tab_a.cookie("refresh"), tab_b.cookie("refresh"));
     assert_eq!(tab_a.cookie("access"), tab_b.cookie("access"));
     assert_ne!(tab_a.cookie("refresh"), browser.cookie("refresh"));
-    assert_eq!(store.users_rows("7").await, 1);
+    assert_eq!(store.users_rows("refresh", "7", T0 + 3600).await, 1);
     assert!(reports.lock().expect("reports").is_empty());
 }
 
@@ -234,7 +230,7 @@ async fn a_stolen_refresh_cookie_used_after_the_victims_refresh_ends_the_login_f
             .set_cookie("refresh")
             .is_some_and(|line| line.contains("Max-Age=0"))
     );
-    assert_eq!(store.users_rows("7").await, 0);
+    assert_eq!(store.users_rows("refresh", "7", T0 + 3600).await, 0);
     let victim = browser.get("/me").await;
     assert_eq!(victim.text(), "nobody (revoked)");
     let reports = reports.lock().expect("reports");
@@ -262,7 +258,7 @@ async fn replaying_the_first_refresh_cookie_after_several_rotations_ends_the_log
     let mut replay = browser.device();
     replay.jar_mut().insert("refresh", &first, "/");
     assert_eq!(replay.get("/me").await.text(), "nobody (revoked)");
-    assert_eq!(store.users_rows("7").await, 0);
+    assert_eq!(store.users_rows("refresh", "7", T0 + 3600).await, 0);
     assert_eq!(reports.lock().expect("reports").len(), 1);
 }
 
@@ -274,11 +270,11 @@ async fn logging_out_one_login_leaves_the_users_others() {
     browser.get("/login/7").await;
     let mut phone = browser.device();
     phone.get("/login/7").await;
-    assert_eq!(store.users_rows("7").await, 2);
+    assert_eq!(store.users_rows("refresh", "7", T0 + 3600).await, 2);
     assert_eq!(phone.get("/logout").await.text(), "out");
     assert_eq!(phone.cookie("refresh"), None);
     assert_eq!(phone.cookie("access"), None);
-    assert_eq!(store.users_rows("7").await, 1);
+    assert_eq!(store.users_rows("refresh", "7", T0 + 3600).await, 1);
     browser.clock().advance(6 * 60);
     assert_eq!(browser.get("/me").await.text(), "user 7");
     assert_eq!(phone.get("/me").await.text(), "nobody (absent)");
@@ -298,7 +294,7 @@ async fn logout_everywhere_ends_every_login_and_revokes_the_access_cookies() {
         phone.get("/logout-everywhere").await.text(),
         "ended Some(2)"
     );
-    assert_eq!(store.users_rows("7").await, 0);
+    assert_eq!(store.users_rows("refresh", "7", T0 + 3600).await, 0);
     // The laptop's access cookie is still within its five minutes, but
     // revoked; and its refresh session is gone.
     assert_eq!(browser.get("/me").await.text(), "nobody (revoked)");
@@ -333,102 +329,6 @@ async fn a_store_outage_during_a_refresh_is_503_not_a_logout() {
     assert_eq!(browser.get("/me").await.text(), "user 7");
 }
 
-/// A [`MemoryStore`] whose next `move_session` can be held at a gate the
-/// test opens, and whose loads can be made to fail.
-#[derive(Clone, Default)]
-struct GateStore {
-    inner: MemoryStore,
-    gate: Arc<Gate>,
-}
-
-#[derive(Default)]
-struct Gate {
-    /// Moves still to hold (0 or 1).
-    hold: AtomicUsize,
-    held: Notify,
-    released: Notify,
-    failing: std::sync::atomic::AtomicBool,
-}
-
-impl GateStore {
-    fn hold_next_move(&self) {
-        self.gate.hold.store(1, Ordering::SeqCst);
-    }
-
-    async fn wait_until_held(&self) {
-        tokio::time::timeout(Duration::from_secs(5), self.gate.held.notified())
-            .await
-            .expect("a move reached the gate");
-    }
-
-    fn release(&self) {
-        self.gate.released.notify_one();
-    }
-
-    fn fail_loads(&self, on: bool) {
-        self.gate.failing.store(on, Ordering::SeqCst);
-    }
-
-    async fn users_rows(&self, user: &str) -> usize {
-        self.inner
-            .list_user("refresh", user, T0 + 3600)
-            .await
-            .expect("memory")
-            .len()
-    }
-}
-
-impl SessionStore for GateStore {
-    fn load<'a>(&'a self, key: &'a StoreKey, now: u64) -> StoreFuture<'a, Option<Record>> {
-        if self.gate.failing.load(Ordering::SeqCst) {
-            return Box::pin(async { Err(session_seal::StoreError::unavailable("test outage")) });
-        }
-        self.inner.load(key, now)
-    }
-    fn save<'a>(
-        &'a self,
-        key: &'a StoreKey,
-        record: &'a Record,
-        expected: Option<u64>,
-        now: u64,
-    ) -> StoreFuture<'a, SaveOutcome> {
-        self.inner.save(key, record, expected, now)
-    }
-    fn move_session<'a>(&'a self, change: &'a Move) -> StoreFuture<'a, MoveOutcome> {
-        Box::pin(async move {
-            if self.gate.hold.swap(0, Ordering::SeqCst) == 1 {
-                self.gate.held.notify_one();
-                tokio::time::timeout(Duration::from_secs(5), self.gate.released.notified())
-                    .await
-                    .expect("the test opened the gate");
-            }
-            self.inner.move_session(change).await
-        })
-    }
-    fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
-        self.inner.delete(key)
-    }
-    fn touch<'a>(&'a self, key: &'a StoreKey, expires_at: u64, now: u64) -> StoreFuture<'a, bool> {
-        self.inner.touch(key, expires_at, now)
-    }
-    fn list_user<'a>(
-        &'a self,
-        namespace: &'a str,
-        user: &'a str,
-        now: u64,
-    ) -> StoreFuture<'a, Vec<UserSession>> {
-        self.inner.list_user(namespace, user, now)
-    }
-    fn delete_user<'a>(
-        &'a self,
-        namespace: &'a str,
-        user: &'a str,
-        keep: Option<&'a StoreKey>,
-    ) -> StoreFuture<'a, usize> {
-        self.inner.delete_user(namespace, user, keep)
-    }
-}
-
 #[tokio::test]
 async fn a_logout_in_the_request_that_refreshed_ends_the_new_login() {
     let App {
@@ -439,7 +339,7 @@ async fn a_logout_in_the_request_that_refreshed_ends_the_new_login() {
     // logs out; the login under its new id must end too.
     browser.clock().advance(6 * 60);
     assert_eq!(browser.get("/logout").await.text(), "out");
-    assert_eq!(store.users_rows("7").await, 0);
+    assert_eq!(store.users_rows("refresh", "7", T0 + 3600).await, 0);
     assert_eq!(browser.cookie("refresh"), None);
     assert_eq!(browser.get("/me").await.text(), "nobody (absent)");
 }

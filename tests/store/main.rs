@@ -8,6 +8,8 @@
 //!   the SQL stores do;
 //! - `store_http`: the `store_mode` example through the test kit's client,
 //!   scenario by scenario, then outages under the app;
+//! - `hybrid_backends`: the `hybrid` example's authority: a refresh
+//!   racing a refresh, a replayed refresh cookie;
 //! - `store_races`: deterministic races between requests and failing
 //!   handlers;
 //! - `store_model`: random interleavings checked against a reference model,
@@ -28,6 +30,10 @@
 #[allow(dead_code)]
 #[path = "../../examples/store_mode/app.rs"]
 mod app;
+
+#[allow(dead_code)]
+#[path = "../../examples/hybrid/app.rs"]
+mod hybrid_app;
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -89,6 +95,7 @@ macro_rules! on_every_backend {
     )*};
 }
 
+mod hybrid_backends;
 mod redis_cluster_failover;
 mod revocation_feeds;
 mod store_conformance;
