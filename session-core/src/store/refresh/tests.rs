@@ -210,6 +210,20 @@ fn an_interrupted_rotation_is_finished_after_the_lease_not_taken_for_a_theft() {
     let later = NOW + 60 + DEFAULT_LEASE_SECS + 100;
     let (next, shared) = rotated(refresh_at(&store, &keyring, &first.cookie.value, later));
     assert!(!shared, "the lease was taken over");
+    // Taken over by a compare-and-set: the tombstone's next revision.
+    let old_id = keyring
+        .open_id_at(&SPEC, &first.cookie.value, later)
+        .expect("opens")
+        .payload;
+    let tombstone = block_on(
+        store
+            .inner
+            .load(&StoreKey::tombstone("refresh", &old_id), later),
+    )
+    .expect("available")
+    .expect("a tombstone");
+    assert_eq!(tombstone.revision, 2);
+    assert_eq!(tombstone.touched_at, later);
     assert_eq!(next.family, first.family);
     // And the rotation counts from now: a replay within the new lease shares.
     let (again, shared) = rotated(refresh_at(&store, &keyring, &first.cookie.value, later + 1));
@@ -353,4 +367,44 @@ fn a_login_must_name_its_user() {
         NOW,
     ));
     assert!(matches!(started, Err(StartError::MissingUser)));
+}
+
+#[test]
+fn only_an_anonymous_row_of_version_zero_reads_as_a_tombstone() {
+    let family = FamilyId::generate();
+    let tombstone = Record {
+        namespace: "refresh".into(),
+        user: None,
+        version: TOMBSTONE_VERSION,
+        data: row_data(&family, b"alice"),
+        revision: 1,
+        created_at: NOW,
+        touched_at: NOW,
+        expires_at: NOW + 60,
+        meta: SessionMeta::NONE,
+    };
+    assert_eq!(
+        read_tombstone(&tombstone),
+        Some((family, "alice".to_owned()))
+    );
+    let with_user = Record {
+        user: Some("alice".into()),
+        ..tombstone.clone()
+    };
+    assert_eq!(read_tombstone(&with_user), None);
+    let a_session = Record {
+        version: 1,
+        ..tombstone.clone()
+    };
+    assert_eq!(read_tombstone(&a_session), None);
+    let too_short = Record {
+        data: vec![0; FAMILY_ID_LEN - 1],
+        ..tombstone.clone()
+    };
+    assert_eq!(read_tombstone(&too_short), None);
+    let not_utf8 = Record {
+        data: row_data(&family, b"\xff"),
+        ..tombstone
+    };
+    assert_eq!(read_tombstone(&not_utf8), None);
 }
