@@ -423,8 +423,9 @@ async fn rotate(
         .refresh_successor(spec, &presented.id)
         .map_err(|_| StoreError::unavailable("a verify-only keyring cannot rotate refresh ids"))?;
     let next_key = StoreKey::derive(spec.namespace(), &next);
+    // The row moves as it is (a refresh session's payload never changes),
+    // touched now and sliding to its new expiry.
     let moved = Record {
-        revision: 1,
         touched_at: now,
         expires_at,
         ..row

@@ -408,3 +408,22 @@ fn only_an_anonymous_row_of_version_zero_reads_as_a_tombstone() {
     };
     assert_eq!(read_tombstone(&not_utf8), None);
 }
+
+#[test]
+fn within_the_lease_only_a_successor_of_the_same_family_is_shared() {
+    let store = MemoryStore::new();
+    let keyring = keyring();
+    let first = login(&store, &keyring, NOW);
+    let (next, _) = rotated(refresh_at(&store, &keyring, &first.cookie.value, NOW + 60));
+    // The successor's row now holds another family (it cannot happen
+    // unless a store is tampered with): the old id is not served it.
+    let mut other = next.record.clone();
+    other.data = row_data(&FamilyId::generate(), next.payload());
+    other.revision += 1;
+    let saved = block_on(store.save(&next.key, &other, Some(next.record.revision), NOW + 60));
+    assert_eq!(saved.expect("available"), SaveOutcome::Saved);
+    assert!(matches!(
+        refresh_at(&store, &keyring, &first.cookie.value, NOW + 61),
+        Refreshed::Missing(Some(OpenError::Revoked))
+    ));
+}
