@@ -526,8 +526,8 @@ fn continued(
 }
 
 /// How many passes [`end_family`] makes at most: a rotation racing the
-/// end can move the row between a listing and its delete; the next pass
-/// finds it under its new key.
+/// end can move the row after it is listed; the next pass finds it under
+/// its new key.
 const END_FAMILY_PASSES: usize = 3;
 
 /// Ends `family` of `user`: deletes every live row of it. Returns how many
@@ -546,19 +546,24 @@ pub async fn end_family(
 ) -> Result<usize, StoreError> {
     let mut ended = 0;
     for _ in 0..END_FAMILY_PASSES {
-        let mut found = false;
+        // Whether a listed row changed under this pass (gone before it was
+        // read, or before it was deleted): a rotation may have moved it to
+        // a key this listing does not have.
+        let mut raced = false;
         for session in store.list_user(spec.namespace(), user, now).await? {
             let Some(record) = store.load(&session.key, now).await? else {
+                raced = true;
                 continue;
             };
             if split_row(&record.data).is_some_and(|(f, _)| f == family) {
-                found = true;
                 if store.delete(&session.key).await? {
                     ended += 1;
+                } else {
+                    raced = true;
                 }
             }
         }
-        if !found {
+        if !raced {
             break;
         }
     }

@@ -4,8 +4,8 @@
 //! lease and its move, a family past its absolute lifetime, bad cookies).
 
 use super::*;
-use crate::store::MemoryStore;
 use crate::store::tests::{NOW, Probe, block_on};
+use crate::store::{MemoryStore, Move, MoveOutcome, SaveOutcome, SessionStore, StoreFuture};
 use crate::{SessionSecret, SessionSpec};
 
 const SPEC: SessionSpec = Refresh::SPEC;
@@ -426,4 +426,84 @@ fn within_the_lease_only_a_successor_of_the_same_family_is_shared() {
         refresh_at(&store, &keyring, &first.cookie.value, NOW + 61),
         Refreshed::Missing(Some(OpenError::Revoked))
     ));
+}
+
+/// A [`MemoryStore`] that, when `from` is first loaded, moves its row to
+/// `to` before answering: a rotation landing between a listing and a read.
+struct Racing {
+    inner: MemoryStore,
+    pending: std::sync::Mutex<Option<Move>>,
+}
+
+impl SessionStore for Racing {
+    fn load<'a>(&'a self, key: &'a StoreKey, now: u64) -> StoreFuture<'a, Option<Record>> {
+        let change = self
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take_if(|change| change.from() == key);
+        Box::pin(async move {
+            if let Some(change) = change {
+                assert_eq!(self.inner.move_session(&change).await?, MoveOutcome::Moved);
+            }
+            self.inner.load(key, now).await
+        })
+    }
+    fn save<'a>(
+        &'a self,
+        key: &'a StoreKey,
+        record: &'a Record,
+        expected: Option<u64>,
+        now: u64,
+    ) -> StoreFuture<'a, SaveOutcome> {
+        self.inner.save(key, record, expected, now)
+    }
+    fn move_session<'a>(&'a self, change: &'a Move) -> StoreFuture<'a, MoveOutcome> {
+        self.inner.move_session(change)
+    }
+    fn delete<'a>(&'a self, key: &'a StoreKey) -> StoreFuture<'a, bool> {
+        self.inner.delete(key)
+    }
+    fn touch<'a>(&'a self, key: &'a StoreKey, expires_at: u64, now: u64) -> StoreFuture<'a, bool> {
+        self.inner.touch(key, expires_at, now)
+    }
+    fn list_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        now: u64,
+    ) -> StoreFuture<'a, Vec<crate::store::UserSession>> {
+        self.inner.list_user(namespace, user, now)
+    }
+    fn delete_user<'a>(
+        &'a self,
+        namespace: &'a str,
+        user: &'a str,
+        keep: Option<&'a StoreKey>,
+    ) -> StoreFuture<'a, usize> {
+        self.inner.delete_user(namespace, user, keep)
+    }
+}
+
+#[test]
+fn ending_a_family_finds_a_row_a_racing_rotation_moved() {
+    let store = Racing {
+        inner: MemoryStore::new(),
+        pending: std::sync::Mutex::new(None),
+    };
+    let keyring = keyring();
+    let first = login(&store, &keyring, NOW);
+    let to = StoreKey::derive(
+        "refresh",
+        &SessionId::generate_for("refresh", Some("alice")),
+    );
+    let change = Move::new(first.key, Some(1), to, first.record.clone(), NOW).expect("routed");
+    *store.pending.lock().expect("unpoisoned") = Some(change);
+    let ended = block_on(end_family(&store, &SPEC, "alice", first.family, NOW + 1));
+    assert_eq!(ended.expect("available"), 1);
+    assert!(
+        block_on(store.list_user("refresh", "alice", NOW + 1))
+            .expect("available")
+            .is_empty()
+    );
 }
