@@ -160,26 +160,29 @@ fn a_rotation_costs_one_store_call_more_than_a_renewal() {
     );
 }
 
+/// A request presents `first`'s cookie at `now`, takes the lease, then its
+/// move fails (it is held up, or its process dies): the row is still under
+/// the old id, with a tombstone.
+fn lease_taken_but_not_moved(store: &Probe, keyring: &Keyring, first: &RefreshSession, now: u64) {
+    store.fail(|faults| faults.move_session = true);
+    let outcome = block_on(refresh(
+        store,
+        keyring,
+        &SPEC,
+        [first.cookie.value.as_bytes()],
+        DEFAULT_LEASE_SECS,
+        now,
+    ));
+    assert!(outcome.is_err());
+    store.fail(|faults| faults.move_session = false);
+}
+
 #[test]
 fn a_request_arriving_between_lease_and_move_shares_the_rotation() {
     let store = Probe::new();
     let keyring = keyring();
     let first = login(&store, &keyring, NOW);
-    // The first request takes the lease, then its move fails (it is held
-    // up, or its process dies): the row is still under the old id.
-    store.fail(|faults| faults.move_session = true);
-    assert!(
-        block_on(refresh(
-            &store,
-            &keyring,
-            &SPEC,
-            [first.cookie.value.as_bytes()],
-            DEFAULT_LEASE_SECS,
-            NOW + 60
-        ))
-        .is_err()
-    );
-    store.fail(|faults| faults.move_session = false);
+    lease_taken_but_not_moved(&store, &keyring, &first, NOW + 60);
     // A second request within the lease shares it and makes the move.
     let (second, shared) = rotated(refresh_at(&store, &keyring, &first.cookie.value, NOW + 61));
     assert!(shared);
@@ -194,19 +197,7 @@ fn an_interrupted_rotation_is_finished_after_the_lease_not_taken_for_a_theft() {
     let store = Probe::new();
     let keyring = keyring();
     let first = login(&store, &keyring, NOW);
-    store.fail(|faults| faults.move_session = true);
-    assert!(
-        block_on(refresh(
-            &store,
-            &keyring,
-            &SPEC,
-            [first.cookie.value.as_bytes()],
-            DEFAULT_LEASE_SECS,
-            NOW + 60
-        ))
-        .is_err()
-    );
-    store.fail(|faults| faults.move_session = false);
+    lease_taken_but_not_moved(&store, &keyring, &first, NOW + 60);
     let later = NOW + 60 + DEFAULT_LEASE_SECS + 100;
     let (next, shared) = rotated(refresh_at(&store, &keyring, &first.cookie.value, later));
     assert!(!shared, "the lease was taken over");
