@@ -131,7 +131,8 @@ impl CookieLines {
 }
 
 /// Transparent refresh at the first extraction of the access type `T`:
-/// called when no valid access cookie was found. Returns the new refresh
+/// called when no valid access cookie was found; nothing on a layer
+/// without a store. Returns the new refresh
 /// cookie when the request is now logged in.
 pub(crate) async fn refresh_into<T: SessionPayload + 'static>(
     pairing: RefreshPairing<T>,
@@ -139,6 +140,11 @@ pub(crate) async fn refresh_into<T: SessionPayload + 'static>(
     sessions: &RequestSessions,
     current: &mut Current<T>,
 ) -> Result<Option<CookieLines>, SessionRejection> {
+    if sessions.config.store.is_none() {
+        // A service without the logins' store (a verify-only resource
+        // service) cannot refresh: its clients go to the authority.
+        return Ok(None);
+    }
     let mut cookies = cookie::candidates(headers, pairing.spec().cookie()).peekable();
     if cookies.peek().is_none() {
         return Ok(None);

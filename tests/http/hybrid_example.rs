@@ -81,3 +81,23 @@ async fn the_resource_service_checks_access_cookies_the_authority_refreshes() {
     carry_access(&authority, &mut resource);
     assert_eq!(resource.get("/api/me").await.status, 401);
 }
+
+#[tokio::test]
+async fn the_resource_service_never_refreshes_even_when_sent_a_login_cookie() {
+    let (mut authority, mut resource) = services();
+    authority.post("/auth/login/7", "").await;
+    carry_access(&authority, &mut resource);
+    // A login cookie that reaches the resource service (a path set too
+    // wide): it has no store, so the expired access cookie is just refused.
+    let login = authority.cookie("login").expect("login").to_owned();
+    resource.jar_mut().insert("login", &login, "/");
+    authority.clock().advance(6 * 60);
+    let response = resource.get("/api/me").await;
+    assert_eq!(response.status, 401);
+    assert_eq!(
+        response
+            .set_cookie("access")
+            .map(|line| line.contains("Max-Age=0")),
+        Some(true)
+    );
+}
