@@ -32,7 +32,9 @@ use http::{HeaderMap, HeaderValue};
 use session_core::revocation::Revocation;
 use session_core::store::refresh::{self, RefreshSession, Refreshed};
 use session_core::store::{SessionStore, UserSession};
-use session_core::{HybridAccess, OpenError, RefreshPairing, SessionPayload, SessionSpec};
+use session_core::{
+    HybridAccess, OpenError, RefreshPairing, SessionPayload, SessionSpec, StoreError,
+};
 
 use crate::TRACING_TARGET;
 use crate::cookie;
@@ -353,7 +355,7 @@ where
                 refresh::StartError::MissingUser => SessionError::MissingUser { type_name },
                 refresh::StartError::Store(error) => SessionError::Store(error),
                 refresh::StartError::Seal(error) => SessionError::from(error),
-                _ => SessionError::MissingStore { type_name },
+                other => SessionError::Store(StoreError::unavailable(other)),
             })?;
         if spec.max_per_user().is_some()
             && let Err(error) = session_core::store::enforce_max_per_user(
