@@ -103,29 +103,38 @@ impl fmt::Debug for HybridSettings {
 /// The request's `Cookie` lines, kept by an access type's extractor for
 /// its explicit calls (`login`, `refresh`, `logout`), which look for the
 /// refresh cookies in them only when called: a read with a valid access
-/// cookie costs the clone of the lines (reference-counted), no parsing.
+/// cookie costs the clone of the lines (reference-counted), no parsing
+/// and, with one `Cookie` line, no allocation.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct CookieLines(Vec<HeaderValue>);
+pub(crate) struct CookieLines {
+    /// The first line (most requests have one: nothing is allocated).
+    first: Option<HeaderValue>,
+    /// Any further lines (HTTP/2 may send one per cookie).
+    more: Vec<HeaderValue>,
+}
 
 impl CookieLines {
     /// The `Cookie` lines of `headers`.
     pub(crate) fn of(headers: &HeaderMap) -> Self {
-        CookieLines(headers.get_all(COOKIE).iter().cloned().collect())
+        let mut lines = headers.get_all(COOKIE).iter();
+        CookieLines {
+            first: lines.next().cloned(),
+            more: lines.cloned().collect(),
+        }
     }
 
     /// One line holding `spec`'s cookie with `value` (a login's new one).
     fn single(spec: &SessionSpec, value: &str) -> Self {
-        CookieLines(
-            HeaderValue::from_str(&format!("{}={value}", spec.cookie()))
-                .into_iter()
-                .collect(),
-        )
+        CookieLines {
+            first: HeaderValue::from_str(&format!("{}={value}", spec.cookie())).ok(),
+            more: Vec::new(),
+        }
     }
 
     /// The lines as headers, to look for cookies in.
     fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        for line in &self.0 {
+        for line in self.first.iter().chain(&self.more) {
             headers.append(COOKIE, line.clone());
         }
         headers
