@@ -166,9 +166,6 @@ pub(crate) async fn refresh_into<T: SessionPayload + 'static>(
             type_name: T::SPEC.type_name(),
             source,
         }),
-        Err(SessionError::MissingStore { type_name }) => {
-            Err(SessionRejection::MissingStore { type_name })
-        }
         Err(error) => {
             // The refresh session cannot become an access session (its
             // payload does not decode, or names another user): served as
