@@ -329,7 +329,7 @@
 //!
 //! | for | items |
 //! |---|---|
-//! | declaring sessions | [`SessionPayload`](derive@SessionPayload) (derive and trait), [`registry!`], [`Registry`], [`SessionSpec`], [`SessionSpecBuilder`], [`SameSite`], [`Storage`], [`UserKey`] |
+//! | declaring sessions | [`SessionPayload`](derive@SessionPayload) (derive and trait), [`registry!`], [`Registry`], [`Registered`], [`SessionSpec`], [`SessionSpecBuilder`], [`SameSite`], [`Storage`], [`UserKey`] |
 //! | secrets and keys | [`SessionSecret`], [`Keyring`], [`KeyId`], [`Tier`], [`SECRET_VAR`], [`PREVIOUS_SECRETS_VAR`] |
 //! | sealing and opening by hand | [`Keyring::seal_at`], [`Keyring::open_at`], [`Opened`], [`inspect`], [`Inspection`], [`WireFormat`], [`peek_key_id`] |
 //! | axum | [`SessionLayer`] (and its [`SessionService`]), [`TypedSession`], [`RequireSession`], [`SessionStatus`], [`SecurePolicy`] |
@@ -484,9 +484,9 @@ pub mod revocation {
 }
 pub use session_core::{Inspection, Namespace, SessionSpecBuilder, WireFormat, inspect};
 pub use session_core::{
-    KeyId, Keyring, KeyringError, OpenError, Opened, PREVIOUS_SECRETS_VAR, Registry, RegistryError,
-    SECRET_VAR, SameSite, SealError, SecretError, SessionPayload, SessionSecret, SessionSpec,
-    SpecError, Storage, StoreError, Tier, UserKey, peek_key_id,
+    KeyId, Keyring, KeyringError, OpenError, Opened, PREVIOUS_SECRETS_VAR, Registered, Registry,
+    RegistryError, SECRET_VAR, SameSite, SealError, SecretError, SessionPayload, SessionSecret,
+    SessionSpec, SpecError, Storage, StoreError, Tier, UserKey, peek_key_id,
 };
 // Hybrid sessions: an access type paired with its refresh type.
 pub use session_core::{HybridAccess, RefreshPairing};
@@ -513,7 +513,7 @@ pub mod __private_0_1 {
     pub use core::any::TypeId;
     pub use session_core::__private::{decode_json, str_eq, unknown_version};
     pub use session_core::{
-        HybridAccess, OpenError, RefreshPairing, Registry, SameSite, SessionPayload, SessionSpec,
-        UserKey,
+        HybridAccess, OpenError, RefreshPairing, Registered, Registry, SameSite, SessionPayload,
+        SessionSpec, UserKey,
     };
 }

@@ -31,9 +31,17 @@ pub struct AccountSession {
     pub visits: u32,
 }
 
+/// A display preference. It is no secret and should outlive a sign-out, so
+/// it lives in a signed cookie, not in the store, under the same layer.
+#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
+#[session(cookie = "prefs", namespace = "prefs", max_age = "30d")]
+pub struct Prefs {
+    pub theme: String,
+}
+
 session_seal::registry! {
     /// Every session this app issues.
-    pub struct StoreSessions { AccountSession }
+    pub struct StoreSessions { AccountSession, Prefs }
 }
 
 /// The store, shared with handlers for operations on other users' sessions.
@@ -53,6 +61,7 @@ pub fn routes() -> Router<AppStore> {
         .route("/devices", get(devices))
         .route("/devices/{key}/logout", post(logout_device))
         .route("/admin/ban/{user_id}", get(ban))
+        .route("/theme/{theme}", get(theme))
 }
 
 /// The demo app: `routes()` behind `layer`, whose store must be `store`.
@@ -185,6 +194,17 @@ async fn logout_device(
     } else {
         "no such session of yours\n".into()
     })
+}
+
+/// Sets the display preference, signed in or not.
+async fn theme(
+    Path(theme): Path<String>,
+    mut prefs: TypedSession<Prefs>,
+) -> Result<String, SessionError> {
+    prefs.insert(Prefs {
+        theme: theme.clone(),
+    })?;
+    Ok(format!("theme {theme}\n"))
 }
 
 /// Ends every session of a user from outside any of them. A real app would

@@ -44,7 +44,8 @@ use session_seal::store::{
     StoreKey, UserSession,
 };
 use session_seal::{
-    Keyring, OpenError, SessionLayer, SessionPayload, SessionSecret, SessionSpec, TypedSession,
+    Keyring, OpenError, Registered, SessionLayer, SessionPayload, SessionSecret, SessionSpec,
+    TypedSession,
 };
 use session_seal_fuzz::store_scan::*;
 use session_seal_fuzz::{KEYRING, NOW, PREVIOUS};
@@ -170,7 +171,7 @@ impl SessionStore for CountingStore {
 // ------------------------------------------------------------------ the app
 
 /// What one extractor saw: status label, row key (hex) or `-`, payload or `-`.
-fn describe<T: SessionPayload + Send + Sync + std::fmt::Debug + 'static>(
+fn describe<T: Registered + Send + Sync + std::fmt::Debug + 'static>(
     session: &TypedSession<T>,
 ) -> String {
     format!(

@@ -28,7 +28,7 @@ use rand::TryRngCore as _;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
 use session_core::csrf::CsrfContext;
-use session_core::{SessionPayload, SessionSpec};
+use session_core::{Registered, SessionPayload, SessionSpec};
 
 use crate::TRACING_TARGET;
 use crate::cookie_mode;
@@ -103,6 +103,13 @@ impl IntoResponse for CsrfRejection {
 /// #     const SPEC: session_core::SessionSpec =
 /// #         session_core::SessionSpec::builder("Account", "account", "account").build();
 /// # }
+/// # struct App;
+/// # impl session_core::Registry for App {
+/// #     const SPECS: &'static [session_core::SessionSpec] =
+/// #         &[<Account as session_core::SessionPayload>::SPEC];
+/// #     fn contains(id: std::any::TypeId) -> bool { id == std::any::TypeId::of::<Account>() }
+/// # }
+/// # impl session_core::Registered for Account {}
 ///
 /// async fn form(csrf: CsrfToken<Account>) -> Html<String> {
 ///     Html(format!(
@@ -118,7 +125,7 @@ impl IntoResponse for CsrfRejection {
 ///     csrf.verify(&form.csrf)
 /// }
 /// ```
-pub struct CsrfToken<T: SessionPayload + Send + Sync + 'static> {
+pub struct CsrfToken<T: Registered + Send + Sync + 'static> {
     token: String,
     sessions: crate::request::SharedSessions,
     context: OwnedContext,
@@ -142,7 +149,7 @@ impl OwnedContext {
     }
 }
 
-impl<T: SessionPayload + Send + Sync + 'static> CsrfToken<T> {
+impl<T: Registered + Send + Sync + 'static> CsrfToken<T> {
     /// The token.
     pub fn as_str(&self) -> &str {
         &self.token
@@ -168,13 +175,13 @@ impl<T: SessionPayload + Send + Sync + 'static> CsrfToken<T> {
     }
 }
 
-impl<T: SessionPayload + Send + Sync + 'static> fmt::Display for CsrfToken<T> {
+impl<T: Registered + Send + Sync + 'static> fmt::Display for CsrfToken<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.token)
     }
 }
 
-impl<T: SessionPayload + Send + Sync + 'static> fmt::Debug for CsrfToken<T> {
+impl<T: Registered + Send + Sync + 'static> fmt::Debug for CsrfToken<T> {
     /// The type only: a token is a credential.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CsrfToken")
@@ -185,7 +192,7 @@ impl<T: SessionPayload + Send + Sync + 'static> fmt::Debug for CsrfToken<T> {
 
 impl<T, S> FromRequestParts<S> for CsrfToken<T>
 where
-    T: SessionPayload + Send + Sync + 'static,
+    T: Registered + Send + Sync + 'static,
     S: Send + Sync,
 {
     type Rejection = CsrfRejection;
@@ -256,11 +263,11 @@ fn nonce(parts: &Parts, sessions: &RequestSessions) -> Result<Vec<u8>, CsrfRejec
 /// check the field with [`CsrfToken::verify`].
 ///
 /// Fails with [`CsrfRejection`] (403).
-pub struct VerifiedCsrf<T: SessionPayload + Send + Sync + 'static> {
+pub struct VerifiedCsrf<T: Registered + Send + Sync + 'static> {
     marker: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<T: SessionPayload + Send + Sync + 'static> fmt::Debug for VerifiedCsrf<T> {
+impl<T: Registered + Send + Sync + 'static> fmt::Debug for VerifiedCsrf<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("VerifiedCsrf")
             .field("type", &T::SPEC.type_name())
@@ -270,7 +277,7 @@ impl<T: SessionPayload + Send + Sync + 'static> fmt::Debug for VerifiedCsrf<T> {
 
 impl<T, S> FromRequestParts<S> for VerifiedCsrf<T>
 where
-    T: SessionPayload + Send + Sync + 'static,
+    T: Registered + Send + Sync + 'static,
     S: Send + Sync,
 {
     type Rejection = CsrfRejection;

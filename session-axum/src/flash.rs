@@ -15,7 +15,7 @@ use std::fmt;
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
-use session_core::SessionPayload;
+use session_core::Registered;
 
 use crate::cookie_mode;
 use crate::current::Current;
@@ -82,6 +82,7 @@ use crate::status::SessionStatus;
 /// #     const SPECS: &'static [SessionSpec] = &[Notice::SPEC];
 /// #     fn contains(id: std::any::TypeId) -> bool { id == std::any::TypeId::of::<Notice>() }
 /// # }
+/// # impl session_core::Registered for Notice {}
 ///
 /// async fn delete(mut flash: Flash<Notice>) -> Result<Redirect, SessionError> {
 ///     // … delete three things, then tell the next page:
@@ -103,13 +104,13 @@ use crate::status::SessionStatus;
 ///     .route("/list", get(list))
 ///     .layer(SessionLayer::<App>::new(Keyring::new(SessionSecret::generate())));
 /// ```
-pub struct Flash<T: SessionPayload + Send + Sync + 'static> {
+pub struct Flash<T: Registered + Send + Sync + 'static> {
     sessions: SharedSessions,
     /// The message the request carried, and the status of its cookie.
     current: Current<T>,
 }
 
-impl<T: SessionPayload + Send + Sync + 'static> Flash<T> {
+impl<T: Registered + Send + Sync + 'static> Flash<T> {
     /// The message, if the request carried a valid one.
     pub fn get(&self) -> Option<&T> {
         self.current.value.as_ref()
@@ -152,7 +153,7 @@ impl<T: SessionPayload + Send + Sync + 'static> Flash<T> {
     }
 }
 
-impl<T: SessionPayload + Send + Sync + 'static> fmt::Debug for Flash<T> {
+impl<T: Registered + Send + Sync + 'static> fmt::Debug for Flash<T> {
     /// Shows the status, never the message.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Flash")
@@ -165,7 +166,7 @@ impl<T: SessionPayload + Send + Sync + 'static> fmt::Debug for Flash<T> {
 
 impl<T, S> FromRequestParts<S> for Flash<T>
 where
-    T: SessionPayload + Send + Sync + 'static,
+    T: Registered + Send + Sync + 'static,
     S: Send + Sync,
 {
     type Rejection = SessionRejection;

@@ -33,7 +33,7 @@ use session_core::revocation::Revocation;
 use session_core::store::refresh::{self, RefreshSession, Refreshed};
 use session_core::store::{SessionStore, UserSession};
 use session_core::{
-    HybridAccess, OpenError, RefreshPairing, SessionPayload, SessionSpec, StoreError,
+    HybridAccess, OpenError, RefreshPairing, Registered, SessionPayload, SessionSpec, StoreError,
 };
 
 use crate::TRACING_TARGET;
@@ -332,7 +332,7 @@ fn store_of<T: SessionPayload>(
 
 impl<A> TypedSession<A>
 where
-    A: HybridAccess + Send + Sync + 'static,
+    A: Registered + HybridAccess + Send + Sync + 'static,
     A: for<'a> From<&'a A::Refresh>,
 {
     /// Logs in: starts a new login (a refresh session family) holding

@@ -51,7 +51,7 @@ use crate::store_mode;
 /// use axum::{Router, routing::get};
 /// use serde::{Deserialize, Serialize};
 /// use session_axum::{SessionLayer, TypedSession};
-/// use session_core::{Keyring, SessionPayload, SessionSecret, SessionSpec, Registry};
+/// use session_core::{Keyring, Registered, Registry, SessionPayload, SessionSecret, SessionSpec};
 ///
 /// #[derive(Serialize, Deserialize)]
 /// struct Visits(u32);
@@ -64,6 +64,7 @@ use crate::store_mode;
 ///     const SPECS: &'static [SessionSpec] = &[Visits::SPEC];
 ///     fn contains(id: std::any::TypeId) -> bool { id == std::any::TypeId::of::<Visits>() }
 /// }
+/// impl Registered for Visits {}
 ///
 /// async fn count(mut visits: TypedSession<Visits>) -> Result<String, session_axum::SessionError> {
 ///     let n = visits.get().map_or(1, |v| v.0 + 1);

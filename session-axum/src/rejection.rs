@@ -30,16 +30,19 @@ pub enum SessionRejection {
         /// The session type the handler asked for.
         type_name: &'static str,
     },
-    /// The session type is not in the layer's registry: a wiring mistake,
-    /// answered with 500.
+    /// The session type is not in the registry of the layer around the
+    /// route: a wiring mistake (a router nested under the layer of another
+    /// registry), answered with 500. A type that is in no registry at all
+    /// does not compile: the extractors require
+    /// [`Registered`](session_core::Registered).
     #[error(
-        "`{type_name}` is not registered: add it to `{registry}` in your \
-         `session_seal::registry!` invocation"
+        "`{type_name}` is not registered in `{registry}`, the registry of the layer around \
+         this route: serve the route under the layer of the registry that lists it"
     )]
     Unregistered {
         /// The session type the handler asked for.
         type_name: &'static str,
-        /// The registry the layer was built with.
+        /// The registry the layer around the route was built with.
         registry: &'static str,
     },
     /// A store-mode type is used but the layer has no store: a wiring

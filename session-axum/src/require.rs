@@ -5,7 +5,7 @@ use std::ops::Deref;
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
-use session_core::SessionPayload;
+use session_core::Registered;
 
 use crate::rejection::SessionRejection;
 use crate::session::TypedSession;
@@ -16,16 +16,16 @@ use crate::session::TypedSession;
 /// absent or invalid session is [`SessionRejection::Unauthorized`] (an invalid
 /// cookie is still cleared). To change the session, extract
 /// [`TypedSession<T>`] instead.
-pub struct RequireSession<T>(pub T);
+pub struct RequireSession<T: Registered>(pub T);
 
-impl<T> RequireSession<T> {
+impl<T: Registered> RequireSession<T> {
     /// The payload.
     pub fn into_inner(self) -> T {
         self.0
     }
 }
 
-impl<T> Deref for RequireSession<T> {
+impl<T: Registered> Deref for RequireSession<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -33,7 +33,7 @@ impl<T> Deref for RequireSession<T> {
     }
 }
 
-impl<T: SessionPayload> fmt::Debug for RequireSession<T> {
+impl<T: Registered> fmt::Debug for RequireSession<T> {
     /// Never shows the payload (it may hold secrets).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequireSession")
@@ -44,7 +44,7 @@ impl<T: SessionPayload> fmt::Debug for RequireSession<T> {
 
 impl<T, S> FromRequestParts<S> for RequireSession<T>
 where
-    T: SessionPayload + Send + Sync + 'static,
+    T: Registered + Send + Sync + 'static,
     S: Send + Sync,
 {
     type Rejection = SessionRejection;

@@ -8,8 +8,8 @@ use std::fmt;
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
-use session_core::SessionPayload;
 use session_core::store::{StoreKey, UserSession};
+use session_core::{Registered, SessionPayload};
 
 use crate::current::Current;
 use crate::error::SessionError;
@@ -20,13 +20,14 @@ use crate::{cookie_mode, hybrid, store_mode};
 
 /// The session of type `T` for this request: read it, change it, remove it.
 ///
-/// Needs [`SessionLayer`](crate::SessionLayer) on the router with `T` in its
-/// registry; without the layer extraction fails with
-/// [`SessionRejection::MissingLayer`] (500), with `T` not registered with
-/// [`SessionRejection::Unregistered`] (500). Never fails because of what the
-/// client sent: a missing, expired, tampered or otherwise unusable cookie reads
-/// as no session ([`status`](Self::status) tells which), and an unusable one is
-/// cleared with a removal cookie.
+/// Needs [`SessionLayer`](crate::SessionLayer) on the router, built from
+/// `T`'s registry. A `T` that no `registry!` lists does not compile (the
+/// bound [`Registered`] names it); without the layer extraction fails with
+/// [`SessionRejection::MissingLayer`] (500), and under the layer of another
+/// registry with [`SessionRejection::Unregistered`] (500). Never fails
+/// because of what the client sent: a missing, expired, tampered or
+/// otherwise unusable cookie reads as no session ([`status`](Self::status)
+/// tells which), and an unusable one is cleared with a removal cookie.
 ///
 /// Changes are sealed when made, so a payload too large for a cookie is an
 /// error at the call, and the layer writes the `Set-Cookie` after the handler;
@@ -53,7 +54,7 @@ use crate::{cookie_mode, hybrid, store_mode};
 /// Several extractors of `T` in one request agree: the first one opens the
 /// cookie, later ones reuse its outcome (the same [`status`](Self::status),
 /// the same cookie) and see the changes made so far in the request.
-pub struct TypedSession<T: SessionPayload + Send + Sync + 'static> {
+pub struct TypedSession<T: Registered + Send + Sync + 'static> {
     pub(crate) sessions: SharedSessions,
     pub(crate) current: Current<T>,
     /// Hybrid access types only: the request's refresh cookies, for
@@ -64,7 +65,7 @@ pub struct TypedSession<T: SessionPayload + Send + Sync + 'static> {
     pub(crate) refreshed: bool,
 }
 
-impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
+impl<T: Registered + Send + Sync + 'static> TypedSession<T> {
     /// The session's payload, if there is one.
     pub fn get(&self) -> Option<&T> {
         self.current.value.as_ref()
@@ -319,7 +320,7 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
     }
 }
 
-impl<T: SessionPayload + Send + Sync + 'static> fmt::Debug for TypedSession<T> {
+impl<T: Registered + Send + Sync + 'static> fmt::Debug for TypedSession<T> {
     /// Shows the status and times, never the payload (it may hold secrets).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TypedSession")
@@ -333,7 +334,7 @@ impl<T: SessionPayload + Send + Sync + 'static> fmt::Debug for TypedSession<T> {
 
 impl<T, S> FromRequestParts<S> for TypedSession<T>
 where
-    T: SessionPayload + Send + Sync + 'static,
+    T: Registered + Send + Sync + 'static,
     S: Send + Sync,
 {
     type Rejection = SessionRejection;
@@ -343,7 +344,7 @@ where
     }
 }
 
-impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
+impl<T: Registered + Send + Sync + 'static> TypedSession<T> {
     /// The session of a request on its way to the handler, for tower
     /// middleware placed inside the [`SessionLayer`](crate::SessionLayer)
     /// (a rate limiter, an audit log) that holds the whole request rather
@@ -438,6 +439,13 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
 /// #         session_core::SessionSpec::builder("Account", "account", "account").build();
 /// #     fn session_user(&self) -> Option<String> { Some(self.user.to_string()) }
 /// # }
+/// # struct App;
+/// # impl session_core::Registry for App {
+/// #     const SPECS: &'static [session_core::SessionSpec] =
+/// #         &[<Account as session_core::SessionPayload>::SPEC];
+/// #     fn contains(id: std::any::TypeId) -> bool { id == std::any::TypeId::of::<Account>() }
+/// # }
+/// # impl session_core::Registered for Account {}
 ///
 /// // `.layer(from_fn(audit))` inside `.layer(SessionLayer::…)`.
 /// async fn audit(mut request: Request, next: Next) -> Response {
@@ -447,12 +455,12 @@ impl<T: SessionPayload + Send + Sync + 'static> TypedSession<T> {
 ///     next.run(request).await
 /// }
 /// ```
-pub struct SessionUser<T> {
+pub struct SessionUser<T: Registered> {
     user: Option<String>,
     marker: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<T: SessionPayload + Send + Sync + 'static> SessionUser<T> {
+impl<T: Registered + Send + Sync + 'static> SessionUser<T> {
     /// The user of `request`'s `T` session; see the type's docs.
     ///
     /// # Errors
@@ -483,7 +491,7 @@ impl<T: SessionPayload + Send + Sync + 'static> SessionUser<T> {
     }
 }
 
-impl<T> fmt::Debug for SessionUser<T> {
+impl<T: Registered> fmt::Debug for SessionUser<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("SessionUser").field(&self.user).finish()
     }
@@ -491,7 +499,7 @@ impl<T> fmt::Debug for SessionUser<T> {
 
 impl<T, S> FromRequestParts<S> for SessionUser<T>
 where
-    T: SessionPayload + Send + Sync + 'static,
+    T: Registered + Send + Sync + 'static,
     S: Send + Sync,
 {
     type Rejection = SessionRejection;

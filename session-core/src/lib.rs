@@ -59,7 +59,7 @@ pub use keyring::{Keyring, PREVIOUS_SECRETS_VAR};
 pub use namespace::Namespace;
 pub use opened::Opened;
 pub use payload::{HybridAccess, RefreshPairing, SessionPayload, UserKey, decode_migrated};
-pub use registry::Registry;
+pub use registry::{Registered, Registry};
 pub use secret::{SECRET_VAR, SessionSecret};
 pub use session_rules::is_namespace;
 pub use spec::{SameSite, SessionSpec, SessionSpecBuilder, SpecError, Storage};

@@ -1,9 +1,13 @@
 //! [`Registry`]: the set of session types one application issues, and
-//! its run-time collision check ([`Registry::check`]).
+//! its run-time collision check ([`Registry::check`]); [`Registered`]: the
+//! mark of a registry's member, which the extractors require of the type
+//! they extract, so that a type missing from the registry is a compile
+//! error.
 
 use std::any::TypeId;
 
 use crate::error::RegistryError;
+use crate::payload::SessionPayload;
 use crate::spec::SessionSpec;
 
 /// The set of session types one application issues.
@@ -35,6 +39,65 @@ pub trait Registry: 'static {
         check_specs(Self::SPECS)
     }
 }
+
+/// A session type that is a member of a [`Registry`].
+///
+/// `session_seal::registry!` implements it for each of its members. The
+/// extractors (`TypedSession<T>`, `Flash<T>`, `CsrfToken<T>`, …) require it
+/// of `T`, so a handler that extracts a session type the app never
+/// registered does not compile, and the error names the type:
+///
+/// ```text
+/// error[E0277]: `Cart` is not a member of any `registry!`
+/// ```
+///
+/// # A type belongs to one registry
+///
+/// One type cannot be marked twice, so it cannot be a member of two
+/// registries: the second `registry!` that lists it is a conflicting
+/// implementation (E0119). Two layers that serve the same kind of session
+/// each get a type of their own, which also gives each its own cookie name
+/// and namespace.
+///
+/// The mark does not name its registry: an associated type would have to be
+/// as visible as the member (E0446), and `registry! { struct AppSessions {
+/// … } }` is private more often than its members are.
+///
+/// # Where a registry can be declared
+///
+/// Rust's orphan rule lets a crate implement this trait only for its own
+/// types, so `registry!` goes in the crate that defines its members, and
+/// a layer in another crate names it there
+/// (`SessionLayer::<sessions::AppSessions>`). A registry written by hand
+/// implements this trait for each of its members as well:
+///
+/// ```
+/// use session_core::{Registered, Registry, SessionPayload, SessionSpec};
+/// # use serde::{Deserialize, Serialize};
+/// # #[derive(Serialize, Deserialize)]
+/// # struct Visits(u32);
+/// # impl SessionPayload for Visits {
+/// #     const SPEC: SessionSpec = SessionSpec::builder("Visits", "visits", "visits").build();
+/// # }
+/// struct App;
+/// impl Registry for App {
+///     const SPECS: &'static [SessionSpec] = &[Visits::SPEC];
+///     fn contains(id: std::any::TypeId) -> bool {
+///         id == std::any::TypeId::of::<Visits>()
+///     }
+/// }
+/// impl Registered for Visits {}
+/// ```
+///
+/// The extractors still check at run time that the layer serving the
+/// request is built from `T`'s registry: a router nested under the layer of
+/// another registry answers 500 naming both.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a member of any `registry!`",
+    label = "`{Self}` is not registered",
+    note = "add `{Self}` to the `registry! {{ struct … {{ … }} }}` that the `SessionLayer` is built from"
+)]
+pub trait Registered: SessionPayload {}
 
 /// Checks that no two specs share a cookie name or a namespace, and that
 /// every [`refresh`](SessionSpec::refresh) spec is among `specs` (the same

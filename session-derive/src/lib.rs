@@ -416,6 +416,18 @@ pub fn derive_session_payload(input: TokenStream) -> TokenStream {
 /// error[E0080]: evaluation panicked: session type `AdminAccess` refreshes from `AdminRefresh`, which is not a member of this registry: add `AdminRefresh` to `AppSessions`
 /// ```
 ///
+/// Every member is marked `Registered`, which the extractors require: a
+/// handler that extracts a type no registry lists does not compile.
+///
+/// ```text
+/// error[E0277]: `Cart` is not a member of any `registry!`
+/// ```
+///
+/// A type therefore belongs to one registry: listing it in a second one is
+/// a conflicting implementation (E0119) at that mention, and a type of
+/// another crate cannot be listed (the orphan rule, E0117): declare the
+/// registry in the crate that defines its members.
+///
 /// A type listed twice is an error at its second mention.
 /// `#[session(crate = "path")]` on the struct sets the path of the
 /// `session_seal` crate, as on the derive.

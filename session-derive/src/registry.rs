@@ -1,6 +1,7 @@
 //! `registry!`: one application's set of session types, with compile-time
 //! proof that no two of them share a cookie name or a namespace, and that
-//! every hybrid access type's refresh type is among them.
+//! every hybrid access type's refresh type is among them; each member is
+//! marked `Registered`, which the extractors require.
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
@@ -97,6 +98,15 @@ fn registry_impl(private: &TokenStream, ident: &Ident, members: &[Member]) -> To
         quote_spanned!(path.span()=> <#path as #private::SessionPayload>::SPEC)
     });
     let paths = members.iter().map(|member| member.path);
+    // Spanned at the member: listing a type in a second registry is a
+    // conflicting implementation, and a type of another crate breaks the
+    // orphan rule; either error then underlines the member.
+    let marks = members.iter().map(|Member { path, .. }| {
+        quote_spanned! {path.span()=>
+            #[automatically_derived]
+            impl #private::Registered for #path {}
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #private::Registry for #ident {
@@ -106,6 +116,7 @@ fn registry_impl(private: &TokenStream, ident: &Ident, members: &[Member]) -> To
                 [#(#private::TypeId::of::<#paths>()),*].contains(&type_id)
             }
         }
+        #(#marks)*
     }
 }
 

@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use session_seal::store::SessionStore;
 use session_seal::testing::{TestClient, TestClock, TestResponse};
 use session_seal::{
-    FingerprintMismatch, FingerprintPolicy, Keyring, SessionError, SessionLayer, SessionPayload,
-    TypedSession,
+    FingerprintMismatch, FingerprintPolicy, Keyring, Registered, SessionError, SessionLayer,
+    SessionPayload, TypedSession,
 };
 
 /// A signed cookie-mode type bound to its browser.
@@ -106,7 +106,7 @@ async fn login_stored(
 }
 
 /// `<user>` or `nobody (<status label>)`.
-fn who<T: SessionPayload + Send + Sync + 'static>(
+fn who<T: Registered + Send + Sync + 'static>(
     session: &TypedSession<T>,
     user: impl Fn(&T) -> u64,
 ) -> String {

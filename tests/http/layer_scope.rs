@@ -218,7 +218,7 @@ async fn a_type_of_the_outer_registry_is_not_served_by_an_inner_layer() {
         "{}",
         reply.text()
     );
-    // And it names the registry to add the type to: the innermost one.
+    // It names the registry of the layer that served it: the innermost one.
     assert!(reply.text().contains("InnerSessions"), "{}", reply.text());
 }
 
@@ -341,6 +341,11 @@ async fn an_internal_forward_carries_the_session_only_with_the_extensions() {
 #[session(cookie = "stored", namespace = "stored", store)]
 struct Stored {
     id: u64,
+}
+
+session_seal::registry! {
+    /// Only for `Stored`'s extractor to name.
+    struct StoredSessions { Stored }
 }
 
 #[test]

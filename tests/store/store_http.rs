@@ -184,6 +184,14 @@ async fn logout_all_across_three_devices(store: AppStore) {
     );
     // Another user's session is untouched.
     assert_eq!(me(&mut other_user).await, "user 8 on laptop, 0 visits\n");
+    // The cookie-mode preference under the same layer is no login: it
+    // outlives signing out everywhere.
+    assert_eq!(laptop.get("/theme/dark").await.text(), "theme dark\n");
+    assert_eq!(
+        laptop.get("/logout-all").await.text(),
+        "signed out 0 sessions\n"
+    );
+    assert!(laptop.cookie("prefs").is_some());
 }
 
 async fn logout_others_keeps_this_device(store: AppStore) {

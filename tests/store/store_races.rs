@@ -19,30 +19,16 @@ use axum::routing::get;
 use cookie::Cookie;
 use http::header::{COOKIE as COOKIE_HEADER, VARY};
 use http::{HeaderValue, Request, StatusCode};
-use serde::{Deserialize, Serialize};
 use session_seal::store::SessionStoreExt as _;
 use session_seal::testing::{TestClient, TestClock, TestResponse};
-use session_seal::{SessionError, SessionLayer, SessionPayload, TypedSession};
+use session_seal::{SessionError, SessionLayer, TypedSession};
 use tokio::sync::Notify;
 
-use crate::app::{self, AccountSession, AppStore};
+use crate::app::{self, AccountSession, AppStore, Prefs, StoreSessions};
 use crate::common::dev_keyring;
 
 const START: u64 = 1_700_000_000;
 const COOKIE: &str = "account_sid";
-
-/// A cookie-mode type next to the store-mode one, to check that a failed
-/// request drops cookie-mode changes too.
-#[derive(Serialize, Deserialize, SessionPayload, Debug, Clone, PartialEq)]
-#[session(cookie = "prefs", namespace = "prefs", max_age = "1d")]
-struct Prefs {
-    theme: String,
-}
-
-session_seal::registry! {
-    /// The example's account session plus a cookie-mode type.
-    struct RaceSessions { AccountSession, Prefs }
-}
 
 /// Where a held handler waits: it says it has arrived (its session is
 /// loaded), then waits until the test releases it.
@@ -84,7 +70,7 @@ struct App {
 fn start(store: AppStore, save_on_server_error: bool) -> App {
     let clock = TestClock::at(START);
     let gate = Gate::default();
-    let layer = SessionLayer::<RaceSessions>::new(dev_keyring())
+    let layer = SessionLayer::<StoreSessions>::new(dev_keyring())
         .clock(clock.reader())
         .store(Arc::clone(&store))
         .save_on_server_error(save_on_server_error);
