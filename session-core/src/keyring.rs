@@ -819,10 +819,11 @@ impl Keyring {
         now: u64,
         read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
     ) -> Result<(R, Verified), OpenError> {
+        let sealed = Sealed { spec, value, now };
         if carries_fingerprint(spec) {
             // The payload bytes are `F ‖ JSON` (crate::fingerprint).
             let mut fingerprint = None;
-            let (value, mut verified) = self.open_format(spec, value, now, |header, bytes| {
+            let (value, mut verified) = self.open_format(sealed, |header, bytes| {
                 let (bound, json) = bytes
                     .split_first_chunk::<FINGERPRINT_LEN>()
                     .ok_or(OpenError::Malformed)?;
@@ -832,35 +833,33 @@ impl Keyring {
             verified.fingerprint = fingerprint;
             return Ok((value, verified));
         }
-        self.open_format(spec, value, now, read)
+        self.open_format(sealed, read)
     }
 
-    /// [`open_with`](Self::open_with) by the format of `spec`, with `read`
-    /// given the payload bytes as sealed.
+    /// [`open_with`](Self::open_with) by the format of `sealed.spec`, with
+    /// `read` given the payload bytes as sealed.
     fn open_format<R>(
         &self,
-        spec: &SessionSpec,
-        value: &[u8],
-        now: u64,
+        sealed: Sealed<'_>,
         read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
     ) -> Result<(R, Verified), OpenError> {
-        let format = format_of(spec);
+        let format = format_of(sealed.spec);
         if format == FORMAT_ASYMMETRIC {
-            return self.open_asymmetric(spec, value, now, read);
+            return self.open_asymmetric(sealed, read);
         }
         if self.is_verify_only() {
             // Public keys check no HMAC and open no ciphertext.
             return Err(OpenError::BadSignature);
         }
         if format == FORMAT_ENCRYPTED {
-            return self.open_encrypted(spec, value, now, read);
+            return self.open_encrypted(sealed, read);
         }
-        let parts = wire::split_signed(value, format)?;
+        let parts = wire::split_signed(sealed.value, format)?;
         let header = parts.header;
         let (key, previous_key) = self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
-        key.with_keys(spec, |keys| wire::verify(&keys.mac, &parts))?;
+        key.with_keys(sealed.spec, |keys| wire::verify(&keys.mac, &parts))?;
 
-        let verified = Verified::check(header, previous_key, spec, now)?;
+        let verified = sealed.check(header, previous_key)?;
         let json = wire::payload_json(&parts)?;
         Ok((read(&header, &json)?, verified))
     }
@@ -876,19 +875,17 @@ impl Keyring {
     #[inline(never)]
     fn open_encrypted<R>(
         &self,
-        spec: &SessionSpec,
-        value: &[u8],
-        now: u64,
+        sealed: Sealed<'_>,
         read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
     ) -> Result<(R, Verified), OpenError> {
-        let parts = wire::split_encrypted(value, FORMAT_ENCRYPTED)?;
+        let parts = wire::split_encrypted(sealed.value, FORMAT_ENCRYPTED)?;
         let header = parts.header;
         let mut buf = wire::decode_sealed(&parts)?;
         let (key, previous_key) = self.key_for(header.kid).ok_or(OpenError::BadSignature)?;
-        let json = key.with_keys(spec, |keys| {
+        let json = key.with_keys(sealed.spec, |keys| {
             wire::open_sealed(&keys.enc, &parts, buf.as_mut_slice())
         })?;
-        let verified = Verified::check(header, previous_key, spec, now)?;
+        let verified = sealed.check(header, previous_key)?;
         Ok((read(&header, json)?, verified))
     }
 
@@ -898,19 +895,13 @@ impl Keyring {
     #[inline(never)]
     fn open_asymmetric<R>(
         &self,
-        spec: &SessionSpec,
-        value: &[u8],
-        now: u64,
+        sealed: Sealed<'_>,
         read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
     ) -> Result<(R, Verified), OpenError> {
         match &self.inner.keys {
-            Keys::Public(keys) => {
-                open_asymmetric_with(spec, value, now, |kid| keys.key_for(kid), read)
-            }
+            Keys::Public(keys) => open_asymmetric_with(sealed, |kid| keys.key_for(kid), read),
             Keys::Secret { .. } => open_asymmetric_with(
-                spec,
-                value,
-                now,
+                sealed,
                 |kid| {
                     self.keys().enumerate().find_map(|(at, key)| {
                         let public = key.signer().public();
@@ -927,13 +918,7 @@ impl Keyring {
         let Keys::Secret { primary, previous } = &self.inner.keys else {
             return None;
         };
-        if primary.kid == kid {
-            return Some((primary, false));
-        }
-        previous
-            .iter()
-            .find(|key| key.kid == kid)
-            .map(|key| (key, true))
+        find_key(primary, previous, kid, |key| key.kid)
     }
 
     /// The primary secret's key, for the unit tests.
@@ -1012,26 +997,60 @@ fn format_of(spec: &SessionSpec) -> u8 {
     }
 }
 
-/// Opens a format 3 value for `spec`'s binding at `now`, in the order of
-/// [`Keyring::open_at`]: size and shape, the public key `lookup` gives for
-/// the header's key id (none: [`OpenError::BadSignature`]), the Ed25519
-/// signature (`verify_strict`), and only then expiry and `read` with the
-/// header and the payload JSON (decoded into a buffer wiped when this
-/// returns). `lookup` also says whether the key is a previous one.
+/// Opens a format 3 value, in the order of [`Keyring::open_at`]: size and
+/// shape, the public key `lookup` gives for the header's key id (none:
+/// [`OpenError::BadSignature`]), the Ed25519 signature (`verify_strict`),
+/// and only then expiry and `read` with the header and the payload JSON
+/// (decoded into a buffer wiped when this returns). `lookup` also says
+/// whether the key is a previous one.
 fn open_asymmetric_with<'k, R>(
-    spec: &SessionSpec,
-    value: &[u8],
-    now: u64,
+    sealed: Sealed<'_>,
     lookup: impl FnOnce(KeyId) -> Option<(&'k VerifyingKey, bool)>,
     read: impl FnOnce(&Header, &[u8]) -> Result<R, OpenError>,
 ) -> Result<(R, Verified), OpenError> {
-    let parts = wire::split_asymmetric(value)?;
+    let parts = wire::split_asymmetric(sealed.value)?;
     let header = parts.header;
     let (key, previous_key) = lookup(header.kid).ok_or(OpenError::BadSignature)?;
+    let spec = sealed.spec;
     wire::verify_asymmetric(key, spec.namespace(), spec.cookie(), &parts)?;
-    let verified = Verified::check(header, previous_key, spec, now)?;
+    let verified = sealed.check(header, previous_key)?;
     let json = wire::asymmetric_payload_json(&parts)?;
     Ok((read(&header, &json)?, verified))
+}
+
+/// The key among `primary` and then `previous` whose id (as `id_of` reads
+/// it) is `kid`, and whether it is a previous one: how a keyring of
+/// secrets and one of public keys find the key a value names.
+pub(crate) fn find_key<'k, K>(
+    primary: &'k K,
+    previous: &'k [K],
+    kid: KeyId,
+    id_of: impl Fn(&K) -> KeyId,
+) -> Option<(&'k K, bool)> {
+    if id_of(primary) == kid {
+        return Some((primary, false));
+    }
+    previous
+        .iter()
+        .find(|key| id_of(key) == kid)
+        .map(|key| (key, true))
+}
+
+/// A value being opened: its bytes as received, for `spec`'s binding, at
+/// `now`. What every step of [`Keyring::open_with`] is given.
+#[derive(Clone, Copy)]
+struct Sealed<'a> {
+    spec: &'a SessionSpec,
+    value: &'a [u8],
+    now: u64,
+}
+
+impl Sealed<'_> {
+    /// [`Verified::check`] of the authenticated `header` against this
+    /// value's spec and time.
+    fn check(&self, header: Header, previous_key: bool) -> Result<Verified, OpenError> {
+        Verified::check(header, previous_key, self.spec, self.now)
+    }
 }
 
 /// A nonce for one encrypted value: 24 bytes read from the operating

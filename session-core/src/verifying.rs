@@ -11,11 +11,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::VerifyingKey;
 
 use crate::error::{OpenError, PublicKeyError, VerifyingKeyringError};
-use crate::keyring::Keyring;
+use crate::keyring::{Keyring, find_key};
 use crate::opened::Opened;
 use crate::payload::SessionPayload;
 use crate::secret::{STANDARD_ANY_PAD, URL_SAFE_ANY_PAD};
-use crate::time::unix_now;
 use crate::wire::{KeyId, PUBLIC_KEY_LEN, public_key_id};
 
 /// Environment variable read by [`VerifyingKeyring::from_env`]: the public
@@ -242,7 +241,7 @@ impl VerifyingKeyring {
 
     /// Opens `value` now; see [`open_at`](Self::open_at).
     pub fn open<T: SessionPayload>(&self, value: &str) -> Result<Opened<T>, OpenError> {
-        self.open_at(value, unix_now())
+        self.keyring.open(value)
     }
 
     /// Opens a cookie value as a `T` at time `now` (unix seconds): the
@@ -313,13 +312,8 @@ impl PublicKeys {
 
     /// The key with this id, and whether it is a previous one.
     pub(crate) fn key_for(&self, kid: KeyId) -> Option<(&VerifyingKey, bool)> {
-        if self.primary.kid == kid {
-            return Some((&self.primary.key, false));
-        }
-        self.previous
-            .iter()
-            .find(|key| key.kid == kid)
-            .map(|key| (&key.key, true))
+        find_key(&self.primary, &self.previous, kid, PublicKey::key_id)
+            .map(|(key, is_previous)| (&key.key, is_previous))
     }
 
     /// Every key, the primary first.

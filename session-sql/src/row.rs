@@ -115,42 +115,16 @@ pub(crate) struct Unreadable {
     pub(crate) column: &'static str,
 }
 
-/// Column `index` (named `column`) decoded as `T`.
-fn get<'r, R, T>(row: &'r R, index: usize, column: &'static str) -> Result<T, Unreadable>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    T: Decode<'r, R::Database> + Type<R::Database>,
-{
-    row.try_get(index).map_err(|_| Unreadable { column })
-}
-
 fn time(stored: i64, column: &'static str) -> Result<u64, Unreadable> {
     u64::try_from(stored).map_err(|_| Unreadable { column })
 }
 
-/// The metadata in columns `addr` (`client_addr`), `addr + 1`
-/// (`user_agent`) and `addr + 2` (`fingerprint`): what does not decode is
-/// unknown.
-fn meta<'r, R>(row: &'r R, addr: usize) -> SessionMeta
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-    Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let text = |index: usize| row.try_get::<Option<String>, usize>(index).ok().flatten();
-    let client_addr = text(addr).and_then(|addr| addr.parse::<IpAddr>().ok());
-    let fingerprint = row
-        .try_get::<Option<Vec<u8>>, usize>(addr + 2)
-        .ok()
-        .flatten()
-        .and_then(|bytes| Fingerprint::from_slice(&bytes));
-    SessionMeta::new(client_addr, text(addr + 1).as_deref()).with_fingerprint(fingerprint)
-}
+/// A row of either store statement that reads sessions, to decode.
+pub(crate) struct Columns<'r, R>(pub(crate) &'r R);
 
-/// A row of [`RECORD_COLUMNS`](crate::sql::RECORD_COLUMNS) as a [`Record`].
-pub(crate) fn record<'r, R>(row: &'r R) -> Result<Record, Unreadable>
+/// The bounds are sqlx's for decoding the columns' types from `R`, written
+/// once for every decoder of a row.
+impl<'r, R> Columns<'r, R>
 where
     R: Row,
     usize: ColumnIndex<R>,
@@ -158,43 +132,68 @@ where
     i64: Decode<'r, R::Database> + Type<R::Database>,
     Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let version: i64 = get(row, 2, "schema_version")?;
-    Ok(Record {
-        namespace: get(row, 0, "namespace")?,
-        user: get::<R, Option<String>>(row, 1, "user_id")?,
-        version: u32::try_from(version).map_err(|_| Unreadable {
-            column: "schema_version",
-        })?,
-        data: get(row, 3, "data")?,
-        revision: revision_from_db(get(row, 4, "revision")?),
-        created_at: time(get(row, 5, "created_at")?, "created_at")?,
-        touched_at: time(get(row, 6, "touched_at")?, "touched_at")?,
-        expires_at: time(get(row, 7, "expires_at")?, "expires_at")?,
-        meta: meta(row, 8),
-    })
-}
+    /// A row of [`RECORD_COLUMNS`](crate::sql::RECORD_COLUMNS) as a
+    /// [`Record`].
+    pub(crate) fn record(&self) -> Result<Record, Unreadable> {
+        let version: i64 = self.get(2, "schema_version")?;
+        Ok(Record {
+            namespace: self.get(0, "namespace")?,
+            user: self.get::<Option<String>>(1, "user_id")?,
+            version: u32::try_from(version).map_err(|_| Unreadable {
+                column: "schema_version",
+            })?,
+            data: self.get(3, "data")?,
+            revision: revision_from_db(self.get(4, "revision")?),
+            created_at: self.time(5, "created_at")?,
+            touched_at: self.time(6, "touched_at")?,
+            expires_at: self.time(7, "expires_at")?,
+            meta: self.meta(8),
+        })
+    }
 
-/// A row of `store_key, created_at, touched_at, expires_at, client_addr,
-/// user_agent, fingerprint` as a [`UserSession`].
-pub(crate) fn user_session<'r, R>(row: &'r R) -> Result<UserSession, Unreadable>
-where
-    R: Row,
-    usize: ColumnIndex<R>,
-    String: Decode<'r, R::Database> + Type<R::Database>,
-    i64: Decode<'r, R::Database> + Type<R::Database>,
-    Vec<u8>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let key: Vec<u8> = get(row, 0, "store_key")?;
-    let key: [u8; 32] = key.try_into().map_err(|_| Unreadable {
-        column: "store_key",
-    })?;
-    Ok(UserSession {
-        key: StoreKey::from_bytes(key),
-        created_at: time(get(row, 1, "created_at")?, "created_at")?,
-        touched_at: time(get(row, 2, "touched_at")?, "touched_at")?,
-        expires_at: time(get(row, 3, "expires_at")?, "expires_at")?,
-        meta: meta(row, 4),
-    })
+    /// A row of `store_key, created_at, touched_at, expires_at,
+    /// client_addr, user_agent, fingerprint` as a [`UserSession`].
+    pub(crate) fn user_session(&self) -> Result<UserSession, Unreadable> {
+        let key: Vec<u8> = self.get(0, "store_key")?;
+        let key: [u8; 32] = key.try_into().map_err(|_| Unreadable {
+            column: "store_key",
+        })?;
+        Ok(UserSession {
+            key: StoreKey::from_bytes(key),
+            created_at: self.time(1, "created_at")?,
+            touched_at: self.time(2, "touched_at")?,
+            expires_at: self.time(3, "expires_at")?,
+            meta: self.meta(4),
+        })
+    }
+
+    /// Column `index` (named `column`) decoded as `T`.
+    fn get<T>(&self, index: usize, column: &'static str) -> Result<T, Unreadable>
+    where
+        T: Decode<'r, R::Database> + Type<R::Database>,
+    {
+        self.0.try_get(index).map_err(|_| Unreadable { column })
+    }
+
+    /// Column `index` (named `column`): a time, never negative.
+    fn time(&self, index: usize, column: &'static str) -> Result<u64, Unreadable> {
+        time(self.get(index, column)?, column)
+    }
+
+    /// The metadata in columns `addr` (`client_addr`), `addr + 1`
+    /// (`user_agent`) and `addr + 2` (`fingerprint`): what does not decode
+    /// is unknown.
+    fn meta(&self, addr: usize) -> SessionMeta {
+        let row = self.0;
+        let text = |index: usize| row.try_get::<Option<String>, usize>(index).ok().flatten();
+        let client_addr = text(addr).and_then(|addr| addr.parse::<IpAddr>().ok());
+        let fingerprint = row
+            .try_get::<Option<Vec<u8>>, usize>(addr + 2)
+            .ok()
+            .flatten()
+            .and_then(|bytes| Fingerprint::from_slice(&bytes));
+        SessionMeta::new(client_addr, text(addr + 1).as_deref()).with_fingerprint(fingerprint)
+    }
 }
 
 /// Logs an unreadable row (which then reads as absent), naming the table

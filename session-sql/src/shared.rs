@@ -6,7 +6,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::time::Duration;
 
 use session_core::StoreError;
 use session_core::store::{Move, MoveOutcome, Record, SaveOutcome, StoreKey, UserSession};
@@ -15,23 +14,24 @@ use sqlx::{
 };
 
 use crate::backend::{Driver, Write, begin_migration};
-use crate::config::{ConfigError, SqlStoreConfig};
-use crate::row::{self, Bound, Unreadable, bind_record, db_revision, db_time};
+use crate::config::{ConfigError, Identifier, SqlStoreConfig};
+use crate::row::{self, Bound, Columns, Unreadable, bind_record, db_revision, db_time};
 use crate::sql::Statements;
 
 /// Most batches one `delete_expired` call deletes.
 const MAX_CLEANUP_BATCHES: usize = 1000;
 
-/// What a store holds: its pool, its statements and its settings. Public
-/// in name only, as a type in [`Ops`]' signatures must be.
-pub struct Inner<DB: Driver> {
+/// What a store or a revocation feed holds: its pool, the statements of
+/// its table (`S`, a store's by default) and its settings. Public in name
+/// only, as a type in [`Ops`]' signatures must be.
+pub struct Inner<DB: Driver, S = Statements> {
     /// The pool every operation runs on.
     pub(crate) pool: Pool<DB>,
-    sql: Statements,
+    pub(crate) sql: S,
     /// The table's name as configured (schema-qualified), for log events.
-    table: String,
-    operation_timeout: Duration,
-    cleanup_batch: i64,
+    pub(crate) table: String,
+    /// The settings it was built with: the timeouts and the cleanup batch.
+    pub(crate) config: SqlStoreConfig,
 }
 
 impl<DB: Driver> fmt::Debug for Inner<DB> {
@@ -42,19 +42,54 @@ impl<DB: Driver> fmt::Debug for Inner<DB> {
     }
 }
 
+impl<DB: Driver, S> Inner<DB, S> {
+    /// On `pool` with `config`'s settings, for `table` (in `schema`) and
+    /// its statements `sql`.
+    pub(crate) fn with_sql(
+        pool: Pool<DB>,
+        config: &SqlStoreConfig,
+        schema: Option<&Identifier>,
+        table: &Identifier,
+        sql: S,
+    ) -> Self {
+        Inner {
+            pool,
+            sql,
+            table: table.display_in(schema),
+            config: config.clone(),
+        }
+    }
+
+    /// Runs `work` within the operation timeout, turning every driver error
+    /// (pool timeout, refused or dropped connection, SQL error) and the
+    /// timeout into [`StoreError::Unavailable`] naming the backend and the
+    /// operation.
+    pub(crate) async fn bounded<T>(
+        &self,
+        operation: &'static str,
+        work: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, StoreError> {
+        let backend = DB::LABEL;
+        let timeout = self.config.operation_timeout;
+        match tokio::time::timeout(timeout, work).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(StoreError::with_source(
+                format!("{backend} {operation}: {error}"),
+                error,
+            )),
+            Err(_) => Err(StoreError::unavailable(format_args!(
+                "{backend} {operation}: no answer within {timeout:?}"
+            ))),
+        }
+    }
+}
+
 impl<DB: Driver> Inner<DB> {
     /// A store on `pool` with `config`'s table, timeout and cleanup batch.
     pub(crate) fn new(pool: Pool<DB>, config: &SqlStoreConfig) -> Result<Self, ConfigError> {
         let (schema, table) = config.identifiers()?;
         let sql = Statements::new(DB::DIALECT, schema.as_ref(), &table);
-        let table = table.display_in(schema.as_ref());
-        Ok(Inner {
-            pool,
-            sql,
-            table,
-            operation_timeout: config.operation_timeout,
-            cleanup_batch: i64::from(config.cleanup_batch),
-        })
+        Ok(Inner::with_sql(pool, config, schema.as_ref(), &table, sql))
     }
 
     /// The DDL `migrate` runs to create what is missing.
@@ -169,7 +204,7 @@ where
         let row = inner
             .bounded("load", query.fetch_optional(&inner.pool))
             .await?;
-        Ok(row.and_then(|row| inner.readable(row::record(&row))))
+        Ok(row.and_then(|row| inner.readable(Columns(&row).record())))
     }
 
     async fn save(
@@ -286,7 +321,7 @@ where
             .await?;
         Ok(rows
             .iter()
-            .filter_map(|row| inner.readable(row::user_session(row)))
+            .filter_map(|row| inner.readable(Columns(row).user_session()))
             .collect())
     }
 
@@ -353,17 +388,18 @@ where
     /// In batches of `cleanup_batch` rows, one statement each (never one
     /// unbounded `DELETE`); the rest goes at the next call.
     async fn delete_expired(inner: &Inner<DB>, now: u64) -> Result<u64, StoreError> {
+        let cleanup_batch = i64::from(inner.config.cleanup_batch);
         let mut deleted = 0;
         for _ in 0..MAX_CLEANUP_BATCHES {
             let query = sqlx::query(&inner.sql.delete_expired_batch)
                 .bind(db_time(now))
-                .bind(inner.cleanup_batch);
+                .bind(cleanup_batch);
             let done = inner
                 .bounded("delete_expired", query.execute(&inner.pool))
                 .await?;
             let batch = DB::rows_affected(&done);
             deleted += batch;
-            if batch < inner.cleanup_batch.unsigned_abs() {
+            if batch < cleanup_batch.unsigned_abs() {
                 break;
             }
         }
@@ -388,35 +424,5 @@ impl<DB: Driver> Inner<DB> {
             connection.ping().await
         })
         .await
-    }
-
-    /// Runs `work` within the operation timeout; see [`bounded`].
-    async fn bounded<T>(
-        &self,
-        operation: &'static str,
-        work: impl Future<Output = Result<T, sqlx::Error>>,
-    ) -> Result<T, StoreError> {
-        bounded(DB::LABEL, operation, self.operation_timeout, work).await
-    }
-}
-
-/// Runs `work` within `timeout`, turning every driver error (pool timeout,
-/// refused or dropped connection, SQL error) and the timeout into
-/// [`StoreError::Unavailable`] naming the backend and the operation.
-pub(crate) async fn bounded<T>(
-    backend: &'static str,
-    operation: &'static str,
-    timeout: Duration,
-    work: impl Future<Output = Result<T, sqlx::Error>>,
-) -> Result<T, StoreError> {
-    match tokio::time::timeout(timeout, work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(error)) => Err(StoreError::with_source(
-            format!("{backend} {operation}: {error}"),
-            error,
-        )),
-        Err(_) => Err(StoreError::unavailable(format_args!(
-            "{backend} {operation}: no answer within {timeout:?}"
-        ))),
     }
 }

@@ -34,9 +34,10 @@ pub enum Dialect {
     Sqlite,
 }
 
-/// Every statement a store runs, rendered for one table.
+/// Every statement a store runs, rendered for one table. Public in name
+/// only, as the statements of an [`Inner`](crate::shared::Inner) must be.
 #[derive(Debug)]
-pub(crate) struct Statements {
+pub struct Statements {
     /// The DDL `migrate` runs first (several statements): the table as this
     /// version creates it, and its indexes.
     pub(crate) migration: String,
@@ -76,10 +77,8 @@ pub(crate) struct Statements {
 
 impl Statements {
     pub(crate) fn new(dialect: Dialect, schema: Option<&Identifier>, table: &Identifier) -> Self {
-        let t = match schema {
-            Some(schema) => format!("{}.{}", schema.quoted(), table.quoted()),
-            None => table.quoted(),
-        };
+        let place = Placement::new(dialect, schema, table);
+        let t = &place.qualified;
         let (lock_row, skip_locked) = match dialect {
             // Locks the row read for a move against a concurrent save, and
             // lets several instances' cleanups work on different rows.
@@ -116,7 +115,7 @@ impl Statements {
             },
         };
         let statements = Statements {
-            migration: migration(dialect, schema, table, &t),
+            migration: migration(&place),
             add_columns: ADDED_COLUMNS
                 .iter()
                 .map(|(column, kind)| {
@@ -178,10 +177,9 @@ impl Statements {
         }
     }
 
-    /// `$n` → `?n` in every statement but the DDL (which has no parameters;
-    /// no statement holds a `$` anywhere else).
+    /// `$n` → `?n` in every statement but the DDL (which has no parameters).
     fn numbered_with_question_marks(self) -> Self {
-        let q = |sql: String| sql.replace('$', "?");
+        let q = with_question_marks;
         Statements {
             migration: self.migration,
             add_columns: self.add_columns,
@@ -201,48 +199,93 @@ impl Statements {
     }
 }
 
+/// `$n` → `?n`: SQLite's numbered parameters, for a statement written with
+/// PostgreSQL's (no statement holds a `$` anywhere else).
+pub(crate) fn with_question_marks(sql: String) -> String {
+    sql.replace('$', "?")
+}
+
+/// Where a table's DDL puts the table and its indexes, on one database: the
+/// names both the store's and the revocation feed's migrations write.
+pub(crate) struct Placement<'a> {
+    dialect: Dialect,
+    schema: Option<&'a Identifier>,
+    table: &'a Identifier,
+    /// The table's name in statements: quoted, schema-qualified if
+    /// configured.
+    pub(crate) qualified: String,
+}
+
+impl<'a> Placement<'a> {
+    /// The places of `table`, in `schema` if configured, on `dialect`.
+    pub(crate) fn new(
+        dialect: Dialect,
+        schema: Option<&'a Identifier>,
+        table: &'a Identifier,
+    ) -> Self {
+        let qualified = match schema {
+            Some(schema) => format!("{}.{}", schema.quoted(), table.quoted()),
+            None => table.quoted(),
+        };
+        Placement {
+            dialect,
+            schema,
+            table,
+            qualified,
+        }
+    }
+
+    /// The database the DDL is for.
+    pub(crate) fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// What the DDL runs first: on PostgreSQL, the configured schema's
+    /// `CREATE SCHEMA IF NOT EXISTS`; otherwise nothing.
+    pub(crate) fn create_schema(&self) -> String {
+        match (self.dialect, self.schema) {
+            (Dialect::Postgres, Some(schema)) => {
+                format!("CREATE SCHEMA IF NOT EXISTS {};\n", schema.quoted())
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// `CREATE INDEX IF NOT EXISTS` of the table's index `suffix` (named as
+    /// [`Identifier::derived`] names it) on `columns` (and what follows
+    /// them).
+    pub(crate) fn create_index(&self, suffix: &str, columns: &str) -> String {
+        let index = self.table.derived(suffix);
+        // PostgreSQL puts an index in its table's schema; SQLite names the
+        // index's database on the index and not on the table.
+        let (index, on_table) = match (self.dialect, self.schema) {
+            (Dialect::Sqlite, Some(schema)) => {
+                (format!("{}.{index}", schema.quoted()), self.table.quoted())
+            }
+            _ => (index, self.qualified.clone()),
+        };
+        format!("CREATE INDEX IF NOT EXISTS {index} ON {on_table} {columns};\n")
+    }
+}
+
 /// The table and its indexes. The `CHECK`s admit exactly the rows a
 /// [`Record`](session_core::store::Record) can be read from, so that a row
 /// the store would read as absent cannot also block a new session's insert.
 /// The metadata columns need none: a value there never makes a row
 /// unreadable (one that does not decode reads as unknown). They come last,
 /// where `ADD COLUMN` puts them in a table created before they existed.
-fn migration(
-    dialect: Dialect,
-    schema: Option<&Identifier>,
-    table: &Identifier,
-    qualified: &str,
-) -> String {
-    let (blob, integer, key_length, table_options) = match dialect {
+fn migration(place: &Placement<'_>) -> String {
+    let (blob, integer, key_length, table_options) = match place.dialect() {
         Dialect::Postgres => ("BYTEA", "BIGINT", "octet_length", ""),
         // The 32-byte key is the row's identity: store rows clustered on it.
         // STRICT makes SQLite enforce the column types, as PostgreSQL does.
         Dialect::Sqlite => ("BLOB", "INTEGER", "length", " WITHOUT ROWID, STRICT"),
     };
-    let user_index = table.derived("user_idx");
-    let expires_index = table.derived("expires_idx");
-    // PostgreSQL puts an index in its table's schema; SQLite names the
-    // index's database on the index and not on the table.
-    let (create_schema, user_index, expires_index, on_table) = match (dialect, schema) {
-        (Dialect::Postgres, Some(schema)) => (
-            format!("CREATE SCHEMA IF NOT EXISTS {};\n", schema.quoted()),
-            user_index,
-            expires_index,
-            qualified.to_owned(),
-        ),
-        (Dialect::Sqlite, Some(schema)) => (
-            String::new(),
-            format!("{}.{user_index}", schema.quoted()),
-            format!("{}.{expires_index}", schema.quoted()),
-            table.quoted(),
-        ),
-        (_, None) => (
-            String::new(),
-            user_index,
-            expires_index,
-            qualified.to_owned(),
-        ),
-    };
+    let create_schema = place.create_schema();
+    let qualified = &place.qualified;
+    let user_index =
+        place.create_index("user_idx", "(namespace, user_id) WHERE user_id IS NOT NULL");
+    let expires_index = place.create_index("expires_idx", "(expires_at)");
     format!(
         "{create_schema}\
 CREATE TABLE IF NOT EXISTS {qualified} (
@@ -262,9 +305,7 @@ CREATE TABLE IF NOT EXISTS {qualified} (
     CHECK (schema_version BETWEEN 0 AND 4294967295),
     CHECK (created_at >= 0 AND touched_at >= 0 AND expires_at >= 0)
 ){table_options};
-CREATE INDEX IF NOT EXISTS {user_index} ON {on_table} (namespace, user_id) WHERE user_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS {expires_index} ON {on_table} (expires_at);
-"
+{user_index}{expires_index}"
     )
 }
 

@@ -374,10 +374,8 @@ impl StoreState {
         value: &T,
         now: u64,
     ) -> Result<IdCookie, SealError> {
-        let spec = &T::SPEC;
-        let user = value.session_user();
+        let Payload { spec, user, data } = Payload::of(value)?;
         let id = SessionId::generate_for(spec.namespace(), user.as_deref());
-        let data = encode_json(value)?;
         let cookie = seal_id(keyring, spec, &id, now, now)?;
         let record = Record {
             namespace: spec.namespace().to_owned(),
@@ -418,18 +416,16 @@ impl StoreState {
         value: &T,
         now: u64,
     ) -> Result<IdCookie, SealError> {
-        let spec = &T::SPEC;
         let Some(row) = self.current.as_ref() else {
             return self.insert(keyring, value, now);
         };
-        let user = value.session_user();
+        let Payload { spec, user, data } = Payload::of(value)?;
         let started = row.record.created_at;
         let on_route = user
             .as_deref()
             .is_none_or(|user| StoreKey::user_route(spec.namespace(), user) == row.key.route());
         let new_id =
             (!on_route).then(|| SessionId::generate_for(spec.namespace(), user.as_deref()));
-        let data = encode_json(value)?;
         let cookie = seal_id(
             keyring,
             spec,
@@ -631,6 +627,26 @@ async fn delete_ended(
         access.with_state(|state| state.deletes.retain(|pending| *pending != key));
     }
     Ok(())
+}
+
+/// What [`StoreState::insert`] and [`StoreState::update`] write of a
+/// value: its type's spec, its user and its JSON. Serialized before
+/// anything changes, so that a value that cannot be leaves the state as it
+/// was.
+struct Payload {
+    spec: &'static SessionSpec,
+    user: Option<String>,
+    data: Vec<u8>,
+}
+
+impl Payload {
+    fn of<T: SessionPayload>(value: &T) -> Result<Self, SealError> {
+        Ok(Payload {
+            spec: &T::SPEC,
+            user: value.session_user(),
+            data: encode_json(value)?,
+        })
+    }
 }
 
 /// Seals `id` as `spec`'s cookie value for the session that started at

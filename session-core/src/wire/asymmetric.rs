@@ -23,10 +23,10 @@ use hkdf::Hkdf;
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
-use super::signed::split_three;
+use super::signed::{seal_three, split_three};
 use super::{
     FORMAT_ASYMMETRIC, HEADER_B64_LEN, HKDF_SALT, Header, KeyId, base64_len, binding_info,
-    binding_lengths, decode_exact, decode_wiped, encode_at, put_dot,
+    binding_lengths, decode_exact, decode_wiped,
 };
 use crate::error::OpenError;
 use crate::verifying::PublicKey;
@@ -113,19 +113,10 @@ pub(crate) fn seal_asymmetric(
     header: &Header,
     json: &[u8],
 ) -> String {
-    let mut out = vec![0u8; asymmetric_len(json.len())];
-    let mut at = encode_at(&mut out, 0, &header.to_bytes());
-    at = put_dot(&mut out, at);
-    at = encode_at(&mut out, at, json);
-    let message = signed_message(namespace, cookie, out.get(..at).unwrap_or_default());
-    let signature = signer.key.sign(&message);
-    at = put_dot(&mut out, at);
-    at = encode_at(&mut out, at, &signature.to_bytes());
-    out.truncate(at);
-    // Base64url and dots are ASCII, so this never takes the lossy path; it
-    // is there only so that no input can make this function panic.
-    String::from_utf8(out)
-        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
+    seal_three(asymmetric_len(json.len()), header, json, |signed| {
+        let message = signed_message(namespace, cookie, signed);
+        signer.key.sign(&message).to_bytes()
+    })
 }
 
 /// A format 3 value split into its parts, with header and signature

@@ -22,8 +22,8 @@ use sqlx::{ColumnIndex, Decode, Encode, Executor, IntoArguments, Pool, Row, Type
 use crate::backend::{Backend, Driver, Write, begin_migration};
 use crate::config::{ConfigError, Identifier, SqlStoreConfig, derived_name};
 use crate::row::db_time;
-use crate::shared::bounded;
-use crate::sql::Dialect;
+use crate::shared::Inner;
+use crate::sql::{Dialect, Placement, with_question_marks};
 
 /// Rows read per statement when a follower polls for new ones.
 const PAGE: i64 = 1000;
@@ -91,7 +91,7 @@ impl<DB: Backend> SqlRevocationFeed<DB> {
     /// `config` names the table and bounds each operation).
     pub fn from_pool(pool: Pool<DB>, config: SqlStoreConfig) -> Result<Self, ConfigError> {
         Ok(SqlRevocationFeed {
-            inner: Arc::new(FeedInner::new(pool, &config)?),
+            inner: Arc::new(FeedInner::for_feed(pool, &config)?),
         })
     }
 
@@ -130,24 +130,15 @@ impl<DB: Backend> RevocationFeed for SqlRevocationFeed<DB> {
     }
 }
 
-/// What a feed holds: its pool, its statements and its settings. Public in
-/// name only, as a type in [`FeedSql`]' signatures must be.
-pub struct FeedInner<DB: Driver> {
-    pool: Pool<DB>,
-    sql: FeedStatements,
-    /// The table's name as configured (schema-qualified), for log events.
-    table: String,
-    /// The `NOTIFY` channel (PostgreSQL): a plain identifier of at most 63
-    /// bytes, derived from the schema and table names.
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    channel: String,
-    operation_timeout: Duration,
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    acquire_timeout: Duration,
-}
+/// What a feed holds: its pool, its statements and its settings, as a
+/// store does. Public in name only, as a type in [`FeedSql`]' signatures
+/// must be.
+pub type FeedInner<DB> = Inner<DB, FeedStatements>;
 
 impl<DB: Driver> FeedInner<DB> {
-    fn new(pool: Pool<DB>, config: &SqlStoreConfig) -> Result<Self, ConfigError> {
+    /// A feed on `pool` with `config`'s settings, on the table named after
+    /// `config`'s with `_revocations`.
+    fn for_feed(pool: Pool<DB>, config: &SqlStoreConfig) -> Result<Self, ConfigError> {
         let (schema, table) = config.identifiers()?;
         let revocations = table.derived_identifier("revocations");
         let channel = match &schema {
@@ -157,25 +148,14 @@ impl<DB: Driver> FeedInner<DB> {
             ),
             None => revocations.as_str().to_owned(),
         };
-        let sql = FeedStatements::new(DB::DIALECT, schema.as_ref(), &revocations);
-        let table = revocations.display_in(schema.as_ref());
-        Ok(FeedInner {
+        let sql = FeedStatements::new(DB::DIALECT, schema.as_ref(), &revocations, channel);
+        Ok(Inner::with_sql(
             pool,
+            config,
+            schema.as_ref(),
+            &revocations,
             sql,
-            table,
-            channel,
-            operation_timeout: config.operation_timeout,
-            acquire_timeout: config.acquire_timeout,
-        })
-    }
-
-    /// Runs `work` within the operation timeout; see [`bounded`].
-    async fn bounded<T>(
-        &self,
-        operation: &'static str,
-        work: impl Future<Output = Result<T, sqlx::Error>>,
-    ) -> Result<T, StoreError> {
-        bounded(DB::LABEL, operation, self.operation_timeout, work).await
+        ))
     }
 
     /// Applies the revocation of a message (a `NOTIFY` payload) if it is in
@@ -203,9 +183,15 @@ fn deliver(table: &RevocationTable, revocation: &Revocation) {
     }
 }
 
-/// The statements of a feed's table, rendered for one database.
+/// The statements of a feed's table, rendered for one database, and its
+/// `NOTIFY` channel. Public in name only, as a type in [`FeedInner`] must
+/// be.
 #[derive(Debug)]
-struct FeedStatements {
+pub struct FeedStatements {
+    /// The `NOTIFY` channel (PostgreSQL): a plain identifier of at most 63
+    /// bytes, derived from the schema and table names.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    channel: String,
     /// The DDL `migrate` runs (several statements).
     migration: String,
     /// `$1` keep_since: deletes the rows older than the window.
@@ -223,14 +209,18 @@ struct FeedStatements {
 }
 
 impl FeedStatements {
-    fn new(dialect: Dialect, schema: Option<&Identifier>, table: &Identifier) -> Self {
-        let t = match schema {
-            Some(schema) => format!("{}.{}", schema.quoted(), table.quoted()),
-            None => table.quoted(),
-        };
+    fn new(
+        dialect: Dialect,
+        schema: Option<&Identifier>,
+        table: &Identifier,
+        channel: String,
+    ) -> Self {
+        let place = Placement::new(dialect, schema, table);
+        let t = &place.qualified;
         let columns = "id, namespace, user_key, at";
         let statements = FeedStatements {
-            migration: migration(dialect, schema, table, &t),
+            channel,
+            migration: migration(&place),
             prune: format!("DELETE FROM {t} WHERE at < $1"),
             insert: format!("INSERT INTO {t} (namespace, user_key, at) VALUES ($1, $2, $3)"),
             notify: (dialect == Dialect::Postgres).then(|| "SELECT pg_notify($1, $2)".to_owned()),
@@ -244,8 +234,9 @@ impl FeedStatements {
             Dialect::Postgres => statements,
             // `$n` → `?n`, but not in the DDL (which has no parameters).
             Dialect::Sqlite => {
-                let q = |sql: String| sql.replace('$', "?");
+                let q = with_question_marks;
                 FeedStatements {
+                    channel: statements.channel,
                     migration: statements.migration,
                     prune: q(statements.prune),
                     insert: q(statements.insert),
@@ -259,13 +250,8 @@ impl FeedStatements {
 }
 
 /// The table and its index on `at`.
-fn migration(
-    dialect: Dialect,
-    schema: Option<&Identifier>,
-    table: &Identifier,
-    qualified: &str,
-) -> String {
-    let (id, integer, table_options) = match dialect {
+fn migration(place: &Placement<'_>) -> String {
+    let (id, integer, table_options) = match place.dialect() {
         Dialect::Postgres => (
             "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
             "BIGINT",
@@ -275,22 +261,9 @@ fn migration(
         // row is deleted, so a follower's cursor never skips a new row.
         Dialect::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER", " STRICT"),
     };
-    let at_index = table.derived("at_idx");
-    // PostgreSQL puts an index in its table's schema; SQLite names the
-    // index's database on the index and not on the table.
-    let (create_schema, at_index, on_table) = match (dialect, schema) {
-        (Dialect::Postgres, Some(schema)) => (
-            format!("CREATE SCHEMA IF NOT EXISTS {};\n", schema.quoted()),
-            at_index,
-            qualified.to_owned(),
-        ),
-        (Dialect::Sqlite, Some(schema)) => (
-            String::new(),
-            format!("{}.{at_index}", schema.quoted()),
-            table.quoted(),
-        ),
-        (_, None) => (String::new(), at_index, qualified.to_owned()),
-    };
+    let create_schema = place.create_schema();
+    let qualified = &place.qualified;
+    let at_index = place.create_index("at_idx", "(at)");
     format!(
         "{create_schema}\
 CREATE TABLE IF NOT EXISTS {qualified} (
@@ -300,8 +273,7 @@ CREATE TABLE IF NOT EXISTS {qualified} (
     at        {integer} NOT NULL,
     CHECK (at >= 0)
 ){table_options};
-CREATE INDEX IF NOT EXISTS {at_index} ON {on_table} (at);
-"
+{at_index}"
     )
 }
 
@@ -388,7 +360,7 @@ where
                 if let Some(notify) = &inner.sql.notify {
                     // Delivered to the listeners at commit, with the row.
                     sqlx::query(notify)
-                        .bind(inner.channel.as_str())
+                        .bind(inner.sql.channel.as_str())
                         .bind(message.as_str())
                         .execute(&mut *tx)
                         .await?;
@@ -454,7 +426,7 @@ mod tests {
     #[test]
     fn statements_are_rendered_for_each_database() {
         let table = ident("s").derived_identifier("revocations");
-        let sqlite = FeedStatements::new(Dialect::Sqlite, None, &table);
+        let sqlite = FeedStatements::new(Dialect::Sqlite, None, &table, String::new());
         assert!(
             sqlite
                 .migration
@@ -468,7 +440,12 @@ mod tests {
                 .after
                 .ends_with("WHERE id > ?1 ORDER BY id LIMIT 1000")
         );
-        let postgres = FeedStatements::new(Dialect::Postgres, Some(&ident("auth")), &table);
+        let postgres = FeedStatements::new(
+            Dialect::Postgres,
+            Some(&ident("auth")),
+            &table,
+            String::new(),
+        );
         assert!(
             postgres
                 .migration

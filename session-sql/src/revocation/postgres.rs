@@ -87,7 +87,7 @@ impl Follow for Postgres {
         let options = (*inner.pool.connect_options()).clone();
         let own = PgPoolOptions::new()
             .max_connections(1)
-            .acquire_timeout(inner.acquire_timeout)
+            .acquire_timeout(inner.config.acquire_timeout)
             .idle_timeout(None)
             .max_lifetime(None)
             .test_before_acquire(false)
@@ -100,7 +100,7 @@ impl Follow for Postgres {
                 // instead of reconnecting within it: this call ends, and
                 // the next one replays.
                 listener.eager_reconnect(false);
-                listener.listen(&inner.channel).await?;
+                listener.listen(&inner.sql.channel).await?;
                 Ok(listener)
             })
             .await?;
