@@ -33,7 +33,10 @@
 //! ```
 //!
 //! Two members of one registry that share a cookie name or a namespace do not
-//! compile. See [`SessionPayload`](derive@SessionPayload) for every attribute.
+//! compile, and neither does a handler that extracts a type no registry
+//! lists ([`Registered`]); a type is a member of one registry, declared in
+//! the crate that defines it. See [`SessionPayload`](derive@SessionPayload)
+//! for every attribute.
 //!
 //! ## Using them in axum
 //!
