@@ -5,7 +5,7 @@
 //!
 //! It runs from this package rather than the facade because trybuild builds
 //! the cases in a project with all of the running package's dev-dependencies:
-//! here those are only trybuild, serde and the facade with its default
+//! here those are only trybuild, serde and the facade without its default
 //! features, so the suite does not build the facade's test dependencies
 //! (the store backends, proptest, …) a second time.
 //!
