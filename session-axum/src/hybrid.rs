@@ -100,6 +100,26 @@ impl fmt::Debug for HybridSettings {
     }
 }
 
+/// What an access type's extractor keeps for its explicit calls.
+#[derive(Debug, Default)]
+pub(crate) struct RefreshCookies {
+    /// The request's `Cookie` lines (after a rotation in this request,
+    /// the new refresh cookie's).
+    pub(crate) lines: CookieLines,
+    /// This request rotated the refresh session already.
+    pub(crate) refreshed: bool,
+}
+
+impl RefreshCookies {
+    /// The `Cookie` lines of `headers`, nothing rotated yet.
+    pub(crate) fn of(headers: &HeaderMap) -> Self {
+        RefreshCookies {
+            lines: CookieLines::of(headers),
+            refreshed: false,
+        }
+    }
+}
+
 /// The request's `Cookie` lines, kept by an access type's extractor for
 /// its explicit calls (`login`, `refresh`, `logout`), which look for the
 /// refresh cookies in them only when called: a read with a valid access
@@ -352,7 +372,8 @@ where
         let store = store_of::<A>(&self.sessions)?;
         let config = &self.sessions.config;
         let now = config.now();
-        end_this_login(&self.sessions, &*store, spec, &mut self.refresh_cookies).await?;
+        let cookies = self.refresh.get_or_insert_default();
+        end_this_login(&self.sessions, &*store, spec, &mut cookies.lines).await?;
         let meta = self.sessions.request_meta_for(spec);
         let started = refresh::start(&*store, &config.keyring, &refresh, meta, now);
         let session = crate::observability::store_span(spec, "login", started)
@@ -378,7 +399,8 @@ where
         }
         let pairing = refresh_pairing::<A>();
         set_refresh_cookie(&self.sessions, pairing, Some(&session));
-        self.refresh_cookies = CookieLines::single(spec, &session.cookie.value);
+        self.refresh.get_or_insert_default().lines =
+            CookieLines::single(spec, &session.cookie.value);
         self.insert(A::from(&refresh))
     }
 
@@ -392,21 +414,24 @@ where
     ///
     /// [`SessionError::Store`] (503) when the store cannot be reached.
     pub async fn refresh(&mut self) -> Result<bool, SessionError> {
-        if self.refreshed {
+        let cookies = self.refresh.get_or_insert_default();
+        if cookies.refreshed {
             // The extractor refreshed this request's expired access cookie
             // already: that rotation is the answer.
             return Ok(true);
         }
         let pairing = refresh_pairing::<A>();
-        let lines = self.refresh_cookies.headers();
+        let lines = cookies.lines.headers();
         let mut cookies = cookie::candidates(&lines, pairing.spec().cookie()).peekable();
         if cookies.peek().is_none() {
             return Ok(false);
         }
         match rotate(pairing, cookies, &self.sessions, &mut self.current).await? {
             Some(lines) => {
-                self.refresh_cookies = lines;
-                self.refreshed = true;
+                self.refresh = Some(Box::new(RefreshCookies {
+                    lines,
+                    refreshed: true,
+                }));
                 Ok(true)
             }
             None => {
@@ -429,7 +454,8 @@ where
     pub async fn logout(&mut self) -> Result<(), SessionError> {
         let store = store_of::<A>(&self.sessions)?;
         let spec = <A::Refresh as StaticSpec>::SPEC_REF;
-        end_this_login(&self.sessions, &*store, spec, &mut self.refresh_cookies).await?;
+        let cookies = self.refresh.get_or_insert_default();
+        end_this_login(&self.sessions, &*store, spec, &mut cookies.lines).await?;
         set_refresh_cookie(&self.sessions, refresh_pairing::<A>(), None);
         self.remove();
         Ok(())

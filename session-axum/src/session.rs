@@ -57,12 +57,11 @@ use crate::{cookie_mode, hybrid, store_mode};
 pub struct TypedSession<T: Registered + Send + Sync + 'static> {
     pub(crate) sessions: SharedSessions,
     pub(crate) current: Current<T>,
-    /// Hybrid access types only: the request's refresh cookies, for
-    /// `login`, `refresh` and `logout` (empty otherwise).
-    pub(crate) refresh_cookies: hybrid::CookieLines,
-    /// Hybrid access types only: this extractor's request rotated the
-    /// refresh session already.
-    pub(crate) refreshed: bool,
+    /// Hybrid access types only (`None` otherwise): the request's refresh
+    /// cookies, for `login`, `refresh` and `logout`. Boxed so that every
+    /// other type's extractor, which axum moves several times per request,
+    /// stays small.
+    pub(crate) refresh: Option<Box<hybrid::RefreshCookies>>,
 }
 
 impl<T: Registered + Send + Sync + 'static> TypedSession<T> {
@@ -383,8 +382,7 @@ impl<T: Registered + Send + Sync + 'static> TypedSession<T> {
             // What a login in this request binds the session to.
             sessions.note_signals(headers);
         }
-        let mut refresh_cookies = hybrid::CookieLines::default();
-        let mut refreshed = false;
+        let mut refresh = None;
         let current = if T::SPEC.is_stored() {
             // What a login in this request records (read once per request).
             sessions.note_client(headers, extensions);
@@ -398,15 +396,16 @@ impl<T: Registered + Send + Sync + 'static> TypedSession<T> {
             sessions.note_client(headers, extensions);
             let first = sessions.earlier(TypeId::of::<T>()).is_none();
             let mut current = cookie_mode::load_from(headers, &sessions)?;
-            refresh_cookies = hybrid::CookieLines::of(headers);
+            let mut cookies = hybrid::RefreshCookies::of(headers);
             if first && current.value.is_none() {
-                let refresh = hybrid::refresh_into(pairing, headers, &sessions, &mut current);
-                if let Some(lines) = Box::pin(refresh).await? {
+                let rotation = hybrid::refresh_into(pairing, headers, &sessions, &mut current);
+                if let Some(lines) = Box::pin(rotation).await? {
                     // Later calls in this request see the new refresh id.
-                    refresh_cookies = lines;
-                    refreshed = true;
+                    cookies.lines = lines;
+                    cookies.refreshed = true;
                 }
             }
+            refresh = Some(Box::new(cookies));
             current
         } else {
             cookie_mode::load_from(headers, &sessions)?
@@ -414,8 +413,7 @@ impl<T: Registered + Send + Sync + 'static> TypedSession<T> {
         Ok(TypedSession {
             sessions,
             current,
-            refresh_cookies,
-            refreshed,
+            refresh,
         })
     }
 }
