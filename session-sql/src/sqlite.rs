@@ -19,6 +19,18 @@ use crate::sql::Dialect;
 /// connection writes in between.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
+/// How many times a migration tries to begin when SQLite answers
+/// `SQLITE_BUSY` despite the busy timeout. Two stores that open a new
+/// database file together both switch it to WAL journaling on their first
+/// connection, which needs the file's exclusive lock; now and then one of
+/// them is refused at once (`(code: 5) database is locked`, seen in the
+/// test of two concurrent migrations), which is how SQLite answers a lock
+/// conflict that waiting could deadlock, and SQLite's remedy for that is to
+/// try again. The next connection finds the file in WAL mode already, or
+/// waits under the busy timeout for the one switching it; the migration is
+/// idempotent.
+const MIGRATION_ATTEMPTS: usize = 3;
+
 /// Store-mode sessions in one SQLite table: the durable default for an
 /// app on a single machine (sessions survive a restart; no server to run).
 ///
@@ -113,11 +125,83 @@ impl Driver for Sqlite {
 
     /// Holds the write lock from the first statement, whatever `write` is:
     /// every other write (a save, a `delete_user`, a migration) comes
-    /// wholly before or after this one.
+    /// wholly before or after this one. A migration, usually the first use
+    /// of a pool, tries again when refused at once (see
+    /// [`MIGRATION_ATTEMPTS`]).
     async fn begin_write(
         pool: &SqlitePool,
-        _write: Write,
+        write: Write,
     ) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        pool.begin_with(BEGIN_WRITE).await
+        let attempts = match write {
+            Write::Migration => MIGRATION_ATTEMPTS,
+            _ => 1,
+        };
+        let mut attempt = 1;
+        loop {
+            match pool.begin_with(BEGIN_WRITE).await {
+                Err(error) if attempt < attempts && is_busy(&error) => attempt += 1,
+                result => return result,
+            }
+        }
+    }
+}
+
+/// Whether `error` is SQLite's `SQLITE_BUSY` (primary result code 5, in
+/// any of its extended forms).
+fn is_busy(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|error| error.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == 5)
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::{Connection as _, SqliteConnection};
+
+    use super::*;
+
+    /// A lock held by one connection, and another that may not wait for it.
+    #[tokio::test]
+    async fn busy_is_sqlite_busy_and_nothing_else() {
+        let path = std::env::temp_dir().join(format!(
+            "session-sql-busy-{}-{}.db",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_nanos())
+        ));
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .busy_timeout(std::time::Duration::ZERO);
+        let mut holder = SqliteConnection::connect_with(&options)
+            .await
+            .expect("open");
+        sqlx::raw_sql("BEGIN EXCLUSIVE")
+            .execute(&mut holder)
+            .await
+            .expect("lock");
+        let mut other = SqliteConnection::connect_with(&options)
+            .await
+            .expect("open");
+        let busy = sqlx::raw_sql(BEGIN_WRITE)
+            .execute(&mut other)
+            .await
+            .expect_err("the file is locked");
+        assert!(is_busy(&busy), "{busy}");
+        let syntax = sqlx::raw_sql("BEGIN SIDEWAYS")
+            .execute(&mut other)
+            .await
+            .expect_err("not SQL");
+        assert!(!is_busy(&syntax), "{syntax}");
+        assert!(!is_busy(&sqlx::Error::PoolTimedOut));
+        drop((holder, other));
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
     }
 }
