@@ -414,24 +414,23 @@ where
     ///
     /// [`SessionError::Store`] (503) when the store cannot be reached.
     pub async fn refresh(&mut self) -> Result<bool, SessionError> {
-        let cookies = self.refresh.get_or_insert_default();
-        if cookies.refreshed {
+        let state = self.refresh.get_or_insert_default();
+        if state.refreshed {
             // The extractor refreshed this request's expired access cookie
             // already: that rotation is the answer.
             return Ok(true);
         }
         let pairing = refresh_pairing::<A>();
-        let lines = cookies.lines.headers();
+        let lines = state.lines.headers();
         let mut cookies = cookie::candidates(&lines, pairing.spec().cookie()).peekable();
         if cookies.peek().is_none() {
             return Ok(false);
         }
         match rotate(pairing, cookies, &self.sessions, &mut self.current).await? {
             Some(lines) => {
-                self.refresh = Some(Box::new(RefreshCookies {
-                    lines,
-                    refreshed: true,
-                }));
+                let state = self.refresh.get_or_insert_default();
+                state.lines = lines;
+                state.refreshed = true;
                 Ok(true)
             }
             None => {
