@@ -392,9 +392,9 @@
 // The axum integration (feature `axum`, on by default).
 #[cfg(feature = "axum")]
 pub use session_axum::{
-    CSRF_HEADER, CrossOriginLayer, CrossOriginRejection, CsrfRejection, CsrfToken, RequireSession,
-    SecurePolicy, SessionError, SessionLayer, SessionRejection, SessionService, SessionStatus,
-    SessionUser, TypedSession, VerifiedCsrf,
+    CSRF_FIELD, CSRF_HEADER, CrossOriginLayer, CrossOriginRejection, CsrfForm, CsrfFormRejection,
+    CsrfRejection, CsrfToken, RequireSession, SecurePolicy, SessionError, SessionLayer,
+    SessionRejection, SessionService, SessionStatus, SessionUser, TypedSession, VerifiedCsrf,
 };
 // Flash messages (`#[session(flash)]` types), read once.
 #[cfg(feature = "axum")]
@@ -448,7 +448,8 @@ pub mod store {
 pub mod csrf {
     //! CSRF tokens bound to a session type: the token format and the
     //! [`CsrfContext`] a token is bound to (from `session_core::csrf`).
-    //! In handlers, use [`CsrfToken`](crate::CsrfToken) and
+    //! In handlers, use [`CsrfToken`](crate::CsrfToken),
+    //! [`CsrfForm`](crate::CsrfForm) and
     //! [`VerifiedCsrf`](crate::VerifiedCsrf), beside
     //! [`CrossOriginLayer`](crate::CrossOriginLayer).
 

@@ -1,6 +1,6 @@
 //! CSRF tokens bound to a session type: [`CsrfToken<T>`] hands one out,
 //! [`VerifiedCsrf<T>`] checks the `X-CSRF-Token` header of an unsafe
-//! request. Defence in depth beside [`CrossOriginLayer`](crate::CrossOriginLayer),
+//! request, [`CsrfForm`](crate::CsrfForm) the field of a posted form. Defence in depth beside [`CrossOriginLayer`](crate::CrossOriginLayer),
 //! and the defence for apps that must accept some cross-origin posts.
 //!
 //! A token is an HMAC under `T`'s own CSRF key (DESIGN §13, format in
@@ -89,9 +89,10 @@ impl IntoResponse for CsrfRejection {
 }
 
 /// The CSRF token of the current `T` session (or of this browser, without
-/// one): put it in forms (a hidden field) or give it to scripts for the
-/// `X-CSRF-Token` header. Check a form's field with
-/// [`verify`](Self::verify); [`VerifiedCsrf<T>`] checks the header.
+/// one): put it in forms ([`form_field`](Self::form_field)) or give it to
+/// scripts for the `X-CSRF-Token` header. [`CsrfForm`](crate::CsrfForm)
+/// checks a posted form's field, [`VerifiedCsrf<T>`] the header, and
+/// [`verify`](Self::verify) any token you read yourself.
 ///
 /// ```
 /// use axum::response::Html;
@@ -153,6 +154,18 @@ impl<T: Registered + Send + Sync + 'static> CsrfToken<T> {
     /// The token.
     pub fn as_str(&self) -> &str {
         &self.token
+    }
+
+    /// The hidden form field that carries this token, named
+    /// [`CSRF_FIELD`](crate::CSRF_FIELD) as [`CsrfForm`](crate::CsrfForm)
+    /// expects: `<input type="hidden" name="csrf" value="…">`. A token is
+    /// base64url, so the HTML needs no escaping.
+    pub fn form_field(&self) -> String {
+        format!(
+            r#"<input type="hidden" name="{}" value="{}">"#,
+            crate::CSRF_FIELD,
+            self.token
+        )
     }
 
     /// Checks a submitted token (from a form field) in constant time.
@@ -260,7 +273,7 @@ fn nonce(parts: &Parts, sessions: &RequestSessions) -> Result<Vec<u8>, CsrfRejec
 /// `TRACE`) carried the CSRF token of the current `T` session in the
 /// `X-CSRF-Token` header; safe requests pass unchecked. Extract it in
 /// handlers called by scripts (`fetch` with the header); for HTML forms
-/// check the field with [`CsrfToken::verify`].
+/// extract [`CsrfForm`](crate::CsrfForm).
 ///
 /// Fails with [`CsrfRejection`] (403).
 pub struct VerifiedCsrf<T: Registered + Send + Sync + 'static> {

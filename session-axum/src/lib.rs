@@ -33,6 +33,7 @@ mod cookie;
 mod cookie_mode;
 mod cross_origin;
 mod csrf;
+mod csrf_form;
 mod current;
 mod error;
 mod fingerprint;
@@ -53,6 +54,7 @@ pub use cross_origin::{
     CrossOriginFuture, CrossOriginLayer, CrossOriginRejection, CrossOriginService,
 };
 pub use csrf::{CSRF_HEADER, CsrfRejection, CsrfToken, VerifiedCsrf};
+pub use csrf_form::{CSRF_FIELD, CsrfForm, CsrfFormRejection};
 pub use error::SessionError;
 pub use fingerprint::{FingerprintMismatch, FingerprintPolicy};
 pub use flash::Flash;

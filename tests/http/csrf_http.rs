@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use session_seal::store::MemoryStore;
 use session_seal::testing::{TestClient, TestResponse};
 use session_seal::{
-    CSRF_HEADER, CrossOriginLayer, CsrfToken, SessionError, SessionLayer, TypedSession,
+    CSRF_HEADER, CrossOriginLayer, CsrfForm, CsrfToken, SessionError, SessionLayer, TypedSession,
     VerifiedCsrf,
 };
 
@@ -81,6 +81,29 @@ async fn form_post(
     Ok("posted")
 }
 
+/// A posted order form; the token's field is not one of its fields.
+#[derive(Deserialize)]
+struct Order {
+    item: String,
+    quantity: u32,
+}
+
+/// The page with the order form, for the admin session.
+async fn order_page(csrf: CsrfToken<Admin>) -> String {
+    format!(
+        r#"<form method="post" action="/order"><input name="item">{}</form>"#,
+        csrf.form_field()
+    )
+}
+
+async fn order(form: CsrfForm<Admin, Order>) -> String {
+    format!("{} x {}", form.quantity, form.item)
+}
+
+async fn tenant_order(form: CsrfForm<Tenant, Order>) -> String {
+    form.into_inner().item
+}
+
 fn app() -> Router {
     Router::new()
         .route("/login/{user}", get(login))
@@ -91,6 +114,12 @@ fn app() -> Router {
         .route("/tenant/token", get(tenant_token))
         .route("/transfer", post(transfer))
         .route("/form", post(form_post))
+        .route("/order", get(order_page).post(order))
+        .route("/tenant/order", post(tenant_order))
+        .route(
+            "/small/order",
+            post(order).layer(axum::extract::DefaultBodyLimit::max(64)),
+        )
         .route("/hooks/payment", post(|| async { "hook" }))
         .layer(SessionLayer::<Sessions>::new(dev_keyring()).store(MemoryStore::new()))
         .layer(
@@ -324,5 +353,82 @@ async fn before_login_a_signed_nonce_cookie_binds_the_token_to_this_browser() {
     assert_eq!(
         stranger.send(form(&token)).await.status,
         StatusCode::FORBIDDEN
+    );
+}
+
+/// `POST path` as a browser posts a form: same-origin, urlencoded `body`.
+fn form_request(path: &str, body: String) -> Request<Body> {
+    Request::post(path)
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_csrf_form_parses_only_forms_that_carry_this_sessions_token() {
+    let mut browser = TestClient::new(app());
+    browser.get("/login/42").await;
+    let page = browser.get("/order").await.text();
+    let token = browser.get("/token").await.text();
+    assert!(
+        page.contains(&format!(
+            r#"<input type="hidden" name="csrf" value="{token}">"#
+        )),
+        "{page}"
+    );
+
+    let placed = browser
+        .send(form_request(
+            "/order",
+            format!("item=tea+cups&quantity=3&csrf={token}"),
+        ))
+        .await;
+    assert_eq!(placed.status, StatusCode::OK);
+    assert_eq!(placed.text(), "3 x tea cups");
+
+    // A wrong or missing token is refused before the fields are parsed:
+    // 403, even when the fields would not parse either.
+    for forged in [
+        "item=tea&quantity=3&csrf=not-the-token".to_owned(),
+        "item=tea&quantity=3".to_owned(),
+        "item=tea&quantity=many&csrf=not-the-token".to_owned(),
+        format!("item=tea&quantity=3&csrfx={token}"),
+    ] {
+        let refused = browser.send(form_request("/order", forged.clone())).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{forged}");
+    }
+    // The admin session's token is no token for the tenant session's form.
+    browser.get("/tenant/login").await;
+    let cross_type = form_request("/tenant/order", format!("item=tea&quantity=1&csrf={token}"));
+    assert_eq!(browser.send(cross_type).await.status, StatusCode::FORBIDDEN);
+
+    // The right token with fields that do not fit the form: 422.
+    let unfit = format!("item=tea&quantity=many&csrf={token}");
+    let unfit = browser.send(form_request("/order", unfit)).await;
+    assert_eq!(unfit.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        unfit.text(),
+        "the form's fields do not fit: invalid digit found in string"
+    );
+
+    // Not a form at all: 415, without reading the body.
+    let json = Request::post("/order")
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/json")
+        .body(Body::from(format!(r#"{{"csrf":"{token}"}}"#)))
+        .unwrap();
+    assert_eq!(
+        browser.send(json).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    // A body over the route's limit: 413.
+    let long = format!("item={}&quantity=1&csrf={token}", "a".repeat(100));
+    assert_eq!(
+        browser
+            .send(form_request("/small/order", long))
+            .await
+            .status,
+        StatusCode::PAYLOAD_TOO_LARGE
     );
 }
