@@ -1,6 +1,6 @@
 //! `cargo run --example quickstart`: the quickstart app on
-//! http://127.0.0.1:3000 (or `PORT`). Open `/login/7`, save a note (a
-//! CSRF-protected form; the notice shows once), then post to
+//! http://127.0.0.1:3000 (or `PORT`). Open `/login/7`, send an amount
+//! (a CSRF-protected form; its notice shows once), then post to
 //! `/logout-everywhere`.
 
 mod app;
