@@ -16,59 +16,64 @@ fn csrf_field(page: &str) -> String {
     page[start..].split('"').next().expect("a value").to_owned()
 }
 
-async fn send(browser: &mut TestClient, body: String) -> TestResponse {
+/// The transfer form posted from `site` (`Sec-Fetch-Site`) with `body`.
+async fn send(browser: &mut TestClient, site: &str, body: String) -> TestResponse {
     let request = Request::builder()
         .method(Method::POST)
         .uri("/")
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "same-origin")
+        .header("sec-fetch-site", site)
         .body(Body::from(body))
         .expect("a request");
     browser.send(request).await
+}
+
+/// The home page as `browser` sees it now.
+async fn home(browser: &mut TestClient) -> String {
+    browser.get("/").await.text()
 }
 
 #[tokio::test]
 async fn a_user_logs_in_sends_an_amount_sees_it_once_and_logs_out_everywhere() {
     let app = TestClient::new(quickstart_app::router(dev_keyring()));
     let mut browser = app.device();
-    assert!(
-        browser
-            .get("/")
-            .await
-            .text()
-            .contains("<p>user: nobody</p>")
-    );
+    assert!(home(&mut browser).await.contains("<p>user: nobody</p>"));
 
     let login = browser.get("/login/7").await;
     assert_eq!(login.status, StatusCode::SEE_OTHER);
-    let home = browser.get("/").await.text();
-    assert!(home.contains("<p>user: 7</p>"), "{home}");
+    let page = home(&mut browser).await;
+    assert!(page.contains("<p>user: 7</p>"), "{page}");
 
-    let token = csrf_field(&home);
-    let saved = send(&mut browser, format!("amount=30&csrf={token}")).await;
+    let token = csrf_field(&page);
+    let saved = send(
+        &mut browser,
+        "same-origin",
+        format!("amount=30&csrf={token}"),
+    )
+    .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
     assert_eq!(
         saved.headers.get(LOCATION).map(|v| v.as_bytes()),
         Some(&b"/"[..])
     );
-    let shown = browser.get("/").await.text();
+    let shown = home(&mut browser).await;
     assert!(shown.starts_with("sent 30<p>"), "{shown}");
-    let again = browser.get("/").await.text();
+    let again = home(&mut browser).await;
     assert!(!again.contains("sent 30"), "a notice shows once: {again}");
 
     // A post without this session's token is refused, and saves nothing.
-    let forged = send(&mut browser, "amount=666&csrf=not-the-token".to_owned()).await;
+    let forged = "amount=666&csrf=not-the-token".to_owned();
+    let forged = send(&mut browser, "same-origin", forged).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
-    assert!(!browser.get("/").await.text().contains("666"));
-    // So is one from another site, before any handler runs.
-    let cross_site = Request::builder()
-        .method(Method::POST)
-        .uri("/")
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "cross-site")
-        .body(Body::from(format!("amount=666&csrf={token}")))
-        .expect("a request");
-    assert_eq!(browser.send(cross_site).await.status, StatusCode::FORBIDDEN);
+    // So is one from another site, before any handler runs, token or not.
+    let cross_site = send(
+        &mut browser,
+        "cross-site",
+        format!("amount=666&csrf={token}"),
+    )
+    .await;
+    assert_eq!(cross_site.status, StatusCode::FORBIDDEN);
+    assert!(!home(&mut browser).await.contains("666"));
 
     // Two devices, one log out everywhere: both end. (The phone logged in
     // a minute ago: a session begun in the very second of the revocation
@@ -83,7 +88,7 @@ async fn a_user_logs_in_sends_an_amount_sees_it_once_and_logs_out_everywhere() {
             a_minute_ago,
         )
         .expect("sealed");
-    assert!(phone.get("/").await.text().contains("<p>user: 7</p>"));
+    assert!(home(&mut phone).await.contains("<p>user: 7</p>"));
     let out = browser
         .send(
             Request::post("/logout-everywhere")
@@ -93,14 +98,8 @@ async fn a_user_logs_in_sends_an_amount_sees_it_once_and_logs_out_everywhere() {
         )
         .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.text());
-    assert!(
-        browser
-            .get("/")
-            .await
-            .text()
-            .contains("<p>user: nobody</p>")
-    );
-    assert!(phone.get("/").await.text().contains("<p>user: nobody</p>"));
+    assert!(home(&mut browser).await.contains("<p>user: nobody</p>"));
+    assert!(home(&mut phone).await.contains("<p>user: nobody</p>"));
 }
 
 /// The README's tour shows this example's code as it is, imports and all:
