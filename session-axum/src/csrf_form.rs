@@ -141,7 +141,13 @@ impl IntoResponse for CsrfFormRejection {
             CsrfFormRejection::Csrf(rejection) => rejection.into_response(),
             CsrfFormRejection::Body(rejection) => rejection.into_response(),
             refused => {
-                tracing::info!(target: TRACING_TARGET, reason = %refused, "form refused");
+                // The log gets the kind only: serde's message can quote a
+                // submitted value, which the sender may see but logs keep.
+                let reason = match refused {
+                    CsrfFormRejection::NotAForm => "not a form",
+                    _ => "fields do not fit",
+                };
+                tracing::info!(target: TRACING_TARGET, reason, "form refused");
                 (refused.status(), refused.to_string()).into_response()
             }
         }

@@ -18,6 +18,7 @@ use session_seal::{
 };
 
 use crate::common::dev_keyring;
+use crate::common::logs::capture;
 
 #[derive(Serialize, Deserialize, session_seal::SessionPayload)]
 #[session(cookie = "admin", namespace = "admin", store, user = "user")]
@@ -100,6 +101,22 @@ async fn order(form: CsrfForm<Admin, Order>) -> String {
     format!("{} x {}", form.quantity, form.item)
 }
 
+/// A form with a closed set of answers: serde's error for another one
+/// quotes it.
+#[derive(Deserialize)]
+struct Gift {
+    wrap: Wrap,
+}
+
+#[derive(Deserialize, Debug)]
+enum Wrap {
+    Paper,
+}
+
+async fn gift(form: CsrfForm<Admin, Gift>) -> String {
+    format!("{:?}", form.wrap)
+}
+
 async fn tenant_order(form: CsrfForm<Tenant, Order>) -> String {
     form.into_inner().item
 }
@@ -116,6 +133,7 @@ fn app() -> Router {
         .route("/form", post(form_post))
         .route("/order", get(order_page).post(order))
         .route("/tenant/order", post(tenant_order))
+        .route("/gift", post(gift))
         .route(
             "/small/order",
             post(order).layer(axum::extract::DefaultBodyLimit::max(64)),
@@ -431,4 +449,26 @@ async fn a_csrf_form_parses_only_forms_that_carry_this_sessions_token() {
             .status,
         StatusCode::PAYLOAD_TOO_LARGE
     );
+}
+
+#[tokio::test]
+async fn a_refused_forms_values_reach_its_sender_but_not_the_log() {
+    let mut browser = TestClient::new(app());
+    browser.get("/login/42").await;
+    let token = browser.get("/token").await.text();
+    let wrapped = form_request("/gift", format!("wrap=Paper&csrf={token}"));
+    assert_eq!(browser.send(wrapped).await.text(), "Paper");
+
+    let (log, _guard) = capture();
+    let unfit = form_request("/gift", format!("wrap=hunter2&csrf={token}"));
+    let unfit = browser.send(unfit).await;
+    assert_eq!(unfit.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unfit.text().contains("hunter2"), "{}", unfit.text());
+    let log = log.text();
+    assert!(
+        log.contains("form refused") && log.contains("fields do not fit"),
+        "{log}"
+    );
+    assert!(!log.contains("hunter2"), "{log}");
+    assert!(!log.contains(&token), "{log}");
 }
