@@ -1,6 +1,7 @@
 //! CSRF tokens bound to a session type: [`CsrfToken<T>`] hands one out,
 //! [`VerifiedCsrf<T>`] checks the `X-CSRF-Token` header of an unsafe
-//! request, [`CsrfForm`](crate::CsrfForm) the field of a posted form. Defence in depth beside [`CrossOriginLayer`](crate::CrossOriginLayer),
+//! request, [`CsrfForm`](crate::CsrfForm) the field of a posted form.
+//! Defence in depth beside [`CrossOriginLayer`](crate::CrossOriginLayer),
 //! and the defence for apps that must accept some cross-origin posts.
 //!
 //! A token is an HMAC under `T`'s own CSRF key (DESIGN §13, format in
