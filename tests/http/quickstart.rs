@@ -114,3 +114,24 @@ fn the_readme_tour_shows_the_example_as_it_is() {
         "README.md's tour differs from examples/quickstart/app.rs: copy it again"
     );
 }
+
+/// The quickstart stays within 40 lines of code below its imports (blank
+/// lines and comments not counted), and the README states the count.
+#[test]
+fn the_quickstart_is_at_most_40_lines_of_code_as_the_readme_says() {
+    let app = include_str!("../../examples/quickstart/app.rs");
+    let code = app
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//") && !line.starts_with("use "))
+        .count();
+    assert!(
+        code <= 40,
+        "the quickstart has grown to {code} lines of code"
+    );
+    let readme = include_str!("../../README.md").replace('\n', " ");
+    assert!(
+        readme.contains(&format!("in {code} lines below the imports")),
+        "README.md should say the quickstart is {code} lines below the imports"
+    );
+}
